@@ -1,0 +1,39 @@
+/// The paths of DESIGN.md §3 under one root. Only validated names (`AppName`, `ProcessType`, …) become
+/// path components, so nothing a user typed can escape the root (invariant 4).
+public struct RootLayout: Equatable, Sendable {
+    public let root: String
+
+    public init(root: String) { self.root = root }
+
+    public var database: String { root + "/dokuen.sqlite" }
+    public var runDirectory: String { root + "/run" }
+    public var socket: String { runDirectory + "/dokuend.sock" }
+    public var eventsSocket: String { runDirectory + "/events.sock" }
+    public var serviceDirectory: String { runDirectory + "/svc" }
+    public var appsDirectory: String { root + "/apps" }
+    public var buildpacksDirectory: String { root + "/buildpacks" }
+    public var nginxDirectory: String { root + "/nginx" }
+
+    /// Directories the daemon creates at start, parents first.
+    public var directories: [String] {
+        [root, runDirectory, serviceDirectory, appsDirectory, buildpacksDirectory, nginxDirectory]
+    }
+
+    public func app(_ name: AppName) -> AppPaths { AppPaths(directory: appsDirectory + "/" + name.rawValue) }
+
+    /// The paths of one app.
+    public struct AppPaths: Equatable, Sendable {
+        public let directory: String
+
+        public var repository: String { directory + "/repo.git" }
+        public var releases: String { directory + "/releases" }
+        public func build(_ stamp: BuildStamp) -> String { releases + "/" + stamp.description }
+        public var current: String { directory + "/current" }
+        public var previous: String { directory + "/previous" }
+        public var env: String { directory + "/env" }
+        public var cache: String { directory + "/cache" }
+        public var data: String { directory + "/data" }
+        public var logs: String { directory + "/logs" }
+        public func log(_ type: ProcessType, index: Int) -> String { logs + "/\(type).\(index).log" }
+    }
+}

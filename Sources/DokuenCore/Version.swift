@@ -1,0 +1,4 @@
+/// The version every executable prints for `--version`.
+public enum DokuenVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+// Module-level trampolines to libc, so that `Posix` can name its own methods `open`, `close`, … without
+// shadowing the C functions, on Glibc and Darwin alike.
+
+func sys_open(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { open(path, flags, mode) }
+func sys_close(_ fd: Int32) -> Int32 { close(fd) }
+func sys_write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }
+func sys_read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }
+func sys_fsync(_ fd: Int32) -> Int32 { fsync(fd) }
+func sys_rename(_ from: String, _ to: String) -> Int32 { rename(from, to) }
+func sys_symlink(_ target: String, _ path: String) -> Int32 { symlink(target, path) }
+func sys_readlink(_ path: String, _ buffer: UnsafeMutablePointer<CChar>, _ size: Int) -> Int {
+    readlink(path, buffer, size)
+}
+func sys_mkdir(_ path: String, _ mode: mode_t) -> Int32 { mkdir(path, mode) }
+func sys_unlink(_ path: String) -> Int32 { unlink(path) }
+func sys_rmdir(_ path: String) -> Int32 { rmdir(path) }
+func sys_chmod(_ path: String, _ mode: mode_t) -> Int32 { chmod(path, mode) }
+func sys_lstat(_ path: String, _ info: UnsafeMutablePointer<stat>) -> Int32 { lstat(path, info) }
+func sys_stat(_ path: String, _ info: UnsafeMutablePointer<stat>) -> Int32 { stat(path, info) }
+func sys_getpid() -> Int32 { getpid() }
+func sys_geteuid() -> UInt32 { geteuid() }
+func sys_flock(_ fd: Int32, _ operation: Int32) -> Int32 { flock(fd, operation) }
+func sys_kill(_ pid: Int32, _ signal: Int32) -> Int32 { kill(pid, signal) }
+func sys_waitpid(_ pid: Int32, _ status: UnsafeMutablePointer<Int32>, _ options: Int32) -> Int32 {
+    waitpid(pid, status, options)
+}
+func sys_pipe(_ fds: UnsafeMutablePointer<Int32>) -> Int32 { pipe(fds) }
+func sys_poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: Int, _ timeout: Int32) -> Int32 {
+    poll(fds, nfds_t(count), timeout)
+}
+func sys_fchmod(_ fd: Int32, _ mode: mode_t) -> Int32 { fchmod(fd, mode) }
+func sys_mkdtemp(_ template: UnsafeMutablePointer<CChar>) -> UnsafeMutablePointer<CChar>? { mkdtemp(template) }
