@@ -8,6 +8,8 @@ public struct RootLayout: Equatable, Sendable {
     public var database: String { root + "/dokuen.sqlite" }
     public var runDirectory: String { root + "/run" }
     public var socket: String { runDirectory + "/dokuend.sock" }
+    /// Holds the daemon's pid while it is up, for scripts; liveness itself rests on the store's writer lock.
+    public var pidFile: String { runDirectory + "/dokuend.pid" }
     public var eventsSocket: String { runDirectory + "/events.sock" }
     public var serviceDirectory: String { runDirectory + "/svc" }
     public var appsDirectory: String { root + "/apps" }

@@ -1,0 +1,72 @@
+import ArgumentParser
+import DokuenCore
+import DokuenPosix
+import DokuenStore
+import DokuenSystemd
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `dokuend`, the control plane. This first version prepares the root, opens the state store as its single
+/// writer, tells systemd it is ready and keeps the watchdog fed until SIGTERM or SIGINT. The API, the
+/// reconciler and deploys arrive with later issues.
+@main
+struct Dokuend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dokuend",
+        abstract: "The Dokuen control daemon.",
+        discussion: """
+            Runs in the foreground. The root is --root DIR, else $DOKUEN_ROOT, else /var/lib/dokuen when run as \
+            root, else ~/.local/share/dokuen. SIGTERM or SIGINT stops the daemon; apps keep running.
+            """,
+        version: DokuenVersion.current)
+
+    @Option(name: .long, help: ArgumentHelp("The root directory.", valueName: "dir"))
+    var root: String?
+
+    func run() throws {
+        // The main thread is the daemon's signal wait point. The stop signals are blocked here, before any other
+        // thread exists, so every thread inherits the mask and the signals wait, pending, for `SignalWaiter`.
+        SignalWaiter.blockStopSignals()
+        let rootPath = try RootDiscovery.daemonRoot(
+            flag: root, environment: Posix.environment(), isRoot: Posix.geteuid() == 0)
+        let layout = RootLayout(root: rootPath)
+
+        Task {
+            do {
+                try await Self.start(layout)
+            } catch {
+                // One line, once, in the project's grammar (STYLE.md).
+                log("dokuend: error: \(error)")
+                exitProcess(1)
+            }
+        }
+        let signal = SignalWaiter.wait(watchdog: Systemd.watchdogInterval()) { Systemd.notify(["WATCHDOG=1"]) }
+        Systemd.notify(["STOPPING=1", "STATUS=Stopping on signal \(signal)"])
+        try? Posix.unlink(layout.pidFile)
+        log("dokuend stopping on signal \(signal); apps keep running")
+    }
+
+    /// Prepares the root, opens the store and announces readiness.
+    static func start(_ layout: RootLayout) async throws {
+        for directory in layout.directories { try Posix.mkdir(directory, existingOK: true) }
+        let store = try await Store.open(path: layout.database)
+        let apps = try await store.apps().count
+        try AtomicFile.write(Array("\(Posix.getpid())\n".utf8), to: layout.pidFile)
+        let summary = "root \(layout.root), \(apps) app\(apps == 1 ? "" : "s")"
+        Systemd.notify(["READY=1", "STATUS=Serving \(summary)"])
+        log("dokuend \(DokuenVersion.current) is up: \(summary), \(Systemd.listenFDCount()) activation socket(s)")
+    }
+}
+
+/// Writes one line to stderr, which is the journal under systemd.
+func log(_ line: String) {
+    var text = line + "\n"
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+/// exit(3), under a name that `ParsableCommand.exit(withError:)` does not shadow.
+func exitProcess(_ code: Int32) -> Never { exit(code) }

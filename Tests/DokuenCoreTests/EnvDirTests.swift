@@ -1,0 +1,53 @@
+import Testing
+
+@testable import DokuenCore
+
+/// Values that must survive the envdir format exactly; the same table drives the round trip through the real
+/// `envdir` program in DokuenPosixTests.
+let nastyEnvValues: [String] = [
+    "", "plain", "with space inside", "a=b=c", "line1\nline2", "\n", "ends with newline\n", "\nstarts",
+    "'single'", "\"double\"", "$HOME and ${PATH}", "`uname -a`", "$(rm -rf /)", "back\\slash", "tab\tinside",
+    "  leading spaces", "\tleading tab", "unicode: 日本語 café 🚀", "semi;colon && pipe | amp &", "#hash",
+    "trailing\r", "cr\r\nlf", "\u{7F}del and \u{1B}[31mescape", String(repeating: "long", count: 5000),
+    "ends with space then newline \n", "= ",
+].filter { !$0.hasSuffix(" ") && !$0.hasSuffix("\t") }
+
+@Suite struct EnvDirTests {
+    let key = try! EnvKey("VALUE")
+
+    @Test(arguments: nastyEnvValues)
+    func roundTrips(_ value: String) throws {
+        let bytes = try EnvDir.encode(value, for: key)
+        #expect(bytes.last == UInt8(ascii: "\n"))
+        #expect(bytes.dropLast().contains(UInt8(ascii: "\n")) == false, "a newline must be stored as NUL")
+        #expect(try EnvDir.decode(bytes, for: key) == value)
+    }
+
+    @Test(arguments: [("trailing space ", "ends with a space"), ("trailing tab\t", "ends with a tab"),
+        ("nul\0inside", "NUL byte")])
+    func refusesWhatTheFormatCannotHold(_ value: String, _ why: String) {
+        do {
+            _ = try EnvDir.encode(value, for: key)
+            Issue.record("accepted \(value.debugDescription)")
+        } catch {
+            #expect(error.description.contains(why))
+            #expect(error.description.contains("VALUE"))
+            #expect(!error.description.contains(value), "values may be secrets: never echo them")
+        }
+    }
+
+    /// What envdir does with files Dokuen did not write.
+    @Test(arguments: [
+        ([], nil as String?),
+        (Array("x\n".utf8), "x"), (Array("x".utf8), "x"), (Array("\n".utf8), ""),
+        (Array("first\nsecond\n".utf8), "first"), (Array("trim  \t \n".utf8), "trim"),
+        ([UInt8(ascii: "a"), 0, UInt8(ascii: "b")], "a\nb"), (Array("   \n".utf8), ""),
+    ])
+    func decodesLikeEnvdir(_ bytes: [UInt8], _ value: String?) throws {
+        #expect(try EnvDir.decode(bytes, for: key) == value)
+    }
+
+    @Test func refusesNonUTF8() {
+        #expect(throws: CoreError.self) { try EnvDir.decode([0xFF, 0xFE], for: key) }
+    }
+}
