@@ -34,7 +34,7 @@ public final class FileLock: Sendable {
     /// Whether some process holds the lock on `path` right now (false when the file does not exist).
     public static func isHeld(_ path: String) throws(PosixError) -> Bool {
         let fd: Int32
-        do { fd = try Posix.open(path, O_RDONLY) } catch where error.errno == ENOENT { return false }
+        do { fd = try Posix.open(path, O_RDONLY) } catch  where error.errno == ENOENT { return false }
         defer { Posix.close(fd) }
         guard try Posix.flock(fd, LOCK_SH | LOCK_NB, path: path) else { return true }
         _ = try? Posix.flock(fd, LOCK_UN, path: path)

@@ -96,7 +96,7 @@ public enum Posix {
         do {
             try call("create directory", path: path) { sys_mkdir(path, mode) }
             return true
-        } catch where error.errno == EEXIST && existingOK && isDirectory(path) {
+        } catch  where error.errno == EEXIST && existingOK && isDirectory(path) {
             return false
         }
     }
@@ -118,7 +118,7 @@ public enum Posix {
         var info = stat()
         do {
             try call("stat", path: path) { sys_lstat(path, &info) }
-        } catch where error.errno == ENOENT || error.errno == ENOTDIR {
+        } catch  where error.errno == ENOENT || error.errno == ENOTDIR {
             return nil
         }
         return info
@@ -166,7 +166,9 @@ public enum Posix {
     /// mkdtemp(3): a new private directory `<prefix>XXXXXX`.
     public static func makeTemporaryDirectory(prefix: String) throws(PosixError) -> String {
         var template = Array((prefix + "XXXXXX").utf8CString)
-        guard let result = sys_mkdtemp(&template) else { throw PosixError("create directory", path: prefix, errno: errno) }
+        guard let result = sys_mkdtemp(&template) else {
+            throw PosixError("create directory", path: prefix, errno: errno)
+        }
         return String(cString: result)
     }
 
@@ -175,7 +177,7 @@ public enum Posix {
         do {
             try call("lock", path: path) { sys_flock(fd, operation) }
             return true
-        } catch where error.errno == EWOULDBLOCK {
+        } catch  where error.errno == EWOULDBLOCK {
             return false
         }
     }
@@ -186,7 +188,7 @@ public enum Posix {
         do {
             try call("signal", path: "process \(pid)") { sys_kill(pid, signal) }
             return true
-        } catch where error.errno == ESRCH {
+        } catch  where error.errno == ESRCH {
             return false
         }
     }

@@ -31,8 +31,13 @@ struct Dokuend: ParsableCommand {
         // The main thread is the daemon's signal wait point. The stop signals are blocked here, before any other
         // thread exists, so every thread inherits the mask and the signals wait, pending, for `SignalWaiter`.
         SignalWaiter.blockStopSignals()
-        let rootPath = try RootDiscovery.daemonRoot(
-            flag: root, environment: Posix.environment(), isRoot: Posix.geteuid() == 0)
+        let rootPath: String
+        do {
+            rootPath = try RootDiscovery.daemonRoot(
+                flag: root, environment: Posix.environment(), isRoot: Posix.geteuid() == 0)
+        } catch {
+            throw ValidationError(error.description)
+        }
         let layout = RootLayout(root: rootPath)
 
         Task {

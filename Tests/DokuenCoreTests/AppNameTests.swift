@@ -37,8 +37,12 @@ import Testing
     }
 
     @Test func errorQuotesControlCharactersVisibly() {
-        #expect(throws: CoreError.invalidAppName("a\0b", reason: "it contains a NUL byte at position 2; "
-            + "only lowercase letters, digits and '-' are allowed")) { try AppName("a\0b") }
+        #expect(
+            throws: CoreError.invalidAppName(
+                "a\0b",
+                reason: "it contains a NUL byte at position 2; "
+                    + "only lowercase letters, digits and '-' are allowed")
+        ) { try AppName("a\0b") }
         #expect(CoreError.invalidAppName("a\0b", reason: "r").description == #"invalid app name "a\0b": r"#)
     }
 }

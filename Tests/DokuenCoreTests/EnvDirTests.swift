@@ -23,8 +23,10 @@ let nastyEnvValues: [String] = [
         #expect(try EnvDir.decode(bytes, for: key) == value)
     }
 
-    @Test(arguments: [("trailing space ", "ends with a space"), ("trailing tab\t", "ends with a tab"),
-        ("nul\0inside", "NUL byte")])
+    @Test(arguments: [
+        ("trailing space ", "ends with a space"), ("trailing tab\t", "ends with a tab"),
+        ("nul\0inside", "NUL byte"),
+    ])
     func refusesWhatTheFormatCannotHold(_ value: String, _ why: String) {
         do {
             _ = try EnvDir.encode(value, for: key)

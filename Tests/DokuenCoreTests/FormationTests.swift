@@ -115,10 +115,13 @@ import Testing
 @Suite struct RootDiscoveryTests {
     @Test func daemonRootPrecedence() throws {
         let home = ["HOME": "/home/ann"]
-        #expect(try RootDiscovery.daemonRoot(flag: "/srv/d/", environment: ["DOKUEN_ROOT": "/x"], isRoot: true) == "/srv/d")
+        #expect(
+            try RootDiscovery.daemonRoot(flag: "/srv/d/", environment: ["DOKUEN_ROOT": "/x"], isRoot: true) == "/srv/d")
         #expect(try RootDiscovery.daemonRoot(flag: nil, environment: ["DOKUEN_ROOT": "/x"], isRoot: true) == "/x")
         #expect(try RootDiscovery.daemonRoot(flag: nil, environment: home, isRoot: true) == "/var/lib/dokuen")
-        #expect(try RootDiscovery.daemonRoot(flag: nil, environment: home, isRoot: false) == "/home/ann/.local/share/dokuen")
+        #expect(
+            try RootDiscovery.daemonRoot(flag: nil, environment: home, isRoot: false) == "/home/ann/.local/share/dokuen"
+        )
         #expect(throws: CoreError.self) { try RootDiscovery.daemonRoot(flag: "rel", environment: [:], isRoot: false) }
         #expect(throws: CoreError.self) { try RootDiscovery.daemonRoot(flag: nil, environment: [:], isRoot: false) }
     }

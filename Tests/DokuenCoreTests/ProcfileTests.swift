@@ -38,7 +38,10 @@ import Testing
         (": x\n", "Procfile line 1: process type \"\" is invalid: it is empty"),
         ("a.b: x\n", "Procfile line 1: process type \"a.b\" is invalid"),
         ("web : x\n", "Procfile line 1: process type \"web \" is invalid"),
-        ("web: a\nWEB: b\n", "Procfile line 2: process type 'WEB' collides with 'web' on line 1: both would be WEB_PORT"),
+        (
+            "web: a\nWEB: b\n",
+            "Procfile line 2: process type 'WEB' collides with 'web' on line 1: both would be WEB_PORT"
+        ),
         ("a-b: x\na_b: y\n", "Procfile line 2: process type 'a_b' collides with 'a-b'"),
         (String(repeating: "x", count: 64) + ": y", "Procfile line 1: process type"),
         ("web: a\0b", "Procfile line 1: the command of 'web' contains a NUL byte"),
@@ -78,8 +81,9 @@ import Testing
 
     func randomProcfile(_ random: inout SplitMix64) -> Procfile {
         let nameCharacters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
-        let commandCharacters = Array(
-            "abcxyzABC0123456789 \t:#$'\"`\\|&;<>(){}[]=+-*/.,!?~@%^é日本🚀") + ["\r"]
+        let commandCharacters =
+            Array(
+                "abcxyzABC0123456789 \t:#$'\"`\\|&;<>(){}[]=+-*/.,!?~@%^é日本🚀") + ["\r"]
         var entries: [Procfile.Entry] = []
         var portVariables: Set<String> = []
         for _ in 0..<random.next(below: 8) {
@@ -87,9 +91,10 @@ import Testing
             let name = String((0..<length).map { _ in nameCharacters[random.next(below: nameCharacters.count)] })
             let type = try! ProcessType(name)
             guard portVariables.insert(type.portVariable).inserted else { continue }
-            var command = String((0..<(1 + random.next(below: 40))).map { _ in
-                commandCharacters[random.next(below: commandCharacters.count)]
-            })
+            var command = String(
+                (0..<(1 + random.next(below: 40))).map { _ in
+                    commandCharacters[random.next(below: commandCharacters.count)]
+                })
             command = command.trimmingSpacesAndTabs()
             if command.isEmpty || command.hasSuffix("\r") { command = "run" }
             entries.append(Procfile.Entry(type: type, command: command))

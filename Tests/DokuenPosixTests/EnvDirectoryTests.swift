@@ -1,7 +1,7 @@
 import DokuenCore
 import DokuenPosix
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -19,7 +19,8 @@ let nastyValues: [String] = [
 @Suite struct EnvDirectoryTests {
     /// The environment `envdir DIR env -0` produces, starting from `initial`.
     func envdir(_ directory: String, initial: [String: String] = [:]) throws -> [String: String] {
-        let envdir = try #require(which("envdir"), "daemontools' envdir must be installed (apt-get install daemontools)")
+        let envdir = try #require(
+            which("envdir"), "daemontools' envdir must be installed (apt-get install daemontools)")
         let result = try runProgram(envdir, [directory, "/usr/bin/env", "-0"], environment: initial)
         #expect(result.status == .exited(0), "\(result.standardError)")
         var variables: [String: String] = [:]
@@ -42,7 +43,9 @@ let nastyValues: [String] = [
         let seen = try envdir(temp("env"))
         #expect(seen.count == written.count)
         for (key, value) in written {
-            #expect(seen[key.rawValue] == value, "\(key): \(value.debugDescription) came back as \(seen[key.rawValue].debugDescription)")
+            #expect(
+                seen[key.rawValue] == value,
+                "\(key): \(value.debugDescription) came back as \(seen[key.rawValue].debugDescription)")
         }
         #expect(try directory.dictionary() == written)
     }
@@ -54,12 +57,14 @@ let nastyValues: [String] = [
         defer { temp.remove() }
         try Posix.mkdir(temp("env"))
         let files: [(String, [UInt8])] = [
-            ("FIRST_LINE", Array("one\ntwo\n".utf8)), ("TRIMMED", Array("x \t \n".utf8)), ("NO_NEWLINE", Array("y".utf8)),
+            ("FIRST_LINE", Array("one\ntwo\n".utf8)), ("TRIMMED", Array("x \t \n".utf8)),
+            ("NO_NEWLINE", Array("y".utf8)),
             ("NUL", [0x61, 0, 0x62, 0x0A]), ("UNSET", []), ("EMPTY", Array("\n".utf8)),
         ]
         for (name, bytes) in files { try AtomicFile.write(bytes, to: temp("env/\(name)")) }
         let seen = try envdir(temp("env"), initial: ["UNSET": "was set", "KEPT": "k"])
-        var ours = Dictionary(uniqueKeysWithValues: try EnvDirectory(path: temp("env")).read().map { ($0.key.rawValue, $0.value) })
+        var ours = Dictionary(
+            uniqueKeysWithValues: try EnvDirectory(path: temp("env")).read().map { ($0.key.rawValue, $0.value) })
         ours["KEPT"] = "k"
         #expect(seen == ours)
         #expect(seen["UNSET"] == nil)

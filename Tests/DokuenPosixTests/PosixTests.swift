@@ -1,6 +1,6 @@
 import DokuenPosix
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -22,7 +22,9 @@ import TestSupport
             try AtomicFile.write([1], to: "/nonexistent-dir/f")
             Issue.record("wrote into a missing directory")
         } catch {
-            #expect(error.description == "unable to open /nonexistent-dir/.f.tmp.\(Posix.getpid()): No such file or directory")
+            #expect(
+                error.description
+                    == "unable to open /nonexistent-dir/.f.tmp.\(Posix.getpid()): No such file or directory")
         }
     }
 }
@@ -64,7 +66,8 @@ import TestSupport
 
     @Test func aMissingProgramIsAnErrorNotACrash() {
         #expect(throws: PosixError("start", path: "/nonexistent/program", errno: ENOENT)) {
-            try ChildProcess.spawn("/nonexistent/program", arguments: [], environment: [:], stdin: 0, stdout: 1, stderr: 2)
+            try ChildProcess.spawn(
+                "/nonexistent/program", arguments: [], environment: [:], stdin: 0, stdout: 1, stderr: 2)
         }
     }
 
@@ -80,11 +83,13 @@ import TestSupport
         #expect(throws: ProgramRunError.self) {
             try runProgram("/bin/sh", ["-c", "sleep 60 & echo $! > \(temp("grandchild")); wait"], deadlineSeconds: 1)
         }
-        let grandchild = try #require(Int32(String(decoding: try Posix.readFile(temp("grandchild")), as: UTF8.self).trimmingCharacters()))
+        let grandchild = try #require(
+            Int32(String(decoding: try Posix.readFile(temp("grandchild")), as: UTF8.self).trimmingCharacters()))
         // The grandchild is dead (perhaps a zombie for an instant until init reaps it): it never runs again.
         var state = "gone"
         if let stat = try? Posix.readFile("/proc/\(grandchild)/stat") {
-            state = String(String(decoding: stat, as: UTF8.self).split(separator: ")").last!.split(separator: " ").first!)
+            state = String(
+                String(decoding: stat, as: UTF8.self).split(separator: ")").last!.split(separator: " ").first!)
         }
         #expect(state == "gone" || state == "Z", "grandchild \(grandchild) is \(state)")
     }

@@ -1,0 +1,36 @@
+import DokuenPosix
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The built executables, run as a user would run them.
+@Suite struct ExecutableTests {
+    let bin = builtProductsDirectory()
+
+    @Test(arguments: ["dokuen", "dokuend", "dokuen-shim"])
+    func answersVersion(_ program: String) throws {
+        let result = try runProgram(bin + "/" + program, ["--version"], deadlineSeconds: 30)
+        #expect(result.status == .exited(0))
+        #expect(result.standardOutput == "0.1.0\n")
+    }
+
+    @Test func cliVersionJSON() throws {
+        let result = try runProgram(bin + "/dokuen", ["version", "--json"])
+        #expect(result.standardOutput == "{\"version\":\"0.1.0\"}\n")
+    }
+
+    @Test func shimRefusesUnknownUsageWithExit64() throws {
+        let result = try runProgram(bin + "/dokuen-shim", ["--bogus"])
+        #expect(result.status == .exited(64))
+        #expect(result.standardError.hasPrefix("dokuen-shim: error: "))
+    }
+
+    @Test func daemonRefusesARelativeRoot() throws {
+        let result = try runProgram(bin + "/dokuend", ["--root", "relative/dir"])
+        #expect(result.status == .exited(64))
+        #expect(result.standardError.contains("--root must be an absolute path, got \"relative/dir\""))
+    }
+}
