@@ -49,7 +49,7 @@ let package = Package(
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["DokuenPosix"], path: "Tests/TestSupport"),
-        .testTarget(name: "DokuenCoreTests", dependencies: ["DokuenCore"]),
+        .testTarget(name: "DokuenCoreTests", dependencies: ["DokuenCore", "TestSupport"]),
         .testTarget(name: "DokuenPosixTests", dependencies: ["DokuenPosix", "TestSupport"]),
         .testTarget(name: "DokuenStoreTests", dependencies: ["DokuenStore", "TestSupport"]),
         .testTarget(

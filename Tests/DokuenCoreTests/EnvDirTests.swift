@@ -1,16 +1,7 @@
+import TestSupport
 import Testing
 
 @testable import DokuenCore
-
-/// Values that must survive the envdir format exactly; the same table drives the round trip through the real
-/// `envdir` program in DokuenPosixTests.
-let nastyEnvValues: [String] = [
-    "", "plain", "with space inside", "a=b=c", "line1\nline2", "\n", "ends with newline\n", "\nstarts",
-    "'single'", "\"double\"", "$HOME and ${PATH}", "`uname -a`", "$(rm -rf /)", "back\\slash", "tab\tinside",
-    "  leading spaces", "\tleading tab", "unicode: 日本語 café 🚀", "semi;colon && pipe | amp &", "#hash",
-    "trailing\r", "cr\r\nlf", "\u{7F}del and \u{1B}[31mescape", String(repeating: "long", count: 5000),
-    "ends with space then newline \n", "= ",
-].filter { !$0.hasSuffix(" ") && !$0.hasSuffix("\t") }
 
 @Suite struct EnvDirTests {
     let key = try! EnvKey("VALUE")

@@ -8,7 +8,7 @@ import Testing
 
 /// dokuend talks to a (stand-in) systemd through the real libsystemd: READY=1 with a STATUS line once the root and
 /// the store are ready, WATCHDOG=1 when a watchdog is armed, STOPPING=1 on SIGTERM, and a clean exit.
-@Suite(.serialized) struct DaemonLifecycleTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct DaemonLifecycleTests {
     let bin = builtProductsDirectory()
 
     func environment(root: String, extra: [String: String] = [:]) -> [String: String] {

@@ -7,7 +7,7 @@ import Testing
 #endif
 
 /// The built executables, run as a user would run them.
-@Suite struct ExecutableTests {
+@Suite(.timeLimit(.minutes(2))) struct ExecutableTests {
     let bin = builtProductsDirectory()
 
     @Test(arguments: ["dokuen", "dokuend", "dokuen-shim"])

@@ -6,55 +6,7 @@ import Testing
     import Glibc
 #endif
 
-@Suite struct AtomicFileTests {
-    @Test func writesReplacesAndSetsTheMode() throws {
-        let temp = try TemporaryDirectory("atomic")
-        defer { temp.remove() }
-        try AtomicFile.write(Array("one".utf8), to: temp("f"), mode: 0o600)
-        try AtomicFile.write(Array("two".utf8), to: temp("f"), mode: 0o640)
-        #expect(try Posix.readFile(temp("f")) == Array("two".utf8))
-        #expect(try #require(try Posix.lstat(temp("f"))).st_mode & 0o777 == 0o640)
-        #expect(try Posix.listDirectory(temp.path) == ["f"], "no temp file is left behind")
-    }
-
-    @Test func failureNamesTheCallAndPath() throws {
-        do {
-            try AtomicFile.write([1], to: "/nonexistent-dir/f")
-            Issue.record("wrote into a missing directory")
-        } catch {
-            #expect(
-                error.description
-                    == "unable to open /nonexistent-dir/.f.tmp.\(Posix.getpid()): No such file or directory")
-        }
-    }
-}
-
-@Suite struct FileLockTests {
-    @Test func isExclusiveAndReleasedWithItsOwner() throws {
-        let temp = try TemporaryDirectory("lock")
-        defer { temp.remove() }
-        #expect(try FileLock.isHeld(temp("lock")) == false)
-        var first = try FileLock.tryAcquire(temp("lock"))
-        #expect(first != nil)
-        #expect(try FileLock.isHeld(temp("lock")))
-        #expect(try FileLock.tryAcquire(temp("lock")) == nil)
-        first = nil
-        #expect(try FileLock.isHeld(temp("lock")) == false)
-        #expect(try FileLock.tryAcquire(temp("lock")) != nil)
-    }
-
-    /// The lock is seen by other processes: flock(1) cannot take it while we hold it.
-    @Test func isSeenByAnotherProcess() throws {
-        let temp = try TemporaryDirectory("lock")
-        defer { temp.remove() }
-        let flock = try #require(which("flock"))
-        let lock = try #require(try FileLock.tryAcquire(temp("lock")))
-        #expect(try runProgram(flock, ["--nonblock", temp("lock"), "true"]).status == .exited(1))
-        _ = lock
-    }
-}
-
-@Suite struct ChildProcessTests {
+@Suite(.timeLimit(.minutes(2))) struct ChildProcessTests {
     /// A child starts with no blocked signals even when spawned from a Swift pool thread (SWIFT-NOTES.md §1.5),
     /// in its own process group.
     @Test func childHasAnEmptySignalMaskAndItsOwnGroup() throws {
