@@ -1,7 +1,32 @@
 // swift-tools-version:6.1
 // Dependencies point one way: executables -> DokuenStore/DokuenSystemd -> DokuenPosix -> DokuenCore.
 // See STYLE.md (package layout) and docs/DEPENDENCIES.md (why each dependency is here).
+import Foundation
 import PackageDescription
+
+/// Embedded Swift: no runtime, no Foundation; the shim links libc only (docs/DEPENDENCIES.md).
+let embedded: [SwiftSetting] = [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo"])]
+
+/// Embedded Swift keeps Unicode's data tables (needed to compare strings) in a static library of the toolchain,
+/// which must be linked by hand ("Strings" in the Embedded Swift user manual). It sits beside the `swiftc` on PATH.
+let unicodeDataTables: [LinkerSetting] = {
+    #if os(Linux) && arch(x86_64)
+        let triple = "x86_64-unknown-linux-gnu"
+    #elseif os(Linux) && arch(arm64)
+        let triple = "aarch64-unknown-linux-gnu"
+    #else
+        let triple = "arm64-apple-macos"
+    #endif
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+    for directory in path.split(separator: ":") {
+        let swiftc = URL(fileURLWithPath: String(directory)).appendingPathComponent("swiftc")
+        guard FileManager.default.isExecutableFile(atPath: swiftc.path) else { continue }
+        let library = swiftc.resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("../lib/swift/embedded/\(triple)/libswiftUnicodeDataTables.a").standardized
+        if FileManager.default.fileExists(atPath: library.path) { return [.unsafeFlags([library.path])] }
+    }
+    return []
+}()
 
 let package = Package(
     name: "dokuen",
@@ -25,6 +50,7 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "CDokuenSpawn"),
+        .target(name: "CDokuenShim"),
 
         // Libraries.
         .target(name: "DokuenCore"),
@@ -33,6 +59,11 @@ let package = Package(
             name: "DokuenSystemd",
             dependencies: [.target(name: "CSystemd", condition: .when(platforms: [.linux], traits: ["Systemd"]))]),
         .target(name: "DokuenStore", dependencies: ["DokuenCore", "DokuenPosix", "CSQLite"]),
+        // The shim's pure logic; no imports at all, so that its Embedded twin can build from the same files.
+        .target(name: "DokuenSupervision"),
+        // The same files (symlinks) built as Embedded Swift for dokuen-shim: an Embedded module and a normal one
+        // cannot import each other (SWIFT-NOTES.md §1.9), so tests use DokuenSupervision and the shim this twin.
+        .target(name: "DokuenSupervisionEmbedded", swiftSettings: embedded),
 
         // Executables.
         .executableTarget(
@@ -45,16 +76,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // The shim links no Foundation and no store: it must stay tiny and outlive the daemon.
-        .executableTarget(name: "dokuen-shim", dependencies: ["DokuenCore"]),
+        .executableTarget(
+            name: "dokuen-shim", dependencies: ["CDokuenShim", "DokuenSupervisionEmbedded"], swiftSettings: embedded,
+            // String comparison needs Unicode's normalization tables, which Embedded Swift keeps in a library.
+            linkerSettings: unicodeDataTables),
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["DokuenPosix"], path: "Tests/TestSupport"),
         .testTarget(name: "DokuenCoreTests", dependencies: ["DokuenCore", "TestSupport"]),
         .testTarget(name: "DokuenPosixTests", dependencies: ["DokuenPosix", "TestSupport"]),
         .testTarget(name: "DokuenStoreTests", dependencies: ["DokuenStore", "TestSupport"]),
+        .testTarget(name: "DokuenSupervisionTests", dependencies: ["DokuenSupervision"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "dokuen", "dokuend", "dokuen-shim"]),
+            dependencies: ["TestSupport", "dokuen", "dokuend"]),
     ],
     swiftLanguageModes: [.v6]
 )

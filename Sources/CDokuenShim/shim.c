@@ -1,0 +1,262 @@
+#define _GNU_SOURCE
+#include "CDokuenShim.h"
+
+#include <arpa/inet.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+extern char **environ;
+
+static int saved_argc;
+static char **saved_argv;
+
+// glibc passes argc, argv and envp to ELF constructors.
+__attribute__((constructor)) static void dokuen_save_arguments(int argc, char **argv, char **envp) {
+    (void)envp;
+    saved_argc = argc;
+    saved_argv = argv;
+}
+
+int dokuen_argc(void) { return saved_argc; }
+char **dokuen_argv(void) { return saved_argv; }
+char **dokuen_environ(void) { return environ; }
+int dokuen_errno(void) { return errno; }
+int dokuen_open(const char *path, int flags, mode_t mode) { return open(path, flags | O_CLOEXEC, mode); }
+ssize_t dokuen_receive(int fd, void *buffer, size_t length) { return recv(fd, buffer, length, MSG_DONTWAIT); }
+
+int dokuen_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+int dokuen_set_pipe_size(int fd, int bytes) { return fcntl(fd, F_SETPIPE_SZ, bytes); }
+
+int dokuen_set_nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+int dokuen_signalfd_setup(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0) return -1;
+    signal(SIGPIPE, SIG_IGN);
+    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int dokuen_signalfd_next(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(fd, &info, sizeof info);
+    if (n == (ssize_t)sizeof info) return (int)info.ssi_signo;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+    return -1;
+}
+
+int dokuen_become_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+
+int dokuen_reap_one(int *signaled, int *value) {
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) return pid;
+    if (WIFSIGNALED(status)) {
+        *signaled = 1;
+        *value = WTERMSIG(status);
+    } else {
+        *signaled = 0;
+        *value = WEXITSTATUS(status);
+    }
+    return pid;
+}
+
+int dokuen_group_alive(pid_t pgid) { return pgid > 0 && (kill(-pgid, 0) == 0 || errno == EPERM); }
+
+// The steps of a child's start, reported by index through the error pipe (nothing is allocated after fork).
+static const char *const spawn_steps[] = {"setsid", "dup2", "chdir", "setgroups", "setgid", "setuid", "prctl",
+                                          "check parent", "execve"};
+enum { STEP_SETSID, STEP_DUP2, STEP_CHDIR, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID, STEP_PRCTL, STEP_PARENT, STEP_EXEC };
+
+// In the child, between fork and exec: async-signal-safe calls only.
+static void child_fail(int error_fd, int step) {
+    int report[2] = {errno, step};
+    ssize_t ignored = write(error_fd, report, sizeof report);
+    (void)ignored;
+    _exit(127);
+}
+
+pid_t dokuen_spawn_child(const struct dokuen_spawn_request *r, int *failed_errno, const char **failed_step) {
+    int error_pipe[2];
+    if (pipe2(error_pipe, O_CLOEXEC) != 0) {
+        *failed_errno = errno;
+        *failed_step = "pipe";
+        return -1;
+    }
+    pid_t shim = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        *failed_errno = errno;
+        *failed_step = "fork";
+        close(error_pipe[0]);
+        close(error_pipe[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        // The error pipe moves out of the way of the fds the child will get.
+        int err = fcntl(error_pipe[1], F_DUPFD_CLOEXEC, 2048);
+        if (err < 0) err = error_pipe[1];
+        if (setsid() < 0) child_fail(err, STEP_SETSID);
+        // Move every fd we will install above the target range first, so that no dup2 overwrites a source.
+        int in = fcntl(r->stdin_fd, F_DUPFD_CLOEXEC, 1024);
+        int out = fcntl(r->output_fd, F_DUPFD_CLOEXEC, 1024);
+        int ready = r->ready_fd_target >= 0 ? fcntl(r->ready_fd_source, F_DUPFD_CLOEXEC, 1024) : -1;
+        if (in < 0 || out < 0 || (r->ready_fd_target >= 0 && ready < 0)) child_fail(err, STEP_DUP2);
+        if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) child_fail(err, STEP_DUP2);
+        if (ready >= 0 && dup2(ready, r->ready_fd_target) < 0) child_fail(err, STEP_DUP2);
+        // Close every other fd but the error pipe, which is CLOEXEC and closes itself at exec. The copies above
+        // 1024 go too: they are installed already.
+        for (int fd = 3; fd < 1024; fd++) {
+            if (fd != err && fd != r->ready_fd_target) close(fd);
+        }
+        if (err >= 1024) {
+            if (err > 1024) syscall(SYS_close_range, 1024, (unsigned)err - 1, 0);
+            syscall(SYS_close_range, (unsigned)err + 1, ~0U, 0);
+        }
+        if (r->cwd != NULL && chdir(r->cwd) != 0) child_fail(err, STEP_CHDIR);
+        if (r->drop_privileges) {
+            if (setgroups((size_t)r->group_count, r->groups) != 0) child_fail(err, STEP_SETGROUPS);
+            if (setgid(r->gid) != 0) child_fail(err, STEP_SETGID);
+            if (setuid(r->uid) != 0) child_fail(err, STEP_SETUID);
+        }
+        // After the credential change, which clears it (prctl(2)).
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) child_fail(err, STEP_PRCTL);
+        if (getppid() != shim) {
+            errno = ESRCH;
+            child_fail(err, STEP_PARENT);
+        }
+        for (int s = 1; s < NSIG; s++) {
+            if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(r->path, r->argv, r->envp);
+        child_fail(err, STEP_EXEC);
+    }
+    close(error_pipe[1]);
+    int report[2];
+    ssize_t n;
+    do {
+        n = read(error_pipe[0], report, sizeof report);
+    } while (n < 0 && errno == EINTR);
+    close(error_pipe[0]);
+    if (n == (ssize_t)sizeof report) {
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        *failed_errno = report[0];
+        int count = (int)(sizeof spawn_steps / sizeof spawn_steps[0]);
+        *failed_step = (report[1] >= 0 && report[1] < count) ? spawn_steps[report[1]] : "spawn";
+        return -1;
+    }
+    return pid;
+}
+
+int dokuen_lookup_user(const char *name, uid_t *uid, gid_t *gid, gid_t *groups, int *group_count) {
+    struct passwd *entry = getpwnam(name);
+    if (entry == NULL) return -1;
+    *uid = entry->pw_uid;
+    *gid = entry->pw_gid;
+    int count = *group_count;
+    if (getgrouplist(name, entry->pw_gid, groups, &count) < 0) {
+        // More groups than room: keep the primary group only.
+        groups[0] = entry->pw_gid;
+        count = 1;
+    }
+    *group_count = count;
+    return 0;
+}
+
+static int fill_address(struct sockaddr_un *address, const char *path) {
+    memset(address, 0, sizeof *address);
+    address->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof address->sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(address->sun_path, path);
+    return 0;
+}
+
+int dokuen_bind_datagram(const char *path) {
+    struct sockaddr_un address;
+    if (fill_address(&address, path) != 0) return -1;
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -1;
+    unlink(path);
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+void dokuen_send_datagram(const char *path, const char *message, size_t length) {
+    struct sockaddr_un address;
+    if (fill_address(&address, path) != 0) return;
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return;
+    ssize_t ignored = sendto(fd, message, length, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&address, sizeof address);
+    (void)ignored;
+    close(fd);
+}
+
+int dokuen_port_accepts(int port, int timeout_ms) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return 0;
+    struct sockaddr_in address;
+    memset(&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_port = htons((uint16_t)port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int accepted = 0;
+    if (connect(fd, (struct sockaddr *)&address, sizeof address) == 0) {
+        accepted = 1;
+    } else if (errno == EINPROGRESS) {
+        struct pollfd entry = {.fd = fd, .events = POLLOUT};
+        if (poll(&entry, 1, timeout_ms) == 1) {
+            int error = 0;
+            socklen_t size = sizeof error;
+            accepted = getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 && error == 0;
+        }
+    }
+    close(fd);
+    return accepted;
+}
+
+int64_t dokuen_monotonic_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+int64_t dokuen_realtime_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+void dokuen_format_timestamp(int64_t realtime_ms, char out[32]) {
+    time_t seconds = (time_t)(realtime_ms / 1000);
+    struct tm utc;
+    gmtime_r(&seconds, &utc);
+    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+             utc.tm_hour, utc.tm_min, utc.tm_sec, (int)(realtime_ms % 1000));
+}

@@ -1,0 +1,132 @@
+import CDokuenShim
+
+/// Appends the child's output to the instance's log: whole lines only (two instances of a slot may share the file
+/// during a cutover, and O_APPEND keeps their lines apart), optional UTC timestamps, size-based rotation keeping
+/// exactly `backups` old files, and, when the disk refuses, a count of the bytes dropped instead of a stall.
+struct LogWriter {
+    /// A partial line longer than this is written as it is.
+    static let maxPendingLine = 64 * 1024
+
+    let path: String
+    let maxBytes: Int64
+    let backups: Int
+    let timestamps: Bool
+    private(set) var fd: Int32 = -1
+    private(set) var size: Int64 = 0
+    private(set) var droppedBytes: Int64 = 0
+    /// The end of the output that is not yet a whole line.
+    private var pending: [UInt8] = []
+    private var atLineStart = true
+
+    init(path: String, maxBytes: Int64, backups: Int, timestamps: Bool) {
+        self.path = path
+        self.maxBytes = maxBytes
+        self.backups = backups
+        self.timestamps = timestamps
+    }
+
+    /// Opens (or creates) the log. Returns the errno of a failure, or 0.
+    mutating func open() -> Int32 {
+        fd = dokuen_open(path, O_WRONLY | O_APPEND | O_CREAT, 0o640)
+        if fd < 0 { return dokuen_errno() }
+        var info = stat()
+        size = fstat(fd, &info) == 0 ? Int64(info.st_size) : 0
+        return 0
+    }
+
+    /// Takes a chunk of output as it came from the pipe.
+    mutating func append(_ chunk: UnsafeRawBufferPointer) {
+        if chunk.isEmpty { return }
+        if timestamps {
+            var stamped: [UInt8] = []
+            stamped.reserveCapacity(chunk.count + 64)
+            var stamp = [CChar](repeating: 0, count: 32)
+            dokuen_format_timestamp(dokuen_realtime_ms(), &stamp)
+            for byte in chunk {
+                if atLineStart {
+                    for index in 0..<25 { stamped.append(UInt8(bitPattern: stamp[index])) }
+                }
+                stamped.append(byte)
+                atLineStart = byte == 0x0A
+            }
+            stamped.withUnsafeBytes { appendLines($0) }
+        } else {
+            appendLines(chunk)
+        }
+    }
+
+    /// Writes out a partial last line, at exit.
+    mutating func flush() {
+        if pending.isEmpty { return }
+        let bytes = pending
+        pending.removeAll()
+        bytes.withUnsafeBytes { emit($0) }
+    }
+
+    private mutating func appendLines(_ chunk: UnsafeRawBufferPointer) {
+        var lastNewline = -1
+        var index = chunk.count - 1
+        while index >= 0 {
+            if chunk[index] == 0x0A {
+                lastNewline = index
+                break
+            }
+            index -= 1
+        }
+        if lastNewline < 0 {
+            pending.append(contentsOf: chunk)
+            if pending.count >= Self.maxPendingLine { flush() }
+            return
+        }
+        let complete = UnsafeRawBufferPointer(rebasing: chunk[0...lastNewline])
+        if pending.isEmpty {
+            emit(complete)
+        } else {
+            pending.append(contentsOf: complete)
+            let bytes = pending
+            pending.removeAll(keepingCapacity: true)
+            bytes.withUnsafeBytes { emit($0) }
+        }
+        if lastNewline + 1 < chunk.count {
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[(lastNewline + 1)...]))
+        }
+    }
+
+    private mutating func emit(_ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                let code = dokuen_errno()
+                if code == EINTR { continue }
+                // Disk full, quota, file too large, I/O error: keep draining the pipe, count what is lost.
+                droppedBytes += Int64(bytes.count - offset)
+                return
+            }
+            offset += written
+            size += Int64(written)
+        }
+        if maxBytes > 0, size >= maxBytes { rotate() }
+    }
+
+    /// FILE → FILE.1 → … → FILE.K; what was FILE.K is gone. With K = 0 the log is truncated.
+    private mutating func rotate() {
+        if backups == 0 {
+            _ = ftruncate(fd, 0)
+            size = 0
+            return
+        }
+        var index = backups
+        while index >= 2 {
+            _ = rename(path + "." + String(index - 1), path + "." + String(index))
+            index -= 1
+        }
+        _ = rename(path, path + ".1")
+        let old = fd
+        if open() != 0 {
+            fd = old  // keep writing to the renamed file rather than losing output
+            return
+        }
+        close(old)
+    }
+}

@@ -1,0 +1,53 @@
+import CDokuenShim
+import DokuenSupervisionEmbedded
+
+/// dokuen-shim: supervises one process instance (docs/SHIM.md). Embedded Swift on libc only, so that each
+/// instance costs little memory and the shim outlives the daemon.
+@main
+struct Shim {
+    static let version = "0.1.0"
+
+    static let usage = """
+        usage: dokuen-shim run --dir SERVICE_DIR [options] -- PROGRAM [ARG...]
+               dokuen-shim ctl SERVICE_DIR COMMAND      (u d r h t k x, or s<N>)
+               dokuen-shim --version
+        dokuen-shim supervises one process instance for dokuend; see docs/SHIM.md for every option.
+
+        """
+
+    static func main() {
+        var arguments: [String] = []
+        let argv = dokuen_argv()!
+        for index in 1..<Int(dokuen_argc()) { arguments.append(String(cString: argv[index]!)) }
+
+        guard let verb = arguments.first else { usageError("no command given") }
+        switch verb {
+        case "--version":
+            print(version)
+        case "--help", "-h", "help":
+            print(usage, terminator: "")
+        case "run":
+            let options: ShimOptions
+            do {
+                options = try ShimOptions.parse(Array(arguments.dropFirst()))
+            } catch {
+                usageError(error.message)
+            }
+            var supervisor = Supervisor(options: options)
+            supervisor.run()
+        case "ctl":
+            guard arguments.count == 3 else { usageError("ctl takes a service directory and a command") }
+            guard let command = ControlCommand(line: arguments[2]) else {
+                usageError("unknown control command '" + arguments[2] + "'; use u d r h t k x or s<N>")
+            }
+            exit(ControlClient.send(command, to: arguments[1]))
+        default:
+            usageError("unknown command '" + verb + "'")
+        }
+    }
+
+    static func usageError(_ message: String) -> Never {
+        System.writeError("dokuen-shim: error: " + message + "\n" + usage)
+        exit(64)  // EX_USAGE (sysexits.h), as for every usage error in Dokuen
+    }
+}
