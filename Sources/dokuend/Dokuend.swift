@@ -40,11 +40,20 @@ struct Dokuend: ParsableCommand {
         }
         let layout = RootLayout(root: rootPath)
 
+        let store: Store
+        do {
+            for directory in layout.directories { try Posix.mkdir(directory, existingOK: true) }
+            // The store holds the writer lock for as long as it lives: the daemon's whole life.
+            store = try Store.open(path: layout.database)
+        } catch {
+            // One line, once, in the project's grammar (STYLE.md).
+            log("dokuend: error: \(error)")
+            throw ExitCode.failure
+        }
         Task {
             do {
-                try await Self.start(layout)
+                try await Self.announce(layout, store)
             } catch {
-                // One line, once, in the project's grammar (STYLE.md).
                 log("dokuend: error: \(error)")
                 exitProcess(1)
             }
@@ -53,12 +62,11 @@ struct Dokuend: ParsableCommand {
         Systemd.notify(["STOPPING=1", "STATUS=Stopping on signal \(signal)"])
         try? Posix.unlink(layout.pidFile)
         log("dokuend stopping on signal \(signal); apps keep running")
+        withExtendedLifetime(store) {}
     }
 
-    /// Prepares the root, opens the store and announces readiness.
-    static func start(_ layout: RootLayout) async throws {
-        for directory in layout.directories { try Posix.mkdir(directory, existingOK: true) }
-        let store = try await Store.open(path: layout.database)
+    /// Writes the pid file and tells systemd (and the log) that the daemon is ready.
+    static func announce(_ layout: RootLayout, _ store: Store) async throws {
         let apps = try await store.apps().count
         try AtomicFile.write(Array("\(Posix.getpid())\n".utf8), to: layout.pidFile)
         let summary = "root \(layout.root), \(apps) app\(apps == 1 ? "" : "s")"

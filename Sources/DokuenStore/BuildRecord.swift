@@ -1,0 +1,31 @@
+import DokuenCore
+
+/// A row of `builds` with its process types: a compiled build directory, `apps/<app>/releases/<stamp>/`.
+/// A build is never moved or copied once compiled (DESIGN.md §2); releases refer to it.
+public struct BuildRecord: Equatable, Sendable {
+    public let id: Int64
+    public let app: AppName
+    /// The build directory's name.
+    public let stamp: BuildStamp
+    /// The buildpack that compiled it, when one did.
+    public let buildpack: String?
+    /// The git commit it was built from (lowercase hex), when it came from git.
+    public let commit: String?
+    /// The process types and commands from the Procfile and the buildpack's `default_process_types`.
+    public let processes: [ProcessType: String]
+    /// Unix seconds.
+    public let createdAt: Int64
+
+    public init(
+        id: Int64, app: AppName, stamp: BuildStamp, buildpack: String?, commit: String?,
+        processes: [ProcessType: String], createdAt: Int64
+    ) {
+        self.id = id
+        self.app = app
+        self.stamp = stamp
+        self.buildpack = buildpack
+        self.commit = commit
+        self.processes = processes
+        self.createdAt = createdAt
+    }
+}

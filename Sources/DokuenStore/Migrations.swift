@@ -1,0 +1,220 @@
+/// The schema's history, oldest first, and the code that applies it.
+///
+/// Rules for a new migration:
+/// - append it with the next version; never edit, reorder or remove a shipped one (a test pins their text);
+/// - write plain SQL; to change a table, follow SQLite's 12-step rebuild (https://www.sqlite.org/lang_altertable.html
+///   "Making Other Kinds Of Table Schema Changes"): foreign keys are off while migrations run, and
+///   `PRAGMA foreign_key_check` must be clean before each one commits;
+/// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
+enum Migrations {
+    static let all: [Migration] = [v1]
+
+    /// The version a fully migrated database has.
+    static var latestVersion: Int { all.last?.version ?? 0 }
+
+    /// Applies, in order and each in its own transaction, every migration in `migrations` above the database's
+    /// `user_version` and up to `target` (default: all). A database newer than the last known migration is
+    /// refused: this build cannot know what the newer schema means.
+    static func migrate(_ database: Database, to target: Int? = nil, using migrations: [Migration] = all)
+        throws(StoreError)
+    {
+        let known = migrations.last?.version ?? 0
+        let current = try database.userVersion()
+        guard current <= known else { throw .schemaTooNew(path: database.path, found: current, known: known) }
+        let pending = migrations.filter { $0.version > current && $0.version <= (target ?? known) }
+        if pending.isEmpty { return }
+        // PRAGMA foreign_keys cannot change inside a transaction, and a table rebuild needs it off.
+        try database.execute("PRAGMA foreign_keys = OFF")
+        do {
+            for migration in pending {
+                try database.transaction { () throws(StoreError) in
+                    try database.execute(migration.sql)
+                    try checkForeignKeys(database, after: migration)
+                    // user_version lives in the file header, so it commits or rolls back with the migration.
+                    try database.execute("PRAGMA user_version = \(migration.version)")
+                }
+            }
+        } catch {
+            try? database.execute("PRAGMA foreign_keys = ON")
+            throw error
+        }
+        try database.execute("PRAGMA foreign_keys = ON")
+    }
+
+    private static func checkForeignKeys(_ database: Database, after migration: Migration) throws(StoreError) {
+        let violations = try database.query("PRAGMA foreign_key_check")
+        guard let first = violations.first else { return }
+        let table = (try? first.text("table")) ?? "?"
+        throw .sql(
+            SQLiteFailure(
+                sql: "PRAGMA foreign_key_check", extendedCode: SQLiteFailure.constraintForeignKey,
+                message: "migration v\(migration.version) (\(migration.name)) leaves \(violations.count) rows "
+                    + "breaking foreign keys, the first in table \(table)"))
+    }
+
+    // MARK: - v1
+
+    // Conventions of the schema:
+    // - Tables are STRICT (SQLite 3.37+), so a column holds only its declared type.
+    // - The CHECKs on names repeat DokuenCore's rules (AppName, ProcessType, EnvKey, BuildStamp), so a row
+    //   written by any path, a hand-run sqlite3 included, still names safe paths (DESIGN.md invariant 4).
+    //   `length(CAST(x AS BLOB)) = length(x)` means ASCII only and no NUL: length() stops at a NUL, and a
+    //   non-ASCII character takes more than one byte.
+    // - Times are INTEGER unix seconds, supplied by the caller's clock.
+    // - Surrogate ids are AUTOINCREMENT, so an id is never reused: a deploy or build number quoted in a log
+    //   can never come to name a different row.
+    // - Child tables cascade from apps, so destroying an app is one DELETE; events keep the app's name, not its
+    //   id, so the audit log outlives the app.
+    static let v1 = Migration(
+        version: 1, name: "initial schema",
+        sql: """
+            CREATE TABLE apps (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                name TEXT NOT NULL UNIQUE
+                    CHECK (length(name) BETWEEN 1 AND 63 AND length(CAST(name AS BLOB)) = length(name)
+                        AND name NOT GLOB '*[^a-z0-9-]*' AND name NOT GLOB '-*' AND name NOT GLOB '*-'),
+                created_at INTEGER NOT NULL CHECK (created_at >= 0)
+            ) STRICT;
+
+            CREATE TABLE builds (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+                stamp TEXT NOT NULL
+                    CHECK (length(stamp) = 23 AND stamp GLOB
+                        '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z'),
+                buildpack TEXT CHECK (buildpack IS NULL OR length(buildpack) > 0),
+                commit_sha TEXT
+                    CHECK (commit_sha IS NULL OR (length(commit_sha) BETWEEN 7 AND 64
+                        AND length(CAST(commit_sha AS BLOB)) = length(commit_sha)
+                        AND commit_sha NOT GLOB '*[^0-9a-f]*')),
+                created_at INTEGER NOT NULL CHECK (created_at >= 0),
+                UNIQUE (app_id, stamp),
+                -- The parent key of releases' (build_id, app_id): a release can only use a build of its own app.
+                UNIQUE (id, app_id)
+            ) STRICT;
+
+            CREATE TABLE build_processes (
+                build_id INTEGER NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+                type TEXT NOT NULL
+                    CHECK (length(type) BETWEEN 1 AND 63 AND length(CAST(type AS BLOB)) = length(type)
+                        AND type NOT GLOB '*[^A-Za-z0-9_-]*'),
+                command TEXT NOT NULL CHECK (length(command) > 0),
+                PRIMARY KEY (build_id, type)
+            ) STRICT;
+
+            CREATE TABLE releases (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+                version INTEGER NOT NULL CHECK (version BETWEEN 1 AND 999999999),
+                build_id INTEGER NOT NULL,
+                description TEXT NOT NULL,
+                created_by TEXT NOT NULL CHECK (length(created_by) > 0),
+                created_at INTEGER NOT NULL CHECK (created_at >= 0),
+                UNIQUE (app_id, version),
+                -- NO ACTION rather than RESTRICT: a build a release uses cannot be deleted on its own (pruning
+                -- keeps it), but NO ACTION checks at the end of the statement, so the cascade from apps, which
+                -- deletes the release and the build in one DELETE, goes through.
+                FOREIGN KEY (build_id, app_id) REFERENCES builds (id, app_id) ON DELETE NO ACTION
+            ) STRICT;
+            CREATE INDEX releases_build ON releases (build_id, app_id);
+
+            CREATE TABLE release_env (
+                release_id INTEGER NOT NULL REFERENCES releases (id) ON DELETE CASCADE,
+                key TEXT NOT NULL
+                    CHECK (length(key) BETWEEN 1 AND 200 AND length(CAST(key AS BLOB)) = length(key)
+                        AND key NOT GLOB '*[^A-Za-z0-9_]*' AND key NOT GLOB '[0-9]*'),
+                value TEXT NOT NULL,
+                PRIMARY KEY (release_id, key)
+            ) STRICT;
+
+            CREATE TABLE release_formation (
+                release_id INTEGER NOT NULL REFERENCES releases (id) ON DELETE CASCADE,
+                type TEXT NOT NULL
+                    CHECK (length(type) BETWEEN 1 AND 63 AND length(CAST(type AS BLOB)) = length(type)
+                        AND type NOT GLOB '*[^A-Za-z0-9_-]*'),
+                count INTEGER NOT NULL CHECK (count BETWEEN 0 AND 100),
+                PRIMARY KEY (release_id, type)
+            ) STRICT;
+
+            -- The desired state the reconciler drives towards. `stopped` survives reboots until a start.
+            CREATE TABLE formation (
+                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+                type TEXT NOT NULL
+                    CHECK (length(type) BETWEEN 1 AND 63 AND length(CAST(type AS BLOB)) = length(type)
+                        AND type NOT GLOB '*[^A-Za-z0-9_-]*'),
+                count INTEGER NOT NULL CHECK (count BETWEEN 0 AND 100),
+                stopped INTEGER NOT NULL DEFAULT 0 CHECK (stopped IN (0, 1)),
+                PRIMARY KEY (app_id, type)
+            ) STRICT;
+
+            -- The primary key on port is what enforces DESIGN.md invariant 5: a port is leased to at most one
+            -- instance. `release` is the number N of vN, not a reference: the new instances of a deploy take
+            -- their ports before the deploy succeeds and its release row exists.
+            CREATE TABLE port_leases (
+                port INTEGER PRIMARY KEY CHECK (port BETWEEN 1 AND 65535),
+                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+                type TEXT NOT NULL
+                    CHECK (length(type) BETWEEN 1 AND 63 AND length(CAST(type AS BLOB)) = length(type)
+                        AND type NOT GLOB '*[^A-Za-z0-9_-]*'),
+                idx INTEGER NOT NULL CHECK (idx BETWEEN 1 AND 100),
+                release INTEGER NOT NULL CHECK (release BETWEEN 1 AND 999999999),
+                leased_at INTEGER NOT NULL CHECK (leased_at >= 0),
+                UNIQUE (app_id, type, idx, release)
+            ) STRICT;
+
+            CREATE TABLE domains (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+                hostname TEXT NOT NULL UNIQUE
+                    CHECK (length(hostname) BETWEEN 1 AND 253 AND length(CAST(hostname AS BLOB)) = length(hostname)
+                        AND hostname NOT GLOB '*[^a-z0-9.-]*' AND hostname NOT GLOB '.*'
+                        AND hostname NOT GLOB '*.' AND hostname NOT GLOB '*..*'),
+                created_at INTEGER NOT NULL CHECK (created_at >= 0)
+            ) STRICT;
+            CREATE INDEX domains_app ON domains (app_id);
+
+            -- A failed deploy is a deploy, not a release (DESIGN.md §2). Its build and release are SET NULL when
+            -- pruned, so the history of deploys outlives them.
+            CREATE TABLE deploys (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+                state TEXT NOT NULL CHECK (state IN ('running', 'succeeded', 'failed')),
+                source TEXT NOT NULL CHECK (length(source) > 0),
+                build_id INTEGER REFERENCES builds (id) ON DELETE SET NULL,
+                release_id INTEGER REFERENCES releases (id) ON DELETE SET NULL,
+                error TEXT,
+                started_by TEXT NOT NULL CHECK (length(started_by) > 0),
+                started_at INTEGER NOT NULL CHECK (started_at >= 0),
+                finished_at INTEGER CHECK (finished_at >= started_at),
+                CHECK ((state = 'running') = (finished_at IS NULL)),
+                CHECK ((state = 'failed') = (error IS NOT NULL))
+            ) STRICT;
+            CREATE INDEX deploys_app ON deploys (app_id, id);
+            CREATE INDEX deploys_build ON deploys (build_id);
+            CREATE INDEX deploys_release ON deploys (release_id);
+            -- Deploys are serialized per app (DESIGN.md §2): at most one is running. The writer lock makes this
+            -- lock die with its holder; a restarted dokuend finishes what it finds running.
+            CREATE UNIQUE INDEX deploys_one_running ON deploys (app_id) WHERE state = 'running';
+
+            -- The audit log (DESIGN.md invariant 6): who, what, when. Append-only, enforced by the triggers.
+            CREATE TABLE events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                at INTEGER NOT NULL CHECK (at >= 0),
+                actor TEXT NOT NULL CHECK (length(actor) > 0),
+                app TEXT
+                    CHECK (app IS NULL OR (length(app) BETWEEN 1 AND 63 AND length(CAST(app AS BLOB)) = length(app)
+                        AND app NOT GLOB '*[^a-z0-9-]*' AND app NOT GLOB '-*' AND app NOT GLOB '*-')),
+                action TEXT NOT NULL CHECK (length(action) > 0),
+                detail TEXT NOT NULL DEFAULT ''
+            ) STRICT;
+            CREATE INDEX events_app ON events (app, id);
+            CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+            BEGIN
+                SELECT RAISE(ABORT, 'events are append-only');
+            END;
+            CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+            BEGIN
+                SELECT RAISE(ABORT, 'events are append-only');
+            END;
+            """)
+}

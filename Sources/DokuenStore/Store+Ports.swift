@@ -1,0 +1,79 @@
+import DokuenCore
+
+extension Store {
+    /// The default port range of DESIGN.md §2.
+    public static let defaultPortRange: ClosedRange<Int> = 5000...5999
+
+    /// Leases the lowest free port of `range` to the instance (app, type, index, release). When the instance
+    /// already holds a lease, that lease is returned unchanged: a restarted dokuend re-adopting its instances
+    /// asks again. Fails with `portsExhausted` when every port of the range is leased.
+    @discardableResult
+    public func leasePort(
+        app: AppName, type: ProcessType, index: Int, release: ReleaseID, range: ClosedRange<Int> = defaultPortRange,
+        actor: String
+    ) throws(StoreError) -> PortLease {
+        guard range.lowerBound >= 1, range.upperBound <= 65_535 else { throw .invalidPortRange(range) }
+        let now = clock()
+        return try database.transaction { () throws(StoreError) in
+            let appID = try appID(app)
+            let instance: [SQLValue] = [.integer(appID), .text(type.rawValue), .int(index), .int(release.number)]
+            if let held = try database.query(
+                """
+                SELECT l.port, a.name AS app, l.type, l.idx, l.release, l.leased_at
+                FROM port_leases l JOIN apps a ON a.id = l.app_id
+                WHERE l.app_id = ? AND l.type = ? AND l.idx = ? AND l.release = ?
+                """, instance
+            ).first {
+                return try PortLease(row: held)
+            }
+            // The lowest free port is either the range's first or one past a leased port, so the candidates are
+            // those, and the query never walks the whole range.
+            let free = try database.query(
+                """
+                SELECT candidate FROM (
+                    SELECT ?1 AS candidate
+                    UNION ALL
+                    SELECT port + 1 FROM port_leases WHERE port + 1 BETWEEN ?1 AND ?2
+                )
+                WHERE candidate NOT IN (SELECT port FROM port_leases)
+                ORDER BY candidate LIMIT 1
+                """, [.int(range.lowerBound), .int(range.upperBound)])
+            let lease = PortLease(port: 0, app: app, type: type, index: index, release: release, leasedAt: now)
+            guard let port = try free.first?.int("candidate") else {
+                throw .portsExhausted(instance: lease.instance, range: range)
+            }
+            try database.run(
+                "INSERT INTO port_leases (port, app_id, type, idx, release, leased_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [.int(port)] + instance + [.integer(now)])
+            try recordEvent(actor: actor, app: app, action: "port.lease", detail: "\(port) \(lease.instance)")
+            return PortLease(port: port, app: app, type: type, index: index, release: release, leasedAt: now)
+        }
+    }
+
+    /// Ends the lease of `port`. Returns false when it was not leased, so a cleanup that runs twice (after a
+    /// crash, say) is not an error.
+    @discardableResult
+    public func releasePort(_ port: Int, actor: String) throws(StoreError) -> Bool {
+        try database.transaction { () throws(StoreError) in
+            guard let lease = try portLeases(where: "WHERE l.port = ?", [.int(port)]).first else { return false }
+            try database.run("DELETE FROM port_leases WHERE port = ?", [.int(port)])
+            try recordEvent(actor: actor, app: lease.app, action: "port.release", detail: "\(port) \(lease.instance)")
+            return true
+        }
+    }
+
+    /// Every port lease, or those of `app`, by port.
+    public func portLeases(app: AppName? = nil) throws(StoreError) -> [PortLease] {
+        guard let app else { return try portLeases(where: "", []) }
+        return try portLeases(where: "WHERE l.app_id = ?", [.integer(try appID(app))])
+    }
+
+    private func portLeases(where filter: String, _ values: [SQLValue]) throws(StoreError) -> [PortLease] {
+        try database.query(
+            """
+            SELECT l.port, a.name AS app, l.type, l.idx, l.release, l.leased_at
+            FROM port_leases l JOIN apps a ON a.id = l.app_id \(filter) ORDER BY l.port
+            """, values
+        ).map { (row) throws(StoreError) in try PortLease(row: row) }
+    }
+}

@@ -1,0 +1,232 @@
+import DokuenCore
+import Testing
+
+@testable import DokuenStore
+
+/// Migrations are append-only SQL, and a database of any earlier version upgrades to today's schema.
+@Suite(.timeLimit(.minutes(2))) struct MigrationTests {
+    @Test func versionsRunFromOneWithoutGaps() {
+        #expect(Migrations.all.map(\.version) == Array(1...Migrations.latestVersion))
+        #expect(Migrations.all.allSatisfy { !$0.name.isEmpty && !$0.sql.isEmpty })
+        #expect(Store.schemaVersion == Migrations.latestVersion)
+    }
+
+    /// FNV-1a of each shipped migration's SQL. A shipped migration is never edited: databases in the field have
+    /// run it as it was. If this fails, put the change in a new migration instead; add its hash here only for
+    /// a migration that has not shipped yet.
+    static let shippedHashes: [Int: UInt64] = [
+        1: 7_895_995_627_058_270_413
+    ]
+
+    @Test func shippedMigrationsAreNeverEdited() {
+        for migration in Migrations.all {
+            let hash = migration.sql.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+            #expect(
+                Self.shippedHashes[migration.version] == hash,
+                "migration v\(migration.version) hashes to \(hash); shipped migrations are append-only")
+        }
+    }
+
+    /// Rows that a database at `version` holds, written with that version's SQL, and what today's Store must
+    /// read back from them after the upgrade. Every version needs one: when you add migration vN, add fixture
+    /// vN, so the upgrade from vN is tested with data in it.
+    struct Fixture: Sendable {
+        let insert: @Sendable (Database) throws -> Void
+        let verify: @Sendable (Store) async throws -> Void
+    }
+
+    static let fixtures: [Int: Fixture] = [
+        1: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO apps (id, name, created_at) VALUES (1, 'blog', 100);
+                    INSERT INTO builds (id, app_id, stamp, buildpack, commit_sha, created_at)
+                        VALUES (1, 1, '20250101T000000.000000Z', 'python', 'abcdef0', 110);
+                    INSERT INTO build_processes (build_id, type, command) VALUES (1, 'web', 'gunicorn app:app');
+                    INSERT INTO releases (id, app_id, version, build_id, description, created_by, created_at)
+                        VALUES (1, 1, 1, 1, 'Deploy abcdef0', 'alice', 120);
+                    INSERT INTO release_env (release_id, key, value) VALUES (1, 'SECRET', 's3cret');
+                    INSERT INTO release_formation (release_id, type, count) VALUES (1, 'web', 2);
+                    INSERT INTO formation (app_id, type, count, stopped) VALUES (1, 'web', 2, 1);
+                    INSERT INTO port_leases (port, app_id, type, idx, release, leased_at)
+                        VALUES (5000, 1, 'web', 1, 1, 130);
+                    INSERT INTO domains (id, app_id, hostname, created_at) VALUES (1, 1, 'blog.example.com', 140);
+                    INSERT INTO deploys (id, app_id, state, source, build_id, release_id, error, started_by,
+                            started_at, finished_at)
+                        VALUES (1, 1, 'succeeded', 'git push abcdef0', 1, 1, NULL, 'alice', 105, 125),
+                            (2, 1, 'running', 'git push 1234567', NULL, NULL, NULL, 'bob', 150, NULL);
+                    INSERT INTO events (id, at, actor, app, action, detail)
+                        VALUES (1, 100, 'alice', 'blog', 'app.create', ''),
+                            (2, 160, 'alice', 'gone', 'app.destroy', '');
+                    """)
+            },
+            verify: { store in
+                let blog = appName("blog")
+                #expect(try await store.apps() == [AppRecord(id: 1, name: blog, createdAt: 100)])
+                let build = try await store.build(app: blog, id: 1)
+                #expect(build.stamp.description == "20250101T000000.000000Z")
+                #expect(build.buildpack == "python" && build.commit == "abcdef0")
+                #expect(build.processes == [processType("web"): "gunicorn app:app"])
+                let release = try await store.release(app: blog, releaseID(1))
+                #expect(release.env == [envKey("SECRET"): "s3cret"])
+                #expect(release.formation == Formation(scales: [.init(type: processType("web"), count: 2)]))
+                #expect(release.summary == "Deploy abcdef0" && release.createdBy == "alice")
+                #expect(
+                    try await store.formation(app: blog)
+                        == [FormationRecord(app: blog, type: processType("web"), count: 2, stopped: true)])
+                #expect(
+                    try await store.portLeases()
+                        == [
+                            PortLease(
+                                port: 5000, app: blog, type: processType("web"), index: 1, release: releaseID(1),
+                                leasedAt: 130)
+                        ])
+                #expect(try await store.domains().map(\.hostname) == ["blog.example.com"])
+                #expect(try await store.deploys(app: blog).map(\.release) == [nil, releaseID(1)])
+                #expect(try await store.runningDeploys().map(\.id) == [2])
+                #expect(try await store.events(app: appName("gone")).map(\.action) == ["app.destroy"])
+                // New rows continue the old numbering.
+                let next = try await store.createRelease(
+                    app: blog, buildID: 1, env: [:], formation: Formation(scales: []), summary: "Rollback to v1",
+                    actor: "alice")
+                #expect(next == releaseID(2))
+                #expect(try await store.events().map(\.id) == [3, 2, 1])
+            })
+    ]
+
+    @Test func everyVersionHasAFixture() {
+        #expect(Set(Self.fixtures.keys) == Set(1...Migrations.latestVersion))
+    }
+
+    @Test(arguments: Array(0..<Migrations.latestVersion))
+    func upgradesFromEveryEarlierVersion(_ version: Int) async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/dokuen.sqlite"
+            let old = try Database.open(path: path)
+            try Migrations.migrate(old, to: version)
+            #expect(try old.userVersion() == version)
+            try Self.fixtures[version]?.insert(old)
+            old.close()
+
+            let store = try Store.open(path: path, clock: { testNow })
+            try await Self.fixtures[version]?.verify(store)
+            await store.close()
+
+            try Self.expectSound(path)
+            #expect(try Self.schema(path) == Self.schema(Self.freshDatabase(in: directory)))
+        }
+    }
+
+    /// The latest fixture is not upgraded by anything yet; this keeps it honest until the next migration does.
+    @Test func theLatestFixtureReadsBackThroughTheStore() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = try Self.freshDatabase(in: directory)
+            try withRawDatabase(path) { database in try Self.fixtures[Migrations.latestVersion]?.insert(database) }
+            let store = try Store.open(path: path, clock: { testNow })
+            try await Self.fixtures[Migrations.latestVersion]?.verify(store)
+            await store.close()
+            try Self.expectSound(path)
+        }
+    }
+
+    /// The runner itself, past the real list: a database at the latest version takes one more migration.
+    @Test func aNewMigrationAppliesOnTopOfTheLatestVersion() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = try Self.freshDatabase(in: directory)
+            let next = Migration(
+                version: Migrations.latestVersion + 1, name: "app notes",
+                sql: "ALTER TABLE apps ADD COLUMN note TEXT NOT NULL DEFAULT ''")
+            try withRawDatabase(path) { database in
+                try database.run("INSERT INTO apps (name, created_at) VALUES ('blog', 1)")
+                try Migrations.migrate(database, using: Migrations.all + [next])
+                #expect(try database.userVersion() == next.version)
+                #expect(try scalar(database, "SELECT name || '/' || note FROM apps") == .text("blog/"))
+                #expect(try scalar(database, "PRAGMA foreign_keys") == .integer(1))
+            }
+        }
+    }
+
+    @Test func aFailingMigrationLeavesTheDatabaseAsItWas() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = try Self.freshDatabase(in: directory)
+            let broken = Migration(
+                version: Migrations.latestVersion + 1, name: "broken",
+                sql: "CREATE TABLE half (x INTEGER) STRICT; INSERT INTO nowhere VALUES (1);")
+            try withRawDatabase(path) { (database) throws in
+                #expect {
+                    try Migrations.migrate(database, using: Migrations.all + [broken])
+                } throws: { error in
+                    guard case .sql(let failure) = error as? StoreError else { return false }
+                    return failure.sql == "INSERT INTO nowhere VALUES (1);"
+                        && failure.message == "no such table: nowhere"
+                }
+                #expect(try database.userVersion() == Migrations.latestVersion)
+                #expect(try scalar(database, "SELECT count(*) FROM sqlite_master WHERE name = 'half'") == .integer(0))
+                #expect(try scalar(database, "PRAGMA foreign_keys") == .integer(1))
+            }
+        }
+    }
+
+    @Test func aMigrationThatBreaksForeignKeysIsRefused() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = try Self.freshDatabase(in: directory)
+            // Foreign keys are off while migrating (for table rebuilds), so only the check catches this.
+            let orphan = Migration(
+                version: Migrations.latestVersion + 1, name: "orphan",
+                sql: "INSERT INTO builds (app_id, stamp, created_at) VALUES (99, '20250101T000000.000000Z', 0)")
+            try withRawDatabase(path) { (database) throws in
+                #expect {
+                    try Migrations.migrate(database, using: Migrations.all + [orphan])
+                } throws: { error in
+                    guard case .sql(let failure) = error as? StoreError else { return false }
+                    return failure.sql == "PRAGMA foreign_key_check" && failure.message.contains("table builds")
+                }
+                #expect(try database.userVersion() == Migrations.latestVersion)
+                #expect(try scalar(database, "SELECT count(*) FROM builds") == .integer(0))
+            }
+        }
+    }
+
+    @Test func aDatabaseFromANewerDokuenIsRefusedAndLeftAlone() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = try Self.freshDatabase(in: directory)
+            let newer = Migrations.latestVersion + 1
+            try withRawDatabase(path) { try $0.execute("PRAGMA user_version = \(newer)") }
+            #expect(throws: StoreError.schemaTooNew(path: path, found: newer, known: Migrations.latestVersion)) {
+                try Store.open(path: path)
+            }
+            #expect(throws: StoreError.schemaTooNew(path: path, found: newer, known: Migrations.latestVersion)) {
+                try Store.openReadOnly(path: path)
+            }
+            #expect(try withRawDatabase(path) { try $0.userVersion() } == newer)
+            #expect(
+                StoreError.schemaTooNew(path: path, found: newer, known: Migrations.latestVersion).description
+                    == "unable to open database \(path): its schema is v\(newer), newer than "
+                    + "v\(Migrations.latestVersion), the newest this dokuend knows; run a newer dokuend")
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// A database migrated to the latest version, with no rows; returns its path.
+    static func freshDatabase(in directory: String) throws -> String {
+        let path = directory + "/fresh-\(UInt64.random(in: 0...UInt64.max)).sqlite"
+        try withRawDatabase(path) { try Migrations.migrate($0) }
+        return path
+    }
+
+    /// Every schema object as SQLite stores its definition.
+    static func schema(_ path: String) throws -> [[SQLValue]] {
+        try withRawDatabase(path) { database in
+            try database.query("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").map(\.values)
+        }
+    }
+
+    static func expectSound(_ path: String) throws {
+        try withRawDatabase(path) { (database) throws in
+            #expect(try database.query("PRAGMA foreign_key_check").isEmpty)
+            #expect(try scalar(database, "PRAGMA integrity_check") == .text("ok"))
+        }
+    }
+}
