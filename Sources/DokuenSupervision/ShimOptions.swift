@@ -68,7 +68,8 @@ public struct ShimOptions: Equatable, Sendable {
                 okCodes = []
                 for part in text.split(separator: ",", omittingEmptySubsequences: false) {
                     guard let code = Int32(String(part)), (0...255).contains(code) else {
-                        throw UsageError(message: "--ok-exit takes exit codes 0-255 separated by ',', got '" + text + "'")
+                        throw UsageError(
+                            message: "--ok-exit takes exit codes 0-255 separated by ',', got '" + text + "'")
                     }
                     okCodes.append(code)
                 }

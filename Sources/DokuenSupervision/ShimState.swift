@@ -22,7 +22,8 @@ public enum ShimState: Equatable, Sendable {
     }
 
     public init?(name: String) {
-        for state in [Self.stopped, .starting, .running, .backoff, .stopping, .exited, .fatal] where state.name == name {
+        for state in [Self.stopped, .starting, .running, .backoff, .stopping, .exited, .fatal] where state.name == name
+        {
             self = state
             return
         }

@@ -19,7 +19,8 @@ enum ControlClient {
         close(fd)
         if failure != 0 {
             System.writeError(
-                "dokuen-shim: " + directory + ": unable to send '" + command.line + "': " + System.describe(failure) + "\n")
+                "dokuen-shim: " + directory + ": unable to send '" + command.line + "': " + System.describe(failure)
+                    + "\n")
             return 1
         }
         return 0

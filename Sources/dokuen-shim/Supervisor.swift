@@ -69,7 +69,9 @@ struct Supervisor {
 
     mutating func setUp() {
         let directory = options.directory
-        if mkdir(directory, 0o755) != 0 && dokuen_errno() != EEXIST { fail("unable to create " + directory, dokuen_errno()) }
+        if mkdir(directory, 0o755) != 0 && dokuen_errno() != EEXIST {
+            fail("unable to create " + directory, dokuen_errno())
+        }
 
         let lockFD = dokuen_open(directory + "/lock", O_RDWR | O_CREAT, 0o644)
         if lockFD < 0 { fail("unable to open " + directory + "/lock", dokuen_errno()) }
@@ -85,7 +87,9 @@ struct Supervisor {
         // lockFD stays open, and locked, for the shim's whole life.
 
         let control = directory + "/control"
-        if mkfifo(control, 0o600) != 0 && dokuen_errno() != EEXIST { fail("unable to create " + control, dokuen_errno()) }
+        if mkfifo(control, 0o600) != 0 && dokuen_errno() != EEXIST {
+            fail("unable to create " + control, dokuen_errno())
+        }
         controlRead = dokuen_open(control, O_RDONLY | O_NONBLOCK, 0)
         if controlRead < 0 { fail("unable to open " + control, dokuen_errno()) }
         // Held open so that the FIFO never reads as end-of-file between writers (runsv and s6 do the same).
