@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "DokuenSupervisionTests", dependencies: ["DokuenSupervision"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "dokuen", "dokuend"]),
+            dependencies: ["TestSupport", "DokuenCore", "DokuenSupervision", "dokuen", "dokuend"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -56,6 +56,20 @@ public struct ChildProcess: Sendable {
     }
 }
 
+extension Posix {
+    /// Waits up to `milliseconds` for any process (not only a child) to exit, through a pidfd: true once it is
+    /// gone (a zombie counts as gone). dokuend watches shims it did not start this way (SWIFT-NOTES.md §4.8).
+    public static func waitForExit(pid: Int32, milliseconds: Int32) throws(PosixError) -> Bool {
+        let pidfd = dokuen_pidfd_open(pid)
+        if pidfd < 0 {
+            if errno == ESRCH { return true }
+            throw PosixError("watch", path: "process \(pid)", errno: errno)
+        }
+        defer { close(pidfd) }
+        return try waitReadable(pidfd, milliseconds: milliseconds)
+    }
+}
+
 private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
     var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
     pointers.append(nil)

@@ -182,9 +182,11 @@ public enum Posix {
         }
     }
 
-    /// kill(2). Returns false when no such process (or group) exists.
+    /// kill(2). Returns false when no such process (or group) exists. 0 and -1 (our own group, every process) are
+    /// refused: a pid or pgid of 0 that reaches here is a bug, and it must not take the caller down.
     @discardableResult
     public static func kill(_ pid: Int32, _ signal: Int32) throws(PosixError) -> Bool {
+        guard pid != 0 && pid != -1 else { throw PosixError("signal", path: "process \(pid)", errno: EINVAL) }
         do {
             try call("signal", path: "process \(pid)") { sys_kill(pid, signal) }
             return true

@@ -75,7 +75,7 @@ public struct StatusRecord: Equatable, Sendable {
     }
 
     /// Keeps a value on one line: `\` → `\\`, newline → `\n`.
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -87,7 +87,7 @@ public struct StatusRecord: Equatable, Sendable {
         return out
     }
 
-    static func unescape(_ text: String) -> String {
+    public static func unescape(_ text: String) -> String {
         var out = ""
         var escaping = false
         for scalar in text.unicodeScalars {

@@ -55,11 +55,14 @@ struct LogWriter {
         }
     }
 
-    /// Writes out a partial last line, at exit.
+    /// Writes out a partial last line, ended with a newline so the log stays whole lines: when the child exits
+    /// (nothing will complete that line) and when the shim exits.
     mutating func flush() {
         if pending.isEmpty { return }
-        let bytes = pending
+        var bytes = pending
+        bytes.append(0x0A)
         pending.removeAll()
+        atLineStart = true
         bytes.withUnsafeBytes { emit($0) }
     }
 
@@ -92,7 +95,33 @@ struct LogWriter {
         }
     }
 
+    /// Writes whole lines, rotating at a line boundary before the file would pass `maxBytes` (a single line longer
+    /// than that gets a file of its own).
     private mutating func emit(_ bytes: UnsafeRawBufferPointer) {
+        var rest = bytes
+        while !rest.isEmpty {
+            guard maxBytes > 0, size + Int64(rest.count) > maxBytes else {
+                writeOut(rest)
+                return
+            }
+            let room = Int(max(0, maxBytes - size))
+            var cut = min(room, rest.count) - 1
+            while cut >= 0 && rest[cut] != 0x0A { cut -= 1 }
+            if cut < 0 {
+                if size > 0 {
+                    rotate()
+                    continue
+                }
+                // One line longer than the whole file: write it alone, up to its newline.
+                cut = rest.firstIndex(of: 0x0A) ?? (rest.count - 1)
+            }
+            writeOut(UnsafeRawBufferPointer(rebasing: rest[0...cut]))
+            rotate()
+            rest = UnsafeRawBufferPointer(rebasing: rest[(cut + 1)...])
+        }
+    }
+
+    private mutating func writeOut(_ bytes: UnsafeRawBufferPointer) {
         var offset = 0
         while offset < bytes.count {
             let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -106,7 +135,6 @@ struct LogWriter {
             offset += written
             size += Int64(written)
         }
-        if maxBytes > 0, size >= maxBytes { rotate() }
     }
 
     /// FILE → FILE.1 → … → FILE.K; what was FILE.K is gone. With K = 0 the log is truncated.

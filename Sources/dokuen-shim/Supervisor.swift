@@ -145,7 +145,7 @@ struct Supervisor {
                 if dokuen_port_accepts(port, 50) != 0 { perform(machine.handle(.ready, at: dokuen_monotonic_ms())) }
             case .exit(let code):
                 publish()
-                drainLog()
+                drainLog(completely: true)
                 log.flush()
                 exit(code)
             }
@@ -230,12 +230,16 @@ struct Supervisor {
     /// Reaps every child (the shim is a subreaper, so orphaned grandchildren come here too), then tells the
     /// machine when its process group is empty.
     mutating func reap() {
+        // Whatever the child wrote before it exited is in the pipe: log it before the exit is reported, so that
+        // EXITED or STOPPED in `status` means the log is complete.
+        drainLog(completely: true)
         var signaled: Int32 = 0
         var value: Int32 = 0
         while true {
             let pid = dokuen_reap_one(&signaled, &value)
             if pid <= 0 { break }
             if pid == machine.pid && machine.childAlive {
+                log.flush()
                 let exit: ProcessExit = signaled != 0 ? .signal(value) : .code(value)
                 perform(machine.handle(.childExited(exit), at: dokuen_monotonic_ms()))
             }
@@ -245,12 +249,16 @@ struct Supervisor {
         }
     }
 
-    mutating func drainLog() {
-        while true {
+    /// Copies what the pipe holds into the log. A chatty child gets at most `maxReads` reads per wakeup, so that
+    /// signals and control commands are not starved; `completely` reads until the pipe is empty (at exit and before
+    /// reaping, when all the child wrote is already in the pipe).
+    mutating func drainLog(completely: Bool = false) {
+        var reads = 0
+        while completely || reads < 16 {
             let count = read(logRead, buffer.baseAddress!, buffer.count)
             if count <= 0 { break }
             log.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            if count < buffer.count { break }
+            reads += 1
         }
         if log.droppedBytes != (published?.droppedBytes ?? 0) { publish() }
     }
@@ -319,7 +327,9 @@ struct Supervisor {
         published = record
         System.writeFileAtomically(statusPath, record.encoded())
         if !options.eventsSocket.isEmpty {
-            var message = "dokuen-shim-event 1\ndir=" + options.directory + "\nstate=" + record.state.name + "\n"
+            // The whole record plus a `dir` line (readers ignore keys they do not know), so that a listener sees
+            // every transition even when the file has moved on.
+            var message = record.encoded() + "dir=" + StatusRecord.escape(options.directory) + "\n"
             message.withUTF8 { bytes in
                 options.eventsSocket.withCString { dokuen_send_datagram($0, bytes.baseAddress, bytes.count) }
             }

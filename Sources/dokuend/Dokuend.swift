@@ -70,8 +70,8 @@ struct Dokuend: ParsableCommand {
         let apps = try await store.apps().count
         try AtomicFile.write(Array("\(Posix.getpid())\n".utf8), to: layout.pidFile)
         let summary = "root \(layout.root), \(apps) app\(apps == 1 ? "" : "s")"
-        Systemd.notify(["READY=1", "STATUS=Serving \(summary)"])
         log("dokuend \(DokuenVersion.current) is up: \(summary), \(Systemd.listenFDCount()) activation socket(s)")
+        Systemd.notify(["READY=1", "STATUS=Serving \(summary)"])
     }
 }
 

@@ -1,0 +1,81 @@
+import DokuenPosix
+import DokuenSupervision
+import TestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One `dokuen-shim run` started by a test, with an events socket so the test awaits each status change instead of
+/// polling the file. `stop()` (in a defer) kills the shim's child group and the shim, by PID.
+final class ShimHarness {
+    let temp: TemporaryDirectory
+    let events: NotifySocket
+    let shim: BackgroundProgram
+    var directory: String { temp("svc") }
+    /// Every status the shim announced, in order.
+    private(set) var transcript: [StatusRecord] = []
+
+    init(_ options: [String], command: [String], label: String = "shim") throws {
+        temp = try TemporaryDirectory(label)
+        events = try NotifySocket(path: temp("events"))
+        let arguments = ["run", "--dir", temp("svc"), "--events", temp("events")] + options + ["--"] + command
+        shim = try BackgroundProgram(
+            builtProductsDirectory() + "/dokuen-shim", arguments,
+            environment: ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": temp.path, "WORK": temp.path])
+    }
+
+    /// Awaits the first announced status that satisfies `condition`; nil if the deadline passes first.
+    func waitFor(
+        milliseconds: Int32 = 20_000, _ condition: (StatusRecord) -> Bool
+    ) throws -> StatusRecord? {
+        if let seen = transcript.first(where: condition) { return seen }
+        let end = monotonic() + Int64(milliseconds)
+        while true {
+            let left = end - monotonic()
+            guard left > 0, let message = try events.receive(milliseconds: Int32(left)) else { return nil }
+            guard let record = StatusRecord(decoding: message) else { continue }
+            transcript.append(record)
+            if condition(record) { return record }
+        }
+    }
+
+    func waitFor(_ state: ShimState, milliseconds: Int32 = 20_000) throws -> StatusRecord? {
+        try waitFor(milliseconds: milliseconds) { $0.state == state }
+    }
+
+    /// Forgets what was seen so far, so that the next `await` looks only at new announcements.
+    func clearTranscript() { transcript.removeAll() }
+
+    func status() throws -> StatusRecord? {
+        StatusRecord(decoding: String(decoding: try Posix.readFile(directory + "/status"), as: UTF8.self))
+    }
+
+    func control(_ command: String) throws -> ProgramResult {
+        try runProgram(builtProductsDirectory() + "/dokuen-shim", ["ctl", directory, command])
+    }
+
+    func log(_ suffix: String = "") throws -> String {
+        String(decoding: try Posix.readFile(directory + "/log" + suffix), as: UTF8.self)
+    }
+
+    func stop() {
+        if let record = try? status(), record.pgid > 0 { _ = try? Posix.kill(-record.pgid, SIGKILL) }
+        shim.stop()
+        temp.remove()
+    }
+}
+
+func monotonic() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+}
+
+/// Whether a process exists and is not a zombie.
+func isAlive(_ pid: Int32) -> Bool {
+    guard let stat = try? Posix.readFile("/proc/\(pid)/stat") else { return false }
+    let text = String(decoding: stat, as: UTF8.self)
+    guard let close = text.lastIndex(of: ")") else { return false }
+    return !text[text.index(after: close)...].hasPrefix(" Z")
+}
