@@ -73,4 +73,16 @@ import Testing
             #expect(line.count == 25 + text.count && line.hasSuffix(" " + text) && line.dropFirst(23).hasPrefix("Z "))
         }
     }
+
+    /// A full disk (here /dev/full, where every write fails with ENOSPC) never stalls the child: the shim keeps
+    /// draining the pipe and counts what it drops.
+    @Test func aFullDiskCountsDroppedBytes() throws {
+        let shim = try ShimHarness(
+            ["--restart", "never", "--log", "/dev/full", "--log-max-bytes", "0"],
+            command: ["seq", "-f", "%099g", "1", "10000"])
+        defer { shim.stop() }
+        let exited = try #require(try shim.waitFor(milliseconds: 30_000) { $0.state == .exited })
+        #expect(exited.lastExit == .code(0), "the child was not blocked")
+        #expect(exited.droppedBytes == 1_000_000)
+    }
 }
