@@ -17,7 +17,10 @@ public enum ControlCommand: Equatable, Sendable {
         case "k": self = .signal(Signals.kill)
         case "x": self = .exit
         default:
-            guard line.hasPrefix("s"), let number = Int32(String(line.dropFirst())), (1...64).contains(number) else {
+            let digits = line.utf8.dropFirst()
+            guard line.hasPrefix("s"), !digits.isEmpty, digits.count <= 2, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+                digits.first != 48, let number = Int32(String(line.dropFirst())), (1...64).contains(number)
+            else {
                 return nil
             }
             self = .signal(number)

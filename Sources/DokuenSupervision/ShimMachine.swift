@@ -63,7 +63,8 @@ public struct ShimMachine: Sendable {
     public let settings: Settings
     public private(set) var state: ShimState = .stopped
     public private(set) var wantUp = false
-    /// The main process, 0 when none. It leads its own group, so it is also the pgid.
+    /// The last main process (0 before the first spawn); `childAlive` says whether it still runs. It leads its own
+    /// group, so it is also the pgid.
     public private(set) var pid: Int32 = 0
     public private(set) var childAlive = false
     public private(set) var groupAlive = false
@@ -152,6 +153,7 @@ public struct ShimMachine: Sendable {
             let cleanup: [Action] = groupAlive ? [.signalGroup(Signals.kill)] : []
             guard settings.restart.restarts(after: exit) else {
                 move(to: .exited, now)
+                ready = false
                 deadline = nil
                 return cleanup
             }
@@ -264,7 +266,8 @@ public struct ShimMachine: Sendable {
             // SIGCONT after the stop signal, so that a stopped process can act on it (s6-supervise does the same).
             return [.signalGroup(settings.stopSignal), .signalGroup(Signals.continueProcess)]
         case .stopping:
-            afterStop = after
+            // A pending exit (`x`, SIGTERM) is never cancelled by a later `d` or `r`.
+            if afterStop != .exitShim { afterStop = after }
             return []
         case .stopped, .exited, .backoff, .fatal:
             deadline = nil

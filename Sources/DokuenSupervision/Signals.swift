@@ -17,7 +17,12 @@ public enum Signals {
 
     /// Parses `TERM`, `SIGTERM` or `15`. Nil for anything else, and for numbers outside 1...64.
     public static func number(_ text: String) -> Int32? {
-        if let number = Int32(text) { return (1...64).contains(number) ? number : nil }
+        if let first = text.utf8.first, first >= 48, first <= 57 {
+            guard text.utf8.count <= 2, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = Int32(text) else {
+                return nil
+            }
+            return (1...64).contains(number) ? number : nil
+        }
         let name = text.hasPrefix("SIG") ? String(text.dropFirst(3)) : text
         for (candidate, number) in names where candidate == name { return number }
         return nil

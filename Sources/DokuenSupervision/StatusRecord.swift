@@ -74,13 +74,15 @@ public struct StatusRecord: Equatable, Sendable {
         }
     }
 
-    /// Keeps a value on one line: `\` → `\\`, newline → `\n`.
+    /// Keeps a value on one line: `\` → `\\`, newline → `\n`, carriage return → `\r` (a bare CR before the
+    /// line's newline would fuse with it into one `\r\n` Character and hide the line end).
     public static func escape(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
+            case "\r": out += "\\r"
             default: out.unicodeScalars.append(scalar)
             }
         }
@@ -92,7 +94,7 @@ public struct StatusRecord: Equatable, Sendable {
         var escaping = false
         for scalar in text.unicodeScalars {
             if escaping {
-                out.unicodeScalars.append(scalar == "n" ? "\n" : scalar)
+                out.unicodeScalars.append(scalar == "n" ? "\n" : scalar == "r" ? "\r" : scalar)
                 escaping = false
             } else if scalar == "\\" {
                 escaping = true

@@ -76,7 +76,8 @@ enum Scene: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .starting:
             MachineSnapshot(state: .starting, wantUp: true, pid: 100, pgid: 100, childAlive: true, deadline: 1_000)
         case .running:
-            MachineSnapshot(state: .running, wantUp: true, pid: 100, pgid: 100, childAlive: true, ready: true, since: 1_000)
+            MachineSnapshot(
+                state: .running, wantUp: true, pid: 100, pgid: 100, childAlive: true, ready: true, since: 1_000)
         case .backoff:
             MachineSnapshot(
                 state: .backoff, wantUp: true, pid: 101, restarts: 1, failures: 2, lastExit: .code(1), since: 2_500,
@@ -86,7 +87,8 @@ enum Scene: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 state: .stopping, pid: 100, pgid: 100, childAlive: true, ready: true, since: 2_000, deadline: 32_000)
         case .stoppingAfterExit:
             MachineSnapshot(
-                state: .stopping, pid: 100, pgid: 100, ready: true, lastExit: .signal(15), since: 2_000, deadline: 32_000)
+                state: .stopping, pid: 100, pgid: 100, ready: true, lastExit: .signal(15), since: 2_000,
+                deadline: 32_000)
         case .exited:
             MachineSnapshot(state: .exited, wantUp: true, pid: 100, lastExit: .code(0), since: 500)
         case .fatal:

@@ -21,13 +21,14 @@ import Testing
 
     /// `spawned` records the child and arms the one timer according to the readiness kind: the end of `upFor`, the
     /// first port probe, or the start timeout when the child itself reports readiness.
-    @Test(arguments: [
-        (Readiness.upFor(1_000), 1_010),
-        (.upFor(2_500), 2_510),
-        (.port(8080), 110),
-        (.notificationFD(3), 60_010),
-        (.notifySocket, 60_010),
-    ] as [(Readiness, Int64)])
+    @Test(
+        arguments: [
+            (Readiness.upFor(1_000), 1_010),
+            (.upFor(2_500), 2_510),
+            (.port(8080), 110),
+            (.notificationFD(3), 60_010),
+            (.notifySocket, 60_010),
+        ] as [(Readiness, Int64)])
     func spawnedArmsTheReadinessDeadline(readiness: Readiness, deadline: Int64) {
         var machine = ShimMachine(settings: .changed { $0.readiness = readiness })
         #expect(machine.handle(.boot, at: 10) == [.spawn])
@@ -40,11 +41,12 @@ import Testing
     }
 
     /// The probe interval and the start timeout come from the settings.
-    @Test(arguments: [
-        (Readiness.port(8080), 260),
-        (.notificationFD(3), 5_010),
-        (.notifySocket, 5_010),
-    ] as [(Readiness, Int64)])
+    @Test(
+        arguments: [
+            (Readiness.port(8080), 260),
+            (.notificationFD(3), 5_010),
+            (.notifySocket, 5_010),
+        ] as [(Readiness, Int64)])
     func spawnedUsesTheConfiguredIntervals(readiness: Readiness, deadline: Int64) {
         var machine = ShimMachine(
             settings: .changed {

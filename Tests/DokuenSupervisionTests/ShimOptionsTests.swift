@@ -1,0 +1,70 @@
+import Testing
+
+@testable import DokuenSupervision
+
+@Suite struct ShimOptionsTests {
+    @Test func defaultsAndTheCommand() throws {
+        let options = try ShimOptions.parse(["--dir", "/s", "--", "sleep", "--", "1"])
+        #expect(options.directory == "/s")
+        #expect(options.logPath == "/s/log")
+        #expect(options.command == ["sleep", "--", "1"])
+        #expect(options.machine == ShimMachine.Settings())
+        #expect(options.logMaxBytes == 10 << 20 && options.logBackups == 5 && !options.logTimestamps)
+    }
+
+    @Test func everyOption() throws {
+        let options = try ShimOptions.parse([
+            "--dir", "/s", "--log", "/l", "--log-max-bytes", "0", "--log-backups", "2", "--log-timestamps",
+            "--cwd", "/w", "--user", "app", "--events", "/e", "--restart", "on-failure", "--ok-exit", "0,3",
+            "--backoff", "10", "--backoff-max", "20", "--stable-after", "30", "--fatal-after", "4",
+            "--fatal-retry", "50", "--stop-signal", "SIGQUIT", "--stop-timeout", "60", "--ready-port", "8080",
+            "--start-timeout", "70", "--down", "--", "x",
+        ])
+        #expect(options.logPath == "/l" && options.logMaxBytes == 0 && options.logBackups == 2 && options.logTimestamps)
+        #expect(options.workingDirectory == "/w" && options.user == "app" && options.eventsSocket == "/e")
+        var settings = ShimMachine.Settings()
+        settings.restart = .onFailure(okCodes: [0, 3])
+        settings.backoff.initial = 10
+        settings.backoff.maximum = 20
+        settings.backoff.stableAfter = 30
+        settings.backoff.fatalAfter = 4
+        settings.backoff.fatalRetry = 50
+        settings.stopSignal = 3
+        settings.stopTimeout = 60
+        settings.readiness = .port(8080)
+        settings.startTimeout = 70
+        settings.startDown = true
+        #expect(options.machine == settings)
+    }
+
+    @Test(arguments: [
+        (["--", "x"], "--dir is required"),
+        (["--dir", "/s"], "no program given"),
+        (["--dir", "/s", "--"], "no program given"),
+        (["--dir"], "--dir needs a value"),
+        (["--dir", "/s", "--bogus", "--", "x"], "unknown option '--bogus'"),
+        (["--dir", "/s", "--restart", "sometimes", "--", "x"], "--restart takes always, on-failure or never"),
+        (["--dir", "/s", "--ok-exit", "0,,1", "--", "x"], "--ok-exit takes exit codes"),
+        (["--dir", "/s", "--ok-exit", "256", "--", "x"], "--ok-exit takes exit codes"),
+        (["--dir", "/s", "--stop-signal", "NOPE", "--", "x"], "--stop-signal takes a signal name or number"),
+        (["--dir", "/s", "--stop-timeout", "-1", "--", "x"], "--stop-timeout takes a whole number from 0"),
+        (["--dir", "/s", "--ready-fd", "2", "--", "x"], "--ready-fd takes a whole number from 3 to 1023"),
+        (["--dir", "/s", "--backoff", "100", "--backoff-max", "10", "--", "x"], "--backoff-max must be at least"),
+    ])
+    func rejects(_ arguments: [String], _ message: String) {
+        do {
+            let options = try ShimOptions.parse(arguments)
+            Issue.record("accepted \(options)")
+        } catch {
+            #expect(error.message.hasPrefix(message), "\(error.message)")
+        }
+    }
+
+    @Test func resolvesProgramsOnThePath() {
+        let executables: Set = ["/b/tool", "/c/tool", "/c/other"]
+        #expect(ShimOptions.resolve("tool", searchPath: "/a:/b:/c") { executables.contains($0) } == "/b/tool")
+        #expect(ShimOptions.resolve("other", searchPath: "/a::/c") { executables.contains($0) } == "/c/other")
+        #expect(ShimOptions.resolve("./x", searchPath: "/a") { _ in false } == "./x")
+        #expect(ShimOptions.resolve("none", searchPath: "/a:/b") { executables.contains($0) } == nil)
+    }
+}
