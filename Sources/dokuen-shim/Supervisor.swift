@@ -6,7 +6,9 @@ import DokuenSupervisionEmbedded
 /// RUNNING child and no deadline, `poll` sleeps until something happens.
 struct Supervisor {
     static let pipeSize: Int32 = 1 << 20
-    static let readSize = 1 << 20
+    /// The read buffer: large enough for throughput, small enough that a chatty child does not dirty much of
+    /// the shim's memory (the pipe itself holds 1 MiB, in the kernel).
+    static let readSize = 128 << 10
 
     let options: ShimOptions
     var machine: ShimMachine
