@@ -19,7 +19,10 @@ public struct EnvDirectory: Sendable {
     /// The variables, sorted by key. A missing directory is an empty config.
     public func read() throws -> [(key: EnvKey, value: String)] {
         guard let info = try Posix.lstat(path) else { return [] }
-        if (info.st_mode & S_IFMT) == S_IFLNK, !Posix.isDirectory(path) { return [] }
+        // A link to a generation that is gone would read as an empty config: refuse it rather than lose the config.
+        if (info.st_mode & S_IFMT) == S_IFLNK, !Posix.isDirectory(path) {
+            throw EnvDirectoryError.danglingLink(path: path, target: (try? Posix.readlink(path)) ?? "?")
+        }
         var result: [(key: EnvKey, value: String)] = []
         for name in try Posix.listDirectory(path) where !name.hasPrefix(".") {  // envdir skips dot files too
             let key = try EnvKey(name)
@@ -108,12 +111,15 @@ public struct EnvDirectory: Sendable {
 /// Why an envdir cannot be written.
 public enum EnvDirectoryError: Error, Equatable, CustomStringConvertible {
     case notAGenerationLink(path: String)
+    case danglingLink(path: String, target: String)
 
     public var description: String {
         switch self {
         case .notAGenerationLink(let path):
             "unable to update config \(path): it is not a symlink to a generation directory (<name>.g<N>); "
                 + "move it aside and set the config again"
+        case .danglingLink(let path, let target):
+            "unable to read config \(path): it points to \(target), which is missing"
         }
     }
 }

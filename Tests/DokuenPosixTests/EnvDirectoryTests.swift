@@ -127,4 +127,13 @@ import Testing
         try AtomicFile.write(Array("1\n".utf8), to: temp("env/NOT-A-KEY"))
         #expect(throws: CoreError.self) { try EnvDirectory(path: temp("env")).read() }
     }
+
+    @Test func aLinkToAMissingGenerationIsAnErrorNotAnEmptyConfig() throws {
+        let temp = try TemporaryDirectory("envdir")
+        defer { temp.remove() }
+        let directory = EnvDirectory(path: temp("env"))
+        try directory.write([try EnvKey("A"): "1"])
+        try Posix.removeTree(temp("env.g1"))
+        #expect(throws: EnvDirectoryError.danglingLink(path: temp("env"), target: "env.g1")) { try directory.read() }
+    }
 }
