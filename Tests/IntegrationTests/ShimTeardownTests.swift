@@ -115,4 +115,26 @@ import Testing
         let usage = try runProgram(builtProductsDirectory() + "/dokuen-shim", ["ctl", temp.path, "bogus"])
         #expect(usage.status == .exited(64))
     }
+
+    /// Events are best effort: with nobody listening on the events socket the shim runs and stops as usual.
+    @Test func eventsWithNobodyListeningDoNotMatter() throws {
+        let temp = try TemporaryDirectory("events")
+        defer { temp.remove() }
+        let python = try #require(which("python3"))
+        let started = try NotifySocket(path: temp("started"))
+        try AtomicFile.write([], to: temp("nobody.sock"))  // a plain file where the socket should be: sends fail
+        let shimPath = builtProductsDirectory() + "/dokuen-shim"
+        // The child tells the test it runs (so the shim is up), then becomes `sleep`.
+        let child =
+            "import os,socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'up', '\(temp("started"))'); "
+            + "os.execv('/bin/sleep', ['sleep', '1000'])"
+        let shim = try BackgroundProgram(
+            shimPath, ["run", "--dir", temp("svc"), "--events", temp("nobody.sock"), "--", python, "-c", child],
+            environment: ["PATH": "/usr/bin:/bin"])
+        defer { shim.stop() }
+        #expect(try started.receive(milliseconds: 20_000) == "up")
+        #expect(try runProgram(shimPath, ["ctl", temp("svc"), "r"]).status == .exited(0))
+        #expect(try runProgram(shimPath, ["ctl", temp("svc"), "x"]).status == .exited(0))
+        #expect(try shim.wait(milliseconds: 30_000) == .exited(0))
+    }
 }
