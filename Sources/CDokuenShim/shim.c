@@ -139,6 +139,8 @@ pid_t dokuen_spawn_child(const struct dokuen_spawn_request *r, int *failed_errno
             errno = ESRCH;
             child_fail(err, STEP_PARENT);
         }
+        // Dispositions and the mask are reset last, just before execve: until then the shim's blocked mask keeps a
+        // stray signal from ending the setup half-way (PDEATHSIG's SIGKILL cannot be blocked anyway).
         for (int s = 1; s < NSIG; s++) {
             if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
         }
