@@ -82,6 +82,22 @@ static const char *const spawn_steps[] = {"setsid", "dup2", "chdir", "setgroups"
                                           "check parent", "execve"};
 enum { STEP_SETSID, STEP_DUP2, STEP_CHDIR, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID, STEP_PRCTL, STEP_PARENT, STEP_EXEC };
 
+// Closes every fd from 3 up, except `keep_a` and `keep_b` (either may be -1), with close_range(2) over the gaps.
+static void close_all_except(int keep_a, int keep_b) {
+    int low = keep_a < keep_b ? keep_a : keep_b;
+    int high = keep_a < keep_b ? keep_b : keep_a;
+    unsigned from = 3;
+    int keeps[2] = {low, high};
+    for (int i = 0; i < 2; i++) {
+        if (keeps[i] < (int)from) continue;
+        if ((unsigned)keeps[i] > from) syscall(SYS_close_range, from, (unsigned)keeps[i] - 1, 0);
+        from = (unsigned)keeps[i] + 1;
+    }
+    syscall(SYS_close_range, from, ~0U, 0);
+}
+
+void dokuen_close_inherited(void) { close_all_except(-1, -1); }
+
 // In the child, between fork and exec: async-signal-safe calls only.
 static void child_fail(int error_fd, int step) {
     int report[2] = {errno, step};
@@ -107,26 +123,20 @@ pid_t dokuen_spawn_child(const struct dokuen_spawn_request *r, int *failed_errno
         return -1;
     }
     if (pid == 0) {
-        // The error pipe moves out of the way of the fds the child will get.
-        int err = fcntl(error_pipe[1], F_DUPFD_CLOEXEC, 2048);
+        // Copies of every fd the child keeps go above 2 and above the ready fd's target, so that no dup2 below
+        // overwrites a source. F_DUPFD takes the lowest free number from there: it works whatever the fd limit.
+        int base = r->ready_fd_target >= 3 ? r->ready_fd_target + 1 : 3;
+        int err = fcntl(error_pipe[1], F_DUPFD_CLOEXEC, base);
         if (err < 0) err = error_pipe[1];
         if (setsid() < 0) child_fail(err, STEP_SETSID);
-        // Move every fd we will install above the target range first, so that no dup2 overwrites a source.
-        int in = fcntl(r->stdin_fd, F_DUPFD_CLOEXEC, 1024);
-        int out = fcntl(r->output_fd, F_DUPFD_CLOEXEC, 1024);
-        int ready = r->ready_fd_target >= 0 ? fcntl(r->ready_fd_source, F_DUPFD_CLOEXEC, 1024) : -1;
+        int in = fcntl(r->stdin_fd, F_DUPFD_CLOEXEC, base);
+        int out = fcntl(r->output_fd, F_DUPFD_CLOEXEC, base);
+        int ready = r->ready_fd_target >= 0 ? fcntl(r->ready_fd_source, F_DUPFD_CLOEXEC, base) : -1;
         if (in < 0 || out < 0 || (r->ready_fd_target >= 0 && ready < 0)) child_fail(err, STEP_DUP2);
         if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) child_fail(err, STEP_DUP2);
         if (ready >= 0 && dup2(ready, r->ready_fd_target) < 0) child_fail(err, STEP_DUP2);
-        // Close every other fd but the error pipe, which is CLOEXEC and closes itself at exec. The copies above
-        // 1024 go too: they are installed already.
-        for (int fd = 3; fd < 1024; fd++) {
-            if (fd != err && fd != r->ready_fd_target) close(fd);
-        }
-        if (err >= 1024) {
-            if (err > 1024) syscall(SYS_close_range, 1024, (unsigned)err - 1, 0);
-            syscall(SYS_close_range, (unsigned)err + 1, ~0U, 0);
-        }
+        // Close every other fd but the error pipe, which is CLOEXEC and closes itself at exec.
+        close_all_except(r->ready_fd_target, err);
         if (r->cwd != NULL && chdir(r->cwd) != 0) child_fail(err, STEP_CHDIR);
         if (r->drop_privileges) {
             if (setgroups((size_t)r->group_count, r->groups) != 0) child_fail(err, STEP_SETGROUPS);

@@ -70,6 +70,9 @@ struct Supervisor {
     // MARK: - Setup
 
     mutating func setUp() {
+        // Nothing the starter left open stays open for the shim's whole life (dokuend starts shims with fds 0-2 only,
+        // but a shim started by hand may inherit anything).
+        dokuen_close_inherited()
         let directory = options.directory
         if mkdir(directory, 0o755) != 0 && dokuen_errno() != EEXIST {
             fail("unable to create " + directory, dokuen_errno())
@@ -105,7 +108,10 @@ struct Supervisor {
         if dokuen_pipe(&pipeFDs) != 0 { fail("unable to create the log pipe", dokuen_errno()) }
         logRead = pipeFDs[0]
         logWrite = pipeFDs[1]
-        _ = dokuen_set_pipe_size(logRead, Self.pipeSize)  // best effort: the limit is /proc/sys/fs/pipe-max-size
+        // A larger pipe lets a chatty child run ahead of the disk. Only as root: an ordinary user's pipes share a
+        // budget (/proc/sys/fs/pipe-user-pages-soft, 64 MiB), and 1 MiB per instance would exhaust it for every
+        // pipe of that user. Best effort: the limit is /proc/sys/fs/pipe-max-size.
+        if geteuid() == 0 { _ = dokuen_set_pipe_size(logRead, Self.pipeSize) }
         _ = dokuen_set_nonblocking(logRead)
         devNull = dokuen_open("/dev/null", O_RDONLY, 0)
 

@@ -16,12 +16,18 @@ final class ShimHarness {
     /// Every status the shim announced, in order.
     private(set) var transcript: [StatusRecord] = []
 
-    init(_ options: [String], command: [String], label: String = "shim") throws {
+    /// `launcher`, when given, is a shell snippet that runs before the shim execs (e.g. `ulimit -n 64`).
+    init(_ options: [String], command: [String], label: String = "shim", launcher: String? = nil) throws {
         temp = try TemporaryDirectory(label)
         events = try NotifySocket(path: temp("events"))
-        let arguments = ["run", "--dir", temp("svc"), "--events", temp("events")] + options + ["--"] + command
+        var arguments = ["run", "--dir", temp("svc"), "--events", temp("events")] + options + ["--"] + command
+        var program = builtProductsDirectory() + "/dokuen-shim"
+        if let launcher {
+            arguments = ["-c", launcher + "; exec \"$@\"", "sh", program] + arguments
+            program = "/bin/sh"
+        }
         shim = try BackgroundProgram(
-            builtProductsDirectory() + "/dokuen-shim", arguments,
+            program, arguments,
             environment: ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": temp.path, "WORK": temp.path])
     }
 

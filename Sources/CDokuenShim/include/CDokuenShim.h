@@ -29,6 +29,9 @@ int dokuen_open(const char *path, int flags, mode_t mode);
 /// recv(2) with MSG_DONTWAIT.
 ssize_t dokuen_receive(int fd, void *buffer, size_t length);
 
+/// Closes every fd from 3 up: the shim keeps nothing its starter left open.
+void dokuen_close_inherited(void);
+
 /// errno, which is a macro.
 int dokuen_errno(void);
 
