@@ -13,6 +13,7 @@ public enum CoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidReleaseID(String, reason: String)
     case invalidBuildStamp(String, reason: String)
     case invalidRoot(reason: String)
+    case invalidTarget(String, reason: String)
 
     public var description: String {
         switch self {
@@ -26,6 +27,7 @@ public enum CoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidReleaseID(let text, let reason): "invalid release \(quoted(text)): \(reason)"
         case .invalidBuildStamp(let text, let reason): "invalid build directory name \(quoted(text)): \(reason)"
         case .invalidRoot(let reason): "unable to find the dokuen root: \(reason)"
+        case .invalidTarget(let text, let reason): "invalid target \(quoted(text)): \(reason)"
         }
     }
 }

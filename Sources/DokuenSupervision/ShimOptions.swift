@@ -114,6 +114,36 @@ public struct ShimOptions: Equatable, Sendable {
         return options
     }
 
+    /// The command line that `parse` turns back into these options: what dokuend passes to `dokuen-shim run`.
+    public func arguments() -> [String] {
+        var out = ["--dir", directory]
+        if logPath != directory + "/log" { out += ["--log", logPath] }
+        out += ["--log-max-bytes", String(logMaxBytes), "--log-backups", String(logBackups)]
+        if logTimestamps { out.append("--log-timestamps") }
+        if !workingDirectory.isEmpty { out += ["--cwd", workingDirectory] }
+        if !user.isEmpty { out += ["--user", user] }
+        if !eventsSocket.isEmpty { out += ["--events", eventsSocket] }
+        switch machine.restart {
+        case .always: out += ["--restart", "always"]
+        case .never: out += ["--restart", "never"]
+        case .onFailure(let okCodes):
+            out += ["--restart", "on-failure", "--ok-exit", okCodes.map { String($0) }.joined(separator: ",")]
+        }
+        let backoff = machine.backoff
+        out += ["--backoff", String(backoff.initial), "--backoff-max", String(backoff.maximum)]
+        out += ["--stable-after", String(backoff.stableAfter), "--fatal-after", String(backoff.fatalAfter)]
+        out += ["--fatal-retry", String(backoff.fatalRetry), "--stop-signal", String(machine.stopSignal)]
+        out += ["--stop-timeout", String(machine.stopTimeout), "--start-timeout", String(machine.startTimeout)]
+        switch machine.readiness {
+        case .upFor(let milliseconds): out += ["--startsecs", String(milliseconds)]
+        case .notificationFD(let fd): out += ["--ready-fd", String(fd)]
+        case .notifySocket: out.append("--ready-notify")
+        case .port(let port): out += ["--ready-port", String(port)]
+        }
+        if machine.startDown { out.append("--down") }
+        return out + ["--"] + command
+    }
+
     /// Where `program` is: itself when it contains `/`, else the first executable match in `searchPath`
     /// (`PATH` of the child's environment). Nil when there is none.
     public static func resolve(_ program: String, searchPath: String, isExecutable: (String) -> Bool) -> String? {

@@ -67,4 +67,17 @@ import Testing
         #expect(ShimOptions.resolve("./x", searchPath: "/a") { _ in false } == "./x")
         #expect(ShimOptions.resolve("none", searchPath: "/a:/b") { executables.contains($0) } == nil)
     }
+
+    /// dokuend builds the shim's command line with `arguments()`; the shim must read back exactly those options.
+    @Test(arguments: [
+        ["--dir", "/s", "--", "sleep", "1"],
+        ["--dir", "/s", "--log", "/l/web.1.log", "--log-timestamps", "--user", "dokuen", "--cwd", "/b", "--", "x"],
+        ["--dir", "/s", "--restart", "on-failure", "--ok-exit", "0,2", "--ready-notify", "--down", "--", "x", "--"],
+        ["--dir", "/s", "--restart", "never", "--ready-port", "5001", "--stop-signal", "INT", "--", "x"],
+        ["--dir", "/s", "--ready-fd", "3", "--events", "/e.sock", "--backoff", "5", "--backoff-max", "5", "--", "x"],
+    ])
+    func argumentsRoundTrip(_ arguments: [String]) throws {
+        let options = try ShimOptions.parse(arguments)
+        #expect(try ShimOptions.parse(options.arguments()) == options)
+    }
 }
