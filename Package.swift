@@ -69,6 +69,8 @@ let package = Package(
         // The same files (symlinks) built as Embedded Swift for dokuen-shim: an Embedded module and a normal one
         // cannot import each other (SWIFT-NOTES.md §1.9), so tests use DokuenSupervision and the shim this twin.
         .target(name: "DokuenSupervisionEmbedded", swiftSettings: embedded),
+        // The reconciler's pure planner: desired formation + observed shims -> actions (no I/O).
+        .target(name: "DokuenReconciliation", dependencies: ["DokuenCore", "DokuenSupervision"]),
 
         // Executables.
         .executableTarget(
@@ -94,6 +96,7 @@ let package = Package(
         .testTarget(name: "DokuenPosixTests", dependencies: ["DokuenPosix", "TestSupport"]),
         .testTarget(name: "DokuenStoreTests", dependencies: ["DokuenStore", "TestSupport"]),
         .testTarget(name: "DokuenSupervisionTests", dependencies: ["DokuenSupervision"]),
+        .testTarget(name: "DokuenReconciliationTests", dependencies: ["DokuenReconciliation"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["TestSupport", "DokuenCore", "DokuenSupervision", "dokuen", "dokuend"]),

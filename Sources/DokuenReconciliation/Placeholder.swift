@@ -1,0 +1,1 @@
+// The reconciler planner (in progress).
