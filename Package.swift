@@ -46,7 +46,10 @@ let package = Package(
         .default(enabledTraits: ["Systemd"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         // System libraries and C.
@@ -69,17 +72,30 @@ let package = Package(
         // The same files (symlinks) built as Embedded Swift for dokuen-shim: an Embedded module and a normal one
         // cannot import each other (SWIFT-NOTES.md §1.9), so tests use DokuenSupervision and the shim this twin.
         .target(name: "DokuenSupervisionEmbedded", swiftSettings: embedded),
+        // Wire types of the HTTP/JSON API and the Unix-socket client the CLI uses.
+        .target(name: "DokuenAPI", dependencies: ["DokuenCore"]),
+        // The daemon's services: the API server, and (to come) the reconciler, shim watcher and deployer.
+        .target(
+            name: "DokuenDaemon",
+            dependencies: [
+                "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenAPI", "DokuenSystemd",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The reconciler's pure planner: desired formation + observed shims -> actions (no I/O).
         .target(name: "DokuenReconciliation", dependencies: ["DokuenCore", "DokuenSupervision"]),
 
         // Executables.
         .executableTarget(
             name: "dokuen",
-            dependencies: ["DokuenCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "DokuenCore", "DokuenAPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(
             name: "dokuend",
             dependencies: [
-                "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenSystemd",
+                "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenSystemd", "DokuenDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // The shim links no Foundation and no store: it must stay tiny and outlive the daemon.

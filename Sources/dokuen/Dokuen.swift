@@ -1,13 +1,50 @@
 import ArgumentParser
 import DokuenCore
 
-/// `dokuen`, the command-line client. It never opens SQLite: every verb will be a call to dokuend's API.
-/// This first version carries the verbs that need no daemon.
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `dokuen`, the command-line client. It never opens SQLite: every verb is a call to dokuend's API.
 @main
 struct Dokuen: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dokuen",
         abstract: "Heroku's workflow on your own machine: git push, buildpacks, releases, supervised processes.",
+        discussion: """
+            The root (and so the daemon) is --root DIR, else $DOKUEN_ROOT, else ~/.local/share/dokuen when a \
+            daemon runs there, else /var/lib/dokuen. Exit codes: 0 success, 1 failure, 64 bad usage.
+            """,
         version: DokuenVersion.current,
-        subcommands: [VersionCommand.self])
+        subcommands: [AppsCommand.self, VersionCommand.self, LegacyCreate.self])
+
+    /// Errors print once, on one line: `dokuen: error: …`, plus the usage for a usage error (exit 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }  // --help, --version
+            var text = "dokuen: error: " + message(for: error) + "\n"
+            if code == .validationFailure {
+                text += usageString(for: error) + "\n"
+            }
+            text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+            Glibc.exit(code == .validationFailure ? 64 : code.rawValue == 0 ? 1 : code.rawValue)
+        }
+    }
+
+    private static func usageString(for error: Error) -> String {
+        // ArgumentParser's full message is "Error: …" then the usage; keep the usage lines.
+        let lines = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("Usage:") }) else { return "" }
+        return lines[start...].joined(separator: "\n")
+    }
 }

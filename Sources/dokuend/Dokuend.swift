@@ -1,5 +1,6 @@
 import ArgumentParser
 import DokuenCore
+import DokuenDaemon
 import DokuenPosix
 import DokuenStore
 import DokuenSystemd
@@ -52,9 +53,18 @@ struct Dokuend: ParsableCommand {
         }
         Task {
             do {
-                try await Self.announce(layout, store)
+                let server = APIServer.application(layout: layout, store: store) {
+                    do {
+                        try await Self.announce(layout, store)
+                    } catch {
+                        log("dokuend: error: \(error)")
+                        exitProcess(1)
+                    }
+                }
+                // Signals are the main thread's business (SignalWaiter), not the server's.
+                try await server.runService(gracefulShutdownSignals: [])
             } catch {
-                log("dokuend: error: \(error)")
+                log("dokuend: error: unable to serve the API on \(layout.socket): \(error)")
                 exitProcess(1)
             }
         }
@@ -65,11 +75,11 @@ struct Dokuend: ParsableCommand {
         withExtendedLifetime(store) {}
     }
 
-    /// Writes the pid file and tells systemd (and the log) that the daemon is ready.
+    /// Once the API answers: writes the pid file and tells systemd (and the log) that the daemon is ready.
     static func announce(_ layout: RootLayout, _ store: Store) async throws {
         let apps = try await store.apps().count
         try AtomicFile.write(Array("\(Posix.getpid())\n".utf8), to: layout.pidFile)
-        let summary = "root \(layout.root), \(apps) app\(apps == 1 ? "" : "s")"
+        let summary = "root \(layout.root), \(apps) app\(apps == 1 ? "" : "s"), API on \(layout.socket)"
         log("dokuend \(DokuenVersion.current) is up: \(summary), \(Systemd.listenFDCount()) activation socket(s)")
         Systemd.notify(["READY=1", "STATUS=Serving \(summary)"])
     }

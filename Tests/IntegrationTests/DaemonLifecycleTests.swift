@@ -24,15 +24,15 @@ import Testing
             environment: environment(root: temp.path, extra: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"]))
         defer { daemon.stop() }
 
-        let ready = try #require(try notify.await("READY=1"), "no READY=1; stderr: \(daemon.standardError)")
+        let ready = try #require(try notify.waitFor("READY=1"), "no READY=1; stderr: \(daemon.standardError)")
         #expect(ready.contains("STATUS=Serving root \(temp("root")), 0 apps"))
         #expect(try Posix.lstat(temp("root/dokuen.sqlite")) != nil)
         #expect(try Posix.readFile(temp("root/run/dokuend.pid")) == Array("\(daemon.child.pid)\n".utf8))
-        #expect(try notify.await("WATCHDOG=1", milliseconds: 5_000) != nil)
-        #expect(try notify.await("WATCHDOG=1", milliseconds: 5_000) != nil, "the watchdog keeps being fed")
+        #expect(try notify.waitFor("WATCHDOG=1", milliseconds: 5_000) != nil)
+        #expect(try notify.waitFor("WATCHDOG=1", milliseconds: 5_000) != nil, "the watchdog keeps being fed")
 
         try daemon.signal(SIGTERM)
-        #expect(try notify.await("STOPPING=1") != nil)
+        #expect(try notify.waitFor("STOPPING=1") != nil)
         #expect(try daemon.wait(milliseconds: 30_000) == .exited(0))
         #expect(try Posix.lstat(temp("root/run/dokuend.pid")) == nil)
         #expect(daemon.standardError.contains("apps keep running"))
@@ -47,7 +47,7 @@ import Testing
             bin + "/dokuend", ["--root", temp("root")],
             environment: environment(root: temp.path, extra: ["NOTIFY_SOCKET": notify.path]))
         defer { daemon.stop() }
-        #expect(try notify.await("READY=1") != nil)
+        #expect(try notify.waitFor("READY=1") != nil)
         try daemon.signal(SIGHUP)
         #expect(try daemon.wait(milliseconds: 500) == nil, "still running after SIGHUP")
         try daemon.signal(SIGINT)
@@ -64,7 +64,7 @@ import Testing
             "/bin/sh", ["-c", script, bin + "/dokuend", temp("root")],
             environment: environment(root: temp.path, extra: ["NOTIFY_SOCKET": notify.path]))
         defer { daemon.stop() }
-        #expect(try notify.await("READY=1") != nil)
+        #expect(try notify.waitFor("READY=1") != nil)
         #expect(daemon.standardError.contains("1 activation socket(s)"), "\(daemon.standardError)")
     }
 
@@ -77,7 +77,7 @@ import Testing
             bin + "/dokuend", ["--root", temp("root")],
             environment: environment(root: temp.path, extra: ["NOTIFY_SOCKET": notify.path]))
         defer { first.stop() }
-        #expect(try notify.await("READY=1") != nil)
+        #expect(try notify.waitFor("READY=1") != nil)
 
         let second = try runProgram(
             bin + "/dokuend", ["--root", temp("root")], environment: environment(root: temp.path))

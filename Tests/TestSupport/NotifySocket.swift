@@ -47,7 +47,7 @@ public final class NotifySocket {
     }
 
     /// Reads messages until one contains `assignment` (e.g. `READY=1`); nil if the deadline passes first.
-    public func await(_ assignment: String, milliseconds: Int32 = 30_000) throws -> String? {
+    public func waitFor(_ assignment: String, milliseconds: Int32 = 30_000) throws -> String? {
         var remaining = milliseconds
         while remaining > 0 {
             let started = monotonicMilliseconds()

@@ -19,6 +19,8 @@ public struct ProgramResult: Sendable {
 /// Why a program run failed to produce a result.
 public struct ProgramRunError: Error, CustomStringConvertible {
     public let description: String
+
+    public init(description: String) { self.description = description }
 }
 
 /// Runs `executable` with a hard deadline, in its own process group. Output goes to files (no pipe can fill up).

@@ -1,0 +1,133 @@
+import DokuenAPI
+import DokuenCore
+import DokuenPosix
+import DokuenStore
+import HTTPTypes
+import Hummingbird
+import Logging
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// dokuend's HTTP/1.1 + JSON API on `run/dokuend.sock` (DESIGN.md §2). Handlers validate every name at the boundary
+/// and answer errors as `{"error": "<one line>"}` with a fitting status: 400 bad input, 404 unknown, 409 conflict.
+public enum APIServer {
+    /// Builds the server. `onListening` runs once the socket accepts connections (its mode is already 0660).
+    public static func application(
+        layout: RootLayout, store: Store, onListening: @escaping @Sendable () async -> Void
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        // Middleware first: Hummingbird applies it only to routes added after it.
+        router.add(middleware: ErrorMiddleware())
+        let v1 = router.group("v1")
+
+        v1.get("health") { _, _ in
+            let count = try await store.apps().count
+            return try json(HealthResponse(version: DokuenVersion.current, root: layout.root, apps: count))
+        }
+        v1.get("apps") { _, _ in
+            var apps: [AppInfo] = []
+            for record in try await store.apps() { apps.append(try await info(record, store)) }
+            return try json(apps)
+        }
+        v1.post("apps") { request, context in
+            let body = try await request.decode(as: CreateAppRequest.self, context: context)
+            let name = try appName(body.name)
+            let record = try await store.createApp(name, actor: actor(request))
+            return try json(try await info(record, store), status: .created)
+        }
+        v1.get("apps/:app") { _, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            guard let record = try await store.app(named: name) else { throw StoreError.appNotFound(name) }
+            return try json(try await info(record, store))
+        }
+        v1.delete("apps/:app") { request, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            guard request.uri.queryParameters.get("confirm") == name.rawValue else {
+                throw APIFailure(
+                    status: .badRequest,
+                    message: "destroying \(name) needs --confirm \(name); its data/ directory is kept unless --purge")
+            }
+            try await store.destroyApp(name, actor: actor(request))
+            return Response(status: .noContent)
+        }
+
+        let socket = layout.socket
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socket), serverName: "dokuend"),
+            onServerRunning: { _ in
+                // Only the owner and the `dokuen` group may talk to the daemon (DESIGN.md §2).
+                try? SocketPermissions.restrict(socket)
+                await onListening()
+            },
+            logger: Logger(label: "dokuend"))
+    }
+
+    /// Who the event log names for a request. The CLI sends its unix user; peer credentials (SO_PEERCRED) are
+    /// the next step, so that the name cannot be chosen by the client.
+    static func actor(_ request: Request) -> String {
+        let claimed = request.headers[HTTPField.Name("X-Dokuen-Actor")!] ?? ""
+        let clean = claimed.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0 != "\u{7F}" }
+        return (clean && !claimed.isEmpty && claimed.count <= 64) ? claimed : "unknown"
+    }
+
+    static func appName(_ text: String) throws -> AppName {
+        do { return try AppName(text) } catch { throw APIFailure(status: .badRequest, message: error.description) }
+    }
+
+    static func info(_ record: AppRecord, _ store: Store) async throws -> AppInfo {
+        let release = try await store.latestRelease(app: record.name)
+        return AppInfo(name: record.name.rawValue, createdAt: record.createdAt, release: release?.id.description)
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var buffer = ByteBuffer()
+        buffer.writeBytes(try encoder.encode(value))
+        buffer.writeString("\n")
+        return Response(
+            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
+    }
+}
+
+/// An error with the HTTP status it maps to.
+struct APIFailure: Error {
+    let status: HTTPResponse.Status
+    let message: String
+}
+
+/// Maps errors to JSON error bodies: the message is the error's own one-line description.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let failure as APIFailure {
+            return try APIServer.json(ErrorBody(error: failure.message), status: failure.status)
+        } catch let error as StoreError {
+            return try APIServer.json(ErrorBody(error: error.description), status: Self.status(for: error))
+        } catch let error as CoreError {
+            return try APIServer.json(ErrorBody(error: error.description), status: .badRequest)
+        } catch let error as HTTPError {
+            return try APIServer.json(ErrorBody(error: error.body ?? "\(error.status)"), status: error.status)
+        } catch {
+            return try APIServer.json(ErrorBody(error: "\(error)"), status: .internalServerError)
+        }
+    }
+
+    static func status(for error: StoreError) -> HTTPResponse.Status {
+        switch error {
+        case .appNotFound, .releaseNotFound, .buildNotFound, .formationNotFound, .domainNotFound, .deployNotFound:
+            .notFound
+        case .appExists, .domainExists, .deployInProgress, .buildInUse, .buildExists: .conflict
+        case .core, .invalidHostname, .invalidPortRange: .badRequest
+        default: .internalServerError
+        }
+    }
+}

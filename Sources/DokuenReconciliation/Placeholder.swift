@@ -1,1 +1,0 @@
-// The reconciler planner (in progress).

@@ -1,0 +1,96 @@
+import ArgumentParser
+import DokuenAPI
+import DokuenCore
+
+/// `dokuen apps create|list|info|destroy`.
+struct AppsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apps", abstract: "Create, list, inspect and destroy apps.",
+        subcommands: [Create.self, List.self, Info.self, Destroy.self], defaultSubcommand: List.self)
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an app.",
+            discussion: "App names are DNS labels: lowercase letters, digits and '-', 1 to 63 characters.")
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The new app's name.") var name: String
+
+        func validate() throws {
+            do { _ = try AppName(name) } catch { throw ValidationError(error.description) }
+        }
+
+        func run() async throws {
+            let app = try DaemonClient(options).call(
+                "POST", "/v1/apps", body: CreateAppRequest(name: name), as: AppInfo.self)
+            if options.json { try printJSON(app) } else { print("Created \(app.name)") }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the apps.")
+
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            let apps = try DaemonClient(options).call("GET", "/v1/apps", as: [AppInfo].self)
+            if options.json { return try printJSON(apps) }
+            if apps.isEmpty { return print("No apps yet. Create one with: dokuen apps create NAME") }
+            for app in apps { print("\(app.name)\t\(app.release ?? "not deployed")") }
+        }
+    }
+
+    struct Info: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one app.")
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The app.") var name: String
+
+        func validate() throws {
+            do { _ = try AppName(name) } catch { throw ValidationError(error.description) }
+        }
+
+        func run() async throws {
+            let app = try DaemonClient(options).call("GET", "/v1/apps/\(name)", as: AppInfo.self)
+            if options.json { return try printJSON(app) }
+            print("name:     \(app.name)\nrelease:  \(app.release ?? "not deployed")\ncreated:  \(app.createdAt)")
+        }
+    }
+
+    struct Destroy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Destroy an app: its processes, releases and config. data/ is kept.")
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The app.") var name: String
+        @Option(help: ArgumentHelp("Repeat the app's name to confirm.", valueName: "name")) var confirm: String?
+
+        func validate() throws {
+            do { _ = try AppName(name) } catch { throw ValidationError(error.description) }
+            guard confirm == name else {
+                throw ValidationError("destroying \(name) needs --confirm \(name)")
+            }
+        }
+
+        func run() async throws {
+            try DaemonClient(options).request("DELETE", "/v1/apps/\(name)?confirm=\(name)")
+            print("Destroyed \(name)")
+        }
+    }
+}
+
+/// Dokuen 2012's `dokuen create --application=NAME`.
+struct LegacyCreate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create", abstract: "Create an app (Dokuen 2012 spelling of `apps create`).",
+        shouldDisplay: false)
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "The new app's name.") var application: String
+
+    func run() async throws {
+        var create = try AppsCommand.Create.parse([application] + (options.root.map { ["--root", $0] } ?? []))
+        try create.validate()
+        try await create.run()
+    }
+}

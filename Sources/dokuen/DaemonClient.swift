@@ -1,0 +1,74 @@
+import ArgumentParser
+import DokuenAPI
+import DokuenCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The CLI's side of the API: finds the socket, sends one request, decodes the answer or turns an error body into
+/// one line.
+struct DaemonClient {
+    let client: UnixHTTPClient
+
+    init(_ options: GlobalOptions) throws {
+        var environment: [String: String] = [:]
+        for key in ["HOME", "DOKUEN_ROOT"] { if let value = getenv(key) { environment[key] = String(cString: value) } }
+        let root: String
+        do {
+            root = try RootDiscovery.clientRoot(flag: options.root, environment: environment) { path in
+                var info = stat()
+                return stat(path, &info) == 0
+            }
+        } catch {
+            throw ValidationError(error.description)
+        }
+        client = UnixHTTPClient(socketPath: RootLayout(root: root).socket)
+    }
+
+    /// Sends a request and decodes a `Response` from a 2xx answer; any other answer throws its error line.
+    func call<Response: Decodable>(
+        _ method: String, _ path: String, body: (some Encodable)? = nil as Int?, as type: Response.Type
+    ) throws -> Response {
+        let bytes = try request(method, path, body: body)
+        return try JSONDecoder().decode(Response.self, from: Data(bytes))
+    }
+
+    /// Sends a request; returns the raw 2xx body.
+    @discardableResult
+    func request(_ method: String, _ path: String, body: (some Encodable)? = nil as Int?) throws -> [UInt8] {
+        let payload = try body.map { Array(try JSONEncoder().encode($0)) }
+        let response = try client.send(method, path, body: payload, headers: ["X-Dokuen-Actor": Self.userName])
+        guard (200..<300).contains(response.status) else {
+            if let error = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
+                throw DaemonError(message: error.error)
+            }
+            throw DaemonError(message: "dokuend answered \(response.status)")
+        }
+        return response.body
+    }
+
+    /// The unix user running the CLI, for the event log.
+    static var userName: String {
+        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return "uid:\(geteuid())"
+    }
+}
+
+/// An error line that dokuend sent back.
+struct DaemonError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// Prints `value` as JSON, sorted keys, one trailing newline.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}

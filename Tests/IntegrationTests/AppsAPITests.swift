@@ -1,0 +1,95 @@
+import DokuenAPI
+import DokuenPosix
+import Foundation
+import TestSupport
+import Testing
+
+/// `dokuen apps …` through the real dokuend over its Unix socket.
+@Suite(.timeLimit(.minutes(2))) struct AppsAPITests {
+    @Test func createListInfoDestroy() throws {
+        let daemon = try DaemonHarness()
+        defer { daemon.stop() }
+        #expect(
+            try daemon.dokuen(["apps", "list"]).standardOutput
+                == "No apps yet. Create one with: dokuen apps create NAME\n")
+        let created = try daemon.dokuen(["apps", "create", "blog"])
+        #expect(created.status == .exited(0))
+        #expect(created.standardOutput == "Created blog\n")
+        #expect(try daemon.dokuen(["create", "--application", "shop"]).status == .exited(0), "Dokuen 2012's verb")
+
+        let listed = try daemon.dokuen(["apps", "list", "--json"])
+        let apps = try JSONDecoder().decode([AppInfo].self, from: Data(listed.stdout))
+        #expect(apps.map(\.name) == ["blog", "shop"])
+        #expect(apps.allSatisfy { $0.release == nil })
+        #expect(try daemon.dokuen(["apps", "info", "blog"]).standardOutput.hasPrefix("name:     blog\n"))
+
+        #expect(try daemon.dokuen(["apps", "destroy", "shop", "--confirm", "shop"]).status == .exited(0))
+        #expect(try daemon.dokuen(["apps"]).standardOutput == "blog\tnot deployed\n")
+    }
+
+    /// Bad input: one clear error line, a non-zero exit, and nothing changed on disk.
+    @Test(arguments: [
+        (
+            ["apps", "create", "Blog"], 64,
+            "dokuen: error: invalid app name \"Blog\": it contains uppercase 'B' at position 1"
+        ),
+        (["apps", "create", "../x"], 64, "dokuen: error: invalid app name \"../x\""),
+        (
+            ["apps", "create", "taken"], 1,
+            "dokuen: error: unable to create app taken: an app of that name already exists"
+        ),
+        (["apps", "info", "nope"], 1, "dokuen: error: unable to find app nope: there is no app of that name"),
+        (["apps", "destroy", "taken"], 64, "dokuen: error: destroying taken needs --confirm taken"),
+        (
+            ["apps", "destroy", "taken", "--confirm", "other"], 64,
+            "dokuen: error: destroying taken needs --confirm taken"
+        ),
+        (["apps", "bogus"], 64, "dokuen: error: "),
+    ])
+    func badInputChangesNothing(_ arguments: [String], _ code: Int32, _ message: String) throws {
+        let daemon = try DaemonHarness()
+        defer { daemon.stop() }
+        #expect(try daemon.dokuen(["apps", "create", "taken"]).status == .exited(0))
+        let before = try snapshot(daemon.root)
+        let result = try daemon.dokuen(arguments)
+        #expect(result.status == .exited(code))
+        #expect(result.standardError.hasPrefix(message), "\(result.standardError)")
+        #expect(result.standardError.split(separator: "\n").first.map { $0.hasPrefix("dokuen: error: ") } == true)
+        #expect(try snapshot(daemon.root) == before)
+    }
+
+    @Test func theSocketIsOwnerAndGroupOnly() throws {
+        let daemon = try DaemonHarness()
+        defer { daemon.stop() }
+        let info = try #require(try Posix.lstat(daemon.root + "/run/dokuend.sock"))
+        #expect(info.st_mode & 0o777 == 0o660)
+        #expect(info.st_mode & S_IFMT == S_IFSOCK)
+    }
+
+    @Test func aStoppedDaemonIsReportedClearly() throws {
+        let temp = try TemporaryDirectory("nodaemon")
+        defer { temp.remove() }
+        let result = try runProgram(builtProductsDirectory() + "/dokuen", ["apps", "list", "--root", temp.path])
+        #expect(result.status == .exited(1))
+        #expect(
+            result.standardError.hasPrefix("dokuen: error: unable to reach dokuend at \(temp.path)/run/dokuend.sock"))
+        #expect(result.standardError.hasSuffix("is dokuend running? (start it with scripts/up)\n"))
+    }
+
+    /// Every file under the root with its size and mode, except the database's own files (WAL bookkeeping may
+    /// move on a read) — the apps/ tree and env files are what must not change.
+    func snapshot(_ root: String) throws -> [String] {
+        var entries: [String] = []
+        func walk(_ path: String) throws {
+            for name in try Posix.listDirectory(path) {
+                let child = path + "/" + name
+                guard let info = try Posix.lstat(child) else { continue }
+                if name.hasPrefix("dokuen.sqlite") || name == "dokuend.sock" { continue }
+                entries.append("\(child) \(info.st_mode) \(info.st_size)")
+                if info.st_mode & S_IFMT == S_IFDIR { try walk(child) }
+            }
+        }
+        try walk(root)
+        return entries
+    }
+}
