@@ -2,12 +2,12 @@ import DokuenCore
 import DokuenReconciliation
 import DokuenSupervision
 
-/// A random planner input over a small universe (3 apps, 3 types, slots 1 to 3, releases v1 to v4), dense enough
+/// A random planner input over a small universe (3 apps, 3 types, slots 1 to 3, releases v1 to v3), dense enough
 /// that cutovers, dead shims, stopped types and destroyed apps meet in one case.
 struct RandomCase: CustomStringConvertible {
     static let apps = ["blog", "shop", "wiki"].map { try! AppName($0) }
     static let types = ["web", "worker", "clock"].map { try! ProcessType($0) }
-    static let releases = (1...4).map { try! ReleaseID(number: $0) }
+    static let releases = (1...3).map { try! ReleaseID(number: $0) }
     static let states: [ShimState] = [.stopped, .starting, .running, .backoff, .stopping, .exited, .fatal]
 
     let seed: UInt64
@@ -21,16 +21,16 @@ struct RandomCase: CustomStringConvertible {
             var wanted = DesiredApp(
                 app: app,
                 release: Int.random(in: 0..<7, using: &random) == 0 ? nil : Self.releases.randomElement(using: &random))
-            for type in Self.types where Bool.random(using: &random) {
+            for type in Self.types where Int.random(in: 0..<5, using: &random) > 0 {
                 wanted.processes[type] = DesiredProcess(
-                    count: Int.random(in: 0...3, using: &random), stopped: Int.random(in: 0..<5, using: &random) == 0)
+                    count: Int.random(in: 0...3, using: &random), stopped: Int.random(in: 0..<6, using: &random) == 0)
             }
             desired.append(wanted)
         }
         for app in Self.apps {
             for type in Self.types {
                 for index in 1...3 {
-                    for release in Self.releases where Int.random(in: 0..<6, using: &random) == 0 {
+                    for release in Self.releases where Int.random(in: 0..<4, using: &random) == 0 {
                         let id = try! InstanceID(app: app, type: type, index: index, release: release)
                         observed.append(Self.instance(id, using: &random))
                     }
@@ -45,7 +45,8 @@ struct RandomCase: CustomStringConvertible {
         var instance = ObservedInstance(id: id, shimAlive: Int.random(in: 0..<4, using: &random) > 0)
         if Int.random(in: 0..<8, using: &random) > 0 {
             var status = StatusRecord()
-            status.state = states.randomElement(using: &random)!
+            // RUNNING half the time, so that cutovers complete often.
+            status.state = Bool.random(using: &random) ? .running : states.randomElement(using: &random)!
             status.pgid = Bool.random(using: &random) ? 0 : Int32.random(in: 2...99_999, using: &random)
             instance.status = status
         }
