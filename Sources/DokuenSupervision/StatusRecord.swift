@@ -20,6 +20,9 @@ public struct StatusRecord: Equatable, Sendable {
     public var nextTryMilliseconds: Int64 = 0
     public var error = ""
     public var command = ""
+    /// The kernel's boot id (`/proc/sys/kernel/random/boot_id`) when the shim wrote the record. A record from an
+    /// earlier boot names pids and process groups that mean nothing now: dokuend must not signal them.
+    public var bootID = ""
 
     public init() {}
 
@@ -38,6 +41,7 @@ public struct StatusRecord: Equatable, Sendable {
         lines.append("next_try_ms=" + String(nextTryMilliseconds))
         lines.append("error=" + Self.escape(error))
         lines.append("command=" + Self.escape(command))
+        lines.append("boot_id=" + Self.escape(bootID))
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -69,6 +73,7 @@ public struct StatusRecord: Equatable, Sendable {
             case "next_try_ms": nextTryMilliseconds = Int64(value) ?? 0
             case "error": error = Self.unescape(value)
             case "command": command = Self.unescape(value)
+            case "boot_id": bootID = Self.unescape(value)
             default: continue  // a key from a newer minor revision
             }
         }

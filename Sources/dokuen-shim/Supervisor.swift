@@ -24,6 +24,7 @@ struct Supervisor {
     var controlBuffer: [UInt8] = []
     var published: StatusRecord?
     var userIDs: (uid: uid_t, gid: gid_t, groups: [gid_t])?
+    var bootID = ""
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Supervisor.readSize, alignment: 16)
 
     init(options: ShimOptions) {
@@ -114,6 +115,10 @@ struct Supervisor {
         if geteuid() == 0 { _ = dokuen_set_pipe_size(logRead, Self.pipeSize) }
         _ = dokuen_set_nonblocking(logRead)
         devNull = dokuen_open("/dev/null", O_RDONLY, 0)
+
+        if let text = readFile("/proc/sys/kernel/random/boot_id") {
+            bootID = String(text.utf8.prefix { $0 != 0x0A }.map { Character(Unicode.Scalar($0)) })
+        }
 
         let failure = log.open()
         if failure != 0 { fail("unable to open the log " + options.logPath, failure) }
@@ -331,6 +336,7 @@ struct Supervisor {
         }
         record.error = machine.lastError
         record.command = options.command.joined(separator: " ")
+        record.bootID = bootID
         if record == published { return }
         published = record
         System.writeFileAtomically(statusPath, record.encoded())

@@ -20,6 +20,7 @@ import Testing
         record.nextTryMilliseconds = 1_795_412_177_123
         record.error = "exec: no such file or directory"
         record.command = "bundle exec puma -C config/puma.rb"
+        record.bootID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
         return record
     }()
 
@@ -44,6 +45,7 @@ import Testing
                 next_try_ms=0
                 error=
                 command=
+                boot_id=
 
                 """)
     }
@@ -65,6 +67,7 @@ import Testing
                 next_try_ms=1795412177123
                 error=exec: no such file or directory
                 command=bundle exec puma -C config/puma.rb
+                boot_id=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0
 
                 """)
     }
@@ -75,7 +78,7 @@ import Testing
         record.error = "line one\nline two"
         record.command = #"printf 'a\nb' C:\dir\"#
         let lines = record.encoded().split(separator: "\n").map(String.init)
-        #expect(lines.count == 14)
+        #expect(lines.count == 15)
         #expect(lines[12] == #"error=line one\nline two"#)
         #expect(lines[13] == #"command=printf 'a\\nb' C:\\dir\\"#)
     }
@@ -201,7 +204,9 @@ import Testing
         expected.ready = true
         expected.command = "/srv/dokuen/apps/blog/releases/v12/bin/web --port 5000 --banner 'a\nb' C:\\x"
         #expect(StatusRecord(decoding: Self.versionOneFile) == expected)
-        #expect(expected.encoded() == Self.versionOneFile)
+        // Written today, the same record also carries keys added since (boot_id), and reads back the same.
+        #expect(expected.encoded().hasPrefix(String(Self.versionOneFile.dropLast())))
+        #expect(StatusRecord(decoding: expected.encoded()) == expected)
     }
 
     /// A FATAL record as a version-1 shim writes it, with an error and a pending retry.
