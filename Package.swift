@@ -78,8 +78,8 @@ let package = Package(
         .target(
             name: "DokuenDaemon",
             dependencies: [
-                "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenAPI", "DokuenSystemd",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenAPI", "DokuenSystemd", "DokuenSupervision",
+                "DokuenReconciliation", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -90,7 +90,8 @@ let package = Package(
         .executableTarget(
             name: "dokuen",
             dependencies: [
-                "DokuenCore", "DokuenAPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DokuenCore", "DokuenAPI", "DokuenPosix",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "dokuend",

@@ -96,7 +96,7 @@ static void close_all_except(int keep_a, int keep_b) {
     syscall(SYS_close_range, from, ~0U, 0);
 }
 
-void dokuen_close_inherited(void) { close_all_except(-1, -1); }
+void dokuen_close_inherited_except(int keep) { close_all_except(keep, -1); }
 
 // In the child, between fork and exec: async-signal-safe calls only.
 static void child_fail(int error_fd, int step) {

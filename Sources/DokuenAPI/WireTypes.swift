@@ -47,3 +47,69 @@ public struct ErrorBody: Codable, Equatable, Sendable {
 
     public init(error: String) { self.error = error }
 }
+
+/// `POST /v1/apps/NAME/deploys` (the body is a tarball) answers with the new release and the step lines.
+public struct DeployResponse: Codable, Equatable, Sendable {
+    public var release: String
+    public var lines: [String]
+
+    public init(release: String, lines: [String]) {
+        self.release = release
+        self.lines = lines
+    }
+}
+
+/// One process instance in `GET /v1/status` and `dokuen status --json` (DESIGN.md §2).
+public struct InstanceStatus: Codable, Equatable, Sendable {
+    public var app: String
+    public var type: String
+    public var index: Int
+    public var release: String
+    public var state: String
+    public var pid: Int32?
+    public var shimPID: Int32?
+    public var port: Int?
+    /// UTC seconds of the last state change.
+    public var since: Int64
+    public var restarts: Int
+    /// `code 1`, `signal 9`, or nil.
+    public var exit: String?
+
+    public init(
+        app: String, type: String, index: Int, release: String, state: String, pid: Int32?, shimPID: Int32?,
+        port: Int?, since: Int64, restarts: Int, exit: String?
+    ) {
+        self.app = app
+        self.type = type
+        self.index = index
+        self.release = release
+        self.state = state
+        self.pid = pid
+        self.shimPID = shimPID
+        self.port = port
+        self.since = since
+        self.restarts = restarts
+        self.exit = exit
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case app, type, index, release, state, pid, port, since, restarts, exit
+        case shimPID = "shim_pid"
+    }
+
+    /// Always write every key, null included, as `status --json` promises.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(app, forKey: .app)
+        try container.encode(type, forKey: .type)
+        try container.encode(index, forKey: .index)
+        try container.encode(release, forKey: .release)
+        try container.encode(state, forKey: .state)
+        try container.encode(pid, forKey: .pid)
+        try container.encode(shimPID, forKey: .shimPID)
+        try container.encode(port, forKey: .port)
+        try container.encode(since, forKey: .since)
+        try container.encode(restarts, forKey: .restarts)
+        try container.encode(exit, forKey: .exit)
+    }
+}

@@ -17,8 +17,10 @@ import Logging
 public enum APIServer {
     /// Builds the server. `onListening` runs once the socket accepts connections (its mode is already 0660).
     public static func application(
-        layout: RootLayout, store: Store, onListening: @escaping @Sendable () async -> Void
+        layout: RootLayout, store: Store, supervisor: InstanceSupervisor,
+        onListening: @escaping @Sendable () async -> Void
     ) -> some ApplicationProtocol {
+        let deployer = Deployer(layout: layout, store: store, supervisor: supervisor)
         let router = Router()
         // Middleware first: Hummingbird applies it only to routes added after it.
         router.add(middleware: ErrorMiddleware())
@@ -53,6 +55,17 @@ public enum APIServer {
             }
             try await store.destroyApp(name, actor: actor(request))
             return Response(status: .noContent)
+        }
+
+        v1.post("apps/:app/deploys") { request, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            let body = try await request.body.collect(upTo: 1 << 30)
+            let outcome = try await deployer.deploy(name, tarball: Array(buffer: body), actor: actor(request))
+            return try json(
+                DeployResponse(release: outcome.release.description, lines: outcome.lines), status: .created)
+        }
+        v1.get("status") { _, _ in
+            try json(try await supervisor.statuses())
         }
 
         let socket = layout.socket

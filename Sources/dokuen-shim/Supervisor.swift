@@ -25,6 +25,8 @@ struct Supervisor {
     var published: StatusRecord?
     var userIDs: (uid: uid_t, gid: gid_t, groups: [gid_t])?
     var bootID = ""
+    /// With `start`: where to tell the waiting parent that setup succeeded (then closed).
+    var setUpFD: Int32 = -1
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Supervisor.readSize, alignment: 16)
 
     init(options: ShimOptions) {
@@ -39,6 +41,12 @@ struct Supervisor {
 
     mutating func run() -> Never {
         setUp()
+        if setUpFD >= 0 {
+            var byte: UInt8 = 0x6B
+            _ = write(setUpFD, &byte, 1)
+            close(setUpFD)
+            setUpFD = -1
+        }
         perform(machine.handle(.boot, at: dokuen_monotonic_ms()))
         var fds: [pollfd] = []
         while true {
@@ -72,8 +80,8 @@ struct Supervisor {
 
     mutating func setUp() {
         // Nothing the starter left open stays open for the shim's whole life (dokuend starts shims with fds 0-2 only,
-        // but a shim started by hand may inherit anything).
-        dokuen_close_inherited()
+        // but a shim started by hand may inherit anything). The `start` report pipe is kept.
+        dokuen_close_inherited_except(setUpFD)
         let directory = options.directory
         if mkdir(directory, 0o755) != 0 && dokuen_errno() != EEXIST {
             fail("unable to create " + directory, dokuen_errno())

@@ -18,7 +18,9 @@ struct Dokuen: AsyncParsableCommand {
             daemon runs there, else /var/lib/dokuen. Exit codes: 0 success, 1 failure, 64 bad usage.
             """,
         version: DokuenVersion.current,
-        subcommands: [AppsCommand.self, VersionCommand.self, LegacyCreate.self])
+        subcommands: [
+            AppsCommand.self, DeployCommand.self, StatusCommand.self, VersionCommand.self, LegacyCreate.self,
+        ])
 
     /// Errors print once, on one line: `dokuen: error: …`, plus the usage for a usage error (exit 64).
     static func main() async {

@@ -43,7 +43,11 @@ struct Dokuend: ParsableCommand {
 
         let store: Store
         do {
-            for directory in layout.directories { try Posix.mkdir(directory, existingOK: true) }
+            for directory in layout.directories {
+                try Posix.mkdir(directory, existingOK: true)
+                // Apps run as another user: the root's directories must be traversable (DESIGN.md §2).
+                try Posix.chmod(directory, 0o755)
+            }
             // The store holds the writer lock for as long as it lives: the daemon's whole life.
             store = try Store.open(path: layout.database)
         } catch {
@@ -51,9 +55,14 @@ struct Dokuend: ParsableCommand {
             log("dokuend: error: \(error)")
             throw ExitCode.failure
         }
+        let supervisor = InstanceSupervisor(
+            layout: layout, store: store, shimPath: Self.shimPath(), appUser: Posix.geteuid() == 0 ? "dokuen" : nil)
         Task {
             do {
-                let server = APIServer.application(layout: layout, store: store) {
+                // Re-adopt every live shim and start what is missing before serving (DESIGN.md §2).
+                let actions = try await supervisor.reconcile()
+                if !actions.isEmpty { log("dokuend: reconciled: \(actions.count) action(s)") }
+                let server = APIServer.application(layout: layout, store: store, supervisor: supervisor) {
                     do {
                         try await Self.announce(layout, store)
                     } catch {
@@ -75,6 +84,12 @@ struct Dokuend: ParsableCommand {
         withExtendedLifetime(store) {}
     }
 
+    /// `dokuen-shim` beside this executable.
+    static func shimPath() -> String {
+        let exe = (try? Posix.readlink("/proc/self/exe")) ?? CommandLine.arguments[0]
+        return String(exe[..<(exe.lastIndex(of: "/") ?? exe.startIndex)]) + "/dokuen-shim"
+    }
+
     /// Once the API answers: writes the pid file and tells systemd (and the log) that the daemon is ready.
     static func announce(_ layout: RootLayout, _ store: Store) async throws {
         let apps = try await store.apps().count
@@ -83,12 +98,6 @@ struct Dokuend: ParsableCommand {
         log("dokuend \(DokuenVersion.current) is up: \(summary), \(Systemd.listenFDCount()) activation socket(s)")
         Systemd.notify(["READY=1", "STATUS=Serving \(summary)"])
     }
-}
-
-/// Writes one line to stderr, which is the journal under systemd.
-func log(_ line: String) {
-    var text = line + "\n"
-    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }
 
 /// exit(3), under a name that `ParsableCommand.exit(withError:)` does not shadow.

@@ -8,12 +8,14 @@ import TestSupport
 /// A dokuend on a temp root, started by a test and awaited through its READY=1; `stop()` (in a defer) kills it.
 final class DaemonHarness {
     let temp: TemporaryDirectory
-    let daemon: BackgroundProgram
+    private(set) var daemon: BackgroundProgram
     var root: String { temp("root") }
     let bin = builtProductsDirectory()
 
     init(label: String = "api") throws {
         temp = try TemporaryDirectory(label)
+        // Apps run as the unprivileged user when the tests run as root: they must reach the root.
+        try Posix.chmod(temp.path, 0o755)
         let notify = try NotifySocket(path: temp("notify"))
         daemon = try BackgroundProgram(
             bin + "/dokuend", ["--root", temp("root")],
@@ -32,8 +34,39 @@ final class DaemonHarness {
             bin + "/dokuen", arguments + ["--root", root], environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path])
     }
 
+    /// Kills the daemon with SIGKILL and starts a new one on the same root; apps must not notice.
+    func restart() throws {
+        try daemon.signal(SIGKILL)
+        _ = try daemon.wait(milliseconds: 10_000)
+        let notify = try NotifySocket(path: temp("notify2"))
+        daemon = try BackgroundProgram(
+            bin + "/dokuend", ["--root", root],
+            environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path, "NOTIFY_SOCKET": notify.path])
+        guard try notify.waitFor("READY=1") != nil else {
+            throw ProgramRunError(description: "dokuend did not come back: \(daemon.standardError)")
+        }
+    }
+
+    /// Stops the daemon, then every shim on the root (with `x`, which tears down its group), by their own pids.
     func stop() {
         daemon.stop()
+        let services = root + "/run/svc"
+        for app in (try? Posix.listDirectory(services)) ?? [] {
+            for instance in (try? Posix.listDirectory(services + "/" + app)) ?? [] {
+                let directory = services + "/" + app + "/" + instance
+                _ = try? runProgram(bin + "/dokuen-shim", ["ctl", directory, "x"], deadlineSeconds: 10)
+                if let text = try? Posix.readFile(directory + "/status"),
+                    let shim = String(decoding: text, as: UTF8.self).split(separator: "\n").first(where: {
+                        $0.hasPrefix("shim_pid=")
+                    }),
+                    let pid = Int32(shim.dropFirst(9)), pid > 0
+                {
+                    if !((try? Posix.waitForExit(pid: pid, milliseconds: 10_000)) ?? true) {
+                        _ = try? Posix.kill(pid, SIGKILL)
+                    }
+                }
+            }
+        }
         temp.remove()
     }
 }

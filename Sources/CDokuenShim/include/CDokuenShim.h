@@ -29,8 +29,8 @@ int dokuen_open(const char *path, int flags, mode_t mode);
 /// recv(2) with MSG_DONTWAIT.
 ssize_t dokuen_receive(int fd, void *buffer, size_t length);
 
-/// Closes every fd from 3 up: the shim keeps nothing its starter left open.
-void dokuen_close_inherited(void);
+/// Closes every fd from 3 up but `keep` (-1: none): the shim keeps nothing its starter left open.
+void dokuen_close_inherited_except(int keep);
 
 /// errno, which is a macro.
 int dokuen_errno(void);

@@ -1,0 +1,16 @@
+/// Failures of the daemon's own work, in the project's grammar.
+public enum DaemonError: Error, Equatable, CustomStringConvertible {
+    case shimDidNotStart(String, reason: String)
+    case appUserMissing(String)
+    case deployFailed(app: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .shimDidNotStart(let instance, let reason): "unable to start the shim of \(instance): \(reason)"
+        case .appUserMissing(let user):
+            "unable to run apps: dokuend runs as root and the unprivileged user '\(user)' is missing; "
+                + "create it with `dokuen setup` (or useradd --system \(user))"
+        case .deployFailed(let app, let reason): "unable to deploy \(app): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import DokuenAPI
+import DokuenCore
+import DokuenPosix
+import DokuenReconciliation
+import DokuenStore
+import DokuenSupervision
+import DokuenSystemd
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The reconciler's I/O: it reads the desired state from the store and the actual state from `run/svc`, asks the
+/// pure planner (`Reconciler.plan`) what to do, and does it. It is the only code that starts or stops shims
+/// (DESIGN.md §2). An actor, so that passes never overlap.
+public actor InstanceSupervisor {
+    let layout: RootLayout
+    let store: Store
+    let shimPath: String
+    /// The user apps run as when dokuend is root (DESIGN.md §2, Privileges); nil when dokuend is an ordinary user.
+    let appUser: String?
+    let bootID: String
+
+    public init(layout: RootLayout, store: Store, shimPath: String, appUser: String?) {
+        self.layout = layout
+        self.store = store
+        self.shimPath = shimPath
+        self.appUser = appUser
+        let raw = (try? Posix.readFile("/proc/sys/kernel/random/boot_id")) ?? []
+        bootID = String(decoding: raw.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+    }
+
+    /// One pass: plan and apply. Returns what was done, for the log.
+    @discardableResult
+    public func reconcile() async throws -> [ReconcileAction] {
+        let plan = Reconciler.plan(desired: try await desired(), observed: try observed())
+        for action in plan {
+            do {
+                try await apply(action)
+            } catch {
+                log("dokuend: \(action.instance): unable to \(verb(action)): \(error)")
+            }
+        }
+        return plan
+    }
+
+    /// The instances on disk with their shims' status.
+    public func observed() throws -> [ObservedInstance] {
+        var result: [ObservedInstance] = []
+        guard Posix.isDirectory(layout.serviceDirectory) else { return [] }
+        for appName in try Posix.listDirectory(layout.serviceDirectory) {
+            guard let app = try? AppName(appName) else { continue }
+            for name in try Posix.listDirectory(layout.serviceDirectory + "/" + appName) {
+                guard let id = try? InstanceID(app: app, directoryName: name) else { continue }
+                let directory = layout.serviceDirectory(id)
+                let alive = (try? FileLock.isHeld(directory + "/lock")) ?? false
+                var status = (try? Posix.readFile(directory + "/status")).flatMap {
+                    StatusRecord(decoding: String(decoding: $0, as: UTF8.self))
+                }
+                // A record from an earlier boot names pids that mean nothing now: never signal them.
+                if let record = status, !alive, record.bootID != bootID {
+                    status?.pgid = 0
+                    status?.pid = 0
+                }
+                result.append(ObservedInstance(id: id, shimAlive: alive, status: status))
+            }
+        }
+        return result
+    }
+
+    /// Every instance's status, for `GET /v1/status`, sorted by app, type, index and release.
+    public func statuses() async throws -> [InstanceStatus] {
+        let leases = try await store.portLeases()
+        return try observed().sorted { $0.id < $1.id }.map { instance in
+            let id = instance.id
+            let status = instance.status
+            let alive = instance.shimAlive
+            let port = leases.first {
+                $0.app == id.app && $0.type == id.type && $0.index == id.index && $0.release == id.release
+            }?.port
+            return InstanceStatus(
+                app: id.app.rawValue, type: id.type.rawValue, index: id.index, release: id.release.description,
+                state: alive ? (status?.state.name ?? "UNKNOWN") : "GONE",
+                pid: alive && (status?.pid ?? 0) > 0 ? status?.pid : nil,
+                shimPID: alive ? status?.shimPID : nil, port: port,
+                since: (status?.sinceMilliseconds ?? 0) / 1000, restarts: status?.restarts ?? 0,
+                exit: status?.lastExit?.text)
+        }
+    }
+
+    func desired() async throws -> [DesiredApp] {
+        var apps: [DesiredApp] = []
+        for app in try await store.apps() {
+            let release = try await store.latestRelease(app: app.name)
+            var processes: [ProcessType: DesiredProcess] = [:]
+            for record in try await store.formation(app: app.name) {
+                processes[record.type] = DesiredProcess(count: record.count, stopped: record.stopped)
+            }
+            apps.append(DesiredApp(app: app.name, release: release?.id, processes: processes))
+        }
+        return apps
+    }
+
+    func apply(_ action: ReconcileAction) async throws {
+        switch action {
+        case .start(let id): try await start(id)
+        case .stop(let id): try sendControl("x", to: id)
+        case .reap(let id, let pgid):
+            _ = try? Posix.kill(-pgid, SIGKILL)
+            try await remove(id)
+        case .remove(let id): try await remove(id)
+        }
+    }
+
+    func remove(_ id: InstanceID) async throws {
+        try Posix.removeTree(layout.serviceDirectory(id))
+        for lease in try await store.portLeases(app: id.app)
+        where lease.type == id.type && lease.index == id.index && lease.release == id.release {
+            try await store.releasePort(lease.port, actor: "dokuend")
+        }
+    }
+
+    func start(_ id: InstanceID) async throws {
+        if let appUser, getpwnam(appUser) == nil { throw DaemonError.appUserMissing(appUser) }
+        let release = try await store.release(app: id.app, id.release)
+        let build = try await store.build(app: id.app, id: release.buildID)
+        guard let command = build.processes[id.type] else { return }
+        let paths = layout.app(id.app)
+        let lease = try await store.leasePort(
+            app: id.app, type: id.type, index: id.index, release: id.release, actor: "dokuend")
+        var singles: [ProcessType: Int] = [:]
+        let formation = try await store.formation(app: id.app)
+        for record in formation where record.count == 1 {
+            if let held = try await store.portLeases(app: id.app).first(where: {
+                $0.type == record.type && $0.index == 1 && $0.release == id.release
+            }) {
+                singles[record.type] = held.port
+            }
+        }
+        for directory in [paths.logs, paths.data, layout.serviceDirectory + "/" + id.app.rawValue] {
+            try Posix.mkdir(directory, existingOK: true)
+        }
+        if let appUser, let entry = getpwnam(appUser) {
+            _ = chown(paths.data, entry.pointee.pw_uid, entry.pointee.pw_gid)
+        }
+        let environment = InstanceEnvironment.make(
+            instance: id, port: lease.port, buildDirectory: paths.build(build.stamp), dataDirectory: paths.data,
+            buildpackDefaults: [:], appEnvironment: release.env, singleInstancePorts: singles)
+
+        var options = ShimOptions()
+        options.directory = layout.serviceDirectory(id)
+        options.logPath = paths.log(id.type, index: id.index)
+        options.workingDirectory = paths.build(build.stamp)
+        options.user = appUser ?? ""
+        options.eventsSocket = layout.eventsSocket
+        options.command = ["/bin/sh", "-c", command]
+        try Posix.mkdir(options.directory, existingOK: true)
+
+        let stdin = try Posix.open("/dev/null", O_RDONLY)
+        let shimLog = try Posix.open(options.directory + "/shim.log", O_WRONLY | O_CREAT | O_APPEND)
+        defer {
+            Posix.close(stdin)
+            Posix.close(shimLog)
+        }
+        // `start` forks: the shim runs in its own session, outlives dokuend, is never its child (no zombie), and
+        // the starter learns whether it came up (SWIFT-NOTES.md §4.7).
+        let starter = try ChildProcess.spawn(
+            shimPath, arguments: ["start"] + options.arguments(), environment: environment, stdin: stdin,
+            stdout: shimLog, stderr: shimLog, grouping: .newSession)
+        guard let outcome = try starter.wait(milliseconds: 10_000) else {
+            _ = try? starter.signalGroup(SIGKILL)
+            _ = try? starter.wait()
+            throw DaemonError.shimDidNotStart(id.description, reason: "no answer in 10 s")
+        }
+        guard outcome == .exited(0) else {
+            let reason = String(decoding: (try? Posix.readFile(options.directory + "/shim.log")) ?? [], as: UTF8.self)
+            throw DaemonError.shimDidNotStart(
+                id.description, reason: reason.split(separator: "\n").last.map(String.init) ?? "\(outcome)")
+        }
+    }
+
+    func sendControl(_ command: String, to id: InstanceID) throws {
+        let fd = try Posix.open(layout.serviceDirectory(id) + "/control", O_WRONLY | O_NONBLOCK)
+        defer { Posix.close(fd) }
+        try Posix.writeAll(fd, Array((command + "\n").utf8))
+    }
+
+    func verb(_ action: ReconcileAction) -> String {
+        switch action {
+        case .start: "start"
+        case .stop: "stop"
+        case .reap: "clean up after its dead shim"
+        case .remove: "remove"
+        }
+    }
+}
