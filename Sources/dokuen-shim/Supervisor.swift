@@ -25,6 +25,8 @@ struct Supervisor {
     var published: StatusRecord?
     var userIDs: (uid: uid_t, gid: gid_t, groups: [gid_t])?
     var bootID = ""
+    /// Wall clock minus monotonic clock, read once: times in `status` then differ exactly as the machine's do.
+    let wallOffset = dokuen_realtime_ms() - dokuen_monotonic_ms()
     /// With `start`: where to tell the waiting parent that setup succeeded (then closed).
     var setUpFD: Int32 = -1
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Supervisor.readSize, alignment: 16)
@@ -327,7 +329,6 @@ struct Supervisor {
 
     /// Rewrites `status` and tells dokuend, when anything it shows has changed.
     mutating func publish() {
-        let wallOffset = dokuen_realtime_ms() - dokuen_monotonic_ms()
         var record = StatusRecord()
         record.state = machine.state
         record.wantUp = machine.wantUp
