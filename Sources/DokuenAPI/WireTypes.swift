@@ -113,3 +113,40 @@ public struct InstanceStatus: Codable, Equatable, Sendable {
         try container.encode(exit, forKey: .exit)
     }
 }
+
+/// `POST /v1/apps/NAME/formation`: `{"formation": "web=2 worker=1"}`.
+public struct ScaleRequest: Codable, Equatable, Sendable {
+    public var formation: String
+
+    public init(formation: String) { self.formation = formation }
+}
+
+/// One process type of an app's formation.
+public struct FormationEntry: Codable, Equatable, Sendable {
+    public var type: String
+    public var count: Int
+    public var stopped: Bool
+
+    public init(type: String, count: Int, stopped: Bool) {
+        self.type = type
+        self.count = count
+        self.stopped = stopped
+    }
+}
+
+/// One entry of the audit log, `GET /v1/events[?app=NAME]`, newest first.
+public struct EventEntry: Codable, Equatable, Sendable {
+    public var at: Int64
+    public var actor: String
+    public var app: String?
+    public var action: String
+    public var detail: String
+
+    public init(at: Int64, actor: String, app: String?, action: String, detail: String) {
+        self.at = at
+        self.actor = actor
+        self.app = app
+        self.action = action
+        self.detail = detail
+    }
+}

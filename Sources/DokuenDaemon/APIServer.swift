@@ -64,6 +64,44 @@ public enum APIServer {
             return try json(
                 DeployResponse(release: outcome.release.description, lines: outcome.lines), status: .created)
         }
+        v1.get("apps/:app/formation") { _, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            return try json(try await formation(name, store))
+        }
+        v1.post("apps/:app/formation") { request, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            let body = try await request.decode(as: ScaleRequest.self, context: context)
+            let requested = try Formation.parse(body.formation.split(separator: " ").map(String.init))
+            guard let release = try await store.latestRelease(app: name) else {
+                throw APIFailure(
+                    status: .conflict, message: "unable to scale \(name): it has no release yet; deploy it first")
+            }
+            let build = try await store.build(app: name, id: release.buildID)
+            for scale in requested.scales where build.processes[scale.type] == nil {
+                let known = build.processes.keys.sorted().map(\.rawValue).joined(separator: ", ")
+                throw APIFailure(
+                    status: .badRequest,
+                    message:
+                        "unable to scale \(name): release \(release.id) has no process type '\(scale.type)' (it has \(known))"
+                )
+            }
+            try await store.setFormation(app: name, requested, actor: actor(request))
+            try await supervisor.reconcile()
+            return try json(try await formation(name, store))
+        }
+        v1.post("apps/:app/stop") { request, context in
+            try await setStopped(true, request, context, store, supervisor)
+        }
+        v1.post("apps/:app/start") { request, context in
+            try await setStopped(false, request, context, store, supervisor)
+        }
+        v1.get("events") { request, _ in
+            let app = try request.uri.queryParameters.get("app").map { try appName($0) }
+            let events = try await store.events(app: app, limit: 200).map {
+                EventEntry(at: $0.at, actor: $0.actor, app: $0.app?.rawValue, action: $0.action, detail: $0.detail)
+            }
+            return try json(events)
+        }
         v1.get("status") { _, _ in
             try json(try await supervisor.statuses())
         }
@@ -86,6 +124,30 @@ public enum APIServer {
         let claimed = request.headers[HTTPField.Name("X-Dokuen-Actor")!] ?? ""
         let clean = claimed.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0 != "\u{7F}" }
         return (clean && !claimed.isEmpty && claimed.count <= 64) ? claimed : "unknown"
+    }
+
+    static func formation(_ name: AppName, _ store: Store) async throws -> [FormationEntry] {
+        guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+        return try await store.formation(app: name).map {
+            FormationEntry(type: $0.type.rawValue, count: $0.count, stopped: $0.stopped)
+        }
+    }
+
+    /// `stop`/`start` of an app, or of one type with `?type=`: desired state, kept across restarts and reboots.
+    static func setStopped(
+        _ stopped: Bool, _ request: Request, _ context: some RequestContext, _ store: Store,
+        _ supervisor: InstanceSupervisor
+    ) async throws -> Response {
+        let name = try appName(context.parameters.get("app") ?? "")
+        var type: ProcessType?
+        if let text = request.uri.queryParameters.get("type") {
+            do { type = try ProcessType(text) } catch {
+                throw APIFailure(status: .badRequest, message: error.description)
+            }
+        }
+        try await store.setStopped(app: name, type: type, stopped: stopped, actor: actor(request))
+        try await supervisor.reconcile()
+        return try json(try await formation(name, store))
     }
 
     static func appName(_ text: String) throws -> AppName {

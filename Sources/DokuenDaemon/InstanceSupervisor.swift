@@ -20,6 +20,8 @@ public actor InstanceSupervisor {
     /// The user apps run as when dokuend is root (DESIGN.md §2, Privileges); nil when dokuend is an ordinary user.
     let appUser: String?
     let bootID: String
+    /// The last (restarts, state) reported per service directory, so each exit is logged once.
+    var seenExits: [String: String] = [:]
 
     public init(layout: RootLayout, store: Store, shimPath: String, appUser: String?) {
         self.layout = layout
@@ -66,6 +68,14 @@ public actor InstanceSupervisor {
             }
         }
         return result
+    }
+
+    /// Whether this report of an exit is new for `directory`.
+    func isNewExit(directory: String, restarts: Int, state: ShimState) -> Bool {
+        let key = "\(restarts)/\(state.name)"
+        if seenExits[directory] == key { return false }
+        seenExits[directory] = key
+        return true
     }
 
     /// Every instance's status, for `GET /v1/status`, sorted by app, type, index and release.

@@ -19,7 +19,8 @@ struct Dokuen: AsyncParsableCommand {
             """,
         version: DokuenVersion.current,
         subcommands: [
-            AppsCommand.self, DeployCommand.self, StatusCommand.self, VersionCommand.self, LegacyCreate.self,
+            AppsCommand.self, DeployCommand.self, PsCommand.self, StatusCommand.self, StopCommand.self,
+            StartCommand.self, EventsCommand.self, VersionCommand.self, LegacyCreate.self,
         ])
 
     /// Errors print once, on one line: `dokuen: error: …`, plus the usage for a usage error (exit 64).

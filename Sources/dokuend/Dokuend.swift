@@ -59,7 +59,9 @@ struct Dokuend: ParsableCommand {
             layout: layout, store: store, shimPath: Self.shimPath(), appUser: Posix.geteuid() == 0 ? "dokuen" : nil)
         Task {
             do {
-                // Re-adopt every live shim and start what is missing before serving (DESIGN.md §2).
+                // Shims report every change here; then re-adopt every live shim and start what is missing before
+                // serving (DESIGN.md §2).
+                try EventsListener(layout: layout, supervisor: supervisor, store: store).start()
                 let actions = try await supervisor.reconcile()
                 if !actions.isEmpty { log("dokuend: reconciled: \(actions.count) action(s)") }
                 let server = APIServer.application(layout: layout, store: store, supervisor: supervisor) {

@@ -11,29 +11,38 @@ import Testing
         worker: while true; do echo tick; sleep 1; done
         """
 
-    func deploy(_ daemon: DaemonHarness) throws -> [InstanceStatus] {
-        try Posix.mkdir(daemon.temp("app"))
-        try AtomicFile.write(Array(Self.procfile.utf8), to: daemon.temp("app/Procfile"))
-        try AtomicFile.write(Array("hello from blog\n".utf8), to: daemon.temp("app/index.txt"))
-        #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
-        let deployed = try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
+    func deploy(_ daemon: DaemonHarness, app: String = "blog", expecting count: Int = 2) throws -> [InstanceStatus] {
+        if (try Posix.lstat(daemon.temp("app"))) == nil {
+            try Posix.mkdir(daemon.temp("app"))
+            try AtomicFile.write(Array(Self.procfile.utf8), to: daemon.temp("app/Procfile"))
+            try AtomicFile.write(Array("hello from blog\n".utf8), to: daemon.temp("app/index.txt"))
+        }
+        #expect(try daemon.dokuen(["apps", "create", app]).status == .exited(0))
+        let deployed = try daemon.dokuen(["deploy", app, daemon.temp("app")])
         #expect(deployed.status == .exited(0), "\(deployed.standardError)")
         #expect(deployed.standardOutput.contains("-----> Release v1 is starting: web×1 worker×1"))
-        return try waitForRunning(daemon, count: 2)
+        return try waitForRunning(daemon, count: count)
     }
 
-    /// Reads `status --json` as each shim reports in: the shims tell dokuend through the events socket, which the
-    /// test cannot hear, so it asks again after short waits, within a deadline.
-    func waitForRunning(_ daemon: DaemonHarness, count: Int) throws -> [InstanceStatus] {
-        let pause = try NotifySocket(path: daemon.temp("pause-\(count)"))
+    /// Reads `status --json` until `condition` holds: the shims report to dokuend through the events socket, which
+    /// the test cannot hear, so it asks again after short pauses, within a 20 s deadline.
+    func waitUntil(
+        _ daemon: DaemonHarness, _ what: String, _ condition: ([InstanceStatus]) -> Bool
+    ) throws -> [InstanceStatus] {
+        let pause = try NotifySocket(path: daemon.temp("pause-\(monotonic())"))
         for _ in 0..<200 {
             let result = try daemon.dokuen(["status", "--json"])
             let statuses = try JSONDecoder().decode([InstanceStatus].self, from: Data(result.stdout))
-            if statuses.count == count && statuses.allSatisfy({ $0.state == "RUNNING" }) { return statuses }
+            if condition(statuses) { return statuses }
             _ = try pause.receive(milliseconds: 100)
         }
-        throw ProgramRunError(
-            description: "instances never all RUNNING: \(try daemon.dokuen(["status"]).standardOutput)")
+        throw ProgramRunError(description: "never \(what): \(try daemon.dokuen(["status"]).standardOutput)")
+    }
+
+    func waitForRunning(_ daemon: DaemonHarness, count: Int) throws -> [InstanceStatus] {
+        try waitUntil(daemon, "\(count) instances RUNNING") {
+            $0.count == count && $0.allSatisfy { $0.state == "RUNNING" }
+        }
     }
 
     @Test func deployRunsEveryTypeAsTheAppUserAndServes() throws {
@@ -80,5 +89,72 @@ import Testing
         let bad = try daemon.dokuen(["status", "Bad:web"])
         #expect(bad.status == .exited(64))
         #expect(bad.standardError.hasPrefix("dokuen: error: invalid target \"Bad:web\""))
+    }
+
+    func get(_ port: Int) throws -> String {
+        try runProgram(
+            "/usr/bin/python3",
+            [
+                "-c",
+                "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:\(port)/index.txt').read().decode(), end='')",
+            ]
+        ).standardOutput
+    }
+
+    @Test func scaleWebToThreeThenBackToOne() throws {
+        let daemon = try DaemonHarness(label: "scale")
+        defer { daemon.stop() }
+        _ = try deploy(daemon)
+        #expect(
+            try daemon.dokuen(["ps", "scale", "blog", "web=3"]).standardOutput == "Scaled blog to web=3 worker=1\n")
+        let scaled = try waitForRunning(daemon, count: 4).filter { $0.type == "web" }
+        #expect(scaled.map(\.index) == [1, 2, 3])
+        let ports = scaled.compactMap(\.port)
+        #expect(Set(ports).count == 3)
+        for port in ports { #expect(try get(port) == "hello from blog\n") }
+
+        let bad = try daemon.dokuen(["ps", "scale", "blog", "clock=1"])
+        #expect(bad.status == .exited(1))
+        #expect(
+            bad.standardError.hasPrefix("dokuen: error: unable to scale blog: release v1 has no process type 'clock'"))
+
+        #expect(try daemon.dokuen(["ps", "scale", "blog", "web=1"]).status == .exited(0))
+        let gone = try #require(scaled.last?.pid)
+        #expect(try Posix.waitForExit(pid: gone, milliseconds: 30_000), "web.3 stops when scaled away")
+    }
+
+    @Test func aCrashedWebIsRestartedAndLogged() throws {
+        let daemon = try DaemonHarness(label: "crash")
+        defer { daemon.stop() }
+        let web = try #require(try deploy(daemon).first { $0.type == "web" })
+        try Posix.kill(try #require(web.pid), SIGKILL)
+        let restarted = try waitUntil(daemon, "web.1 RUNNING with a new pid") { statuses in
+            statuses.contains { $0.type == "web" && $0.state == "RUNNING" && $0.pid != nil && $0.pid != web.pid }
+        }.first { $0.type == "web" }
+        #expect(restarted?.restarts == 1)
+        #expect(restarted?.port == web.port)
+        let events = try daemon.dokuen(["events", "blog"]).standardOutput
+        #expect(events.contains("instance.exit  web.1@v1 exited (signal 9)"), "\(events)")
+    }
+
+    /// A reboot: every shim and app process dies at once, then dokuend starts. The formation comes back; a stopped
+    /// app stays stopped.
+    @Test func aRebootRestoresTheFormationAndKeepsStoppedAppsStopped() throws {
+        let daemon = try DaemonHarness(label: "reboot")
+        defer { daemon.stop() }
+        let blog = try deploy(daemon)
+        let shop = try deploy(daemon, app: "shop", expecting: 4).filter { $0.app == "shop" }
+        #expect(try daemon.dokuen(["stop", "shop"]).standardOutput == "Stopped shop\n")
+        for instance in shop { #expect(try Posix.waitForExit(pid: try #require(instance.pid), milliseconds: 30_000)) }
+
+        for instance in blog { try Posix.kill(try #require(instance.shimPID), SIGKILL) }
+        for instance in blog { #expect(try Posix.waitForExit(pid: try #require(instance.pid), milliseconds: 10_000)) }
+        try daemon.restart()
+        let after = try waitForRunning(daemon, count: 2)
+        #expect(after.map { "\($0.app):\($0.type)" } == ["blog:web", "blog:worker"], "shop stays stopped")
+        #expect(Set(after.compactMap(\.pid)).isDisjoint(with: blog.compactMap(\.pid)))
+
+        #expect(try daemon.dokuen(["start", "shop"]).status == .exited(0))
+        #expect(try waitForRunning(daemon, count: 4).filter { $0.app == "shop" }.count == 2)
     }
 }

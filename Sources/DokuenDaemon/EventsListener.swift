@@ -1,0 +1,85 @@
+import DokuenCore
+import DokuenPosix
+import DokuenStore
+import DokuenSupervision
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Listens on `run/events.sock` for the datagrams shims send on every state change (docs/SHIM.md, Events): each
+/// one makes the reconciler look again at once, and an exit the shim did not ask for is written to the event
+/// log. One thread blocks in recv(2): the daemon's wait point for shims, nothing polls.
+public final class EventsListener: Sendable {
+    let path: String
+    let fd: Int32
+    let supervisor: InstanceSupervisor
+    let store: Store
+
+    public init(layout: RootLayout, supervisor: InstanceSupervisor, store: Store) throws {
+        path = layout.eventsSocket
+        self.supervisor = supervisor
+        self.store = store
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw PosixError("create socket", path: path, errno: errno) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw PosixError("bind", path: path, errno: ENAMETOOLONG)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        try? Posix.unlink(path)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard result == 0 else { throw PosixError("bind", path: path, errno: errno) }
+        // Shims run as root (they drop privileges for their child only); nobody else may write here.
+        try Posix.chmod(path, 0o600)
+    }
+
+    /// Starts the listening thread.
+    public func start() {
+        Thread.detachNewThread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 8192)
+            while true {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    log("dokuend: unable to read \(path): \(String(cString: strerror(errno)))")
+                    return
+                }
+                let text = String(decoding: buffer[0..<count], as: UTF8.self)
+                Task { await self.handle(text) }
+            }
+        }
+    }
+
+    func handle(_ text: String) async {
+        guard let record = StatusRecord(decoding: text) else { return }
+        if let directory = text.split(separator: "\n").first(where: { $0.hasPrefix("dir=") }),
+            let exit = record.lastExit, record.wantUp,
+            record.state == .starting || record.state == .backoff
+                || record.state == .fatal || record.state == .exited
+        {
+            await noteExit(directory: String(directory.dropFirst(4)), exit: exit, record: record)
+        }
+        do { try await supervisor.reconcile() } catch { log("dokuend: unable to reconcile: \(error)") }
+    }
+
+    /// Writes one event per unexpected exit (the shim counts restarts; one event per new count).
+    func noteExit(directory: String, exit: ProcessExit, record: StatusRecord) async {
+        let parts = directory.split(separator: "/")
+        guard parts.count >= 2, let app = try? AppName(String(parts[parts.count - 2])),
+            await supervisor.isNewExit(directory: directory, restarts: record.restarts, state: record.state)
+        else { return }
+        let detail =
+            "\(parts[parts.count - 1]) exited (\(exit.text)); now \(record.state.name), restarts \(record.restarts)"
+        try? await store.appendEvent(actor: "dokuen-shim", app: app, action: "instance.exit", detail: detail)
+    }
+}
