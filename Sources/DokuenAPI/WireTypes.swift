@@ -150,3 +150,27 @@ public struct EventEntry: Codable, Equatable, Sendable {
         self.detail = detail
     }
 }
+
+/// `POST /v1/apps/NAME/config`: set and unset variables; unless `restart` is false, a new release goes out.
+public struct ConfigChange: Codable, Equatable, Sendable {
+    public var set: [String: String]
+    public var unset: [String]
+    public var restart: Bool
+
+    public init(set: [String: String] = [:], unset: [String] = [], restart: Bool = true) {
+        self.set = set
+        self.unset = unset
+        self.restart = restart
+    }
+}
+
+/// The answer to a config change: the keys now set (never values) and the release it made, if any.
+public struct ConfigChangeResult: Codable, Equatable, Sendable {
+    public var keys: [String]
+    public var release: String?
+
+    public init(keys: [String], release: String?) {
+        self.keys = keys
+        self.release = release
+    }
+}

@@ -95,6 +95,19 @@ public enum APIServer {
         v1.post("apps/:app/start") { request, context in
             try await setStopped(false, request, context, store, supervisor)
         }
+        v1.get("apps/:app/config") { _, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            let env = try EnvDirectory(path: layout.app(name).env).read()
+            return try json(Dictionary(uniqueKeysWithValues: env.map { ($0.key.rawValue, $0.value) }))
+        }
+        v1.post("apps/:app/config") { request, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            let change = try await request.decode(as: ConfigChange.self, context: context)
+            return try json(
+                try await ConfigChanger(layout: layout, store: store, supervisor: supervisor)
+                    .apply(change, to: name, actor: actor(request)))
+        }
         v1.get("events") { request, _ in
             let app = try request.uri.queryParameters.get("app").map { try appName($0) }
             let events = try await store.events(app: app, limit: 200).map {

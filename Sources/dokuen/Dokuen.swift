@@ -20,7 +20,8 @@ struct Dokuen: AsyncParsableCommand {
         version: DokuenVersion.current,
         subcommands: [
             AppsCommand.self, DeployCommand.self, PsCommand.self, StatusCommand.self, StopCommand.self,
-            StartCommand.self, EventsCommand.self, VersionCommand.self, LegacyCreate.self,
+            StartCommand.self, ConfigCommand.self, EventsCommand.self, VersionCommand.self, LegacyCreate.self,
+            LegacyConfigSet.self, LegacyConfigDelete.self,
         ])
 
     /// Errors print once, on one line: `dokuen: error: …`, plus the usage for a usage error (exit 64).

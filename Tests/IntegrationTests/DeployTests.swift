@@ -157,4 +157,55 @@ import Testing
         #expect(try daemon.dokuen(["start", "shop"]).status == .exited(0))
         #expect(try waitForRunning(daemon, count: 4).filter { $0.app == "shop" }.count == 2)
     }
+
+    /// A config change is a new release of the same build, cut over like a deploy; values never reach the log.
+    @Test func configSetMakesANewReleaseWithTheNewEnv() throws {
+        let daemon = try DaemonHarness(label: "config")
+        defer { daemon.stop() }
+        let v1 = try deploy(daemon)
+        let set = try daemon.dokuen(["config", "set", "blog", "GREETING=hello world", "SECRET=s3cr3t=x"])
+        #expect(set.standardOutput == "Config of blog changed; release v2 is starting\n", "\(set.standardError)")
+        let v2 = try waitUntil(daemon, "only v2 instances, RUNNING") { statuses in
+            statuses.count == 2 && statuses.allSatisfy { $0.release == "v2" && $0.state == "RUNNING" }
+        }
+        for instance in v1 { #expect(try Posix.waitForExit(pid: try #require(instance.pid), milliseconds: 30_000)) }
+        let web = try #require(v2.first { $0.type == "web" })
+        let environ = String(decoding: try Posix.readFile("/proc/\(try #require(web.pid))/environ"), as: UTF8.self)
+        #expect(environ.split(separator: "\0").contains("GREETING=hello world"))
+        #expect(try daemon.dokuen(["config", "get", "blog", "SECRET"]).standardOutput == "s3cr3t=x\n")
+        #expect(try daemon.dokuen(["config", "blog"]).standardOutput == "GREETING=hello world\nSECRET=s3cr3t=x\n")
+
+        let events = try daemon.dokuen(["events", "blog"]).standardOutput
+        #expect(events.contains("config.change  set GREETING, set SECRET"))
+        #expect(!events.contains("s3cr3t") && !events.contains("hello world"), "values never reach the event log")
+        #expect(!(try daemon.dokuen(["status"]).standardOutput.contains("s3cr3t")))
+
+        let quiet = try daemon.dokuen(["config", "unset", "blog", "GREETING", "--no-restart"])
+        #expect(quiet.standardOutput == "Config of blog changed; it takes effect with the next release\n")
+        #expect(try daemon.dokuen(["config", "blog"]).standardOutput == "SECRET=s3cr3t=x\n")
+    }
+
+    @Test(arguments: [
+        (["config", "set", "blog", "BAD-KEY=x"], "dokuen: error: invalid config key \"BAD-KEY\""),
+        (
+            ["config", "set", "blog", "KEY=trailing "],
+            "dokuen: error: invalid value for config key KEY: it ends with a space"
+        ),
+        (["config", "set", "blog", "NOEQUALS"], "dokuen: error: expected KEY=VALUE"),
+        (["config", "unset", "blog"], "dokuen: error: name at least one key to unset"),
+    ])
+    func badConfigChangesNothing(_ arguments: [String], _ message: String) throws {
+        let daemon = try DaemonHarness(label: "badconfig")
+        defer { daemon.stop() }
+        #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        #expect(try daemon.dokuen(["config", "set", "blog", "KEEP=1", "--no-restart"]).status == .exited(0))
+        let result = try daemon.dokuen(arguments)
+        #expect(result.status == .exited(64))
+        #expect(result.standardError.hasPrefix(message), "\(result.standardError)")
+        #expect(!result.standardError.contains("trailing "), "values are not echoed")
+        #expect(try daemon.dokuen(["config", "blog"]).standardOutput == "KEEP=1\n")
+        let env = daemon.root + "/apps/blog/env"
+        #expect(try Posix.readlink(env) == "env.g1")
+        #expect(try #require(try Posix.lstat(env + "/KEEP")).st_mode & 0o777 == 0o600, "env files are 0600")
+    }
 }
