@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "dokuen",
             dependencies: [
-                "DokuenCore", "DokuenAPI", "DokuenPosix",
+                "DokuenCore", "DokuenAPI", "DokuenPosix", "DokuenSupervision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -174,3 +174,15 @@ public struct ConfigChangeResult: Codable, Equatable, Sendable {
         self.release = release
     }
 }
+
+/// `POST /v1/control`: a supervisorctl verb for every instance a target names (`restart`, `signal`).
+public struct ControlRequest: Codable, Equatable, Sendable {
+    public var targets: [String]
+    /// A shim control command: `r` (restart), `s<N>` (signal N), `h`, `t`, `k`.
+    public var command: String
+
+    public init(targets: [String], command: String) {
+        self.targets = targets
+        self.command = command
+    }
+}

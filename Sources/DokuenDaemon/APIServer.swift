@@ -6,6 +6,9 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#endif
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -108,6 +111,24 @@ public enum APIServer {
                 try await ConfigChanger(layout: layout, store: store, supervisor: supervisor)
                     .apply(change, to: name, actor: actor(request)))
         }
+        v1.post("control") { request, context in
+            let body = try await request.decode(as: ControlRequest.self, context: context)
+            guard ["r", "h", "t", "k"].contains(body.command) || body.command.hasPrefix("s") else {
+                throw APIFailure(status: .badRequest, message: "unknown control command '\(body.command)'")
+            }
+            var targets: [Target] = []
+            for text in body.targets {
+                do throws(CoreError) { targets.append(try Target(text)) } catch {
+                    throw APIFailure(status: .badRequest, message: error.description)
+                }
+            }
+            return try json(try await supervisor.control(body.command, targets: targets))
+        }
+        v1.post("shutdown") { _, _ in
+            // The main thread's signal wait point does the rest: STOPPING=1, then exit. Apps keep running.
+            kill(getpid(), SIGTERM)
+            return Response(status: .accepted)
+        }
         v1.get("events") { request, _ in
             let app = try request.uri.queryParameters.get("app").map { try appName($0) }
             let events = try await store.events(app: app, limit: 200).map {
@@ -200,6 +221,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try APIServer.json(ErrorBody(error: failure.message), status: failure.status)
         } catch let error as StoreError {
             return try APIServer.json(ErrorBody(error: error.description), status: Self.status(for: error))
+        } catch let error as DaemonError {
+            let status: HTTPResponse.Status = if case .noSuchProcess = error { .notFound } else { .internalServerError }
+            return try APIServer.json(ErrorBody(error: error.description), status: status)
         } catch let error as CoreError {
             return try APIServer.json(ErrorBody(error: error.description), status: .badRequest)
         } catch let error as HTTPError {

@@ -3,6 +3,7 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
     case shimDidNotStart(String, reason: String)
     case appUserMissing(String)
     case deployFailed(app: String, reason: String)
+    case noSuchProcess(String)
 
     public var description: String {
         switch self {
@@ -11,6 +12,7 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
             "unable to run apps: dokuend runs as root and the unprivileged user '\(user)' is missing; "
                 + "create it with `dokuen setup` (or useradd --system \(user))"
         case .deployFailed(let app, let reason): "unable to deploy \(app): \(reason)"
+        case .noSuchProcess(let target): "unable to find a running instance for \(target)"
         }
     }
 }

@@ -70,6 +70,25 @@ public actor InstanceSupervisor {
         return result
     }
 
+    /// Sends a shim control command to every live instance the targets name; returns their statuses. A target that
+    /// names nothing is an error (supervisorctl's "no such process").
+    public func control(_ command: String, targets: [Target]) async throws -> [InstanceStatus] {
+        let live = try observed().filter(\.shimAlive)
+        var chosen: [InstanceID] = []
+        for target in targets {
+            let matching = live.map(\.id).filter { target.matches($0) }
+            guard !matching.isEmpty else { throw DaemonError.noSuchProcess(target.description) }
+            chosen += matching.filter { !chosen.contains($0) }
+        }
+        for id in chosen { try sendControl(command, to: id) }
+        return try await statuses().filter { status in
+            chosen.contains {
+                $0.app.rawValue == status.app && $0.type.rawValue == status.type && $0.index == status.index
+                    && $0.release.description == status.release
+            }
+        }
+    }
+
     /// Whether this report of an exit is new for `directory`.
     func isNewExit(directory: String, restarts: Int, state: ShimState) -> Bool {
         let key = "\(restarts)/\(state.name)"

@@ -20,7 +20,8 @@ struct Dokuen: AsyncParsableCommand {
         version: DokuenVersion.current,
         subcommands: [
             AppsCommand.self, DeployCommand.self, PsCommand.self, StatusCommand.self, StopCommand.self,
-            StartCommand.self, ConfigCommand.self, EventsCommand.self, VersionCommand.self, LegacyCreate.self,
+            StartCommand.self, RestartCommand.self, SignalCommand.self, PidCommand.self, ConfigCommand.self,
+            EventsCommand.self, ShutdownCommand.self, VersionCommand.self, LegacyCreate.self,
             LegacyConfigSet.self, LegacyConfigDelete.self,
         ])
 

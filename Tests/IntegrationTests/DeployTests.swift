@@ -208,4 +208,32 @@ import Testing
         #expect(try Posix.readlink(env) == "env.g1")
         #expect(try #require(try Posix.lstat(env + "/KEEP")).st_mode & 0o777 == 0o600, "env files are 0600")
     }
+
+    @Test func restartSignalPidAndShutdown() throws {
+        let daemon = try DaemonHarness(label: "verbs")
+        defer { daemon.stop() }
+        let before = try deploy(daemon)
+        let web = try #require(before.first { $0.type == "web" })
+        let worker = try #require(before.first { $0.type == "worker" })
+        #expect(try daemon.dokuen(["pid", "blog:web.1"]).standardOutput == "\(try #require(web.pid))\n")
+
+        #expect(try daemon.dokuen(["restart", "blog:web"]).standardOutput == "Restarting blog:web.1\n")
+        #expect(try Posix.waitForExit(pid: try #require(web.pid), milliseconds: 30_000))
+        #expect(try daemon.dokuen(["signal", "TERM", "blog:worker.1"]).status == .exited(0))
+        #expect(try Posix.waitForExit(pid: try #require(worker.pid), milliseconds: 30_000))
+        let after = try waitUntil(daemon, "both RUNNING with new pids") { statuses in
+            statuses.count == 2 && statuses.allSatisfy { $0.state == "RUNNING" && $0.pid != nil }
+                && Set(statuses.compactMap(\.pid)).isDisjoint(with: before.compactMap(\.pid))
+        }
+
+        let missing = try daemon.dokuen(["restart", "nope"])
+        #expect(missing.status == .exited(1))
+        #expect(missing.standardError == "dokuen: error: unable to find a running instance for nope\n")
+        #expect(try daemon.dokuen(["signal", "BOGUS", "blog"]).status == .exited(64))
+
+        let shutdown = try daemon.dokuen(["shutdown"])
+        #expect(shutdown.standardOutput == "dokuend is stopping; apps keep running\n")
+        #expect(try daemon.daemon.wait(milliseconds: 30_000) == .exited(0))
+        for instance in after { #expect(isAlive(try #require(instance.pid)), "apps keep running") }
+    }
 }
