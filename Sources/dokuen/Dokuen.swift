@@ -21,7 +21,7 @@ struct Dokuen: AsyncParsableCommand {
         subcommands: [
             AppsCommand.self, DeployCommand.self, PsCommand.self, StatusCommand.self, StopCommand.self,
             StartCommand.self, RestartCommand.self, SignalCommand.self, PidCommand.self, ConfigCommand.self,
-            EventsCommand.self, ShutdownCommand.self, VersionCommand.self, LegacyCreate.self,
+            EventsCommand.self, ShutdownCommand.self, SetupCommand.self, VersionCommand.self, LegacyCreate.self,
             LegacyConfigSet.self, LegacyConfigDelete.self,
         ])
 

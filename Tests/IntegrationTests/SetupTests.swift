@@ -1,0 +1,62 @@
+import DokuenPosix
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `dokuen setup`: the unit it writes is etc/systemd/dokuend.service with real paths, and systemd accepts it.
+@Suite(.timeLimit(.minutes(2))) struct SetupTests {
+    static let repository = String(#filePath.prefix(upTo: #filePath.range(of: "/Tests/")!.lowerBound))
+
+    @Test func printChangesNothingAndShowsTheUnitOfTheRepository() throws {
+        let temp = try TemporaryDirectory("setup")
+        defer { temp.remove() }
+        let result = try runProgram(
+            builtProductsDirectory() + "/dokuen",
+            ["setup", "--print", "--root", temp("root"), "--unit-dir", temp("units"), "--bin-dir", "/opt/dokuen/bin"])
+        #expect(result.status == .exited(0))
+        #expect(try Posix.listDirectory(temp.path).isEmpty, "--print changes nothing")
+        let template = String(
+            decoding: try Posix.readFile(Self.repository + "/etc/systemd/dokuend.service"), as: UTF8.self)
+        let expected = template.replacing("@BINDIR@", with: "/opt/dokuen/bin").replacing("@ROOT@", with: temp("root"))
+        #expect(result.standardOutput.hasSuffix("\n" + expected))
+        #expect(result.standardOutput.contains("ExecStart=/opt/dokuen/bin/dokuend --root \(temp("root"))\n"))
+    }
+
+    @Test(.enabled(if: geteuid() == 0, "setup needs root"))
+    func theInstalledUnitVerifies() throws {
+        let temp = try TemporaryDirectory("setup")
+        defer { temp.remove() }
+        let bin = builtProductsDirectory()
+        let result = try runProgram(bin + "/dokuen", ["setup", "--root", temp("root"), "--unit-dir", temp("units")])
+        #expect(result.status == .exited(0), "\(result.standardError)")
+        #expect(result.standardOutput.hasSuffix("Next: systemctl daemon-reload && systemctl enable --now dokuend\n"))
+        let unit = String(decoding: try Posix.readFile(temp("units/dokuend.service")), as: UTF8.self)
+        #expect(unit.contains("Type=notify\n") && unit.contains("KillMode=process\n") && unit.contains("WatchdogSec="))
+        #expect(unit.contains("ExecStart=\(bin)/dokuend --root \(temp("root"))\n"))
+        #expect(try #require(try Posix.lstat(temp("root"))).st_mode & 0o777 == 0o755)
+
+        let analyze = try #require(which("systemd-analyze"), "systemd-analyze comes with Debian's systemd package")
+        let verify = try runProgram(analyze, ["verify", temp("units/dokuend.service")])
+        #expect(verify.status == .exited(0))
+        #expect(verify.standardError == "", "systemd reports nothing: \(verify.standardError)")
+    }
+
+    @Test func setupWithoutRootSaysSo() throws {
+        guard geteuid() == 0 else {
+            let result = try runProgram(builtProductsDirectory() + "/dokuen", ["setup"])
+            #expect(result.status == .exited(64))
+            #expect(result.standardError.hasPrefix("dokuen: error: dokuen setup needs root"))
+            return
+        }
+        // As root: run it as nobody.
+        let runuser = try #require(which("setpriv"))
+        let result = try runProgram(
+            runuser,
+            ["--reuid=nobody", "--regid=nogroup", "--clear-groups", builtProductsDirectory() + "/dokuen", "setup"])
+        #expect(result.status == .exited(64), "\(result.standardError)")
+        #expect(result.standardError.hasPrefix("dokuen: error: dokuen setup needs root"))
+    }
+}
