@@ -57,9 +57,18 @@ public enum APIServer {
                     message: "destroying \(name) needs --confirm \(name); its data/ directory is kept unless --purge")
             }
             try await store.destroyApp(name, actor: actor(request))
+            // Its instances stop now; its files go, but data/ stays unless purged.
+            try await supervisor.reconcile()
+            let paths = layout.app(name)
+            for path in [paths.releases, paths.env, paths.cache, paths.logs, paths.current, paths.previous] {
+                try Posix.removeTree(path)
+            }
+            for name in try Posix.listDirectory(paths.directory) where name.hasPrefix("env.g") {
+                try Posix.removeTree(paths.directory + "/" + name)
+            }
+            if request.uri.queryParameters.get("purge") == "1" { try Posix.removeTree(paths.directory) }
             return Response(status: .noContent)
         }
-
         v1.post("apps/:app/deploys") { request, context in
             let name = try appName(context.parameters.get("app") ?? "")
             let body = try await request.body.collect(upTo: 1 << 30)

@@ -64,6 +64,7 @@ struct AppsCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The app.") var name: String
         @Option(help: ArgumentHelp("Repeat the app's name to confirm.", valueName: "name")) var confirm: String?
+        @Flag(help: "Also delete the app's data/ directory.") var purge = false
 
         func validate() throws {
             do { _ = try AppName(name) } catch { throw ValidationError(error.description) }
@@ -73,8 +74,8 @@ struct AppsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try DaemonClient(options).request("DELETE", "/v1/apps/\(name)?confirm=\(name)")
-            print("Destroyed \(name)")
+            try DaemonClient(options).request("DELETE", "/v1/apps/\(name)?confirm=\(name)" + (purge ? "&purge=1" : ""))
+            print("Destroyed \(name)" + (purge ? "" : "; its data/ directory is kept (--purge deletes it)"))
         }
     }
 }

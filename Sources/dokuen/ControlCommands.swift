@@ -11,12 +11,15 @@ struct RestartCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @Argument(help: "What to restart.") var targets: [String] = []
+    @Option(help: ArgumentHelp("Dokuen 2012: restart this app.", visibility: .hidden)) var application: String?
 
-    func validate() throws { try validateTargets(targets) }
+    var allTargets: [String] { targets + (application.map { [$0] } ?? []) }
+
+    func validate() throws { try validateTargets(allTargets) }
 
     func run() async throws {
         let statuses = try DaemonClient(options).call(
-            "POST", "/v1/control", body: ControlRequest(targets: targets, command: "r"), as: [InstanceStatus].self)
+            "POST", "/v1/control", body: ControlRequest(targets: allTargets, command: "r"), as: [InstanceStatus].self)
         if options.json { return try printJSON(statuses) }
         for status in statuses { print("Restarting \(status.app):\(status.type).\(status.index)") }
     }
@@ -79,8 +82,12 @@ struct ShutdownCommand: AsyncParsableCommand {
         commandName: "shutdown", abstract: "Stop dokuend. Apps keep running; a new dokuend re-adopts them.")
 
     @OptionGroup var options: GlobalOptions
+    @Option(help: ArgumentHelp("Dokuen 2012: stop this app instead.", visibility: .hidden)) var application: String?
+
+    func validate() throws { if let application { try validateApp(application) } }
 
     func run() async throws {
+        if let application { return try setStopped(true, application, options) }
         try DaemonClient(options).request("POST", "/v1/shutdown")
         print("dokuend is stopping; apps keep running")
     }
@@ -89,4 +96,21 @@ struct ShutdownCommand: AsyncParsableCommand {
 func validateTargets(_ targets: [String]) throws {
     guard !targets.isEmpty else { throw ValidationError("name at least one target: APP, APP:TYPE, APP:TYPE.N or all") }
     for target in targets { do { _ = try Target(target) } catch { throw ValidationError(error.description) } }
+}
+
+/// Dokuen 2012's `scale web=1 … --application=NAME`.
+struct LegacyScale: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scale", abstract: "Scale (Dokuen 2012 spelling of `ps scale`).", shouldDisplay: false)
+
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "type=count pairs.") var formation: [String] = []
+    @Option(help: "The app.") var application: String
+
+    func run() async throws {
+        var scale = try PsCommand.Scale.parse(
+            [application] + formation + (options.root.map { ["--root", $0] } ?? []) + (options.json ? ["--json"] : []))
+        try scale.validate()
+        try await scale.run()
+    }
 }

@@ -22,7 +22,7 @@ struct Dokuen: AsyncParsableCommand {
             AppsCommand.self, DeployCommand.self, PsCommand.self, StatusCommand.self, StopCommand.self,
             StartCommand.self, RestartCommand.self, SignalCommand.self, PidCommand.self, ConfigCommand.self,
             EventsCommand.self, ShutdownCommand.self, SetupCommand.self, VersionCommand.self, LegacyCreate.self,
-            LegacyConfigSet.self, LegacyConfigDelete.self,
+            LegacyConfigSet.self, LegacyConfigDelete.self, LegacyScale.self,
         ])
 
     /// Errors print once, on one line: `dokuen: error: …`, plus the usage for a usage error (exit 64).

@@ -50,37 +50,51 @@ struct PsCommand: AsyncParsableCommand {
     }
 }
 
-/// `dokuen stop APP[:TYPE]` and `dokuen start APP[:TYPE]`: desired state, kept across daemon restarts and reboots.
+/// `dokuen stop APP[:TYPE]|all` and `dokuen start APP[:TYPE]|all`: desired state, kept across daemon restarts and
+/// reboots until the opposite verb.
 struct StopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stop", abstract: "Stop an app, or one of its types, until `dokuen start`.")
+        commandName: "stop", abstract: "Stop an app, one of its types, or all apps, until `dokuen start`.")
 
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "APP or APP:TYPE.") var target: String
+    @Argument(help: "APP, APP:TYPE or all.") var target: String
 
-    func validate() throws { _ = try appAndType(target) }
+    func validate() throws { _ = try appsAndType(target, options: nil) }
 
-    func run() async throws {
-        let (app, type) = try appAndType(target)
-        try DaemonClient(options).request("POST", "/v1/apps/\(app)/stop" + (type.map { "?type=\($0)" } ?? ""))
-        print("Stopped \(target)")
-    }
+    func run() async throws { try setStopped(true, target, options) }
 }
 
 struct StartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "start", abstract: "Start an app, or one of its types, again.")
+        commandName: "start", abstract: "Start an app, one of its types, or all apps, again.")
 
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "APP or APP:TYPE.") var target: String
+    @Argument(help: "APP, APP:TYPE or all.") var target: String
 
-    func validate() throws { _ = try appAndType(target) }
+    func validate() throws { _ = try appsAndType(target, options: nil) }
 
-    func run() async throws {
-        let (app, type) = try appAndType(target)
-        try DaemonClient(options).request("POST", "/v1/apps/\(app)/start" + (type.map { "?type=\($0)" } ?? ""))
-        print("Started \(target)")
+    func run() async throws { try setStopped(false, target, options) }
+}
+
+func setStopped(_ stopped: Bool, _ target: String, _ options: GlobalOptions) throws {
+    let (apps, type) = try appsAndType(target, options: options)
+    let client = try DaemonClient(options)
+    for app in apps {
+        try client.request(
+            "POST", "/v1/apps/\(app)/\(stopped ? "stop" : "start")" + (type.map { "?type=\($0)" } ?? ""))
     }
+    print("\(stopped ? "Stopped" : "Started") \(target)")
+}
+
+/// The apps and the type a stop/start target names; `all` asks the daemon for every app (unless `options` is nil,
+/// when only the syntax is checked).
+func appsAndType(_ text: String, options: GlobalOptions?) throws -> ([String], ProcessType?) {
+    if text == "all" {
+        guard let options else { return ([], nil) }
+        return (try DaemonClient(options).call("GET", "/v1/apps", as: [AppInfo].self).map(\.name), nil)
+    }
+    let (app, type) = try appAndType(text)
+    return ([app.rawValue], type)
 }
 
 func validateApp(_ app: String) throws {
@@ -95,6 +109,6 @@ func appAndType(_ text: String) throws -> (AppName, ProcessType?) {
     case .app(let app): return (app, nil)
     case .type(let app, let type): return (app, type)
     case .slot, .all:
-        throw ValidationError("stop and start take APP or APP:TYPE for now, not \(text)")
+        throw ValidationError("stop and start take APP, APP:TYPE or all, not \(text)")
     }
 }

@@ -45,6 +45,17 @@ import Testing
             "dokuen: error: destroying taken needs --confirm taken"
         ),
         (["apps", "bogus"], 64, "dokuen: error: "),
+        (["ps", "scale", "taken", "web=x"], 64, "dokuen: error: invalid formation \"web=x\""),
+        (["ps", "scale", "taken", "web=1"], 1, "dokuen: error: unable to scale taken: it has no release yet"),
+        (["ps", "scale", "nope", "web=1"], 1, "dokuen: error: unable to find app nope"),
+        (["status", "Bad:web"], 64, "dokuen: error: invalid target \"Bad:web\""),
+        (["stop", "taken:web.1"], 64, "dokuen: error: stop and start take APP, APP:TYPE or all"),
+        (["stop", "nope"], 1, "dokuen: error: unable to find app nope"),
+        (["config", "set", "nope", "A=1"], 1, "dokuen: error: unable to find app nope"),
+        (["config", "set", "taken", "A.B=1"], 64, "dokuen: error: invalid config key \"A.B\""),
+        (["deploy", "Bad", "/tmp"], 64, "dokuen: error: invalid app name \"Bad\""),
+        (["restart"], 64, "dokuen: error: name at least one target"),
+        (["scale", "web=1", "--application", "nope"], 1, "dokuen: error: unable to find app nope"),
     ])
     func badInputChangesNothing(_ arguments: [String], _ code: Int32, _ message: String) throws {
         let daemon = try DaemonHarness()

@@ -236,4 +236,34 @@ import Testing
         #expect(try daemon.daemon.wait(milliseconds: 30_000) == .exited(0))
         for instance in after { #expect(isAlive(try #require(instance.pid)), "apps keep running") }
     }
+
+    /// What dokuend starts never sees its systemd variables; `stop all` stops every app; Dokuen 2012's verbs work;
+    /// destroy stops the app's processes and keeps data/ unless --purge.
+    @Test func stopAllLegacyVerbsAndDestroy() throws {
+        let daemon = try DaemonHarness(label: "destroy")
+        defer { daemon.stop() }
+        let running = try deploy(daemon)
+        let web = try #require(running.first { $0.type == "web" })
+        let environ = String(decoding: try Posix.readFile("/proc/\(try #require(web.pid))/environ"), as: UTF8.self)
+        #expect(!environ.contains("NOTIFY_SOCKET") && !environ.contains("WATCHDOG_") && !environ.contains("LISTEN_"))
+        #expect(environ.split(separator: "\0").contains("DYNO=web.1"))
+
+        #expect(try daemon.dokuen(["stop", "all"]).standardOutput == "Stopped all\n")
+        for instance in running {
+            #expect(try Posix.waitForExit(pid: try #require(instance.pid), milliseconds: 30_000))
+        }
+        #expect(try daemon.dokuen(["start", "all"]).status == .exited(0))
+        _ = try waitForRunning(daemon, count: 2)
+        #expect(try daemon.dokuen(["scale", "web=2", "--application", "blog"]).status == .exited(0))
+        let scaled = try waitForRunning(daemon, count: 3)
+        #expect(try daemon.dokuen(["config_set", "-V", "A=1", "--application", "blog"]).status == .exited(0))
+        #expect(try daemon.dokuen(["config", "get", "blog", "A"]).standardOutput == "1\n")
+
+        try AtomicFile.write(Array("keep me\n".utf8), to: daemon.root + "/apps/blog/data/file")
+        let destroyed = try daemon.dokuen(["apps", "destroy", "blog", "--confirm", "blog"])
+        #expect(destroyed.standardOutput == "Destroyed blog; its data/ directory is kept (--purge deletes it)\n")
+        for instance in scaled { #expect(try Posix.waitForExit(pid: try #require(instance.pid), milliseconds: 30_000)) }
+        #expect(try Posix.listDirectory(daemon.root + "/apps/blog") == ["data"])
+        #expect(try Posix.readFile(daemon.root + "/apps/blog/data/file") == Array("keep me\n".utf8))
+    }
 }
