@@ -63,7 +63,7 @@ public enum APIServer {
             for path in [paths.releases, paths.env, paths.cache, paths.logs, paths.current, paths.previous] {
                 try Posix.removeTree(path)
             }
-            for name in try Posix.listDirectory(paths.directory) where name.hasPrefix("env.g") {
+            for name in (try? Posix.listDirectory(paths.directory)) ?? [] where name.hasPrefix("env.g") {
                 try Posix.removeTree(paths.directory + "/" + name)
             }
             if request.uri.queryParameters.get("purge") == "1" { try Posix.removeTree(paths.directory) }

@@ -21,6 +21,7 @@ struct Supervisor {
     var readyRead: Int32 = -1
     var notifyFD: Int32 = -1
     var devNull: Int32 = -1
+    var lockFD: Int32 = -1
     var controlBuffer: [UInt8] = []
     var published: StatusRecord?
     var userIDs: (uid: uid_t, gid: gid_t, groups: [gid_t])?
@@ -89,7 +90,7 @@ struct Supervisor {
             fail("unable to create " + directory, dokuen_errno())
         }
 
-        let lockFD = dokuen_open(directory + "/lock", O_RDWR | O_CREAT, 0o644)
+        lockFD = dokuen_open(directory + "/lock", O_RDWR | O_CREAT, 0o644)
         if lockFD < 0 { fail("unable to open " + directory + "/lock", dokuen_errno()) }
         if flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
             var holder = ""
@@ -170,6 +171,9 @@ struct Supervisor {
                 publish()
                 drainLog(completely: true)
                 log.flush()
+                // Let go of the lock first, then say so once more: a listener that looks now sees the shim gone.
+                close(lockFD)
+                announce(published ?? StatusRecord())
                 exit(code)
             }
         }
@@ -349,6 +353,11 @@ struct Supervisor {
         if record == published { return }
         published = record
         System.writeFileAtomically(statusPath, record.encoded())
+        announce(record)
+    }
+
+    /// Sends `record` to the events socket, if there is one; never blocks, ignores failure.
+    func announce(_ record: StatusRecord) {
         if !options.eventsSocket.isEmpty {
             // The whole record plus a `dir` line (readers ignore keys they do not know), so that a listener sees
             // every transition even when the file has moved on.
