@@ -1,9 +1,12 @@
 import ArgumentParser
+import Dispatch
 import DokuenCore
 import DokuenDaemon
 import DokuenPosix
 import DokuenStore
 import DokuenSystemd
+import Logging
+import ServiceLifecycle
 
 #if canImport(Glibc)
     import Glibc
@@ -57,6 +60,19 @@ struct Dokuend: ParsableCommand {
         }
         let supervisor = InstanceSupervisor(
             layout: layout, store: store, shimPath: Self.shimPath(), appUser: Posix.geteuid() == 0 ? "dokuen" : nil)
+        let server = APIServer.application(layout: layout, store: store, supervisor: supervisor) {
+            do {
+                try await Self.announce(layout, store)
+            } catch {
+                log("dokuend: error: \(error)")
+                exitProcess(1)
+            }
+        }
+        // The server runs in a service group that the main thread shuts down gracefully: requests in flight (a
+        // `dokuen shutdown` among them) get their answers before the process exits.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [server], logger: Logger(label: "dokuend")))
+        let served = DispatchSemaphore(value: 0)
         Task {
             do {
                 // Shims report every change here; then re-adopt every live shim and start what is missing before
@@ -64,23 +80,17 @@ struct Dokuend: ParsableCommand {
                 try EventsListener(layout: layout, supervisor: supervisor, store: store).start()
                 let actions = try await supervisor.reconcile()
                 if !actions.isEmpty { log("dokuend: reconciled: \(actions.count) action(s)") }
-                let server = APIServer.application(layout: layout, store: store, supervisor: supervisor) {
-                    do {
-                        try await Self.announce(layout, store)
-                    } catch {
-                        log("dokuend: error: \(error)")
-                        exitProcess(1)
-                    }
-                }
-                // Signals are the main thread's business (SignalWaiter), not the server's.
-                try await server.runService(gracefulShutdownSignals: [])
+                try await group.run()
             } catch {
                 log("dokuend: error: unable to serve the API on \(layout.socket): \(error)")
                 exitProcess(1)
             }
+            served.signal()
         }
         let signal = SignalWaiter.wait(watchdog: Systemd.watchdogInterval()) { Systemd.notify(["WATCHDOG=1"]) }
         Systemd.notify(["STOPPING=1", "STATUS=Stopping on signal \(signal)"])
+        Task { await group.triggerGracefulShutdown() }
+        if served.wait(timeout: .now() + .seconds(10)) == .timedOut { log("dokuend: the API did not stop in 10 s") }
         try? Posix.unlink(layout.pidFile)
         log("dokuend stopping on signal \(signal); apps keep running")
         withExtendedLifetime(store) {}
