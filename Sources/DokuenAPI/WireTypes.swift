@@ -186,3 +186,17 @@ public struct ControlRequest: Codable, Equatable, Sendable {
         self.command = command
     }
 }
+
+/// `GET /v1/apps/NAME/run`: what `dokuen run` needs to execute a one-off command itself, as the app would run.
+public struct RunSpec: Codable, Equatable, Sendable {
+    public var directory: String
+    public var environment: [String: String]
+    /// The user to run as when the client is root; nil to stay as the caller.
+    public var user: String?
+
+    public init(directory: String, environment: [String: String], user: String?) {
+        self.directory = directory
+        self.environment = environment
+        self.user = user
+    }
+}

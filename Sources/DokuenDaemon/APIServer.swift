@@ -138,6 +138,10 @@ public enum APIServer {
             kill(getpid(), SIGTERM)
             return Response(status: .accepted)
         }
+        v1.get("apps/:app/run") { _, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            return try json(try await supervisor.runSpec(for: name))
+        }
         v1.get("events") { request, _ in
             let app = try request.uri.queryParameters.get("app").map { try appName($0) }
             let events = try await store.events(app: app, limit: 200).map {

@@ -89,6 +89,22 @@ public actor InstanceSupervisor {
         }
     }
 
+    /// The build directory, environment and user of a one-off `dokuen run` process of `app`'s current release
+    /// (`DYNO=run.1`, no port).
+    public func runSpec(for app: AppName) async throws -> RunSpec {
+        guard let release = try await store.latestRelease(app: app) else {
+            throw DaemonError.deployFailed(app: app.rawValue, reason: "it has no release yet; deploy it first")
+        }
+        let build = try await store.build(app: app, id: release.buildID)
+        let paths = layout.app(app)
+        let id = try InstanceID(app: app, type: ProcessType("run"), index: 1, release: release.id)
+        let environment = InstanceEnvironment.make(
+            instance: id, port: nil, buildDirectory: paths.build(build.stamp), dataDirectory: paths.data,
+            buildpackDefaults: [:], appEnvironment: try EnvDirectory(path: paths.env).dictionary(),
+            singleInstancePorts: [:])
+        return RunSpec(directory: paths.build(build.stamp), environment: environment, user: appUser)
+    }
+
     /// Whether this report of an exit is new for `directory`.
     func isNewExit(directory: String, restarts: Int, state: ShimState) -> Bool {
         let key = "\(restarts)/\(state.name)"

@@ -21,7 +21,8 @@ struct Dokuen: AsyncParsableCommand {
         subcommands: [
             AppsCommand.self, DeployCommand.self, PsCommand.self, StatusCommand.self, StopCommand.self,
             StartCommand.self, RestartCommand.self, SignalCommand.self, PidCommand.self, ConfigCommand.self,
-            EventsCommand.self, ShutdownCommand.self, SetupCommand.self, VersionCommand.self, LegacyCreate.self,
+            RunCommand.self, EventsCommand.self, ShutdownCommand.self, SetupCommand.self, VersionCommand.self,
+            LegacyCreate.self,
             LegacyConfigSet.self, LegacyConfigDelete.self, LegacyScale.self,
         ])
 

@@ -30,8 +30,10 @@ final class DaemonHarness {
 
     /// Runs the CLI against this daemon.
     func dokuen(_ arguments: [String]) throws -> ProgramResult {
-        try runProgram(
-            bin + "/dokuen", arguments + ["--root", root], environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path])
+        // --root goes before a `--`, after which everything belongs to the command.
+        var arguments = arguments
+        arguments.insert(contentsOf: ["--root", root], at: arguments.firstIndex(of: "--") ?? arguments.count)
+        return try runProgram(bin + "/dokuen", arguments, environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path])
     }
 
     /// Kills the daemon with SIGKILL and starts a new one on the same root; apps must not notice.

@@ -266,4 +266,22 @@ import Testing
         #expect(try Posix.listDirectory(daemon.root + "/apps/blog") == ["data"])
         #expect(try Posix.readFile(daemon.root + "/apps/blog/data/file") == Array("keep me\n".utf8))
     }
+
+    /// `dokuen run` executes in the release's directory with its env, as the app's user, and passes the exit code.
+    @Test func runExecutesAOneOffCommandLikeTheApp() throws {
+        let daemon = try DaemonHarness(label: "run")
+        defer { daemon.stop() }
+        _ = try deploy(daemon)
+        #expect(try daemon.dokuen(["config", "set", "blog", "GREETING=hi there"]).status == .exited(0))
+        let result = try daemon.dokuen(
+            ["run", "blog", "--", "sh", "-c", "echo \"$DYNO|$GREETING|$(id -un)|$(cat index.txt)|$1\"", "x", "$HOME"])
+        #expect(result.status == .exited(0), "\(result.standardError)")
+        let user =
+            geteuid() == 0
+            ? "dokuen" : try runProgram("/usr/bin/id", ["-un"]).standardOutput.trimmingCharacters(in: .newlines)
+        #expect(result.standardOutput == "run.1|hi there|\(user)|hello from blog|$HOME\n")
+        #expect(try daemon.dokuen(["run", "blog", "--", "sh", "-c", "exit 7"]).status == .exited(7))
+        let missing = try daemon.dokuen(["run", "blog"])
+        #expect(missing.status == .exited(64))
+    }
 }

@@ -1,0 +1,49 @@
+import ArgumentParser
+import DokuenAPI
+import DokuenCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `dokuen run APP -- CMD…`: runs a one-off command in the app's current release, with its environment, as its
+/// user. The CLI executes the command itself, so a terminal, stdin and the exit code behave as for a local command.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run a one-off command in an app's current release.",
+        discussion: "Example: dokuen run blog -- python manage.py migrate")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The app.") var app: String
+    @Argument(parsing: .postTerminator, help: "The command and its arguments.") var command: [String] = []
+
+    func validate() throws {
+        try validateApp(app)
+        guard !command.isEmpty else { throw ValidationError("give the command after --, e.g. dokuen run \(app) -- ls") }
+    }
+
+    func run() async throws {
+        let spec = try DaemonClient(options).call("GET", "/v1/apps/\(app)/run", as: RunSpec.self)
+        guard chdir(spec.directory) == 0 else {
+            throw DaemonError(message: "unable to enter \(spec.directory): \(String(cString: strerror(errno)))")
+        }
+        if geteuid() == 0, let user = spec.user {
+            guard let entry = getpwnam(user) else {
+                throw DaemonError(message: "unable to run as \(user): no such user")
+            }
+            let gid = entry.pointee.pw_gid
+            let uid = entry.pointee.pw_uid
+            guard initgroups(user, gid) == 0, setgid(gid) == 0, setuid(uid) == 0 else {
+                throw DaemonError(message: "unable to become \(user): \(String(cString: strerror(errno)))")
+            }
+        }
+        // The command runs through sh, as Procfile commands do; its words are passed as positional parameters, so
+        // nothing is re-parsed: `dokuen run blog -- echo '$HOME'` prints $HOME literally.
+        let argv = ["/bin/sh", "-c", "exec \"$@\"", "sh"] + command
+        let envp = spec.environment.map { "\($0.key)=\($0.value)" }
+        var cArgv = argv.map { strdup($0) } + [nil]
+        var cEnvp = envp.map { strdup($0) } + [nil]
+        execve("/bin/sh", &cArgv, &cEnvp)
+        throw DaemonError(message: "unable to run \(command[0]): \(String(cString: strerror(errno)))")
+    }
+}
