@@ -84,6 +84,9 @@ public struct Deployer: Sendable {
         try await supervisor.reconcile()
         let started = scales.filter { $0.count > 0 }.map { "\($0.type)×\($0.count)" }.joined(separator: " ")
         lines.append("-----> Release \(release) is starting: \(started.isEmpty ? "no processes" : started)")
+        // 5–7: new instances start beside the old; the reconciler stops the old ones once the new run.
+        try await supervisor.waitForCutover(app: app, release: release, deadline: 60_000)
+        lines.append("-----> Release \(release) is up")
         return Outcome(release: release, lines: lines)
     }
 

@@ -20,6 +20,8 @@ public actor InstanceSupervisor {
     /// The user apps run as when dokuend is root (DESIGN.md §2, Privileges); nil when dokuend is an ordinary user.
     let appUser: String?
     let bootID: String
+    /// Waiters for the next change of any instance (each pass of `reconcile` and each shim event resumes them).
+    var changeWaiters: [CheckedContinuation<Void, Never>] = []
     /// The last (restarts, state) reported per service directory, so each exit is logged once.
     var seenExits: [String: String] = [:]
 
@@ -35,6 +37,7 @@ public actor InstanceSupervisor {
     /// One pass: plan and apply. Returns what was done, for the log.
     @discardableResult
     public func reconcile() async throws -> [ReconcileAction] {
+        defer { announceChange() }
         let plan = Reconciler.plan(desired: try await desired(), observed: try observed())
         for action in plan {
             do {
@@ -103,6 +106,57 @@ public actor InstanceSupervisor {
             buildpackDefaults: [:], appEnvironment: try EnvDirectory(path: paths.env).dictionary(),
             singleInstancePorts: [:])
         return RunSpec(directory: paths.build(build.stamp), environment: environment, user: appUser)
+    }
+
+    /// Wakes everyone waiting for a change.
+    func announceChange() {
+        let waiters = changeWaiters
+        changeWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns at the next change, or after `milliseconds`, whichever comes first.
+    func nextChange(milliseconds: Int) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForChange() }
+            group.addTask { try? await Task.sleep(for: .milliseconds(milliseconds)) }
+            await group.next()
+            group.cancelAll()
+            announceChange()  // frees the other waiter, if the timer won
+        }
+    }
+
+    private func waitForChange() async {
+        await withCheckedContinuation { changeWaiters.append($0) }
+    }
+
+    /// Waits until the cutover to `release` is done: every wanted instance of it RUNNING and nothing of another
+    /// release alive. Fails when one of its instances crashes (BACKOFF, FATAL, EXITED) or `deadline` (ms) passes.
+    public func waitForCutover(app: AppName, release: ReleaseID, deadline milliseconds: Int) async throws {
+        let clock = ContinuousClock()
+        let end = clock.now.advanced(by: .milliseconds(milliseconds))
+        while true {
+            let wanted = try await store.formation(app: app).filter { !$0.stopped }.reduce(0) { $0 + $1.count }
+            let mine = try observed().filter { $0.id.app == app && $0.shimAlive }
+            let current = mine.filter { $0.id.release == release }
+            // A new instance that crashed before it was ever ready (BACKOFF) fails the deploy at once.
+            if let failed = current.first(where: {
+                [.backoff, .fatal, .exited].contains($0.status?.state ?? .starting)
+            }) {
+                let reason =
+                    failed.status?.error.isEmpty == false
+                    ? failed.status!.error : (failed.status?.lastExit?.text ?? "it stopped")
+                throw DaemonError.deployFailed(app: app.rawValue, reason: "\(failed.id.dyno) did not start: \(reason)")
+            }
+            let running = current.filter { $0.status?.state == .running }.count
+            if running >= wanted && mine.allSatisfy({ $0.id.release == release }) { return }
+            let left = end - clock.now
+            guard left > .zero else {
+                throw DaemonError.deployFailed(
+                    app: app.rawValue, reason: "\(running) of \(wanted) instances of \(release) ready in time")
+            }
+            await nextChange(milliseconds: Int(left.components.seconds * 1000) + 1)
+        }
     }
 
     /// Whether this report of an exit is new for `directory`.

@@ -20,7 +20,9 @@ import Testing
         #expect(try daemon.dokuen(["apps", "create", app]).status == .exited(0))
         let deployed = try daemon.dokuen(["deploy", app, daemon.temp("app")])
         #expect(deployed.status == .exited(0), "\(deployed.standardError)")
-        #expect(deployed.standardOutput.contains("-----> Release v1 is starting: web×1 worker×1"))
+        #expect(
+            deployed.standardOutput.contains("-----> Release v1 is starting: web×1 worker×1\n-----> Release v1 is up\n")
+        )
         return try waitForRunning(daemon, count: count)
     }
 
@@ -283,5 +285,22 @@ import Testing
         #expect(try daemon.dokuen(["run", "blog", "--", "sh", "-c", "exit 7"]).status == .exited(7))
         let missing = try daemon.dokuen(["run", "blog"])
         #expect(missing.status == .exited(64))
+    }
+
+    /// A deploy whose new web crashes fails, says why, and leaves the old release serving (DESIGN.md invariant 1).
+    @Test func aCrashingReleaseFailsTheDeployAndTheOldOneKeepsServing() throws {
+        let daemon = try DaemonHarness(label: "faildeploy")
+        defer { daemon.stop() }
+        let v1 = try deploy(daemon)
+        try AtomicFile.write(
+            Array("web: echo broken >&2; exit 3\nworker: exec sleep 1000\n".utf8), to: daemon.temp("app/Procfile"))
+        let failed = try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
+        #expect(failed.status == .exited(1))
+        #expect(
+            failed.standardError.hasPrefix("dokuen: error: unable to deploy blog: web.1 did not start: "),
+            "\(failed.standardError)")
+        let web = try #require(v1.first { $0.type == "web" })
+        #expect(isAlive(try #require(web.pid)), "v1's web still serves")
+        #expect(try get(try #require(web.port)) == "hello from blog\n")
     }
 }
