@@ -34,10 +34,38 @@ public actor InstanceSupervisor {
         bootID = String(decoding: raw.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
     }
 
-    /// One pass: plan and apply. Returns what was done, for the log.
+    /// Whether a pass is under way, and whether another must follow it (something changed meanwhile).
+    private var passing = false
+    private var passAgain = false
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Plans and applies until nothing changed during the last pass, then returns what was done. Passes never
+    /// overlap: an actor lets calls interleave at every `await`, so a call that arrives during a pass asks for one
+    /// more and waits for it, instead of acting on a plan made from stale observations.
     @discardableResult
     public func reconcile() async throws -> [ReconcileAction] {
-        defer { announceChange() }
+        if passing {
+            passAgain = true
+            await withCheckedContinuation { idleWaiters.append($0) }
+            return []
+        }
+        passing = true
+        defer {
+            passing = false
+            let waiters = idleWaiters
+            idleWaiters.removeAll()
+            for waiter in waiters { waiter.resume() }
+            announceChange()
+        }
+        var done: [ReconcileAction] = []
+        repeat {
+            passAgain = false
+            done += try await pass()
+        } while passAgain
+        return done
+    }
+
+    private func pass() async throws -> [ReconcileAction] {
         let plan = Reconciler.plan(desired: try await desired(), observed: try observed())
         for action in plan {
             do {

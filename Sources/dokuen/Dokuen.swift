@@ -35,6 +35,8 @@ struct Dokuen: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode {
+            Glibc.exit(code.rawValue)  // an outcome (status 3 or 4), already shown; not an error to print
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }  // --help, --version

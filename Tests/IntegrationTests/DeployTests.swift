@@ -87,7 +87,9 @@ import Testing
     @Test func statusOfAnUnknownTargetExits4() throws {
         let daemon = try DaemonHarness(label: "status")
         defer { daemon.stop() }
-        #expect(try daemon.dokuen(["status", "nope"]).status == .exited(4))
+        let unknown = try daemon.dokuen(["status", "nope"])
+        #expect(unknown.status == .exited(4))
+        #expect(unknown.standardError == "", "an exit status is an outcome, not an error line")
         let bad = try daemon.dokuen(["status", "Bad:web"])
         #expect(bad.status == .exited(64))
         #expect(bad.standardError.hasPrefix("dokuen: error: invalid target \"Bad:web\""))
@@ -114,6 +116,13 @@ import Testing
         let ports = scaled.compactMap(\.port)
         #expect(Set(ports).count == 3)
         for port in ports { #expect(try get(port) == "hello from blog\n") }
+        // Reconcile passes never overlap: no shim was started twice for the same instance.
+        let services = daemon.root + "/run/svc/blog"
+        for instance in try Posix.listDirectory(services) {
+            let log = String(
+                decoding: (try? Posix.readFile(services + "/" + instance + "/shim.log")) ?? [], as: UTF8.self)
+            #expect(!log.contains("already supervised"), "\(instance): \(log)")
+        }
 
         let bad = try daemon.dokuen(["ps", "scale", "blog", "clock=1"])
         #expect(bad.status == .exited(1))
