@@ -74,7 +74,7 @@ let package = Package(
         // cannot import each other (SWIFT-NOTES.md §1.9), so tests use DokuenSupervision and the shim this twin.
         .target(name: "DokuenSupervisionEmbedded", swiftSettings: embedded),
         // Wire types of the HTTP/JSON API and the Unix-socket client the CLI uses.
-        .target(name: "DokuenAPI", dependencies: ["DokuenCore"]),
+        .target(name: "DokuenAPI", dependencies: ["DokuenCore", "DokuenPosix"]),
         // The daemon's services: the API server, and (to come) the reconciler, shim watcher and deployer.
         .target(
             name: "DokuenDaemon",

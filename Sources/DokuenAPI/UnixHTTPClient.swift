@@ -1,3 +1,5 @@
+import DokuenPosix
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -34,33 +36,7 @@ public struct UnixHTTPClient: Sendable {
     }
 
     private func connect() throws(APIClientError) -> Int32 {
-        #if canImport(Glibc)
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        #else
-            let fd = socket(AF_UNIX, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw .cannotConnect(socketPath, errno: errno) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(socketPath.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            close(fd)
-            throw .cannotConnect(socketPath, errno: ENAMETOOLONG)
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else {
-            let code = errno
-            close(fd)
-            throw .cannotConnect(socketPath, errno: code)
-        }
-        return fd
+        do { return try UnixSocket.connect(socketPath) } catch { throw .cannotConnect(socketPath, errno: error.errno) }
     }
 
     private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(APIClientError) {

@@ -21,24 +21,7 @@ public final class EventsListener: Sendable {
         path = layout.eventsSocket
         self.supervisor = supervisor
         self.store = store
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw PosixError("create socket", path: path, errno: errno) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw PosixError("bind", path: path, errno: ENAMETOOLONG)
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
-        }
-        try? Posix.unlink(path)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else { throw PosixError("bind", path: path, errno: errno) }
+        fd = try UnixSocket.bindDatagram(path)
         // Shims run as root (they drop privileges for their child only); nobody else may write here.
         try Posix.chmod(path, 0o600)
     }

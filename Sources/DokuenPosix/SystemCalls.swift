@@ -36,3 +36,16 @@ func sys_poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: Int, _ timeout: Int3
 }
 func sys_fchmod(_ fd: Int32, _ mode: mode_t) -> Int32 { fchmod(fd, mode) }
 func sys_mkdtemp(_ template: UnsafeMutablePointer<CChar>) -> UnsafeMutablePointer<CChar>? { mkdtemp(template) }
+func sys_socket(_ domain: Int32, _ type: Int32) -> Int32 {
+    #if canImport(Glibc)
+        socket(domain, type | Int32(SOCK_CLOEXEC.rawValue), 0)
+    #else
+        socket(domain, type, 0)
+    #endif
+}
+func sys_connect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
+    connect(fd, address, length)
+}
+func sys_bind(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
+    bind(fd, address, length)
+}

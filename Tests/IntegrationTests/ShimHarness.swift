@@ -72,11 +72,7 @@ final class ShimHarness {
     }
 }
 
-func monotonic() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-}
+func monotonic() -> Int64 { monotonicMilliseconds() }
 
 /// Whether a process exists and is not a zombie.
 func isAlive(_ pid: Int32) -> Bool {

@@ -12,29 +12,7 @@ public final class NotifySocket {
 
     public init(path: String) throws {
         self.path = path
-        #if canImport(Glibc)
-            fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        #else
-            fd = socket(AF_UNIX, SOCK_DGRAM, 0)
-        #endif
-        guard fd >= 0 else { throw PosixError("create socket", path: path, errno: errno) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        precondition(bytes.count < MemoryLayout.size(ofValue: address.sun_path), "socket path too long: \(path)")
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else {
-            let code = errno
-            Posix.close(fd)
-            throw PosixError("bind", path: path, errno: code)
-        }
+        fd = try UnixSocket.bindDatagram(path)
     }
 
     /// The next message, or nil if none arrives within `milliseconds`.
@@ -61,7 +39,8 @@ public final class NotifySocket {
     deinit { Posix.close(fd) }
 }
 
-func monotonicMilliseconds() -> Int64 {
+/// The monotonic clock in milliseconds.
+public func monotonicMilliseconds() -> Int64 {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000

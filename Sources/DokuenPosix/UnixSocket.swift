@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// AF_UNIX sockets by path: the CLI's connection to dokuend, the events socket, a test's stand-in for systemd.
+/// The caller owns the returned fd. Paths are limited to 107 bytes (`sun_path`, SWIFT-NOTES.md §4.14).
+public enum UnixSocket {
+    /// A connected stream socket.
+    public static func connect(_ path: String) throws(PosixError) -> Int32 {
+        let fd = try make(streamType, path)
+        var address = try address(path)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sys_connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        if result != 0 {
+            let code = errno
+            Posix.close(fd)
+            throw PosixError("connect to", path: path, errno: code)
+        }
+        return fd
+    }
+
+    /// A datagram socket bound at `path` (an old socket file there is replaced).
+    public static func bindDatagram(_ path: String) throws(PosixError) -> Int32 {
+        let fd = try make(datagramType, path)
+        var address = try address(path)
+        if try Posix.lstat(path) != nil { try Posix.unlink(path) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sys_bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        if result != 0 {
+            let code = errno
+            Posix.close(fd)
+            throw PosixError("bind", path: path, errno: code)
+        }
+        return fd
+    }
+
+    #if canImport(Glibc)
+        private static let streamType = Int32(SOCK_STREAM.rawValue)
+        private static let datagramType = Int32(SOCK_DGRAM.rawValue)
+    #else
+        private static let streamType = SOCK_STREAM
+        private static let datagramType = SOCK_DGRAM
+    #endif
+
+    private static func make(_ type: Int32, _ path: String) throws(PosixError) -> Int32 {
+        let fd = sys_socket(AF_UNIX, type)
+        guard fd >= 0 else { throw PosixError("create socket", path: path, errno: errno) }
+        return fd
+    }
+
+    private static func address(_ path: String) throws(PosixError) -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw PosixError("bind", path: path, errno: ENAMETOOLONG)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        return address
+    }
+}
