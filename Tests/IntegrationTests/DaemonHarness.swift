@@ -40,6 +40,7 @@ final class DaemonHarness {
     func restart() throws {
         try daemon.signal(SIGKILL)
         _ = try daemon.wait(milliseconds: 10_000)
+        daemon.stop()  // reaped already; this removes its output files
         let notify = try NotifySocket(path: temp("notify2"))
         daemon = try BackgroundProgram(
             bin + "/dokuend", ["--root", root],
