@@ -255,14 +255,11 @@ public actor InstanceSupervisor {
         let paths = layout.app(id.app)
         let lease = try await store.leasePort(
             app: id.app, type: id.type, index: id.index, release: id.release, actor: "dokuend")
+        let leases = try await store.portLeases(app: id.app)
         var singles: [ProcessType: Int] = [:]
-        let formation = try await store.formation(app: id.app)
-        for record in formation where record.count == 1 {
-            if let held = try await store.portLeases(app: id.app).first(where: {
-                $0.type == record.type && $0.index == 1 && $0.release == id.release
-            }) {
-                singles[record.type] = held.port
-            }
+        for record in try await store.formation(app: id.app) where record.count == 1 {
+            singles[record.type] =
+                leases.first { $0.type == record.type && $0.index == 1 && $0.release == id.release }?.port
         }
         for directory in [paths.logs, paths.data, layout.serviceDirectory + "/" + id.app.rawValue] {
             try Posix.mkdir(directory, existingOK: true)

@@ -216,6 +216,12 @@ public enum Posix {
         return try call("poll") { sys_poll(&entry, 1, milliseconds) } > 0
     }
 
+    /// The directory of the running executable (`/proc/self/exe`), where its sibling programs are installed.
+    public static func executableDirectory() -> String {
+        let exe = (try? readlink("/proc/self/exe")) ?? CommandLine.arguments[0]
+        return String(exe[..<(exe.lastIndex(of: "/") ?? exe.startIndex)])
+    }
+
     public static func getpid() -> Int32 { sys_getpid() }
 
     public static func geteuid() -> UInt32 { sys_geteuid() }

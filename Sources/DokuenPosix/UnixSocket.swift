@@ -9,35 +9,32 @@
 public enum UnixSocket {
     /// A connected stream socket.
     public static func connect(_ path: String) throws(PosixError) -> Int32 {
-        let fd = try make(streamType, path)
-        var address = try address(path)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sys_connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        if result != 0 {
-            let code = errno
-            Posix.close(fd)
-            throw PosixError("connect to", path: path, errno: code)
-        }
-        return fd
+        try open(streamType, path, "connect to", sys_connect)
     }
 
     /// A datagram socket bound at `path` (an old socket file there is replaced).
     public static func bindDatagram(_ path: String) throws(PosixError) -> Int32 {
-        let fd = try make(datagramType, path)
-        var address = try address(path)
         if try Posix.lstat(path) != nil { try Posix.unlink(path) }
+        return try open(datagramType, path, "bind", sys_bind)
+    }
+
+    /// A socket of `type`, then `call` (connect or bind) on `path`'s address; closed again when that fails.
+    private static func open(
+        _ type: Int32, _ path: String, _ verb: String,
+        _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32
+    ) throws(PosixError) -> Int32 {
+        var address = try address(path)
+        let fd = sys_socket(AF_UNIX, type)
+        guard fd >= 0 else { throw PosixError("create socket", path: path, errno: errno) }
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sys_bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                call(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
         if result != 0 {
             let code = errno
             Posix.close(fd)
-            throw PosixError("bind", path: path, errno: code)
+            throw PosixError(verb, path: path, errno: code)
         }
         return fd
     }
@@ -49,12 +46,6 @@ public enum UnixSocket {
         private static let streamType = SOCK_STREAM
         private static let datagramType = SOCK_DGRAM
     #endif
-
-    private static func make(_ type: Int32, _ path: String) throws(PosixError) -> Int32 {
-        let fd = sys_socket(AF_UNIX, type)
-        guard fd >= 0 else { throw PosixError("create socket", path: path, errno: errno) }
-        return fd
-    }
 
     private static func address(_ path: String) throws(PosixError) -> sockaddr_un {
         var address = sockaddr_un()

@@ -28,7 +28,7 @@ struct SetupCommand: ParsableCommand {
     }
 
     func run() throws {
-        let bin = binDir ?? Self.ownDirectory()
+        let bin = binDir ?? Posix.executableDirectory()
         let unit = SystemdUnit.render(binDirectory: bin, root: root)
         let unitPath = unitDir + "/dokuend.service"
         let steps = [
@@ -57,11 +57,6 @@ struct SetupCommand: ParsableCommand {
         try AtomicFile.write(Array(unit.utf8), to: unitPath, mode: 0o644)
         for step in steps { Swift.print("done: " + step) }
         Swift.print("Next: systemctl daemon-reload && systemctl enable --now dokuend")
-    }
-
-    static func ownDirectory() -> String {
-        let exe = (try? Posix.readlink("/proc/self/exe")) ?? CommandLine.arguments[0]
-        return String(exe[..<(exe.lastIndex(of: "/") ?? exe.startIndex)])
     }
 
     static func run(_ program: String, _ arguments: [String]) throws {

@@ -59,7 +59,8 @@ struct Dokuend: ParsableCommand {
             throw ExitCode.failure
         }
         let supervisor = InstanceSupervisor(
-            layout: layout, store: store, shimPath: Self.shimPath(), appUser: Posix.geteuid() == 0 ? "dokuen" : nil)
+            layout: layout, store: store, shimPath: Posix.executableDirectory() + "/dokuen-shim",
+            appUser: Posix.geteuid() == 0 ? "dokuen" : nil)
         let server = APIServer.application(layout: layout, store: store, supervisor: supervisor) {
             do {
                 try await Self.announce(layout, store)
@@ -94,12 +95,6 @@ struct Dokuend: ParsableCommand {
         try? Posix.unlink(layout.pidFile)
         log("dokuend stopping on signal \(signal); apps keep running")
         withExtendedLifetime(store) {}
-    }
-
-    /// `dokuen-shim` beside this executable.
-    static func shimPath() -> String {
-        let exe = (try? Posix.readlink("/proc/self/exe")) ?? CommandLine.arguments[0]
-        return String(exe[..<(exe.lastIndex(of: "/") ?? exe.startIndex)]) + "/dokuen-shim"
     }
 
     /// Once the API answers: writes the pid file and tells systemd (and the log) that the daemon is ready.
