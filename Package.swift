@@ -51,6 +51,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        // Already under Hummingbird; named so that the daemon can read a client's peer credentials (NIOCore).
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
     ],
     targets: [
         // System libraries and C.
@@ -82,7 +84,7 @@ let package = Package(
                 "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenAPI", "DokuenSystemd", "DokuenSupervision",
                 "DokuenReconciliation", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
             ]),
         // The reconciler's pure planner: desired formation + observed shims -> actions (no I/O).
         .target(name: "DokuenReconciliation", dependencies: ["DokuenCore", "DokuenSupervision"]),

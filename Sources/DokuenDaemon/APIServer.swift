@@ -24,7 +24,7 @@ public enum APIServer {
         onListening: @escaping @Sendable () async -> Void
     ) -> some ApplicationProtocol {
         let deployer = Deployer(layout: layout, store: store, supervisor: supervisor)
-        let router = Router()
+        let router = Router(context: DokuenContext.self)
         // Middleware first: Hummingbird applies it only to routes added after it.
         router.add(middleware: ErrorMiddleware())
         let v1 = router.group("v1")
@@ -41,7 +41,7 @@ public enum APIServer {
         v1.post("apps") { request, context in
             let body = try await request.decode(as: CreateAppRequest.self, context: context)
             let name = try appName(body.name)
-            let record = try await store.createApp(name, actor: actor(request))
+            let record = try await store.createApp(name, actor: await actor(request, context))
             return try json(try await info(record, store), status: .created)
         }
         v1.get("apps/:app") { _, context in
@@ -56,7 +56,7 @@ public enum APIServer {
                     status: .badRequest,
                     message: "destroying \(name) needs --confirm \(name); its data/ directory is kept unless --purge")
             }
-            try await store.destroyApp(name, actor: actor(request))
+            try await store.destroyApp(name, actor: await actor(request, context))
             // Its instances stop now; its files go, but data/ stays unless purged.
             try await supervisor.reconcile()
             let paths = layout.app(name)
@@ -72,7 +72,7 @@ public enum APIServer {
         v1.post("apps/:app/deploys") { request, context in
             let name = try appName(context.parameters.get("app") ?? "")
             let body = try await request.body.collect(upTo: 1 << 30)
-            let outcome = try await deployer.deploy(name, tarball: Array(buffer: body), actor: actor(request))
+            let outcome = try await deployer.deploy(name, tarball: Array(buffer: body), actor: await actor(request, context))
             return try json(
                 DeployResponse(release: outcome.release.description, lines: outcome.lines), status: .created)
         }
@@ -97,7 +97,7 @@ public enum APIServer {
                         "unable to scale \(name): release \(release.id) has no process type '\(scale.type)' (it has \(known))"
                 )
             }
-            try await store.setFormation(app: name, requested, actor: actor(request))
+            try await store.setFormation(app: name, requested, actor: await actor(request, context))
             try await supervisor.reconcile()
             return try json(try await formation(name, store))
         }
@@ -118,7 +118,7 @@ public enum APIServer {
             let change = try await request.decode(as: ConfigChange.self, context: context)
             return try json(
                 try await ConfigChanger(layout: layout, store: store, supervisor: supervisor)
-                    .apply(change, to: name, actor: actor(request)))
+                    .apply(change, to: name, actor: await actor(request, context)))
         }
         v1.post("control") { request, context in
             let body = try await request.decode(as: ControlRequest.self, context: context)
@@ -165,12 +165,18 @@ public enum APIServer {
             logger: Logger(label: "dokuend"))
     }
 
-    /// Who the event log names for a request. The CLI sends its unix user; peer credentials (SO_PEERCRED) are
-    /// the next step, so that the name cannot be chosen by the client.
-    static func actor(_ request: Request) -> String {
+    /// Who the event log names for a request: the unix user the kernel reports for the connecting process
+    /// (SO_PEERCRED), which a client cannot choose. A client may add whom it acts for (the gitolite user of a
+    /// push, in `X-Dokuen-Actor`); that name is recorded beside the real one, never instead of it.
+    static func actor(_ request: Request, _ context: DokuenContext) async -> String {
+        var user = "unknown"
+        if let peer = await context.peerCredentials() {
+            user = Posix.userName(uid: peer.uid) ?? "uid \(peer.uid)"
+        }
         let claimed = request.headers[HTTPField.Name("X-Dokuen-Actor")!] ?? ""
         let clean = claimed.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0 != "\u{7F}" }
-        return (clean && !claimed.isEmpty && claimed.count <= 64) ? claimed : "unknown"
+        guard clean, !claimed.isEmpty, claimed.count <= 64, claimed != user else { return user }
+        return "\(claimed) (via \(user))"
     }
 
     static func formation(_ name: AppName, _ store: Store) async throws -> [FormationEntry] {
@@ -182,7 +188,7 @@ public enum APIServer {
 
     /// `stop`/`start` of an app, or of one type with `?type=`: desired state, kept across restarts and reboots.
     static func setStopped(
-        _ stopped: Bool, _ request: Request, _ context: some RequestContext, _ store: Store,
+        _ stopped: Bool, _ request: Request, _ context: DokuenContext, _ store: Store,
         _ supervisor: InstanceSupervisor
     ) async throws -> Response {
         let name = try appName(context.parameters.get("app") ?? "")
@@ -192,7 +198,7 @@ public enum APIServer {
                 throw APIFailure(status: .badRequest, message: error.description)
             }
         }
-        try await store.setStopped(app: name, type: type, stopped: stopped, actor: actor(request))
+        try await store.setStopped(app: name, type: type, stopped: stopped, actor: await actor(request, context))
         try await supervisor.reconcile()
         return try json(try await formation(name, store))
     }

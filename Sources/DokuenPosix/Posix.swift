@@ -226,6 +226,16 @@ public enum Posix {
 
     public static func geteuid() -> UInt32 { sys_geteuid() }
 
+    /// The login name of `uid` from the user database, nil when it has none.
+    public static func userName(uid: UInt32) -> String? {
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let name = entry.pw_name
+        else { return nil }
+        return String(cString: name)
+    }
+
     /// The process environment as a dictionary.
     public static func environment() -> [String: String] {
         var result: [String: String] = [:]

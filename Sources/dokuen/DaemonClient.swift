@@ -43,7 +43,7 @@ struct DaemonClient {
     @discardableResult
     func request(_ method: String, _ path: String, body: (some Encodable)? = nil as Int?) throws -> [UInt8] {
         let payload = try body.map { Array(try JSONEncoder().encode($0)) }
-        let response = try client.send(method, path, body: payload, headers: ["X-Dokuen-Actor": Self.userName])
+        let response = try client.send(method, path, body: payload, headers: Self.actorHeaders)
         guard (200..<300).contains(response.status) else {
             if let error = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
                 throw DaemonError(message: error.error)
@@ -53,10 +53,10 @@ struct DaemonClient {
         return response.body
     }
 
-    /// The unix user running the CLI, for the event log.
-    static var userName: String {
-        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
-        return "uid:\(geteuid())"
+    /// dokuend learns the unix user from the socket itself; a gitolite push adds whom it acts for (GL_USER).
+    static var actorHeaders: [String: String] {
+        guard let user = ProcessInfo.processInfo.environment["GL_USER"], !user.isEmpty else { return [:] }
+        return ["X-Dokuen-Actor": user]
     }
 }
 

@@ -27,7 +27,7 @@ struct DeployCommand: AsyncParsableCommand {
         let client = try DaemonClient(options)
         let response = try client.client.send(
             "POST", "/v1/apps/\(app)/deploys", body: tarball,
-            headers: ["X-Dokuen-Actor": DaemonClient.userName, "Content-Type": "application/x-tar"])
+            headers: DaemonClient.actorHeaders.merging(["Content-Type": "application/x-tar"]) { $1 })
         let body = response.body
         guard (200..<300).contains(response.status) else {
             throw DaemonError(

@@ -27,6 +27,20 @@ import Testing
         #expect(try daemon.dokuen(["apps"]).standardOutput == "blog\tnot deployed\n")
     }
 
+    /// The event log names the unix user the kernel reports for the socket's peer (SO_PEERCRED); a client can add
+    /// whom it acts for (a gitolite user) but cannot replace that name.
+    @Test func eventsNameThePeerUser() throws {
+        let daemon = try DaemonHarness()
+        defer { daemon.stop() }
+        let user = try #require(Posix.userName(uid: Posix.geteuid()))
+        #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        #expect(try daemon.dokuen(["apps", "create", "shop"], environment: ["GL_USER": "alice"]).status == .exited(0))
+        let events = try JSONDecoder().decode(
+            [EventEntry].self, from: Data(try daemon.dokuen(["events", "--json"]).stdout))
+        let creators = events.filter { $0.action == "app.create" }.map { "\($0.app ?? "-") \($0.actor)" }
+        #expect(creators.sorted() == ["blog \(user)", "shop alice (via \(user))"])
+    }
+
     /// Bad input: one clear error line, a non-zero exit, and nothing changed on disk.
     @Test(arguments: [
         (

@@ -29,11 +29,13 @@ final class DaemonHarness {
     }
 
     /// Runs the CLI against this daemon.
-    func dokuen(_ arguments: [String]) throws -> ProgramResult {
+    func dokuen(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ProgramResult {
         // --root goes before a `--`, after which everything belongs to the command.
         var arguments = arguments
         arguments.insert(contentsOf: ["--root", root], at: arguments.firstIndex(of: "--") ?? arguments.count)
-        return try runProgram(bin + "/dokuen", arguments, environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path])
+        return try runProgram(
+            bin + "/dokuen", arguments,
+            environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path].merging(extra) { $1 })
     }
 
     /// Kills the daemon with SIGKILL and starts a new one on the same root; apps must not notice.
