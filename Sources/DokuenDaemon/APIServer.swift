@@ -72,7 +72,8 @@ public enum APIServer {
         v1.post("apps/:app/deploys") { request, context in
             let name = try appName(context.parameters.get("app") ?? "")
             let body = try await request.body.collect(upTo: 1 << 30)
-            let outcome = try await deployer.deploy(name, tarball: Array(buffer: body), actor: await actor(request, context))
+            let outcome = try await deployer.deploy(
+                name, tarball: Array(buffer: body), actor: await actor(request, context))
             return try json(
                 DeployResponse(release: outcome.release.description, lines: outcome.lines), status: .created)
         }
