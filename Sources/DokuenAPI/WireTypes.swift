@@ -48,14 +48,18 @@ public struct ErrorBody: Codable, Equatable, Sendable {
     public init(error: String) { self.error = error }
 }
 
-/// `POST /v1/apps/NAME/deploys` (the body is a tarball) answers with the new release and the step lines.
-public struct DeployResponse: Codable, Equatable, Sendable {
-    public var release: String
-    public var lines: [String]
+/// One line of the NDJSON stream `POST /v1/apps/:app/deploys` answers with, as the deploy happens: `step` lines
+/// (a `-----> ` step), then exactly one last line with `release` (it is up) or `error` (it failed; what was serving
+/// still serves).
+public struct DeployEvent: Codable, Equatable, Sendable {
+    public var step: String?
+    public var release: String?
+    public var error: String?
 
-    public init(release: String, lines: [String]) {
+    public init(step: String? = nil, release: String? = nil, error: String? = nil) {
+        self.step = step
         self.release = release
-        self.lines = lines
+        self.error = error
     }
 }
 
@@ -126,11 +130,84 @@ public struct FormationEntry: Codable, Equatable, Sendable {
     public var type: String
     public var count: Int
     public var stopped: Bool
+    /// Slots stopped on their own (`dokuen stop blog:web.2`), ascending; `[]` when the key is missing (older
+    /// daemons).
+    public var stoppedIndexes: [Int]
 
-    public init(type: String, count: Int, stopped: Bool) {
+    public init(type: String, count: Int, stopped: Bool, stoppedIndexes: [Int] = []) {
         self.type = type
         self.count = count
         self.stopped = stopped
+        self.stoppedIndexes = stoppedIndexes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, count, stopped
+        case stoppedIndexes = "stopped_indexes"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        type = try container.decode(String.self, forKey: .type)
+        count = try container.decode(Int.self, forKey: .count)
+        stopped = try container.decode(Bool.self, forKey: .stopped)
+        stoppedIndexes = try container.decodeIfPresent([Int].self, forKey: .stoppedIndexes) ?? []
+    }
+}
+
+/// The settings of one process type (`GET /v1/apps/NAME/settings`, `dokuen ps settings`): every key of
+/// `dokuen ps set` with its value, set or default, and which keys are set.
+public struct ProcessSettingsEntry: Codable, Equatable, Sendable {
+    public var type: String
+    /// Every key, snake_case as in app.json, with its canonical value: `{"stop_signal": "INT", …}`.
+    public var settings: [String: String]
+    /// The keys given a value, in the order `dokuen ps set --help` lists them; the others hold their defaults.
+    public var setKeys: [String]
+
+    public init(type: String, settings: [String: String], setKeys: [String]) {
+        self.type = type
+        self.settings = settings
+        self.setKeys = setKeys
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, settings
+        case setKeys = "set_keys"
+    }
+}
+
+/// `POST /v1/apps/NAME/settings`: `{"type": "web", "set": {"stop_timeout": "10"}, "unset": ["restart"]}`. An unset
+/// key goes back to its default.
+public struct ProcessSettingsChange: Codable, Equatable, Sendable {
+    public var type: String
+    public var set: [String: String]
+    public var unset: [String]
+
+    public init(type: String, set: [String: String] = [:], unset: [String] = []) {
+        self.type = type
+        self.set = set
+        self.unset = unset
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        type = try container.decode(String.self, forKey: .type)
+        set = try container.decodeIfPresent([String: String].self, forKey: .set) ?? [:]
+        unset = try container.decodeIfPresent([String].self, forKey: .unset) ?? []
+    }
+}
+
+/// The answer to a settings change: the type's settings now, the live instances (`blog:web.1`) that run with the
+/// old ones until they are replaced, and the release that replaces them, if the change made one.
+public struct ProcessSettingsChangeResult: Codable, Equatable, Sendable {
+    public var settings: ProcessSettingsEntry
+    public var instances: [String]
+    public var release: String?
+
+    public init(settings: ProcessSettingsEntry, instances: [String], release: String?) {
+        self.settings = settings
+        self.instances = instances
+        self.release = release
     }
 }
 

@@ -14,6 +14,8 @@ public enum CoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidBuildStamp(String, reason: String)
     case invalidRoot(reason: String)
     case invalidTarget(String, reason: String)
+    /// A `KEY=VALUE` process setting (`dokuen ps set`, `app.json`); its values are not secret.
+    case invalidSetting(String, reason: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum CoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidBuildStamp(let text, let reason): "invalid build directory name \(quoted(text)): \(reason)"
         case .invalidRoot(let reason): "unable to find the dokuen root: \(reason)"
         case .invalidTarget(let text, let reason): "invalid target \(quoted(text)): \(reason)"
+        case .invalidSetting(let text, let reason): "invalid setting \(quoted(text)): \(reason)"
         }
     }
 }

@@ -71,11 +71,29 @@ public enum APIServer {
         }
         v1.post("apps/:app/deploys") { request, context in
             let name = try appName(context.parameters.get("app") ?? "")
-            let body = try await request.body.collect(upTo: 1 << 30)
-            let outcome = try await deployer.deploy(
-                name, tarball: Array(buffer: body), actor: await actor(request, context))
-            return try json(
-                DeployResponse(release: outcome.release.description, lines: outcome.lines), status: .created)
+            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            let tarball = Array(buffer: try await request.body.collect(upTo: 1 << 30))
+            let actor = await actor(request, context)
+            let (events, sink) = AsyncStream<DeployEvent>.makeStream()
+            // The deploy runs to its end even when the client goes away: a closed terminal never leaves it half
+            // done. The response streams its steps as they happen (DESIGN.md §2).
+            Task {
+                do {
+                    let release = try await deployer.deploy(name, tarball: tarball, actor: actor) {
+                        sink.yield(DeployEvent(step: $0))
+                    }
+                    sink.yield(DeployEvent(release: release.description))
+                } catch {
+                    sink.yield(DeployEvent(error: message(for: error)))
+                }
+                sink.finish()
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "application/x-ndjson"],
+                body: ResponseBody { writer in
+                    for await event in events { try await writer.write(try ndjson(event)) }
+                    try await writer.finish(nil)
+                })
         }
         v1.get("apps/:app/formation") { _, context in
             let name = try appName(context.parameters.get("app") ?? "")
@@ -101,12 +119,6 @@ public enum APIServer {
             try await store.setFormation(app: name, requested, actor: await actor(request, context))
             try await supervisor.reconcile()
             return try json(try await formation(name, store))
-        }
-        v1.post("apps/:app/stop") { request, context in
-            try await setStopped(true, request, context, store, supervisor)
-        }
-        v1.post("apps/:app/start") { request, context in
-            try await setStopped(false, request, context, store, supervisor)
         }
         v1.get("apps/:app/config") { _, context in
             let name = try appName(context.parameters.get("app") ?? "")
@@ -154,6 +166,8 @@ public enum APIServer {
             try json(try await supervisor.statuses())
         }
 
+        addLogRoutes(to: v1, layout: layout, store: store)
+        addProcessRoutes(to: v1, layout: layout, store: store, supervisor: supervisor)
         let socket = layout.socket
         return Application(
             router: router,
@@ -183,25 +197,10 @@ public enum APIServer {
     static func formation(_ name: AppName, _ store: Store) async throws -> [FormationEntry] {
         guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
         return try await store.formation(app: name).map {
-            FormationEntry(type: $0.type.rawValue, count: $0.count, stopped: $0.stopped)
+            FormationEntry(
+                type: $0.type.rawValue, count: $0.count, stopped: $0.stopped,
+                stoppedIndexes: $0.stoppedIndexes.sorted())
         }
-    }
-
-    /// `stop`/`start` of an app, or of one type with `?type=`: desired state, kept across restarts and reboots.
-    static func setStopped(
-        _ stopped: Bool, _ request: Request, _ context: DokuenContext, _ store: Store,
-        _ supervisor: InstanceSupervisor
-    ) async throws -> Response {
-        let name = try appName(context.parameters.get("app") ?? "")
-        var type: ProcessType?
-        if let text = request.uri.queryParameters.get("type") {
-            do { type = try ProcessType(text) } catch {
-                throw APIFailure(status: .badRequest, message: error.description)
-            }
-        }
-        try await store.setStopped(app: name, type: type, stopped: stopped, actor: await actor(request, context))
-        try await supervisor.reconcile()
-        return try json(try await formation(name, store))
     }
 
     static func appName(_ text: String) throws -> AppName {
@@ -211,6 +210,22 @@ public enum APIServer {
     static func info(_ record: AppRecord, _ store: Store) async throws -> AppInfo {
         let release = try await store.latestRelease(app: record.name)
         return AppInfo(name: record.name.rawValue, createdAt: record.createdAt, release: release?.id.description)
+    }
+
+    /// One line of an NDJSON stream.
+    static func ndjson(_ value: some Encodable) throws -> ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var buffer = ByteBuffer()
+        buffer.writeBytes(try encoder.encode(value))
+        buffer.writeString("\n")
+        return buffer
+    }
+
+    /// The one-line message of an error, as the error middleware would answer it.
+    static func message(for error: any Error) -> String {
+        if let failure = error as? APIFailure { return failure.message }
+        return "\(error)"
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {

@@ -4,8 +4,9 @@ import DokuenPosix
 import DokuenStore
 
 /// A config change (DESIGN.md §2): every key and value is checked before anything is written; the envdir is
-/// replaced as a whole; then, unless asked not to, a new release of the current build carries the new env and the
-/// reconciler cuts over to it like a deploy. Keys go into the event log, values never.
+/// replaced as a whole; then, unless asked not to, a new release of the current build carries the new env and is
+/// cut over to like a deploy (under the same per-app deploy lock). When its instances fail to start, the envdir
+/// is put back, so the config always matches what serves. Keys go into the event log, values never.
 struct ConfigChanger: Sendable {
     let layout: RootLayout
     let store: Store
@@ -25,23 +26,41 @@ struct ConfigChanger: Sendable {
         }
         let paths = layout.app(app)
         try Posix.mkdir(paths.directory, existingOK: true)
-        let env = try EnvDirectory(path: paths.env).update(set: set, unset: unset)
-
         let changed =
             (set.keys.map(\.rawValue).sorted().map { "set \($0)" })
             + unset.map(\.rawValue).sorted().map { "unset \($0)" }
-        try await store.appendEvent(
-            actor: actor, app: app, action: "config.change", detail: changed.joined(separator: ", "))
+        let summary = "Config: " + changed.joined(separator: ", ")
+        let current = change.restart ? try await store.latestRelease(app: app) : nil
+        guard let current else {
+            let env = try EnvDirectory(path: paths.env).update(set: set, unset: unset)
+            try await store.appendEvent(
+                actor: actor, app: app, action: "config.change", detail: changed.joined(separator: ", "))
+            return ConfigChangeResult(keys: env.keys.map(\.rawValue).sorted(), release: nil)
+        }
 
-        var release: ReleaseID?
-        if change.restart, let current = try await store.latestRelease(app: app) {
+        // A release: serialized with deploys, and undone as a whole when it fails.
+        let deploy = try await store.startDeploy(app: app, source: "config", actor: actor)
+        let directory = EnvDirectory(path: paths.env)
+        let before = try directory.dictionary()
+        do {
+            let env = try directory.update(set: set, unset: unset)
+            try await store.appendEvent(
+                actor: actor, app: app, action: "config.change", detail: changed.joined(separator: ", "))
             let formation = Formation(
                 scales: try await store.formation(app: app).map { Formation.Scale(type: $0.type, count: $0.count) })
-            release = try await store.createRelease(
-                app: app, buildID: current.buildID, env: env, formation: formation,
-                summary: "Config: " + changed.joined(separator: ", "), actor: actor)
-            try await supervisor.reconcile()
+            let release = try await Cutover(layout: layout, store: store, supervisor: supervisor).run(
+                app, build: try await store.build(app: app, id: current.buildID), env: env, formation: formation,
+                summary: summary, actor: actor, progress: { _ in })
+            try await store.finishDeploy(deploy.id, outcome: .succeeded(release: release), actor: actor)
+            return ConfigChangeResult(keys: env.keys.map(\.rawValue).sorted(), release: release.description)
+        } catch {
+            let added = Set(try directory.dictionary().keys).subtracting(before.keys)
+            _ = try? directory.update(set: before, unset: Array(added))
+            try? await store.appendEvent(
+                actor: actor, app: app, action: "config.revert",
+                detail: "\(changed.joined(separator: ", ")) put back: the new release did not start")
+            try? await store.finishDeploy(deploy.id, outcome: .failed(error: "\(error)"), actor: actor)
+            throw DaemonError.configReverted(app: app.rawValue, reason: "\(error)")
         }
-        return ConfigChangeResult(keys: env.keys.map(\.rawValue).sorted(), release: release?.description)
     }
 }

@@ -4,6 +4,8 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
     case appUserMissing(String)
     case deployFailed(app: String, reason: String)
     case noSuchProcess(String)
+    case configReverted(app: String, reason: String)
+    case notUp(release: String, reason: String)
 
     public var description: String {
         switch self {
@@ -13,6 +15,9 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
                 + "create it with `dokuen setup` (or useradd --system \(user))"
         case .deployFailed(let app, let reason): "unable to deploy \(app): \(reason)"
         case .noSuchProcess(let target): "unable to find a running instance for \(target)"
+        case .notUp(let release, let reason): "\(release) did not come up: \(reason)"
+        case .configReverted(let app, let reason):
+            "unable to change the config of \(app), so it was put back: \(reason)"
         }
     }
 }

@@ -6,9 +6,10 @@ import DokuenStore
     import Glibc
 #endif
 
-/// A deploy of a tarball holding a Procfile (DESIGN.md §2, deploy steps 1–6, before buildpacks exist): unpack into
-/// a fresh build directory `releases/<stamp>/`, record the build, make release vN with the app's env and formation,
-/// swap `current`/`previous`, and let the reconciler start the new instances beside the old ones.
+/// A deploy of a tarball holding a Procfile (DESIGN.md §2, deploy steps 1–7, before buildpacks exist): unpack into
+/// a fresh build directory `releases/<stamp>/`, record the build, then cut over to a release of it with the app's
+/// env (`Cutover`). Deploys of an app are serialized by the store's deploy lock. A failure leaves what was serving
+/// untouched, removes the build it made, and records the deploy as failed; it is not a release.
 public struct Deployer: Sendable {
     let layout: RootLayout
     let store: Store
@@ -20,74 +21,93 @@ public struct Deployer: Sendable {
         self.supervisor = supervisor
     }
 
-    /// The outcome, with the `-----> ` step lines a user sees.
-    public struct Outcome: Sendable {
-        public let release: ReleaseID
-        public let lines: [String]
-    }
-
-    public func deploy(_ app: AppName, tarball: [UInt8], actor: String) async throws -> Outcome {
+    /// Deploys `tarball` to `app`, reporting each `-----> ` step to `progress` as it happens.
+    public func deploy(
+        _ app: AppName, tarball: [UInt8], actor: String, progress: @escaping @Sendable (String) -> Void
+    ) async throws -> ReleaseID {
         guard try await store.app(named: app) != nil else { throw StoreError.appNotFound(app) }
         let deploy = try await store.startDeploy(app: app, source: "tarball", actor: actor)
+        let clock = ContinuousClock()
+        let began = clock.now
+        var build: BuildRecord?
         do {
-            let outcome = try await run(app, tarball: tarball, actor: actor)
-            try await store.finishDeploy(deploy.id, outcome: .succeeded(release: outcome.release), actor: actor)
-            return outcome
+            build = try await self.build(app, tarball: tarball, actor: actor, progress: progress)
+            let release = try await Cutover(layout: layout, store: store, supervisor: supervisor).run(
+                app, build: build!, env: try EnvDirectory(path: layout.app(app).env).dictionary(),
+                formation: try await formation(app, of: build!), summary: "Deploy \(build!.stamp)", actor: actor,
+                progress: progress)
+            try await store.finishDeploy(deploy.id, outcome: .succeeded(release: release), actor: actor)
+            progress("Release \(release) is up (\(Self.seconds(since: began, clock)))")
+            return release
         } catch {
-            try? await store.finishDeploy(deploy.id, outcome: .failed(error: "\(error)"), actor: actor)
-            throw error
+            if let build { await discard(build, actor: actor) }
+            // A cutover's own error names the release; the deploy's names the app too.
+            let reported =
+                if case DaemonError.notUp = error {
+                    DaemonError.deployFailed(app: app.rawValue, reason: "\(error)") as any Error
+                } else { error }
+            try? await store.finishDeploy(deploy.id, outcome: .failed(error: "\(reported)"), actor: actor)
+            throw reported
         }
     }
 
-    private func run(_ app: AppName, tarball: [UInt8], actor: String) async throws -> Outcome {
-        var lines: [String] = []
+    /// Steps 1–3: unpack into a fresh build directory and record the build. Before buildpacks, the Procfile is
+    /// the build.
+    private func build(
+        _ app: AppName, tarball: [UInt8], actor: String, progress: @Sendable (String) -> Void
+    ) async throws -> BuildRecord {
         let paths = layout.app(app)
         for directory in [paths.directory, paths.releases, paths.logs, paths.data, paths.cache] {
             try Posix.mkdir(directory, existingOK: true)
         }
-
-        // 2. A fresh build directory, named by the time; never reused, never moved.
+        // A fresh build directory, named by the time; never reused, never moved.
         var stamp = try BuildStamp(microsecondsSinceEpoch: Self.nowMicroseconds())
         while !(try Posix.mkdir(paths.build(stamp), mode: 0o755, existingOK: true)) { stamp = stamp.successor }
         let buildDirectory = paths.build(stamp)
-        lines.append("-----> Unpacking into releases/\(stamp)")
-        try unpack(tarball, into: buildDirectory)
-
-        // 3. Before buildpacks: the Procfile is the build.
-        guard let procfileBytes = try? Posix.readFile(buildDirectory + "/Procfile") else {
-            throw DaemonError.deployFailed(app: app.rawValue, reason: "the pushed tree has no Procfile at its top")
+        progress("Unpacking \(tarball.count) bytes into releases/\(stamp)")
+        do {
+            try unpack(tarball, into: buildDirectory)
+            guard let procfileBytes = try? Posix.readFile(buildDirectory + "/Procfile") else {
+                throw DaemonError.deployFailed(app: app.rawValue, reason: "the pushed tree has no Procfile at its top")
+            }
+            let processTypes = try Procfile.parse(procfileBytes).entries.filter { $0.type.rawValue != "release" }
+            progress("Procfile declares " + processTypes.map { $0.type.rawValue }.joined(separator: ", "))
+            return try await store.createBuild(
+                app: app, stamp: stamp, buildpack: "procfile", commit: nil,
+                processes: Dictionary(uniqueKeysWithValues: processTypes.map { ($0.type, $0.command) }), actor: actor)
+        } catch {
+            try? Posix.removeTree(buildDirectory)
+            throw error
         }
-        let procfile = try Procfile.parse(procfileBytes)
-        let processTypes = procfile.entries.filter { $0.type.rawValue != "release" }
-        lines.append("-----> Procfile declares " + processTypes.map { $0.type.rawValue }.joined(separator: ", "))
-        let build = try await store.createBuild(
-            app: app, stamp: stamp, buildpack: "procfile", commit: nil,
-            processes: Dictionary(uniqueKeysWithValues: processTypes.map { ($0.type, $0.command) }), actor: actor)
+    }
 
-        // The formation: every type keeps its count, a new type gets one, a dropped type goes to 0.
+    /// The formation of a new build: every type keeps its count, a new type gets one, a dropped type goes to 0.
+    private func formation(_ app: AppName, of build: BuildRecord) async throws -> Formation {
         let previous = Dictionary(
             uniqueKeysWithValues: try await store.formation(app: app).map { ($0.type, $0.count) })
-        var scales = processTypes.map { Formation.Scale(type: $0.type, count: previous[$0.type] ?? 1) }
-        for (type, _) in previous where !processTypes.contains(where: { $0.type == type }) {
+        var scales = build.processes.keys.sorted().map { Formation.Scale(type: $0, count: previous[$0] ?? 1) }
+        for (type, _) in previous where build.processes[type] == nil {
             scales.append(Formation.Scale(type: type, count: 0))
         }
-        let formation = Formation(scales: scales)
-        let env = try EnvDirectory(path: paths.env).dictionary()
-        let release = try await store.createRelease(
-            app: app, buildID: build.id, env: env, formation: formation, summary: "Deploy \(stamp)", actor: actor)
-        if !scales.isEmpty { try await store.setFormation(app: app, formation, actor: actor) }
+        return Formation(scales: scales)
+    }
 
-        // 6. current/previous point at builds; each swap is one rename(2).
-        if let old = try? Posix.readlink(paths.current) { try swapLink(paths.previous, to: old) }
-        try swapLink(paths.current, to: "releases/\(stamp)")
+    /// A failed deploy's build is no release's: its record and directory go.
+    private func discard(_ build: BuildRecord, actor: String) async {
+        do {
+            try await store.deleteBuild(app: build.app, id: build.id, actor: actor)
+            try Posix.removeTree(layout.app(build.app).build(build.stamp))
+        } catch {
+            log(
+                "dokuend: \(build.app): unable to remove the build releases/\(build.stamp) of a failed deploy: \(error)"
+            )
+        }
+    }
 
-        try await supervisor.reconcile()
-        let started = scales.filter { $0.count > 0 }.map { "\($0.type)×\($0.count)" }.joined(separator: " ")
-        lines.append("-----> Release \(release) is starting: \(started.isEmpty ? "no processes" : started)")
-        // 5–7: new instances start beside the old; the reconciler stops the old ones once the new run.
-        try await supervisor.waitForCutover(app: app, release: release, deadline: 60_000)
-        lines.append("-----> Release \(release) is up")
-        return Outcome(release: release, lines: lines)
+    static func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> String {
+        let elapsed = clock.now - start
+        let tenths = elapsed.components.seconds * 10 + elapsed.components.attoseconds / 100_000_000_000_000_000
+        return "\(tenths / 10).\(tenths % 10) s"
     }
 
     /// Unpacks with GNU tar, which refuses absolute names and `..`; owners and modes are not taken from the archive.
@@ -115,13 +135,6 @@ public struct Deployer: Sendable {
             throw DaemonError.deployFailed(
                 app: directory, reason: "the tarball could not be unpacked: \(message)")
         }
-    }
-
-    private func swapLink(_ path: String, to target: String) throws {
-        let temporary = path + ".new"
-        if try Posix.lstat(temporary) != nil { try Posix.unlink(temporary) }
-        try Posix.symlink(target: target, at: temporary)
-        try Posix.rename(temporary, path)
     }
 
     static func nowMicroseconds() -> Int64 {

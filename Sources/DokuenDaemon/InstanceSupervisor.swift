@@ -24,9 +24,20 @@ public actor InstanceSupervisor {
     var changeWaiters: [CheckedContinuation<Void, Never>] = []
     /// The last (restarts, state) reported per service directory, so each exit is logged once.
     var seenExits: [String: String] = [:]
+    /// Handed the live shims after every reconcile, so that a shim that dies without a word wakes dokuend at once.
+    var shimWatcher: ShimWatcher?
+    /// Per app, the release being cut over to, if any (see `Candidate`).
+    var candidates: [AppName: Candidate] = [:]
 
-    public init(layout: RootLayout, store: Store, shimPath: String, appUser: String?) {
+    /// The ports instances lease from (DESIGN.md §2: 5000–5999 unless set).
+    let portRange: ClosedRange<Int>
+
+    public init(
+        layout: RootLayout, store: Store, shimPath: String, appUser: String?,
+        portRange: ClosedRange<Int> = Store.defaultPortRange
+    ) {
         self.layout = layout
+        self.portRange = portRange
         self.store = store
         self.shimPath = shimPath
         self.appUser = appUser
@@ -62,6 +73,14 @@ public actor InstanceSupervisor {
             passAgain = false
             done += try await pass()
         } while passAgain
+        // Read and handed over without a suspension: no shim can start meanwhile (see `ShimWatcher.watch`).
+        if let shimWatcher, let instances = try? observed() {
+            shimWatcher.watch(
+                instances.filter(\.shimAlive).compactMap { instance in
+                    guard let pid = instance.status?.shimPID, pid > 0 else { return nil }
+                    return ShimWatcher.Shim(pid: pid, directory: layout.serviceDirectory(instance.id))
+                })
+        }
         return done
     }
 
@@ -136,6 +155,9 @@ public actor InstanceSupervisor {
         return RunSpec(directory: paths.build(build.stamp), environment: environment, user: appUser)
     }
 
+    /// Installs the watcher that each reconcile hands the live shims to; call it before the first reconcile.
+    public func setShimWatcher(_ watcher: ShimWatcher?) { shimWatcher = watcher }
+
     /// Wakes everyone waiting for a change.
     func announceChange() {
         let waiters = changeWaiters
@@ -164,8 +186,11 @@ public actor InstanceSupervisor {
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: .milliseconds(milliseconds))
         while true {
-            let wanted = try await store.formation(app: app).filter { !$0.stopped }.reduce(0) { $0 + $1.count }
-            let mine = try observed().filter { $0.id.app == app && $0.shimAlive }
+            let observedNow = try observed().filter { $0.id.app == app }
+            let desiredNow = try await desired().filter { $0.app == app }
+            // Done when the planner has nothing left to do and everything alive is RUNNING at `release`.
+            let pending = Reconciler.plan(desired: desiredNow, observed: observedNow)
+            let mine = observedNow.filter(\.shimAlive)
             let current = mine.filter { $0.id.release == release }
             // A new instance that crashed before it was ever ready (BACKOFF) fails the deploy at once.
             if let failed = current.first(where: {
@@ -174,14 +199,15 @@ public actor InstanceSupervisor {
                 let reason =
                     failed.status?.error.isEmpty == false
                     ? failed.status!.error : (failed.status?.lastExit?.text ?? "it stopped")
-                throw DaemonError.deployFailed(app: app.rawValue, reason: "\(failed.id.dyno) did not start: \(reason)")
+                throw DaemonError.notUp(
+                    release: release.description, reason: "\(failed.id.dyno) did not start: \(reason)")
             }
             let running = current.filter { $0.status?.state == .running }.count
-            if running >= wanted && mine.allSatisfy({ $0.id.release == release }) { return }
+            if pending.isEmpty && running == mine.count && mine.allSatisfy({ $0.id.release == release }) { return }
             let left = end - clock.now
             guard left > .zero else {
-                throw DaemonError.deployFailed(
-                    app: app.rawValue, reason: "\(running) of \(wanted) instances of \(release) ready in time")
+                throw DaemonError.notUp(
+                    release: release.description, reason: "only \(running) instance(s) were ready in time")
             }
             await nextChange(milliseconds: Int(left.components.seconds * 1000) + 1)
         }
@@ -196,9 +222,28 @@ public actor InstanceSupervisor {
     }
 
     /// Every instance's status, for `GET /v1/status`, sorted by app, type, index and release.
+    /// A slot that `dokuen stop` stopped and that has no instance left shows as STOPPED, as supervisorctl shows a
+    /// stopped program, so `status` still names it (and exits 3 for it).
     public func statuses() async throws -> [InstanceStatus] {
         let leases = try await store.portLeases()
-        return try observed().sorted { $0.id < $1.id }.map { instance in
+        let observed = try observed()
+        var stopped: [InstanceStatus] = []
+        for app in try await desired() {
+            guard let release = app.release else { continue }
+            for (type, process) in app.processes where process.count > 0 {
+                for index in 1...min(process.count, InstanceID.maxIndex) where !process.wants(index) {
+                    if observed.contains(where: { $0.id.app == app.app && $0.id.type == type && $0.id.index == index })
+                    {
+                        continue
+                    }
+                    stopped.append(
+                        InstanceStatus(
+                            app: app.app.rawValue, type: type.rawValue, index: index, release: release.description,
+                            state: "STOPPED", pid: nil, shimPID: nil, port: nil, since: 0, restarts: 0, exit: nil))
+                }
+            }
+        }
+        let running = try observed.sorted { $0.id < $1.id }.map { instance in
             let id = instance.id
             let status = instance.status
             let alive = instance.shimAlive
@@ -213,6 +258,10 @@ public actor InstanceSupervisor {
                 since: (status?.sinceMilliseconds ?? 0) / 1000, restarts: status?.restarts ?? 0,
                 exit: status?.lastExit?.text)
         }
+        func order(_ status: InstanceStatus) -> (String, String, Int, Int) {
+            (status.app, status.type, status.index, Int(status.release.dropFirst()) ?? 0)
+        }
+        return (running + stopped).sorted { order($0) < order($1) }
     }
 
     func desired() async throws -> [DesiredApp] {
@@ -221,7 +270,17 @@ public actor InstanceSupervisor {
             let release = try await store.latestRelease(app: app.name)
             var processes: [ProcessType: DesiredProcess] = [:]
             for record in try await store.formation(app: app.name) {
-                processes[record.type] = DesiredProcess(count: record.count, stopped: record.stopped)
+                processes[record.type] = DesiredProcess(
+                    count: record.count, stopped: record.stopped, stoppedIndexes: record.stoppedIndexes)
+            }
+            if let candidate = candidates[app.name] {
+                // The candidate's formation: its types at its counts, keeping each type's stopped flags.
+                let counts = Dictionary(uniqueKeysWithValues: candidate.formation.scales.map { ($0.type, $0.count) })
+                for type in Set(processes.keys).union(counts.keys) {
+                    processes[type, default: DesiredProcess(count: 0)].count = counts[type] ?? 0
+                }
+                apps.append(DesiredApp(app: app.name, release: candidate.release, processes: processes))
+                continue
             }
             apps.append(DesiredApp(app: app.name, release: release?.id, processes: processes))
         }
@@ -234,6 +293,14 @@ public actor InstanceSupervisor {
         case .stop(let id): try sendControl("x", to: id)
         case .reap(let id, let pgid):
             _ = try? Posix.kill(-pgid, SIGKILL)
+            // The shim died without a word (SIGKILL, the OOM killer): invariant 6 wants it in the event log.
+            let shim = (try? Posix.readFile(layout.serviceDirectory(id) + "/status")).flatMap {
+                StatusRecord(decoding: String(decoding: $0, as: UTF8.self))
+            }
+            try? await store.appendEvent(
+                actor: "dokuend", app: id.app, action: "shim.lost",
+                detail: "\(id.directoryName): its shim (pid \(shim?.shimPID ?? 0)) died; its process group \(pgid) "
+                    + "was killed before any replacement starts")
             try await remove(id)
         case .remove(let id): try await remove(id)
         }
@@ -249,17 +316,17 @@ public actor InstanceSupervisor {
 
     func start(_ id: InstanceID) async throws {
         if let appUser, getpwnam(appUser) == nil { throw DaemonError.appUserMissing(appUser) }
-        let release = try await store.release(app: id.app, id.release)
-        let build = try await store.build(app: id.app, id: release.buildID)
+        let (build, env, formation) = try await launchSpec(id)
         guard let command = build.processes[id.type] else { return }
         let paths = layout.app(id.app)
         let lease = try await store.leasePort(
-            app: id.app, type: id.type, index: id.index, release: id.release, actor: "dokuend")
+            app: id.app, type: id.type, index: id.index, release: id.release, range: portRange,
+            busy: Posix.listeningTCPPorts(), actor: "dokuend")
         let leases = try await store.portLeases(app: id.app)
         var singles: [ProcessType: Int] = [:]
-        for record in try await store.formation(app: id.app) where record.count == 1 {
-            singles[record.type] =
-                leases.first { $0.type == record.type && $0.index == 1 && $0.release == id.release }?.port
+        for scale in formation.scales where scale.count == 1 {
+            singles[scale.type] =
+                leases.first { $0.type == scale.type && $0.index == 1 && $0.release == id.release }?.port
         }
         for directory in [paths.logs, paths.data, layout.serviceDirectory + "/" + id.app.rawValue] {
             try Posix.mkdir(directory, existingOK: true)
@@ -269,15 +336,18 @@ public actor InstanceSupervisor {
         }
         let environment = InstanceEnvironment.make(
             instance: id, port: lease.port, buildDirectory: paths.build(build.stamp), dataDirectory: paths.data,
-            buildpackDefaults: [:], appEnvironment: release.env, singleInstancePorts: singles)
+            buildpackDefaults: [:], appEnvironment: env, singleInstancePorts: singles)
 
         var options = ShimOptions()
         options.directory = layout.serviceDirectory(id)
         options.logPath = paths.log(id.type, index: id.index)
+        // `dokuen logs` merges an app's instances in time order by these stamps.
+        options.logTimestamps = true
         options.workingDirectory = paths.build(build.stamp)
         options.user = appUser ?? ""
         options.eventsSocket = layout.eventsSocket
         options.command = ["/bin/sh", "-c", command]
+        options.apply(try await store.processSettings(app: id.app, type: id.type), port: lease.port)
         try Posix.mkdir(options.directory, existingOK: true)
 
         let stdin = try Posix.open("/dev/null", O_RDONLY)
@@ -300,6 +370,49 @@ public actor InstanceSupervisor {
             let reason = String(decoding: (try? Posix.readFile(options.directory + "/shim.log")) ?? [], as: UTF8.self)
             throw DaemonError.shimDidNotStart(
                 id.description, reason: reason.split(separator: "\n").last.map(String.init) ?? "\(outcome)")
+        }
+    }
+
+    /// The build, env and formation an instance starts with: its release's, or the candidate's while one is
+    /// being cut over to.
+    func launchSpec(_ id: InstanceID) async throws -> (BuildRecord, [EnvKey: String], Formation) {
+        if let candidate = candidates[id.app], candidate.release == id.release {
+            return (candidate.build, candidate.env, candidate.formation)
+        }
+        let release = try await store.release(app: id.app, id.release)
+        return (try await store.build(app: id.app, id: release.buildID), release.env, release.formation)
+    }
+
+    /// Makes `candidate` what `app`'s instances are reconciled towards (the caller holds the deploy lock). Fails
+    /// while instances of an earlier candidate with the same number are still stopping.
+    public func propose(_ candidate: Candidate) throws {
+        let app = candidate.build.app
+        if let stale = try observed().first(where: { $0.id.app == app && $0.id.release >= candidate.release }) {
+            throw DaemonError.deployFailed(
+                app: app.rawValue,
+                reason: "\(stale.id.dyno)@\(stale.id.release) of an earlier failed attempt is still stopping; "
+                    + "try again in a few seconds")
+        }
+        candidates[app] = candidate
+    }
+
+    /// Goes back to reconciling `app` towards its latest release.
+    public func withdraw(app: AppName) {
+        candidates[app] = nil
+    }
+
+    /// Waits until no instance of `release` of `app` is left on disk, or `deadline` (ms) passes.
+    public func waitUntilGone(app: AppName, release: ReleaseID, deadline milliseconds: Int) async throws {
+        let clock = ContinuousClock()
+        let end = clock.now.advanced(by: .milliseconds(milliseconds))
+        while try observed().contains(where: { $0.id.app == app && $0.id.release == release }) {
+            let left = end - clock.now
+            guard left > .zero else {
+                throw DaemonError.deployFailed(
+                    app: app.rawValue, reason: "instances of \(release) did not stop in time")
+            }
+            await nextChange(milliseconds: min(Int(left.components.seconds * 1000) + 1, 1000))
+            try await reconcile()
         }
     }
 

@@ -1,7 +1,8 @@
 import DokuenCore
 
 /// What dokuend wants for one app, read from SQLite: its current release and, per process type of that release,
-/// a count and a stopped flag.
+/// a count, a stopped flag and
+/// the slots stopped on their own.
 public struct DesiredApp: Equatable, Sendable {
     public var app: AppName
     /// The current release; nil before the first successful deploy, when nothing runs.

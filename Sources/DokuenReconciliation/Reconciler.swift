@@ -8,7 +8,8 @@ public enum Reconciler {
     /// The actions that drive `observed` toward `desired`.
     ///
     /// A *slot* is `APP:TYPE.N`. It is *wanted* at release R when the app is in `desired` with current release R,
-    /// and TYPE is in its processes, not stopped, with `1 <= N <= count` (count clamped to `Formation.maxCount`).
+    /// and TYPE is in its processes, not stopped, with `1 <= N <= count` (count clamped to `Formation.maxCount`),
+    /// and N is not one of the type's `stoppedIndexes` (`dokuen stop blog:web.2` stops that slot alone).
     /// An instance is *live* when its shim is alive, whatever its state or status.
     ///
     /// 1. Every wanted slot has a live instance at R. When it has none, `.start(APP:TYPE.N@R)`; a live instance at
@@ -17,12 +18,14 @@ public enum Reconciler {
     ///    R instance is live and RUNNING (`status.state == .running`, which the shim reaches only once ready); then
     ///    it gets `.stop`. A new release that fails to start never takes down what serves (invariant 1).
     /// 3. A live instance of a slot that is not wanted gets `.stop` at once: index above the count, count 0,
-    ///    type stopped, type not in the release, app without a release, or app not in `desired` (destroyed).
+    ///    type stopped, slot stopped, type not in the release, app without a release, or app not in `desired`
+    ///    (destroyed).
     /// 4. A dead shim's instance gets `.reap(id, pgid:)` when its status shows a process group (`pgid > 0`),
     ///    else `.remove(id)`. It never counts as live, so its slot's replacement starts in the same plan, after it.
     /// 5. A live shim in STOPPED (someone sent it `d`), STOPPING, EXITED, BACKOFF or FATAL, or with an unreadable
     ///    status, is live: the shim restarts its child by its own policy, and the planner neither starts a duplicate
-    ///    nor counts it as RUNNING for rule 2. Stopping a whole type is `DesiredProcess.stopped` (rule 3).
+    ///    nor counts it as RUNNING for rule 2. Stopping a whole type is `DesiredProcess.stopped`, and one slot
+    ///    `DesiredProcess.stoppedIndexes` (rule 3).
     /// 6. The order is fixed: reaps and removes, then starts, then stops, each group sorted by instance. Planning
     ///    again on the state the actions produce yields only the stops that new RUNNING instances allow (rule 2),
     ///    and after those, nothing.
@@ -50,7 +53,7 @@ public enum Reconciler {
         for app in apps.values {
             guard let release = app.release else { continue }
             for (type, process) in app.processes where !process.stopped && process.count > 0 {
-                for index in 1...min(process.count, InstanceID.maxIndex) {
+                for index in 1...min(process.count, InstanceID.maxIndex) where process.wants(index) {
                     let slot = Slot(app: app.app, type: type, index: index)
                     if live[slot]?.contains(where: { $0.id.release == release }) != true {
                         starts.append(.start(slot.instance(at: release)))
@@ -77,7 +80,7 @@ public enum Reconciler {
     /// The release a slot is wanted at, or nil when it is not wanted.
     private static func wantedRelease(of slot: Slot, in apps: [AppName: DesiredApp]) -> ReleaseID? {
         guard let app = apps[slot.app], let release = app.release, let process = app.processes[slot.type],
-            !process.stopped, slot.index <= min(process.count, InstanceID.maxIndex)
+            slot.index <= InstanceID.maxIndex, process.wants(slot.index)
         else { return nil }
         return release
     }

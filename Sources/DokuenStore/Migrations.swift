@@ -7,7 +7,7 @@
 ///   `PRAGMA foreign_key_check` must be clean before each one commits;
 /// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
 enum Migrations {
-    static let all: [Migration] = [v1]
+    static let all: [Migration] = [v1, v2]
 
     /// The version a fully migrated database has.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -216,5 +216,40 @@ enum Migrations {
             BEGIN
                 SELECT RAISE(ABORT, 'events are append-only');
             END;
+            """)
+
+    // MARK: - v2
+
+    // Per-type process settings (`dokuen ps set`, DESIGN.md §5) and per-slot stops (`dokuen stop blog:web.2`).
+    // - A setting's value is checked by DokuenCore's ProcessSettings on its way in and out. The schema checks only
+    //   the shape, so that a key app.json adds later needs no table rebuild: a snake_case key, a short ASCII value.
+    // - A stopped slot is desired state like formation.stopped: it survives reboots and `ps scale` until a start
+    //   of the slot, its type or its app. It may name an index above the count (scaled down since); it then
+    //   applies again if the type is scaled back up.
+    static let v2 = Migration(
+        version: 2, name: "process settings and stopped slots",
+        sql: """
+            CREATE TABLE process_settings (
+                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+                type TEXT NOT NULL
+                    CHECK (length(type) BETWEEN 1 AND 63 AND length(CAST(type AS BLOB)) = length(type)
+                        AND type NOT GLOB '*[^A-Za-z0-9_-]*'),
+                key TEXT NOT NULL
+                    CHECK (length(key) BETWEEN 1 AND 63 AND length(CAST(key AS BLOB)) = length(key)
+                        AND key NOT GLOB '*[^a-z0-9_]*' AND key GLOB '[a-z]*'),
+                value TEXT NOT NULL
+                    CHECK (length(value) BETWEEN 1 AND 64 AND length(CAST(value AS BLOB)) = length(value)
+                        AND value NOT GLOB '*[^A-Za-z0-9_-]*'),
+                PRIMARY KEY (app_id, type, key)
+            ) STRICT;
+
+            CREATE TABLE stopped_slots (
+                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+                type TEXT NOT NULL
+                    CHECK (length(type) BETWEEN 1 AND 63 AND length(CAST(type AS BLOB)) = length(type)
+                        AND type NOT GLOB '*[^A-Za-z0-9_-]*'),
+                idx INTEGER NOT NULL CHECK (idx BETWEEN 1 AND 100),
+                PRIMARY KEY (app_id, type, idx)
+            ) STRICT;
             """)
 }

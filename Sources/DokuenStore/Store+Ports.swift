@@ -4,13 +4,14 @@ extension Store {
     /// The default port range of DESIGN.md §2.
     public static let defaultPortRange: ClosedRange<Int> = 5000...5999
 
-    /// Leases the lowest free port of `range` to the instance (app, type, index, release). When the instance
-    /// already holds a lease, that lease is returned unchanged: a restarted dokuend re-adopting its instances
-    /// asks again. Fails with `portsExhausted` when every port of the range is leased.
+    /// Leases the lowest port of `range` that is neither leased nor in `busy` (ports other programs listen on) to
+    /// the instance (app, type, index, release). When the instance already holds a lease, that lease is returned
+    /// unchanged: a restarted dokuend re-adopting its instances asks again. Fails with `portsExhausted` when no
+    /// port of the range is left.
     @discardableResult
     public func leasePort(
         app: AppName, type: ProcessType, index: Int, release: ReleaseID, range: ClosedRange<Int> = defaultPortRange,
-        actor: String
+        busy: Set<Int> = [], actor: String
     ) throws(StoreError) -> PortLease {
         guard range.lowerBound >= 1, range.upperBound <= 65_535 else { throw .invalidPortRange(range) }
         let now = clock()
@@ -26,20 +27,16 @@ extension Store {
             ).first {
                 return try PortLease(row: held)
             }
-            // The lowest free port is either the range's first or one past a leased port, so the candidates are
-            // those, and the query never walks the whole range.
-            let free = try database.query(
-                """
-                SELECT candidate FROM (
-                    SELECT ?1 AS candidate
-                    UNION ALL
-                    SELECT port + 1 FROM port_leases WHERE port + 1 BETWEEN ?1 AND ?2
-                )
-                WHERE candidate NOT IN (SELECT port FROM port_leases)
-                ORDER BY candidate LIMIT 1
-                """, [.int(range.lowerBound), .int(range.upperBound)])
+            // A range holds at most 65535 ports: walking it in memory is cheaper than teaching SQL about `busy`.
+            var leased: Set<Int> = []
+            for row in try database.query(
+                "SELECT port FROM port_leases WHERE port BETWEEN ? AND ?",
+                [.int(range.lowerBound), .int(range.upperBound)])
+            {
+                leased.insert(try row.int("port"))
+            }
             let lease = PortLease(port: 0, app: app, type: type, index: index, release: release, leasedAt: now)
-            guard let port = try free.first?.int("candidate") else {
+            guard let port = range.first(where: { !leased.contains($0) && !busy.contains($0) }) else {
                 throw .portsExhausted(instance: lease.instance, range: range)
             }
             try database.run(

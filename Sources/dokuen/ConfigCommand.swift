@@ -135,7 +135,7 @@ func send(_ change: ConfigChange, app: String, options: GlobalOptions) async thr
         "POST", "/v1/apps/\(app)/config", body: change, as: ConfigChangeResult.self)
     if options.json { return try printJSON(result) }
     if let release = result.release {
-        print("Config of \(app) changed; release \(release) is starting")
+        print("Config of \(app) changed; release \(release) is up")
     } else {
         print("Config of \(app) changed; it takes effect with the next release")
     }

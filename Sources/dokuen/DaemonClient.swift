@@ -53,6 +53,22 @@ struct DaemonClient {
         return response.body
     }
 
+    /// Sends a request whose 2xx answer streams (`logs -f`, a deploy's output): `onData` gets its bytes in order, as
+    /// they arrive, until dokuend ends the answer. Any other answer throws its error line.
+    func stream(
+        _ method: String, _ path: String, body: [UInt8]? = nil, headers: [String: String] = [:],
+        onData: ([UInt8]) throws -> Void
+    ) throws {
+        let response = try client.stream(
+            method, path, body: body, headers: Self.actorHeaders.merging(headers) { $1 }, onData: onData)
+        guard (200..<300).contains(response.status) else {
+            if let error = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
+                throw DaemonError(message: error.error)
+            }
+            throw DaemonError(message: "dokuend answered \(response.status)")
+        }
+    }
+
     /// dokuend learns the unix user from the socket itself; a gitolite push adds whom it acts for (GL_USER).
     static var actorHeaders: [String: String] {
         guard let user = ProcessInfo.processInfo.environment["GL_USER"], !user.isEmpty else { return [:] }

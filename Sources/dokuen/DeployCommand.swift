@@ -25,17 +25,36 @@ struct DeployCommand: AsyncParsableCommand {
     func run() async throws {
         let tarball = try Self.tarball(of: source)
         let client = try DaemonClient(options)
-        let response = try client.client.send(
+        var lines = LineSplitter()
+        var outcome: DeployEvent?
+        let response = try client.client.stream(
             "POST", "/v1/apps/\(app)/deploys", body: tarball,
-            headers: DaemonClient.actorHeaders.merging(["Content-Type": "application/x-tar"]) { $1 })
-        let body = response.body
+            headers: DaemonClient.actorHeaders.merging(["Content-Type": "application/x-tar"]) { $1 }
+        ) { chunk in
+            for line in lines.feed(chunk) {
+                guard let event = try? decodeJSON(DeployEvent.self, line) else { continue }
+                if options.json {
+                    print(String(decoding: line, as: UTF8.self))
+                } else if let step = event.step {
+                    print("-----> " + step)
+                }
+                fflush(nil)  // each step shows as it happens, also through a pipe
+                if event.release != nil || event.error != nil { outcome = event }
+            }
+        }
         guard (200..<300).contains(response.status) else {
             throw DaemonError(
-                message: (try? decodeJSON(ErrorBody.self, body).error) ?? "dokuend answered \(response.status)")
+                message: (try? decodeJSON(ErrorBody.self, response.body).error)
+                    ?? "dokuend answered \(response.status)")
         }
-        let outcome = try decodeJSON(DeployResponse.self, body)
-        if options.json { return try printJSON(outcome) }
-        for line in outcome.lines { print(line) }
+        if let error = outcome?.error {
+            if options.json { throw ExitCode.failure }
+            throw DaemonError(message: error)
+        }
+        guard outcome?.release != nil else {
+            throw DaemonError(
+                message: "the connection to dokuend ended before the deploy did; see dokuen events \(app)")
+        }
     }
 
     /// The bytes of a tarball: the file itself, or `tar -c` of a directory.

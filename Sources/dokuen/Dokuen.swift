@@ -15,15 +15,17 @@ struct Dokuen: AsyncParsableCommand {
         abstract: "Heroku's workflow on your own machine: git push, buildpacks, releases, supervised processes.",
         discussion: """
             The root (and so the daemon) is --root DIR, else $DOKUEN_ROOT, else ~/.local/share/dokuen when a \
-            daemon runs there, else /var/lib/dokuen. Exit codes: 0 success, 1 failure, 64 bad usage.
+            daemon runs there, else /var/lib/dokuen. Exit codes: 0 success, 1 failure, 64 bad usage. Shell \
+            completions: dokuen --generate-completion-script bash|zsh|fish.
             """,
         version: DokuenVersion.current,
         subcommands: [
             AppsCommand.self, DeployCommand.self, PsCommand.self, StatusCommand.self, StopCommand.self,
             StartCommand.self, RestartCommand.self, SignalCommand.self, PidCommand.self, ConfigCommand.self,
-            RunCommand.self, EventsCommand.self, ShutdownCommand.self, SetupCommand.self, VersionCommand.self,
+            RunCommand.self, LogsCommand.self, TailCommand.self, EventsCommand.self, ShutdownCommand.self,
+            SetupCommand.self, VersionCommand.self,
             LegacyCreate.self,
-            LegacyConfigSet.self, LegacyConfigDelete.self, LegacyScale.self,
+            LegacyConfigSet.self, LegacyConfigDelete.self, LegacyScale.self, LegacyRunCommand.self,
         ])
 
     /// Errors print once, on one line: `dokuen: error: …`, plus the usage for a usage error (exit 64).

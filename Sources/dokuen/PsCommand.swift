@@ -2,14 +2,16 @@ import ArgumentParser
 import DokuenAPI
 import DokuenCore
 
-/// `dokuen ps APP` and `dokuen ps scale APP web=2 worker=1`.
+/// `dokuen ps APP`, `dokuen ps scale APP web=2 worker=1`, `dokuen ps set APP TYPE KEY=VALUE…` and
+/// `dokuen ps settings APP [TYPE]`.
 struct PsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ps", abstract: "Show or scale an app's formation.", subcommands: [Show.self, Scale.self],
-        defaultSubcommand: Show.self)
+        commandName: "ps", abstract: "Show or scale an app's formation, and set how its process types run.",
+        subcommands: [Show.self, Scale.self, SetSettings.self, Settings.self], defaultSubcommand: Show.self)
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the formation of an app.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show the formation of an app, its stopped slots and its settings.")
 
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The app.") var app: String
@@ -17,11 +19,26 @@ struct PsCommand: AsyncParsableCommand {
         func validate() throws { try validateApp(app) }
 
         func run() async throws {
-            let formation = try DaemonClient(options).call(
-                "GET", "/v1/apps/\(app)/formation", as: [FormationEntry].self)
+            let client = try DaemonClient(options)
+            let formation = try client.call("GET", "/v1/apps/\(app)/formation", as: [FormationEntry].self)
             if options.json { return try printJSON(formation) }
             if formation.isEmpty { return print("\(app) runs nothing yet; deploy it first") }
-            for entry in formation { print("\(entry.type)=\(entry.count)" + (entry.stopped ? " (stopped)" : "")) }
+            for entry in formation {
+                var line = "\(entry.type)=\(entry.count)"
+                let slots = entry.stoppedIndexes.filter { $0 <= entry.count }
+                if entry.stopped {
+                    line += " (stopped)"
+                } else if !slots.isEmpty {
+                    line += " (" + slots.map { "\(entry.type).\($0)" }.joined(separator: ", ") + " stopped)"
+                }
+                print(line)
+            }
+            let settings = try client.call("GET", "/v1/apps/\(app)/settings", as: [ProcessSettingsEntry].self)
+            for entry in settings where !entry.setKeys.isEmpty {
+                print(
+                    "\(entry.type) settings: "
+                        + entry.setKeys.map { "\($0)=\(entry.settings[$0] ?? "")" }.joined(separator: " "))
+            }
         }
     }
 
@@ -48,67 +65,195 @@ struct PsCommand: AsyncParsableCommand {
             print("Scaled \(app) to " + result.map { "\($0.type)=\($0.count)" }.joined(separator: " "))
         }
     }
+
+    /// `dokuen ps set blog web stop_timeout=10 stop_signal=INT`.
+    struct SetSettings: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Set how the instances of one process type stop, restart and become ready.",
+            discussion: help)
+
+        /// Every key with its default, what it does and the values it takes, then examples.
+        static var help: String {
+            let keys = ProcessSettings.Key.allCases.map { key in
+                "  \(key) [\(ProcessSettings.defaultValue(key))]: \(key.summary); \(key.allowed)"
+            }
+            return """
+                The keys are those of the "dokuen" section of app.json. KEY= (nothing after the =) puts a key back \
+                to its default. The new settings apply to instances started from now on: running ones keep theirs \
+                until they are replaced (the next deploy or config change, or dokuen stop and start).
+
+                Keys (default in brackets):
+                \(keys.joined(separator: "\n"))
+
+                Examples:
+                  dokuen ps set blog web stop_signal=INT stop_timeout=10
+                  dokuen ps set blog worker restart=on-failure
+                  dokuen ps set blog web readiness=port start_timeout=120
+                  dokuen ps set blog web stop_timeout=
+                """
+        }
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The app.") var app: String
+        @Argument(help: "The process type, as in the Procfile.") var type: String
+        @Argument(help: "KEY=VALUE settings; KEY= unsets.") var settings: [String] = []
+
+        func validate() throws {
+            try validateApp(app)
+            do { _ = try ProcessType(type) } catch { throw ValidationError(error.description) }
+            guard !settings.isEmpty else {
+                throw ValidationError("name at least one KEY=VALUE; the keys are " + Self.keyList)
+            }
+            _ = try change()
+        }
+
+        static var keyList: String { ProcessSettings.Key.allCases.map(\.rawValue).joined(separator: ", ") }
+
+        /// The request, checked here so that a bad setting fails before the daemon is asked (exit 64).
+        func change() throws -> ProcessSettingsChange {
+            var change = ProcessSettingsChange(type: type)
+            var seen: [ProcessSettings.Key] = []
+            for text in settings {
+                let assignment: (key: ProcessSettings.Key, value: String?)
+                do { assignment = try ProcessSettings.assignment(text) } catch {
+                    throw ValidationError(error.description)
+                }
+                guard !seen.contains(assignment.key) else {
+                    throw ValidationError("invalid setting \"\(text)\": \(assignment.key) is given twice")
+                }
+                seen.append(assignment.key)
+                if let value = assignment.value {
+                    change.set[assignment.key.rawValue] = value
+                } else {
+                    change.unset.append(assignment.key.rawValue)
+                }
+            }
+            return change
+        }
+
+        func run() async throws {
+            let change = try change()
+            let result = try DaemonClient(options).call(
+                "POST", "/v1/apps/\(app)/settings", body: change, as: ProcessSettingsChangeResult.self)
+            if options.json { return try printJSON(result) }
+            let changed = settings.compactMap { try? ProcessSettings.assignment($0).key }.map { key in
+                "\(key)=\(result.settings.settings[key.rawValue] ?? "")"
+                    + (result.settings.setKeys.contains(key.rawValue) ? "" : " (default)")
+            }
+            print("Changed \(app):\(type): " + changed.joined(separator: " "))
+            let names = result.instances.joined(separator: ", ")
+            if let release = result.release {
+                print("Release \(release) is up: \(names.isEmpty ? "its instances" : names) run with these settings")
+            } else if result.instances.isEmpty {
+                print("No instance of \(app):\(type) runs now; the next ones start with these settings")
+            } else {
+                print(
+                    "\(names) keep the old settings until replaced: at the next deploy or config change, or by "
+                        + "dokuen stop \(app):\(type) then dokuen start \(app):\(type)")
+            }
+        }
+    }
+
+    /// `dokuen ps settings blog [web]`: every key of each type, set or default.
+    struct Settings: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the settings of an app's process types (see dokuen ps set --help).")
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The app.") var app: String
+        @Argument(help: "Only this process type.") var type: String?
+
+        func validate() throws {
+            try validateApp(app)
+            if let type { do { _ = try ProcessType(type) } catch { throw ValidationError(error.description) } }
+        }
+
+        func run() async throws {
+            var entries = try DaemonClient(options).call(
+                "GET", "/v1/apps/\(app)/settings", as: [ProcessSettingsEntry].self)
+            if let type {
+                entries = entries.filter { $0.type == type }
+                guard !entries.isEmpty else { throw DaemonError(message: "\(app) has no process type '\(type)'") }
+            }
+            if options.json { return try printJSON(entries) }
+            if entries.isEmpty { return print("\(app) has no process types yet; deploy it first") }
+            let width = entries.map(\.type.count).max() ?? 0
+            let keyWidth = ProcessSettings.Key.allCases.map(\.rawValue.count).max() ?? 0
+            for entry in entries {
+                for key in ProcessSettings.Key.allCases.map(\.rawValue) {
+                    let value = entry.settings[key] ?? ""
+                    let note = entry.setKeys.contains(key) ? "" : "  (default)"
+                    print(pad(entry.type, width) + "  " + pad(key, keyWidth) + "  " + value + note)
+                }
+            }
+        }
+
+        private func pad(_ text: String, _ width: Int) -> String {
+            text + String(repeating: " ", count: max(0, width - text.count))
+        }
+    }
 }
 
-/// `dokuen stop APP[:TYPE]|all` and `dokuen start APP[:TYPE]|all`: desired state, kept across daemon restarts and
-/// reboots until the opposite verb.
+/// `dokuen stop TARGET…` and `dokuen start TARGET…`, where a target is APP, APP:TYPE, APP:TYPE.N or all: desired
+/// state, kept across daemon restarts, reboots and `ps scale` until the opposite verb. Starting a type or an app
+/// also starts its slots that were stopped one by one.
 struct StopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stop", abstract: "Stop an app, one of its types, or all apps, until `dokuen start`.")
+        commandName: "stop", abstract: "Stop apps, process types or instances until `dokuen start`.",
+        discussion: "Targets: APP, APP:TYPE, APP:TYPE.N or all. Example: dokuen stop blog:web.2")
 
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "APP, APP:TYPE or all.") var target: String
+    @Argument(help: "APP, APP:TYPE, APP:TYPE.N or all.") var targets: [String] = []
 
-    func validate() throws { _ = try appsAndType(target, options: nil) }
+    func validate() throws { try validateStopTargets(targets) }
 
-    func run() async throws { try setStopped(true, target, options) }
+    func run() async throws { try setStopped(true, targets, options) }
 }
 
 struct StartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "start", abstract: "Start an app, one of its types, or all apps, again.")
+        commandName: "start", abstract: "Start stopped apps, process types or instances again.",
+        discussion: "Targets: APP, APP:TYPE, APP:TYPE.N or all. Starting blog or blog:web also starts blog:web.2.")
 
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "APP, APP:TYPE or all.") var target: String
+    @Argument(help: "APP, APP:TYPE, APP:TYPE.N or all.") var targets: [String] = []
 
-    func validate() throws { _ = try appsAndType(target, options: nil) }
+    func validate() throws { try validateStopTargets(targets) }
 
-    func run() async throws { try setStopped(false, target, options) }
+    func run() async throws { try setStopped(false, targets, options) }
 }
 
+func validateStopTargets(_ targets: [String]) throws {
+    guard !targets.isEmpty else { throw ValidationError("name at least one target: APP, APP:TYPE, APP:TYPE.N or all") }
+    for target in targets { do { _ = try Target(target) } catch { throw ValidationError(error.description) } }
+}
+
+/// Stops or starts one target (`dokuen shutdown --application` uses it too).
 func setStopped(_ stopped: Bool, _ target: String, _ options: GlobalOptions) throws {
-    let (apps, type) = try appsAndType(target, options: options)
-    let client = try DaemonClient(options)
-    for app in apps {
-        try client.request(
-            "POST", "/v1/apps/\(app)/\(stopped ? "stop" : "start")" + (type.map { "?type=\($0)" } ?? ""))
-    }
-    print("\(stopped ? "Stopped" : "Started") \(target)")
+    try setStopped(stopped, [target], options)
 }
 
-/// The apps and the type a stop/start target names; `all` asks the daemon for every app (unless `options` is nil,
-/// when only the syntax is checked).
-func appsAndType(_ text: String, options: GlobalOptions?) throws -> ([String], ProcessType?) {
-    if text == "all" {
-        guard let options else { return ([], nil) }
-        return (try DaemonClient(options).call("GET", "/v1/apps", as: [AppInfo].self).map(\.name), nil)
+/// Stops or starts every target in turn, then says so once.
+func setStopped(_ stopped: Bool, _ targets: [String], _ options: GlobalOptions) throws {
+    let client = try DaemonClient(options)
+    for text in targets {
+        let target: Target
+        do { target = try Target(text) } catch { throw ValidationError(error.description) }
+        let verb = stopped ? "stop" : "start"
+        switch target {
+        case .all:
+            for app in try client.call("GET", "/v1/apps", as: [AppInfo].self) {
+                try client.request("POST", "/v1/apps/\(app.name)/\(verb)")
+            }
+        case .app(let app): try client.request("POST", "/v1/apps/\(app)/\(verb)")
+        case .type(let app, let type): try client.request("POST", "/v1/apps/\(app)/\(verb)?type=\(type)")
+        case .slot(let app, let type, let index):
+            try client.request("POST", "/v1/apps/\(app)/\(verb)?type=\(type)&index=\(index)")
+        }
     }
-    let (app, type) = try appAndType(text)
-    return ([app.rawValue], type)
+    print("\(stopped ? "Stopped" : "Started") " + targets.joined(separator: " "))
 }
 
 func validateApp(_ app: String) throws {
     do { _ = try AppName(app) } catch { throw ValidationError(error.description) }
-}
-
-/// APP or APP:TYPE; instance slots (APP:TYPE.N) and `all` are not persisted stop targets yet.
-func appAndType(_ text: String) throws -> (AppName, ProcessType?) {
-    let target: Target
-    do { target = try Target(text) } catch { throw ValidationError(error.description) }
-    switch target {
-    case .app(let app): return (app, nil)
-    case .type(let app, let type): return (app, type)
-    case .slot, .all:
-        throw ValidationError("stop and start take APP, APP:TYPE or all, not \(text)")
-    }
 }

@@ -47,3 +47,26 @@ struct RunCommand: AsyncParsableCommand {
         throw DaemonError(message: "unable to run \(command[0]): \(String(cString: strerror(errno)))")
     }
 }
+
+/// Dokuen 2012's `run_command --application=NAME -- CMD…`, which is `run NAME -- CMD…`.
+struct LegacyRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run_command", abstract: "Run a one-off command (Dokuen 2012 spelling of `run`).",
+        shouldDisplay: false)
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "The app.") var application: String
+    @Argument(parsing: .postTerminator, help: "The command and its arguments.") var command: [String] = []
+
+    var modern: RunCommand {
+        var run = RunCommand()
+        run.options = options
+        run.app = application
+        run.command = command
+        return run
+    }
+
+    func validate() throws { try modern.validate() }
+
+    func run() async throws { try await modern.run() }
+}

@@ -31,6 +31,26 @@ struct Dokuend: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The root directory.", valueName: "dir"))
     var root: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The TCP ports instances lease from; ports other programs listen on are skipped.", valueName: "low-high"))
+    var ports = "5000-5999"
+
+    /// `--ports` as a range, or a usage error that says what is wrong.
+    func portRange() throws -> ClosedRange<Int> {
+        let parts = ports.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let low = Int(parts[0]), let high = Int(parts[1]), 1 <= low, low <= high,
+            high <= 65_535
+        else {
+            throw ValidationError(
+                "--ports takes LOW-HIGH with 1 <= LOW <= HIGH <= 65535, as in 5000-5999; got '\(ports)'")
+        }
+        return low...high
+    }
+
+    func validate() throws { _ = try portRange() }
+
     func run() throws {
         // The main thread is the daemon's signal wait point. The stop signals are blocked here, before any other
         // thread exists, so every thread inherits the mask and the signals wait, pending, for `SignalWaiter`.
@@ -60,7 +80,7 @@ struct Dokuend: ParsableCommand {
         }
         let supervisor = InstanceSupervisor(
             layout: layout, store: store, shimPath: Posix.executableDirectory() + "/dokuen-shim",
-            appUser: Posix.geteuid() == 0 ? "dokuen" : nil)
+            appUser: Posix.geteuid() == 0 ? "dokuen" : nil, portRange: try portRange())
         let server = APIServer.application(layout: layout, store: store, supervisor: supervisor) {
             do {
                 try await Self.announce(layout, store)
@@ -79,6 +99,15 @@ struct Dokuend: ParsableCommand {
                 // Shims report every change here; then re-adopt every live shim and start what is missing before
                 // serving (DESIGN.md §2).
                 try EventsListener(layout: layout, supervisor: supervisor, store: store).start()
+                // A shim killed without a word (SIGKILL, the OOM killer) sends no event: its pidfd says so.
+                let watcher = try ShimWatcher { _ in
+                    Task {
+                        do { try await supervisor.reconcile() } catch { log("dokuend: unable to reconcile: \(error)") }
+                    }
+                }
+                await supervisor.setShimWatcher(watcher)
+                watcher.start()
+                try await Cutover(layout: layout, store: store, supervisor: supervisor).recover()
                 let actions = try await supervisor.reconcile()
                 if !actions.isEmpty { log("dokuend: reconciled: \(actions.count) action(s)") }
                 try await group.run()

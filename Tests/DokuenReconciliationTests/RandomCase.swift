@@ -3,7 +3,7 @@ import DokuenReconciliation
 import DokuenSupervision
 
 /// A random planner input over a small universe (3 apps, 3 types, slots 1 to 3, releases v1 to v3), dense enough
-/// that cutovers, dead shims, stopped types and destroyed apps meet in one case.
+/// that cutovers, dead shims, stopped types and slots, and destroyed apps meet in one case.
 struct RandomCase: CustomStringConvertible {
     static let apps = ["blog", "shop", "wiki"].map { try! AppName($0) }
     static let types = ["web", "worker", "clock"].map { try! ProcessType($0) }
@@ -22,8 +22,11 @@ struct RandomCase: CustomStringConvertible {
                 app: app,
                 release: Int.random(in: 0..<7, using: &random) == 0 ? nil : Self.releases.randomElement(using: &random))
             for type in Self.types where Int.random(in: 0..<5, using: &random) > 0 {
+                // A slot is stopped on its own a quarter of the time, and may lie above the count.
+                let slots = Set((1...3).filter { _ in Int.random(in: 0..<4, using: &random) == 0 })
                 wanted.processes[type] = DesiredProcess(
-                    count: Int.random(in: 0...3, using: &random), stopped: Int.random(in: 0..<6, using: &random) == 0)
+                    count: Int.random(in: 0...3, using: &random), stopped: Int.random(in: 0..<6, using: &random) == 0,
+                    stoppedIndexes: slots)
             }
             desired.append(wanted)
         }
@@ -58,7 +61,7 @@ struct RandomCase: CustomStringConvertible {
     /// The release a slot is wanted at, straight from the rules' words, as the oracle for the planner.
     func wantedRelease(app: AppName, type: ProcessType, index: Int) -> ReleaseID? {
         guard let wanted = desired.first(where: { $0.app == app }), let process = wanted.processes[type],
-            !process.stopped, index <= process.count
+            !process.stopped, index <= process.count, !process.stoppedIndexes.contains(index)
         else { return nil }
         return wanted.release
     }

@@ -76,6 +76,11 @@ import Testing
                     seen[replaces ? "start after cleanup" : "start", default: 0] += 1
                 case .stop(let id):
                     seen[random.wantedRelease(of: id) == nil ? "stop unwanted" : "stop after cutover", default: 0] += 1
+                    if let process = random.desired.first(where: { $0.app == id.app })?.processes[id.type],
+                        !process.stopped, id.index <= process.count, process.stoppedIndexes.contains(id.index)
+                    {
+                        seen["stop a stopped slot", default: 0] += 1
+                    }
                 case .reap: seen["reap", default: 0] += 1
                 case .remove: seen["remove", default: 0] += 1
                 }
@@ -87,8 +92,8 @@ import Testing
             }
         }
         for rule in [
-            "start", "start after cleanup", "stop unwanted", "stop after cutover", "reap", "remove",
-            "old release kept serving",
+            "start", "start after cleanup", "stop unwanted", "stop after cutover", "stop a stopped slot", "reap",
+            "remove", "old release kept serving",
         ] {
             #expect(seen[rule, default: 0] >= 50, "\(rule): \(seen[rule, default: 0]) times; all: \(seen)")
         }
@@ -153,7 +158,7 @@ import Testing
         for wanted in random.desired {
             guard let release = wanted.release else { continue }
             for (type, process) in wanted.processes where !process.stopped && process.count > 0 {
-                for index in 1...process.count {
+                for index in 1...process.count where !process.stoppedIndexes.contains(index) {
                     let id = try! InstanceID(app: wanted.app, type: type, index: index, release: release)
                     #expect(starts.contains(id) == !isLive(id), "\(id); \(random)")
                 }

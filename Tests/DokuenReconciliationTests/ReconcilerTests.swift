@@ -92,6 +92,9 @@ import Testing
         (["blog@v3 web=0"], ["stop blog:web.2@v2", "stop blog:web.2@v3"]),
         // The type is stopped (`dokuen stop blog:web`): nothing of it starts either.
         (["blog@v3 web=2!"], ["stop blog:web.2@v2", "stop blog:web.2@v3"]),
+        // The slot alone is stopped (`dokuen stop blog:web.2`): web.1 still starts.
+        (["blog@v3 web=2!2"], ["start blog:web.1@v3", "stop blog:web.2@v2", "stop blog:web.2@v3"]),
+        (["blog@v3 web=3!1,2"], ["start blog:web.3@v3", "stop blog:web.2@v2", "stop blog:web.2@v3"]),
         // The release dropped the type.
         (["blog@v3 worker=1"], ["start blog:worker.1@v3", "stop blog:web.2@v2", "stop blog:web.2@v3"]),
         // The app has no release.
@@ -104,6 +107,26 @@ import Testing
         // The old release's instance is RUNNING and the new one is not: for an unwanted slot, both go.
         let scenario = Scenario(desired: desired, observed: ["blog:web.2@v3 starting", "blog:web.2@v2 running"])
         #expect(scenario.plannedSteps() == expected)
+    }
+
+    @Test(arguments: [
+        // Only web.2 is stopped: web.1 and web.3 keep running, and nothing starts in its place.
+        ("blog@v3 web=3!2", [], []),
+        ("blog@v3 web=3!2", ["blog:web.2@v3 running"], ["stop blog:web.2@v3"]),
+        // A stopped slot above the count stops nothing more; scaled back up, it stays stopped.
+        ("blog@v3 web=1!2", [], ["stop blog:web.3@v3"]),
+        ("blog@v3 web=4!2", [], ["start blog:web.4@v3"]),
+        // A new release: the stopped slot's old instance stops at once, its siblings cut over as usual.
+        (
+            "blog@v4 web=3!2", ["blog:web.2@v3 running"],
+            ["start blog:web.1@v4", "start blog:web.3@v4", "stop blog:web.2@v3"]
+        ),
+        // A dead shim of a stopped slot is cleaned up and not replaced.
+        ("blog@v3 web=3!2", ["blog:web.2@v3 dead running pgid=81"], ["reap blog:web.2@v3 pgid 81"]),
+    ])
+    func rule3StopsAStoppedSlotAlone(_ desired: String, _ extra: [String], _ expected: [String]) {
+        let observed = ["blog:web.1@v3 running", "blog:web.3@v3 running"] + extra
+        #expect(Scenario(desired: [desired], observed: observed).plannedSteps() == expected)
     }
 
     @Test(arguments: [

@@ -5,8 +5,8 @@ import Testing
 
 /// A planner input written as text, so that the tables read like `dokuen status`.
 ///
-/// - desired: `blog@v3 web=2 worker=1!`: app, current release (omitted when none), then `type=count`, `!` when the
-///   type is stopped;
+/// - desired: `blog@v3 web=2 worker=1! clock=3!1,3`: app, current release (omitted when none), then `type=count`,
+///   `!` when the type is stopped, `!` and indexes when only those slots are stopped;
 /// - observed: `blog:web.1@v2 [dead] [STATE] [pgid=N]`: an instance, `dead` when its shim's lock is free, its
 ///   status state in lower case; with neither a state nor a pgid the status is unreadable (nil);
 /// - a planned step: `start blog:web.1@v3`, `stop …`, `reap … pgid 77`, `remove …`.
@@ -26,9 +26,11 @@ struct Scenario: CustomTestStringConvertible {
         let head = words[0].split(separator: "@").map(String.init)
         var app = DesiredApp(app: try! AppName(head[0]), release: head.count > 1 ? try! ReleaseID(head[1]) : nil)
         for word in words.dropFirst() {
-            let stopped = word.hasSuffix("!")
-            let pair = (stopped ? String(word.dropLast()) : word).split(separator: "=").map(String.init)
-            app.processes[try! ProcessType(pair[0])] = DesiredProcess(count: Int(pair[1])!, stopped: stopped)
+            let parts = word.split(separator: "!", omittingEmptySubsequences: false).map(String.init)
+            let pair = parts[0].split(separator: "=").map(String.init)
+            let slots = parts.count > 1 ? Set(parts[1].split(separator: ",").map { Int($0)! }) : []
+            app.processes[try! ProcessType(pair[0])] = DesiredProcess(
+                count: Int(pair[1])!, stopped: parts.count > 1 && slots.isEmpty, stoppedIndexes: slots)
         }
         return app
     }

@@ -15,7 +15,8 @@ import Testing
     /// run it as it was. If this fails, put the change in a new migration instead; add its hash here only for
     /// a migration that has not shipped yet.
     static let shippedHashes: [Int: UInt64] = [
-        1: 7_895_995_627_058_270_413
+        1: 7_895_995_627_058_270_413,
+        2: 16_423_316_007_385_871_987,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -92,7 +93,35 @@ import Testing
                     actor: "alice")
                 #expect(next == releaseID(2))
                 #expect(try await store.events().map(\.id) == [3, 2, 1])
-            })
+            }),
+        2: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO apps (id, name, created_at) VALUES (1, 'blog', 100), (2, 'shop', 101);
+                    INSERT INTO formation (app_id, type, count, stopped) VALUES (1, 'web', 3, 0), (1, 'worker', 1, 1);
+                    INSERT INTO process_settings (app_id, type, key, value)
+                        VALUES (1, 'web', 'stop_signal', 'INT'), (1, 'web', 'stop_timeout', '2'),
+                            (2, 'worker', 'restart', 'on-failure');
+                    INSERT INTO stopped_slots (app_id, type, idx) VALUES (1, 'web', 2), (1, 'web', 5);
+                    """)
+            },
+            verify: { store in
+                let blog = appName("blog")
+                let web = try await store.processSettings(app: blog, type: processType("web"))
+                #expect(web.explicitValues == ["stop_signal": "INT", "stop_timeout": "2"])
+                #expect(web.stopSignal == 2 && web.stopTimeout == 2)
+                #expect(
+                    try await store.processSettings(app: appName("shop"))
+                        == [processType("worker"): try ProcessSettings(values: ["restart": "on-failure"])])
+                #expect(
+                    try await store.formation(app: blog) == [
+                        FormationRecord(
+                            app: blog, type: processType("web"), count: 3, stopped: false, stoppedIndexes: [2, 5]),
+                        FormationRecord(app: blog, type: processType("worker"), count: 1, stopped: true),
+                    ])
+                #expect(try await store.formation(app: blog).map(\.runningCount) == [2, 0])
+            }),
     ]
 
     @Test func everyVersionHasAFixture() {

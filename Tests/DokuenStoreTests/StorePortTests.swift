@@ -33,6 +33,22 @@ import Testing
         }
     }
 
+    /// Ports other programs listen on are skipped, and a range with only those left is exhausted.
+    @Test func busyPortsAreSkipped() async throws {
+        try await withStore { store, _ in
+            try await store.createApp(appName("blog"), actor: "alice")
+            let first = try await store.leasePort(
+                app: appName("blog"), type: processType("web"), index: 1, release: releaseID(1), range: 6000...6002,
+                busy: [6000, 6001], actor: "dokuend")
+            #expect(first.port == 6002)
+            await #expect(throws: StoreError.self) {
+                try await store.leasePort(
+                    app: appName("blog"), type: processType("web"), index: 2, release: releaseID(1),
+                    range: 6000...6002, busy: [6000, 6001], actor: "dokuend")
+            }
+        }
+    }
+
     @Test func anInstanceThatAsksAgainKeepsItsLease() async throws {
         try await withStore { store, _ in
             try await store.createApp(appName("blog"), actor: "alice")

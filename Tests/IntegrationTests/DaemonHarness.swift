@@ -11,6 +11,11 @@ final class DaemonHarness {
     private(set) var daemon: BackgroundProgram
     var root: String { temp("root") }
     let bin = builtProductsDirectory()
+    /// Daemons of tests running side by side lease from different ranges (and every daemon skips ports in use).
+    let ports: String = {
+        let base = 20_000 + Int.random(in: 0..<400) * 100
+        return "\(base)-\(base + 99)"
+    }()
 
     init(label: String = "api") throws {
         temp = try TemporaryDirectory(label)
@@ -18,7 +23,7 @@ final class DaemonHarness {
         try Posix.chmod(temp.path, 0o755)
         let notify = try NotifySocket(path: temp("notify"))
         daemon = try BackgroundProgram(
-            bin + "/dokuend", ["--root", temp("root")],
+            bin + "/dokuend", ["--root", temp("root"), "--ports", ports],
             environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path, "NOTIFY_SOCKET": notify.path])
         guard try notify.waitFor("READY=1") != nil else {
             let errors = daemon.standardError
@@ -45,7 +50,7 @@ final class DaemonHarness {
         daemon.stop()  // reaped already; this removes its output files
         let notify = try NotifySocket(path: temp("notify2"))
         daemon = try BackgroundProgram(
-            bin + "/dokuend", ["--root", root],
+            bin + "/dokuend", ["--root", root, "--ports", ports],
             environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path, "NOTIFY_SOCKET": notify.path])
         guard try notify.waitFor("READY=1") != nil else {
             throw ProgramRunError(description: "dokuend did not come back: \(daemon.standardError)")

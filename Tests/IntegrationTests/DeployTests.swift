@@ -20,9 +20,7 @@ import Testing
         #expect(try daemon.dokuen(["apps", "create", app]).status == .exited(0))
         let deployed = try daemon.dokuen(["deploy", app, daemon.temp("app")])
         #expect(deployed.status == .exited(0), "\(deployed.standardError)")
-        #expect(
-            deployed.standardOutput.contains("-----> Release v1 is starting: web×1 worker×1\n-----> Release v1 is up\n")
-        )
+        #expect(deployed.standardOutput.contains("-----> Starting v1: web×1 worker×1\n-----> Release v1 is up ("))
         return try waitForRunning(daemon, count: count)
     }
 
@@ -161,8 +159,13 @@ import Testing
         for instance in blog { try Posix.kill(try #require(instance.shimPID), SIGKILL) }
         for instance in blog { #expect(try Posix.waitForExit(pid: try #require(instance.pid), milliseconds: 10_000)) }
         try daemon.restart()
-        let after = try waitForRunning(daemon, count: 2)
-        #expect(after.map { "\($0.app):\($0.type)" } == ["blog:web", "blog:worker"], "shop stays stopped")
+        let after = try waitUntil(daemon, "blog RUNNING and shop STOPPED") { statuses in
+            statuses.count == 4 && statuses.allSatisfy { $0.state == ($0.app == "blog" ? "RUNNING" : "STOPPED") }
+        }
+        #expect(
+            after.map { "\($0.app):\($0.type) \($0.pid == nil)" }
+                == ["blog:web false", "blog:worker false", "shop:web true", "shop:worker true"],
+            "shop stays stopped, and status shows it as supervisorctl would")
         #expect(Set(after.compactMap(\.pid)).isDisjoint(with: blog.compactMap(\.pid)))
 
         #expect(try daemon.dokuen(["start", "shop"]).status == .exited(0))
@@ -175,7 +178,7 @@ import Testing
         defer { daemon.stop() }
         let v1 = try deploy(daemon)
         let set = try daemon.dokuen(["config", "set", "blog", "GREETING=hello world", "SECRET=s3cr3t=x"])
-        #expect(set.standardOutput == "Config of blog changed; release v2 is starting\n", "\(set.standardError)")
+        #expect(set.standardOutput == "Config of blog changed; release v2 is up\n", "\(set.standardError)")
         let v2 = try waitUntil(daemon, "only v2 instances, RUNNING") { statuses in
             statuses.count == 2 && statuses.allSatisfy { $0.release == "v2" && $0.state == "RUNNING" }
         }
@@ -292,24 +295,65 @@ import Testing
             ? "dokuen" : try runProgram("/usr/bin/id", ["-un"]).standardOutput.trimmingCharacters(in: .newlines)
         #expect(result.standardOutput == "run.1|hi there|\(user)|hello from blog|$HOME\n")
         #expect(try daemon.dokuen(["run", "blog", "--", "sh", "-c", "exit 7"]).status == .exited(7))
+        let legacy = try daemon.dokuen(["run_command", "--application=blog", "--", "sh", "-c", "echo $DYNO"])
+        #expect(legacy.standardOutput == "run.1\n", "Dokuen 2012's verb: \(legacy.standardError)")
         let missing = try daemon.dokuen(["run", "blog"])
         #expect(missing.status == .exited(64))
     }
 
     /// A deploy whose new web crashes fails, says why, and leaves the old release serving (DESIGN.md invariant 1).
+    /// It makes no release: vN counts successful releases, its build is removed, and the next deploy is v2.
     @Test func aCrashingReleaseFailsTheDeployAndTheOldOneKeepsServing() throws {
         let daemon = try DaemonHarness(label: "faildeploy")
         defer { daemon.stop() }
         let v1 = try deploy(daemon)
+        let good = try Posix.readFile(daemon.temp("app/Procfile"))
         try AtomicFile.write(
             Array("web: echo broken >&2; exit 3\nworker: exec sleep 1000\n".utf8), to: daemon.temp("app/Procfile"))
         let failed = try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
         #expect(failed.status == .exited(1))
         #expect(
-            failed.standardError.hasPrefix("dokuen: error: unable to deploy blog: web.1 did not start: "),
+            failed.standardError.hasPrefix(
+                "dokuen: error: unable to deploy blog: v2 did not come up: web.1 did not start: "),
             "\(failed.standardError)")
+        #expect(failed.standardOutput.contains("-----> Stopping the instances of v2; what was serving keeps serving\n"))
         let web = try #require(v1.first { $0.type == "web" })
         #expect(isAlive(try #require(web.pid)), "v1's web still serves")
         #expect(try get(try #require(web.port)) == "hello from blog\n")
+        let after = try waitForRunning(daemon, count: 2)
+        #expect(after.map(\.pid) == v1.map(\.pid), "nothing of v1 was touched")
+        #expect(try daemon.dokuen(["apps", "info", "blog"]).standardOutput.contains("release:  v1"))
+        #expect(try Posix.listDirectory(daemon.root + "/apps/blog/releases").count == 1, "the failed build is gone")
+        #expect(try daemon.dokuen(["events", "blog"]).standardOutput.contains("deploy.fail"))
+
+        try AtomicFile.write(good, to: daemon.temp("app/Procfile"))
+        let next = try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
+        #expect(next.status == .exited(0), "\(next.standardError)")
+        #expect(next.standardOutput.contains("-----> Release v2 is up ("), "a failed deploy is not a release")
+    }
+
+    /// A config change whose release does not come up is put back: the config always matches what serves.
+    @Test func aConfigChangeThatBreaksTheAppIsPutBack() throws {
+        let daemon = try DaemonHarness(label: "failconfig")
+        defer { daemon.stop() }
+        try Posix.mkdir(daemon.temp("app"))
+        try AtomicFile.write(
+            Array("web: [ -z \"$BROKEN\" ] || exit 3; exec python3 -m http.server $PORT --bind 127.0.0.1\n".utf8),
+            to: daemon.temp("app/Procfile"))
+        #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        #expect(try daemon.dokuen(["config", "set", "blog", "GREETING=hi"]).status == .exited(0))
+        #expect(try daemon.dokuen(["deploy", "blog", daemon.temp("app")]).status == .exited(0))
+        let v1 = try waitForRunning(daemon, count: 1)
+
+        let broken = try daemon.dokuen(["config", "set", "blog", "BROKEN=1", "GREETING=bye"])
+        #expect(broken.status == .exited(1))
+        #expect(
+            broken.standardError.hasPrefix(
+                "dokuen: error: unable to change the config of blog, so it was put back: v2 did not come up: web.1 "),
+            "\(broken.standardError)")
+        #expect(try daemon.dokuen(["config", "get", "blog", "GREETING"]).standardOutput == "hi\n")
+        #expect(try daemon.dokuen(["config", "get", "blog", "BROKEN"]).status == .exited(1))
+        #expect(try waitForRunning(daemon, count: 1).map(\.pid) == v1.map(\.pid))
+        #expect(try daemon.dokuen(["apps", "info", "blog"]).standardOutput.contains("release:  v1"))
     }
 }

@@ -22,6 +22,18 @@ import Testing
         #expect(result.standardOutput == "{\"version\":\"0.1.0\"}\n")
     }
 
+    /// Shell completions come from ArgumentParser; bash's script is checked by bash itself.
+    @Test func completionScriptsParse() throws {
+        let result = try runProgram(bin + "/dokuen", ["--generate-completion-script", "bash"])
+        #expect(result.status == .exited(0))
+        #expect(result.standardOutput.contains("deploy") && result.standardOutput.contains("config"))
+        let temp = try TemporaryDirectory("completion")
+        defer { temp.remove() }
+        try AtomicFile.write(result.stdout, to: temp("dokuen.bash"))
+        let check = try runProgram("/bin/bash", ["-n", temp("dokuen.bash")])
+        #expect(check.status == .exited(0), "\(check.standardError)")
+    }
+
     @Test func shimRefusesUnknownUsageWithExit64() throws {
         let result = try runProgram(bin + "/dokuen-shim", ["--bogus"])
         #expect(result.status == .exited(64))

@@ -44,6 +44,23 @@ import Testing
         #expect(verify.standardError == "", "systemd reports nothing: \(verify.standardError)")
     }
 
+    /// The launchd agent for a Mac parses as a property list (Python's plistlib, a real parser) and keeps the
+    /// shims alive when the daemon stops, as KillMode=process does under systemd.
+    @Test func theLaunchdAgentIsAValidPropertyList() throws {
+        let python = try #require(which("python3"))
+        let check = """
+            import plistlib, sys
+            p = plistlib.load(open(sys.argv[1], 'rb'))
+            assert p['Label'] == 'org.dokuen.dokuend', p
+            assert p['ProgramArguments'][0].endswith('/dokuend'), p
+            assert p['AbandonProcessGroup'] is True and p['KeepAlive'] == {'SuccessfulExit': False}, p
+            print('ok')
+            """
+        let result = try runProgram(
+            python, ["-c", check, Self.repository + "/etc/launchd/org.dokuen.dokuend.plist"])
+        #expect(result.standardOutput == "ok\n", "\(result.standardError)")
+    }
+
     @Test func setupWithoutRootSaysSo() throws {
         guard geteuid() == 0 else {
             let result = try runProgram(builtProductsDirectory() + "/dokuen", ["setup"])

@@ -1,0 +1,119 @@
+import DokuenCore
+import DokuenPosix
+import DokuenStore
+
+/// The one way a new release comes to serve, shared by deploys, config changes and rollbacks (DESIGN.md §2): the
+/// candidate's instances start beside the serving ones; once every wanted one is RUNNING the release is recorded,
+/// `current`/`previous` swap, and the reconciler stops the old instances. On any failure the candidate is withdrawn,
+/// its instances stop, and what was serving never noticed (invariant 1). The caller holds the app's deploy lock.
+public struct Cutover: Sendable {
+    let layout: RootLayout
+    let store: Store
+    let supervisor: InstanceSupervisor
+    /// How long the new instances have to become ready.
+    var readyDeadline = 60_000
+
+    public init(layout: RootLayout, store: Store, supervisor: InstanceSupervisor) {
+        self.layout = layout
+        self.store = store
+        self.supervisor = supervisor
+    }
+
+    /// Cuts `app` over to a new release of `build` with `env` and `formation`; returns the release.
+    func run(
+        _ app: AppName, build: BuildRecord, env: [EnvKey: String], formation: Formation, summary: String,
+        actor: String, progress: Progress
+    ) async throws -> ReleaseID {
+        let latest = try await store.latestRelease(app: app)
+        let number = (latest?.id.number ?? 0) + 1
+        let candidate = Candidate(release: try ReleaseID(number: number), build: build, env: env, formation: formation)
+        try await supervisor.propose(candidate)
+        let started = formation.scales.filter { $0.count > 0 }.map { "\($0.type)×\($0.count)" }
+        progress("Starting \(candidate.release): \(started.isEmpty ? "no processes" : started.joined(separator: " "))")
+        do {
+            try await supervisor.reconcile()
+            try await supervisor.waitForCutover(app: app, release: candidate.release, deadline: readyDeadline)
+        } catch {
+            await withdraw(candidate, app: app, progress: progress)
+            throw error
+        }
+        // Serialized by the deploy lock, so nothing else made a release meanwhile: this records vN.
+        let release = try await store.createRelease(
+            app: app, buildID: build.id, env: env, formation: formation, summary: summary, actor: actor)
+        try await store.setFormation(app: app, formation, actor: actor)
+        await supervisor.withdraw(app: app)
+        try switchLinks(app, to: build)
+        try await supervisor.reconcile()
+        return release
+    }
+
+    /// A new release of what serves now (the same build, env and formation), cut over like a deploy and under the
+    /// same lock, so that every instance picks up what lives outside releases (process settings). Nil when the
+    /// app has no release yet: nothing runs to pick anything up.
+    public func roll(_ app: AppName, summary: String, actor: String) async throws -> ReleaseID? {
+        guard let current = try await store.latestRelease(app: app) else { return nil }
+        let deploy = try await store.startDeploy(app: app, source: "settings", actor: actor)
+        do {
+            let formation = Formation(
+                scales: try await store.formation(app: app).map { Formation.Scale(type: $0.type, count: $0.count) })
+            let release = try await run(
+                app, build: try await store.build(app: app, id: current.buildID), env: current.env,
+                formation: formation, summary: summary, actor: actor, progress: { _ in })
+            try await store.finishDeploy(deploy.id, outcome: .succeeded(release: release), actor: actor)
+            return release
+        } catch {
+            try? await store.finishDeploy(deploy.id, outcome: .failed(error: "\(error)"), actor: actor)
+            throw error
+        }
+    }
+
+    /// Stops the candidate's instances and waits (bounded) until they are gone, so its number is free again.
+    private func withdraw(_ candidate: Candidate, app: AppName, progress: Progress) async {
+        progress("Stopping the instances of \(candidate.release); what was serving keeps serving")
+        await supervisor.withdraw(app: app)
+        do {
+            try await supervisor.reconcile()
+            try await supervisor.waitUntilGone(app: app, release: candidate.release, deadline: 60_000)
+        } catch {
+            log("dokuend: \(app): the instances of the failed \(candidate.release) are still stopping: \(error)")
+        }
+    }
+
+    /// After a restart (DESIGN.md invariant 2): a deploy or config change that was running when dokuend stopped
+    /// made no release, or made one whose links were not switched yet. The first is recorded as failed (its
+    /// candidate is gone with the old process, so the reconciler returns to the latest release); the second gets
+    /// its links.
+    public func recover() async throws {
+        for deploy in try await store.runningDeploys() {
+            try await store.finishDeploy(
+                deploy.id, outcome: .failed(error: "dokuend stopped during it; the release before it kept serving"),
+                actor: "dokuend")
+            log("dokuend: \(deploy.app): deploy \(deploy.id) was cut short by a restart and is marked failed")
+        }
+        for app in try await store.apps() {
+            guard let release = try await store.latestRelease(app: app.name) else { continue }
+            let target = "releases/\(release.buildStamp)"
+            if (try? Posix.readlink(layout.app(app.name).current)) != target {
+                try switchLinks(app.name, to: try await store.build(app: app.name, id: release.buildID))
+            }
+        }
+    }
+
+    /// `current` → the new build and `previous` → the old one, each swapped by one rename(2).
+    private func switchLinks(_ app: AppName, to build: BuildRecord) throws {
+        let paths = layout.app(app)
+        let target = "releases/\(build.stamp)"
+        if let old = try? Posix.readlink(paths.current), old != target { try swapLink(paths.previous, to: old) }
+        try swapLink(paths.current, to: target)
+    }
+
+    private func swapLink(_ path: String, to target: String) throws {
+        let temporary = path + ".new"
+        if try Posix.lstat(temporary) != nil { try Posix.unlink(temporary) }
+        try Posix.symlink(target: target, at: temporary)
+        try Posix.rename(temporary, path)
+    }
+}
+
+/// Where a long operation reports its `-----> ` steps as they happen.
+typealias Progress = @Sendable (String) -> Void

@@ -1,0 +1,138 @@
+import DokuenAPI
+import DokuenCore
+import DokuenStore
+import Hummingbird
+
+/// The routes of a process type's desired state beyond its count: its settings (`dokuen ps set`) and its stops
+/// (`dokuen stop|start APP[:TYPE[.N]]`), both kept in the store across daemon restarts and reboots.
+extension APIServer {
+    static func addProcessRoutes(
+        to v1: RouterGroup<DokuenContext>, layout: RootLayout, store: Store, supervisor: InstanceSupervisor
+    ) {
+        v1.get("apps/:app/settings") { _, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            let stored = try await store.processSettings(app: name)
+            var types = Set(stored.keys)
+            if let release = try await store.latestRelease(app: name) {
+                types.formUnion(try await store.build(app: name, id: release.buildID).processes.keys)
+            }
+            return try json(types.sorted().map { settingsEntry($0, stored[$0] ?? ProcessSettings()) })
+        }
+        v1.post("apps/:app/settings") { request, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            let body = try await request.decode(as: ProcessSettingsChange.self, context: context)
+            let type = try processType(body.type)
+            var set: [ProcessSettings.Key: String] = [:]
+            for (key, value) in body.set { set[try ProcessSettings.key(key, in: "\(key)=\(value)")] = value }
+            var unset: Set<ProcessSettings.Key> = []
+            for key in body.unset { unset.insert(try ProcessSettings.key(key)) }
+            guard !set.isEmpty || !unset.isEmpty else {
+                throw APIFailure(status: .badRequest, message: "nothing to change; give KEY=VALUE or KEY= to unset")
+            }
+            try await checkReleaseHas(type, app: name, verb: "change the settings of", store: store)
+            let actor = await actor(request, context)
+            let before = try await store.processSettings(app: name, type: type)
+            let settings = try await store.changeProcessSettings(
+                app: name, type: type, set: set, unset: unset, actor: actor)
+            // Settings are fixed when a shim starts: a new release of the same build replaces every instance,
+            // new ones ready before old ones stop. When they do not come up, the settings are put back.
+            let release: ReleaseID?
+            do {
+                let changed = (set.keys.sorted().map { "\($0)=\(set[$0]!)" } + unset.sorted().map { "\($0)=" })
+                release = try await Cutover(layout: layout, store: store, supervisor: supervisor).roll(
+                    name, summary: "Settings of \(type): " + changed.joined(separator: " "), actor: actor)
+            } catch {
+                let touched = Set(set.keys).union(unset)
+                let restore = before.explicitValues.compactMap { key, value in
+                    ProcessSettings.Key(rawValue: key).flatMap { touched.contains($0) ? ($0, value) : nil }
+                }
+                _ = try? await store.changeProcessSettings(
+                    app: name, type: type, set: Dictionary(uniqueKeysWithValues: restore),
+                    unset: touched.filter { !before.explicitKeys.contains($0) }, actor: "dokuend")
+                throw APIFailure(
+                    status: .conflict,
+                    message: "unable to change the settings of \(name):\(type), so they were put back: \(error)")
+            }
+            let live = try await supervisor.statuses().filter {
+                $0.app == name.rawValue && $0.type == type.rawValue && $0.shimPID != nil
+            }
+            var instances: [String] = []
+            for status in live where !instances.contains("\(status.app):\(status.type).\(status.index)") {
+                instances.append("\(status.app):\(status.type).\(status.index)")
+            }
+            return try json(
+                ProcessSettingsChangeResult(
+                    settings: settingsEntry(type, settings), instances: instances, release: release?.description))
+        }
+        v1.post("apps/:app/stop") { request, context in
+            try await setStopped(true, request, context, store, supervisor)
+        }
+        v1.post("apps/:app/start") { request, context in
+            try await setStopped(false, request, context, store, supervisor)
+        }
+    }
+
+    /// `stop`/`start` of an app, of one type with `?type=T`, or of one slot with `?type=T&index=N`: desired state,
+    /// kept across restarts and reboots until the opposite verb. Answers the app's formation.
+    static func setStopped(
+        _ stopped: Bool, _ request: Request, _ context: DokuenContext, _ store: Store,
+        _ supervisor: InstanceSupervisor
+    ) async throws -> Response {
+        let name = try appName(context.parameters.get("app") ?? "")
+        let type = try request.uri.queryParameters.get("type").map { try processType($0) }
+        let index = try request.uri.queryParameters.get("index").map { text in
+            guard let type else {
+                throw APIFailure(status: .badRequest, message: "index=\(text) needs a type, as in ?type=web&index=2")
+            }
+            guard text.utf8.count <= 3, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = Int(text),
+                (1...InstanceID.maxIndex).contains(number)
+            else {
+                throw APIFailure(
+                    status: .badRequest,
+                    message: "invalid target \"\(name):\(type).\(text)\": the instance number must be 1 to "
+                        + "\(InstanceID.maxIndex), as in web.2")
+            }
+            return number
+        }
+        let who = await actor(request, context)
+        if let type, let index {
+            try await store.setStopped(app: name, type: type, index: index, stopped: stopped, actor: who)
+        } else {
+            try await store.setStopped(app: name, type: type, stopped: stopped, actor: who)
+        }
+        try await supervisor.reconcile()
+        return try json(
+            try await store.formation(app: name).map {
+                FormationEntry(
+                    type: $0.type.rawValue, count: $0.count, stopped: $0.stopped,
+                    stoppedIndexes: $0.stoppedIndexes.sorted())
+            })
+    }
+
+    /// Refuses a type that `app`'s latest release does not have, as `ps scale` does: 409 before the first
+    /// release, 400 for a type the release lacks.
+    static func checkReleaseHas(_ type: ProcessType, app: AppName, verb: String, store: Store) async throws {
+        guard let release = try await store.latestRelease(app: app) else {
+            throw APIFailure(
+                status: .conflict, message: "unable to \(verb) \(app): it has no release yet; deploy it first")
+        }
+        let build = try await store.build(app: app, id: release.buildID)
+        guard build.processes[type] == nil else { return }
+        let known = build.processes.keys.sorted().map(\.rawValue).joined(separator: ", ")
+        throw APIFailure(
+            status: .badRequest,
+            message: "unable to \(verb) \(app): release \(release.id) has no process type '\(type)' (it has \(known))")
+    }
+
+    static func settingsEntry(_ type: ProcessType, _ settings: ProcessSettings) -> ProcessSettingsEntry {
+        ProcessSettingsEntry(
+            type: type.rawValue,
+            settings: Dictionary(
+                uniqueKeysWithValues: ProcessSettings.Key.allCases.map { ($0.rawValue, settings.value($0)) }),
+            setKeys: settings.explicitKeys.sorted().map(\.rawValue))
+    }
+
+    static func processType(_ text: String) throws -> ProcessType {
+        do { return try ProcessType(text) } catch { throw APIFailure(status: .badRequest, message: error.description) }
+    }
+}

@@ -1,0 +1,25 @@
+import DokuenCore
+import DokuenSupervision
+
+extension ShimOptions {
+    /// Applies a process type's settings (`dokuen ps set`) to the shim's command line: stop signal and timeout,
+    /// restart policy, and what makes the instance ready. `port` is the instance's leased port, which readiness
+    /// `port` probes; without one, readiness `port` falls back to `startsecs`. Keys left unset hold their defaults,
+    /// the same as the shim's own.
+    public mutating func apply(_ settings: ProcessSettings, port: Int?) {
+        machine.stopSignal = settings.stopSignal
+        machine.stopTimeout = Int64(settings.stopTimeout) * 1000
+        switch settings.restart {
+        case .always: machine.restart = .always
+        case .onFailure: machine.restart = .onFailure(okCodes: [0])
+        case .never: machine.restart = .never
+        }
+        machine.startTimeout = Int64(settings.startTimeout) * 1000
+        let upFor = Readiness.upFor(Int64(settings.startsecs) * 1000)
+        switch settings.readiness {
+        case .startsecs: machine.readiness = upFor
+        case .port: machine.readiness = port.map { .port(Int32($0)) } ?? upFor
+        case .notify: machine.readiness = .notifySocket
+        }
+    }
+}
