@@ -277,3 +277,54 @@ public struct RunSpec: Codable, Equatable, Sendable {
         self.user = user
     }
 }
+
+/// One release in `GET /v1/apps/NAME/releases` and `dokuen releases --json`, newest first.
+public struct ReleaseEntry: Codable, Equatable, Sendable {
+    public var version: String
+    /// Unix seconds.
+    public var createdAt: Int64
+    public var createdBy: String
+    public var description: String
+    /// The build directory's name under `releases/`.
+    public var build: String
+    public var buildpack: String?
+    public var commit: String?
+    /// Whether this is the release that serves.
+    public var current: Bool
+
+    public init(
+        version: String, createdAt: Int64, createdBy: String, description: String, build: String, buildpack: String?,
+        commit: String?, current: Bool
+    ) {
+        self.version = version
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+        self.description = description
+        self.build = build
+        self.buildpack = buildpack
+        self.commit = commit
+        self.current = current
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, createdBy = "created_by", createdAt = "created_at", description, build, buildpack, commit, current
+    }
+}
+
+/// `POST /v1/apps/NAME/rollback`: the release to go back to, or nil for the one before the current one.
+public struct RollbackRequest: Codable, Equatable, Sendable {
+    public var release: String?
+
+    public init(release: String?) { self.release = release }
+}
+
+/// The new release a rollback made, and the release whose build and env it reused.
+public struct RollbackResult: Codable, Equatable, Sendable {
+    public var release: String
+    public var from: String
+
+    public init(release: String, from: String) {
+        self.release = release
+        self.from = from
+    }
+}

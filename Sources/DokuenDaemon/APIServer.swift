@@ -20,10 +20,11 @@ import Logging
 public enum APIServer {
     /// Builds the server. `onListening` runs once the socket accepts connections (its mode is already 0660).
     public static func application(
-        layout: RootLayout, store: Store, supervisor: InstanceSupervisor,
+        layout: RootLayout, store: Store, supervisor: InstanceSupervisor, settings: DaemonSettings,
         onListening: @escaping @Sendable () async -> Void
     ) -> some ApplicationProtocol {
-        let deployer = Deployer(layout: layout, store: store, supervisor: supervisor)
+        let cutover = Cutover(layout: layout, store: store, supervisor: supervisor, keepReleases: settings.keepReleases)
+        let deployer = Deployer(layout: layout, store: store, cutover: cutover, settings: settings)
         let router = Router(context: DokuenContext.self)
         // Middleware first: Hummingbird applies it only to routes added after it.
         router.add(middleware: ErrorMiddleware())
@@ -130,7 +131,7 @@ public enum APIServer {
             let name = try appName(context.parameters.get("app") ?? "")
             let change = try await request.decode(as: ConfigChange.self, context: context)
             return try json(
-                try await ConfigChanger(layout: layout, store: store, supervisor: supervisor)
+                try await ConfigChanger(layout: layout, store: store, cutover: cutover)
                     .apply(change, to: name, actor: await actor(request, context)))
         }
         v1.post("control") { request, context in
@@ -167,7 +168,8 @@ public enum APIServer {
         }
 
         addLogRoutes(to: v1, layout: layout, store: store)
-        addProcessRoutes(to: v1, layout: layout, store: store, supervisor: supervisor)
+        addProcessRoutes(to: v1, layout: layout, store: store, supervisor: supervisor, cutover: cutover)
+        addReleaseRoutes(to: v1, layout: layout, store: store, cutover: cutover)
         let socket = layout.socket
         return Application(
             router: router,

@@ -10,7 +10,7 @@ import DokuenStore
 struct ConfigChanger: Sendable {
     let layout: RootLayout
     let store: Store
-    let supervisor: InstanceSupervisor
+    let cutover: Cutover
 
     func apply(_ change: ConfigChange, to app: AppName, actor: String) async throws -> ConfigChangeResult {
         guard try await store.app(named: app) != nil else { throw StoreError.appNotFound(app) }
@@ -48,7 +48,7 @@ struct ConfigChanger: Sendable {
                 actor: actor, app: app, action: "config.change", detail: changed.joined(separator: ", "))
             let formation = Formation(
                 scales: try await store.formation(app: app).map { Formation.Scale(type: $0.type, count: $0.count) })
-            let release = try await Cutover(layout: layout, store: store, supervisor: supervisor).run(
+            let release = try await cutover.run(
                 app, build: try await store.build(app: app, id: current.buildID), env: env, formation: formation,
                 summary: summary, actor: actor, progress: { _ in })
             try await store.finishDeploy(deploy.id, outcome: .succeeded(release: release), actor: actor)

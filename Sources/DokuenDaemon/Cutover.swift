@@ -12,11 +12,14 @@ public struct Cutover: Sendable {
     let supervisor: InstanceSupervisor
     /// How long the new instances have to become ready.
     var readyDeadline = 60_000
+    /// Releases kept per app after each new one (`Store.prune`).
+    let keepReleases: Int
 
-    public init(layout: RootLayout, store: Store, supervisor: InstanceSupervisor) {
+    public init(layout: RootLayout, store: Store, supervisor: InstanceSupervisor, keepReleases: Int = 5) {
         self.layout = layout
         self.store = store
         self.supervisor = supervisor
+        self.keepReleases = keepReleases
     }
 
     /// Cuts `app` over to a new release of `build` with `env` and `formation`; returns the release.
@@ -44,7 +47,24 @@ public struct Cutover: Sendable {
         await supervisor.withdraw(app: app)
         try switchLinks(app, to: build)
         try await supervisor.reconcile()
+        await prune(app, progress: progress)
         return release
+    }
+
+    /// Forgets releases beyond the newest `keepReleases` and removes the builds none of the kept ones use. A
+    /// failure here is logged, never the release's: it is up already.
+    private func prune(_ app: AppName, progress: Progress) async {
+        do {
+            let deleted = try await store.prune(app: app, keep: keepReleases, actor: "dokuend")
+            for build in deleted { try Posix.removeTree(layout.app(app).build(build.stamp)) }
+            if !deleted.isEmpty {
+                progress(
+                    "Pruned \(deleted.count) old build\(deleted.count == 1 ? "" : "s"); keeping \(keepReleases) releases"
+                )
+            }
+        } catch {
+            log("dokuend: \(app): unable to prune old releases: \(error)")
+        }
     }
 
     /// A new release of what serves now (the same build, env and formation), cut over like a deploy and under the

@@ -6,6 +6,7 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
     case noSuchProcess(String)
     case configReverted(app: String, reason: String)
     case notUp(release: String, reason: String)
+    case rollbackRefused(app: String, reason: String)
 
     public var description: String {
         switch self {
@@ -16,6 +17,7 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
         case .deployFailed(let app, let reason): "unable to deploy \(app): \(reason)"
         case .noSuchProcess(let target): "unable to find a running instance for \(target)"
         case .notUp(let release, let reason): "\(release) did not come up: \(reason)"
+        case .rollbackRefused(let app, let reason): "unable to roll back \(app): \(reason)"
         case .configReverted(let app, let reason):
             "unable to change the config of \(app), so it was put back: \(reason)"
         }

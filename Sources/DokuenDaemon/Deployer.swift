@@ -13,12 +13,14 @@ import DokuenStore
 public struct Deployer: Sendable {
     let layout: RootLayout
     let store: Store
-    let supervisor: InstanceSupervisor
+    let cutover: Cutover
+    let settings: DaemonSettings
 
-    public init(layout: RootLayout, store: Store, supervisor: InstanceSupervisor) {
+    public init(layout: RootLayout, store: Store, cutover: Cutover, settings: DaemonSettings) {
         self.layout = layout
         self.store = store
-        self.supervisor = supervisor
+        self.cutover = cutover
+        self.settings = settings
     }
 
     /// Deploys `tarball` to `app`, reporting each `-----> ` step to `progress` as it happens.
@@ -32,7 +34,7 @@ public struct Deployer: Sendable {
         var build: BuildRecord?
         do {
             build = try await self.build(app, tarball: tarball, actor: actor, progress: progress)
-            let release = try await Cutover(layout: layout, store: store, supervisor: supervisor).run(
+            let release = try await cutover.run(
                 app, build: build!, env: try EnvDirectory(path: layout.app(app).env).dictionary(),
                 formation: try await formation(app, of: build!), summary: "Deploy \(build!.stamp)", actor: actor,
                 progress: progress)

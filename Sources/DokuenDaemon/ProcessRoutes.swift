@@ -7,7 +7,8 @@ import Hummingbird
 /// (`dokuen stop|start APP[:TYPE[.N]]`), both kept in the store across daemon restarts and reboots.
 extension APIServer {
     static func addProcessRoutes(
-        to v1: RouterGroup<DokuenContext>, layout: RootLayout, store: Store, supervisor: InstanceSupervisor
+        to v1: RouterGroup<DokuenContext>, layout: RootLayout, store: Store, supervisor: InstanceSupervisor,
+        cutover: Cutover
     ) {
         v1.get("apps/:app/settings") { _, context in
             let name = try appName(context.parameters.get("app") ?? "")
@@ -39,7 +40,7 @@ extension APIServer {
             let release: ReleaseID?
             do {
                 let changed = (set.keys.sorted().map { "\($0)=\(set[$0]!)" } + unset.sorted().map { "\($0)=" })
-                release = try await Cutover(layout: layout, store: store, supervisor: supervisor).roll(
+                release = try await cutover.roll(
                     name, summary: "Settings of \(type): " + changed.joined(separator: " "), actor: actor)
             } catch {
                 let touched = Set(set.keys).union(unset)

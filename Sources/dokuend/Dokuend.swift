@@ -49,7 +49,49 @@ struct Dokuend: ParsableCommand {
         return low...high
     }
 
-    func validate() throws { _ = try portRange() }
+    @Option(name: .long, help: "Releases kept per app; builds no kept release uses are deleted (at least 2).")
+    var keepReleases = 5
+
+    @Option(name: .long, help: "Seconds a buildpack step may run before its process group is killed.")
+    var buildTimeout = 900
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The built-in buildpacks (default: ../share/dokuen/buildpacks beside the binary, or the source tree's).",
+            valueName: "dir"))
+    var buildpacks: String?
+
+    func validate() throws {
+        _ = try portRange()
+        guard keepReleases >= 2 else {
+            throw ValidationError("--keep-releases must be at least 2 (current and previous)")
+        }
+        guard buildTimeout >= 1 else { throw ValidationError("--build-timeout must be at least 1 second") }
+    }
+
+    /// The daemon's settings from its options.
+    func settings() -> DaemonSettings {
+        var settings = DaemonSettings()
+        settings.keepReleases = keepReleases
+        settings.buildTimeoutSeconds = buildTimeout
+        settings.builtinBuildpacks = buildpacks ?? Self.builtinBuildpacks()
+        return settings
+    }
+
+    /// `<bin>/../share/dokuen/buildpacks` when installed, else the `buildpacks/` of the source tree the binary was
+    /// built in (`.build/<config>/dokuend`), else "" (only installed buildpacks then).
+    static func builtinBuildpacks() -> String {
+        let bin = Posix.executableDirectory()
+        var candidates = [bin + "/../share/dokuen/buildpacks"]
+        var directory = bin
+        for _ in 0..<4 {
+            directory = String(directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)])
+            if directory.isEmpty { break }
+            candidates.append(directory + "/buildpacks")
+        }
+        return candidates.first { Posix.isDirectory($0 + "/procfile/bin") } ?? ""
+    }
 
     func run() throws {
         // The main thread is the daemon's signal wait point. The stop signals are blocked here, before any other
@@ -81,7 +123,8 @@ struct Dokuend: ParsableCommand {
         let supervisor = InstanceSupervisor(
             layout: layout, store: store, shimPath: Posix.executableDirectory() + "/dokuen-shim",
             appUser: Posix.geteuid() == 0 ? "dokuen" : nil, portRange: try portRange())
-        let server = APIServer.application(layout: layout, store: store, supervisor: supervisor) {
+        let settings = settings()
+        let server = APIServer.application(layout: layout, store: store, supervisor: supervisor, settings: settings) {
             do {
                 try await Self.announce(layout, store)
             } catch {
@@ -107,7 +150,9 @@ struct Dokuend: ParsableCommand {
                 }
                 await supervisor.setShimWatcher(watcher)
                 watcher.start()
-                try await Cutover(layout: layout, store: store, supervisor: supervisor).recover()
+                try await Cutover(
+                    layout: layout, store: store, supervisor: supervisor, keepReleases: settings.keepReleases
+                ).recover()
                 let actions = try await supervisor.reconcile()
                 if !actions.isEmpty { log("dokuend: reconciled: \(actions.count) action(s)") }
                 try await group.run()

@@ -80,3 +80,40 @@ import Testing
         }
     }
 }
+
+/// Pruning keeps the newest releases and the builds they use, and nothing else.
+@Suite(.timeLimit(.minutes(2))) struct StorePruningTests {
+    @Test func pruningKeepsTheNewestReleasesAndTheirBuilds() async throws {
+        try await withStore { store, _ in
+            let first = try await makeReleasedApp(store, "blog")
+            var builds = [first]
+            for index in 1...5 {
+                let build = try await store.createBuild(
+                    app: appName("blog"), stamp: stamp(Int64(index)), buildpack: "python", commit: nil,
+                    processes: [processType("web"): "run"], actor: "alice")
+                builds.append(build)
+                try await store.createRelease(
+                    app: appName("blog"), buildID: build.id, env: [:], formation: Formation(scales: []),
+                    summary: "Deploy", actor: "alice")
+            }
+            // v7 reuses v1's build (a rollback), so that build stays although v1 goes.
+            try await store.createRelease(
+                app: appName("blog"), buildID: first.id, env: [:], formation: Formation(scales: []),
+                summary: "Rollback to v1", actor: "alice")
+            // A build no release ever used (a deploy cut short) goes too.
+            let orphan = try await store.createBuild(
+                app: appName("blog"), stamp: stamp(99), buildpack: nil, commit: nil, processes: [:], actor: "alice")
+
+            let deleted = try await store.prune(app: appName("blog"), keep: 3, actor: "dokuend")
+            #expect(try await store.releases(app: appName("blog")).map(\.id.number) == [7, 6, 5])
+            #expect(Set(deleted.map(\.id)) == Set([builds[1].id, builds[2].id, builds[3].id, orphan.id]))
+            #expect(
+                Set(try await store.builds(app: appName("blog")).map(\.id)) == [first.id, builds[4].id, builds[5].id])
+            #expect(try await store.prune(app: appName("blog"), keep: 3, actor: "dokuend").isEmpty, "idempotent")
+            #expect(
+                try await store.createRelease(
+                    app: appName("blog"), buildID: first.id, env: [:], formation: Formation(scales: []),
+                    summary: "Config", actor: "alice") == releaseID(8), "numbers keep counting up")
+        }
+    }
+}

@@ -17,13 +17,17 @@ final class DaemonHarness {
         return "\(base)-\(base + 99)"
     }()
 
-    init(label: String = "api") throws {
+    /// Options for dokuend beyond the root and ports, kept for `restart()`.
+    let options: [String]
+
+    init(label: String = "api", options: [String] = []) throws {
+        self.options = options
         temp = try TemporaryDirectory(label)
         // Apps run as the unprivileged user when the tests run as root: they must reach the root.
         try Posix.chmod(temp.path, 0o755)
         let notify = try NotifySocket(path: temp("notify"))
         daemon = try BackgroundProgram(
-            bin + "/dokuend", ["--root", temp("root"), "--ports", ports],
+            bin + "/dokuend", ["--root", temp("root"), "--ports", ports] + options,
             environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path, "NOTIFY_SOCKET": notify.path])
         guard try notify.waitFor("READY=1") != nil else {
             let errors = daemon.standardError
@@ -50,7 +54,7 @@ final class DaemonHarness {
         daemon.stop()  // reaped already; this removes its output files
         let notify = try NotifySocket(path: temp("notify2"))
         daemon = try BackgroundProgram(
-            bin + "/dokuend", ["--root", root, "--ports", ports],
+            bin + "/dokuend", ["--root", root, "--ports", ports] + options,
             environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path, "NOTIFY_SOCKET": notify.path])
         guard try notify.waitFor("READY=1") != nil else {
             throw ProgramRunError(description: "dokuend did not come back: \(daemon.standardError)")

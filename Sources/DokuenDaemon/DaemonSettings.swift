@@ -1,0 +1,12 @@
+/// dokuend's settings that are not state: they come from its command line, with defaults that make a fresh
+/// machine work (DESIGN.md §3).
+public struct DaemonSettings: Sendable {
+    /// Releases kept per app; older ones are forgotten and builds no kept release uses are deleted. At least 2.
+    public var keepReleases = 5
+    /// How long one buildpack step (detect, compile, release) may run before its whole process group is killed.
+    public var buildTimeoutSeconds = 900
+    /// The built-in buildpacks (the repository's `buildpacks/`, installed beside the binaries).
+    public var builtinBuildpacks = ""
+
+    public init() {}
+}

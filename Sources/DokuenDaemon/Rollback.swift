@@ -1,0 +1,62 @@
+import DokuenCore
+import DokuenPosix
+import DokuenStore
+
+extension Cutover {
+    /// A new release made from `target`'s build and env snapshot (default: the release before the current one),
+    /// with no rebuild, cut over like a deploy under the app's deploy lock. The app's envdir takes the snapshot
+    /// too, so `config` shows what serves; it is put back when the new release does not come up. Returns the new
+    /// release and the one it came from.
+    public func rollback(_ app: AppName, to target: ReleaseID?, actor: String) async throws -> (ReleaseID, ReleaseID) {
+        let releases = try await store.releases(app: app)
+        guard let current = releases.first else {
+            throw DaemonError.rollbackRefused(app: app.rawValue, reason: "it has no release yet")
+        }
+        let source: ReleaseRecord
+        if let target {
+            guard let found = releases.first(where: { $0.id == target }) else {
+                let kept = releases.map(\.id.description).joined(separator: ", ")
+                throw DaemonError.rollbackRefused(
+                    app: app.rawValue, reason: "it has no release \(target) (it keeps \(kept))")
+            }
+            source = found
+        } else {
+            guard releases.count > 1 else {
+                throw DaemonError.rollbackRefused(app: app.rawValue, reason: "\(current.id) is its only release")
+            }
+            source = releases[1]
+        }
+        guard source.id != current.id else {
+            throw DaemonError.rollbackRefused(app: app.rawValue, reason: "\(source.id) is the current release")
+        }
+
+        let deploy = try await store.startDeploy(app: app, source: "rollback to \(source.id)", actor: actor)
+        let directory = EnvDirectory(path: layout.app(app).env)
+        let before = try directory.dictionary()
+        do {
+            let build = try await store.build(app: app, id: source.buildID)
+            // Types keep their current counts; a type only the old build has gets the count it had then.
+            let counts = Dictionary(
+                uniqueKeysWithValues: try await store.formation(app: app).map { ($0.type, $0.count) })
+            let old = Dictionary(uniqueKeysWithValues: source.formation.scales.map { ($0.type, $0.count) })
+            var scales = build.processes.keys.sorted().map {
+                Formation.Scale(type: $0, count: counts[$0] ?? old[$0] ?? 1)
+            }
+            for type in counts.keys where build.processes[type] == nil {
+                scales.append(Formation.Scale(type: type, count: 0))
+            }
+            _ = try directory.update(
+                set: source.env, unset: Array(Set(before.keys).subtracting(source.env.keys)))
+            let release = try await run(
+                app, build: build, env: source.env, formation: Formation(scales: scales),
+                summary: "Rollback to \(source.id)", actor: actor, progress: { _ in })
+            try await store.finishDeploy(deploy.id, outcome: .succeeded(release: release), actor: actor)
+            return (release, source.id)
+        } catch {
+            let now = (try? directory.dictionary()) ?? [:]
+            _ = try? directory.update(set: before, unset: Array(Set(now.keys).subtracting(before.keys)))
+            try? await store.finishDeploy(deploy.id, outcome: .failed(error: "\(error)"), actor: actor)
+            throw error
+        }
+    }
+}
