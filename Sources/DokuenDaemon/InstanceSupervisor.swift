@@ -150,7 +150,8 @@ public actor InstanceSupervisor {
         let id = try InstanceID(app: app, type: ProcessType("run"), index: 1, release: release.id)
         let environment = InstanceEnvironment.make(
             instance: id, port: nil, buildDirectory: paths.build(build.stamp), dataDirectory: paths.data,
-            buildpackDefaults: [:], appEnvironment: try EnvDirectory(path: paths.env).dictionary(),
+            buildpackDefaults: Dictionary(uniqueKeysWithValues: build.configVars.map { ($0.key.rawValue, $0.value) }),
+            appEnvironment: try EnvDirectory(path: paths.env).dictionary(),
             singleInstancePorts: [:])
         return RunSpec(directory: paths.build(build.stamp), environment: environment, user: appUser)
     }
@@ -336,7 +337,8 @@ public actor InstanceSupervisor {
         }
         let environment = InstanceEnvironment.make(
             instance: id, port: lease.port, buildDirectory: paths.build(build.stamp), dataDirectory: paths.data,
-            buildpackDefaults: [:], appEnvironment: env, singleInstancePorts: singles)
+            buildpackDefaults: Dictionary(uniqueKeysWithValues: build.configVars.map { ($0.key.rawValue, $0.value) }),
+            appEnvironment: env, singleInstancePorts: singles)
 
         var options = ShimOptions()
         options.directory = layout.serviceDirectory(id)

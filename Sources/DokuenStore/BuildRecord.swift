@@ -13,12 +13,14 @@ public struct BuildRecord: Equatable, Sendable {
     public let commit: String?
     /// The process types and commands from the Procfile and the buildpack's `default_process_types`.
     public let processes: [ProcessType: String]
+    /// The buildpacks' `config_vars`: defaults below the app's own env.
+    public let configVars: [EnvKey: String]
     /// Unix seconds.
     public let createdAt: Int64
 
     public init(
         id: Int64, app: AppName, stamp: BuildStamp, buildpack: String?, commit: String?,
-        processes: [ProcessType: String], createdAt: Int64
+        processes: [ProcessType: String], configVars: [EnvKey: String] = [:], createdAt: Int64
     ) {
         self.id = id
         self.app = app
@@ -26,6 +28,7 @@ public struct BuildRecord: Equatable, Sendable {
         self.buildpack = buildpack
         self.commit = commit
         self.processes = processes
+        self.configVars = configVars
         self.createdAt = createdAt
     }
 }

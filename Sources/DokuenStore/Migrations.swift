@@ -7,7 +7,7 @@
 ///   `PRAGMA foreign_key_check` must be clean before each one commits;
 /// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
 enum Migrations {
-    static let all: [Migration] = [v1, v2]
+    static let all: [Migration] = [v1, v2, v3]
 
     /// The version a fully migrated database has.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -250,6 +250,24 @@ enum Migrations {
                         AND type NOT GLOB '*[^A-Za-z0-9_-]*'),
                 idx INTEGER NOT NULL CHECK (idx BETWEEN 1 AND 100),
                 PRIMARY KEY (app_id, type, idx)
+            ) STRICT;
+            """)
+
+    // MARK: - v3
+
+    // A build's `config_vars` from its buildpacks' `bin/release` (DESIGN.md §2, instance environment layer 2):
+    // defaults below the app's own env, fixed with the build, so a rollback to it brings them back too. Keys
+    // follow release_env's rule.
+    static let v3 = Migration(
+        version: 3, name: "build config vars",
+        sql: """
+            CREATE TABLE build_config_vars (
+                build_id INTEGER NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+                key TEXT NOT NULL
+                    CHECK (length(key) BETWEEN 1 AND 200 AND length(CAST(key AS BLOB)) = length(key)
+                        AND key NOT GLOB '*[^A-Za-z0-9_]*' AND key NOT GLOB '[0-9]*'),
+                value TEXT NOT NULL,
+                PRIMARY KEY (build_id, key)
             ) STRICT;
             """)
 }

@@ -6,7 +6,7 @@ extension Store {
     @discardableResult
     public func createBuild(
         app: AppName, stamp: BuildStamp, buildpack: String?, commit: String?, processes: [ProcessType: String],
-        actor: String
+        configVars: [EnvKey: String] = [:], actor: String
     ) throws(StoreError) -> BuildRecord {
         let now = clock()
         return try database.transaction { () throws(StoreError) in
@@ -26,13 +26,18 @@ extension Store {
                     "INSERT INTO build_processes (build_id, type, command) VALUES (?, ?, ?)",
                     [.integer(id), .text(type.rawValue), .text(command)])
             }
+            for (key, value) in configVars.sorted(by: { $0.key < $1.key }) {
+                try database.run(
+                    "INSERT INTO build_config_vars (build_id, key, value) VALUES (?, ?, ?)",
+                    [.integer(id), .text(key.rawValue), .text(value)])
+            }
             let origin = [buildpack.map { "buildpack \($0)" }, commit.map { "commit \($0)" }].compactMap { $0 }
             try recordEvent(
                 actor: actor, app: app, action: "build.create",
                 detail: ([stamp.description] + origin).joined(separator: " "))
             return BuildRecord(
                 id: id, app: app, stamp: stamp, buildpack: buildpack, commit: commit, processes: processes,
-                createdAt: now)
+                configVars: configVars, createdAt: now)
         }
     }
 
@@ -74,6 +79,13 @@ extension Store {
         {
             processes[try row.int64("build_id"), default: [:]][try row.processType("type")] = try row.text("command")
         }
+        var configVars: [Int64: [EnvKey: String]] = [:]
+        for row in try database.query(
+            "SELECT v.build_id, v.key, v.value FROM build_config_vars v JOIN builds b ON b.id = v.build_id "
+                + "WHERE b.app_id = ?\(filter)", values)
+        {
+            configVars[try row.int64("build_id"), default: [:]][try row.envKey("key")] = try row.text("value")
+        }
         return try database.query(
             "SELECT b.id, b.stamp, b.buildpack, b.commit_sha, b.created_at FROM builds b "
                 + "WHERE b.app_id = ?\(filter) ORDER BY b.stamp DESC", values
@@ -82,6 +94,7 @@ extension Store {
             return BuildRecord(
                 id: id, app: app, stamp: try row.buildStamp("stamp"), buildpack: try row.optionalText("buildpack"),
                 commit: try row.optionalText("commit_sha"), processes: processes[id] ?? [:],
+                configVars: configVars[id] ?? [:],
                 createdAt: try row.int64("created_at"))
         }
     }

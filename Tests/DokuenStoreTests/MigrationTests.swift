@@ -17,6 +17,7 @@ import Testing
     static let shippedHashes: [Int: UInt64] = [
         1: 7_895_995_627_058_270_413,
         2: 16_423_316_007_385_871_987,
+        3: 4_712_243_967_710_777_609,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -121,6 +122,21 @@ import Testing
                         FormationRecord(app: blog, type: processType("worker"), count: 1, stopped: true),
                     ])
                 #expect(try await store.formation(app: blog).map(\.runningCount) == [2, 0])
+            }),
+        3: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO apps (id, name, created_at) VALUES (1, 'blog', 100);
+                    INSERT INTO builds (id, app_id, stamp, buildpack, commit_sha, created_at)
+                        VALUES (1, 1, '20250101T000000.000000Z', 'python', NULL, 110);
+                    INSERT INTO build_config_vars (build_id, key, value)
+                        VALUES (1, 'PYTHONUNBUFFERED', '1'), (1, 'LANG', 'C.UTF-8');
+                    """)
+            },
+            verify: { store in
+                let build = try await store.build(app: appName("blog"), id: 1)
+                #expect(build.configVars == [envKey("PYTHONUNBUFFERED"): "1", envKey("LANG"): "C.UTF-8"])
             }),
     ]
 
