@@ -348,7 +348,7 @@ public actor InstanceSupervisor {
         options.workingDirectory = paths.build(build.stamp)
         options.user = appUser ?? ""
         options.eventsSocket = layout.eventsSocket
-        options.command = ["/bin/sh", "-c", command]
+        options.command = ProcessCommand.procfile(command)
         options.apply(try await store.processSettings(app: id.app, type: id.type), port: lease.port)
         try Posix.mkdir(options.directory, existingOK: true)
 

@@ -37,9 +37,9 @@ struct RunCommand: AsyncParsableCommand {
                 throw DaemonError(message: "unable to become \(user): \(String(cString: strerror(errno)))")
             }
         }
-        // The command runs through sh, as Procfile commands do; its words are passed as positional parameters, so
-        // nothing is re-parsed: `dokuen run blog -- echo '$HOME'` prints $HOME literally.
-        let argv = ["/bin/sh", "-c", "exec \"$@\"", "sh"] + command
+        // The command runs through sh after the build's .profile.d scripts, as Procfile commands do; its words are
+        // positional parameters, so nothing is re-parsed: `dokuen run blog -- echo '$HOME'` prints $HOME literally.
+        let argv = ProcessCommand.oneOff(command)
         let envp = spec.environment.map { "\($0.key)=\($0.value)" }
         var cArgv = argv.map { strdup($0) } + [nil]
         var cEnvp = envp.map { strdup($0) } + [nil]

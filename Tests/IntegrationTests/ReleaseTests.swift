@@ -111,4 +111,30 @@ import Testing
         #expect(try page(daemon) == "build 10 -\n")
         #expect(try Posix.readlink(daemon.root + "/apps/blog/previous") == "releases/\(kept[1].build)")
     }
+
+    /// `.profile.d/*.sh` of the build is sourced before every process, Procfile and `run` alike, with HOME the
+    /// build directory (DESIGN.md §5).
+    @Test func profileScriptsRunBeforeEveryProcess() throws {
+        let daemon = try DaemonHarness(label: "profile")
+        defer { daemon.stop() }
+        try Posix.mkdir(daemon.temp("app"))
+        try Posix.mkdir(daemon.temp("app/.profile.d"))
+        try AtomicFile.write(
+            Array("export PROFILE_VAR=\"from $(basename \"$HOME\" | cut -c1-4)\"\n".utf8),
+            to: daemon.temp("app/.profile.d/10-var.sh"))
+        try AtomicFile.write(
+            Array("worker: echo \"worker sees $PROFILE_VAR\"; exec sleep 1000\n".utf8), to: daemon.temp("app/Procfile"))
+        #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        #expect(try daemon.dokuen(["deploy", "blog", daemon.temp("app")]).status == .exited(0))
+        let year = String(try Posix.readlink(daemon.root + "/apps/blog/current").dropFirst("releases/".count).prefix(4))
+        let run = try daemon.dokuen(["run", "blog", "--", "sh", "-c", "echo \"run sees $PROFILE_VAR\""])
+        #expect(run.standardOutput == "run sees from \(year)\n", "\(run.standardError)")
+        var logged = ""
+        for _ in 0..<50 {
+            logged = try daemon.dokuen(["tail", "-n", "1", "blog:worker.1"]).standardOutput
+            if logged.contains("worker sees") { break }
+            _ = try? NotifySocket(path: daemon.temp("pause")).receive(milliseconds: 100)
+        }
+        #expect(logged.hasSuffix("worker sees from \(year)\n"), "\(logged)")
+    }
 }
