@@ -58,7 +58,7 @@ struct Dokuend: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The built-in buildpacks (default: ../share/dokuen/buildpacks beside the binary, or the source tree's).",
+            "The built-in buildpacks (default: ../lib/dokuen/buildpacks beside the binary, or the source tree's).",
             valueName: "dir"))
     var buildpacks: String?
 
@@ -79,11 +79,11 @@ struct Dokuend: ParsableCommand {
         return settings
     }
 
-    /// `<bin>/../share/dokuen/buildpacks` when installed, else the `buildpacks/` of the source tree the binary was
+    /// `<bin>/../lib/dokuen/buildpacks` when installed, else the `buildpacks/` of the source tree the binary was
     /// built in (`.build/<config>/dokuend`), else "" (only installed buildpacks then).
     static func builtinBuildpacks() -> String {
         let bin = Posix.executableDirectory()
-        var candidates = [bin + "/../share/dokuen/buildpacks"]
+        var candidates = [bin + "/../lib/dokuen/buildpacks"]
         var directory = bin
         for _ in 0..<4 {
             directory = String(directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)])
