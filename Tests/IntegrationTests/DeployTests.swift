@@ -24,23 +24,8 @@ import Testing
         return try waitForRunning(daemon, count: count)
     }
 
-    /// Reads `status --json` until `condition` holds: the shims report to dokuend through the events socket, which
-    /// the test cannot hear, so it asks again after short pauses, within a 20 s deadline.
-    func waitUntil(
-        _ daemon: DaemonHarness, _ what: String, _ condition: ([InstanceStatus]) -> Bool
-    ) throws -> [InstanceStatus] {
-        let pause = try NotifySocket(path: daemon.temp("pause-\(monotonic())"))
-        for _ in 0..<200 {
-            let result = try daemon.dokuen(["status", "--json"])
-            let statuses = try JSONDecoder().decode([InstanceStatus].self, from: Data(result.stdout))
-            if condition(statuses) { return statuses }
-            _ = try pause.receive(milliseconds: 100)
-        }
-        throw ProgramRunError(description: "never \(what): \(try daemon.dokuen(["status"]).standardOutput)")
-    }
-
     func waitForRunning(_ daemon: DaemonHarness, count: Int) throws -> [InstanceStatus] {
-        try waitUntil(daemon, "\(count) instances RUNNING") {
+        try daemon.waitUntil("\(count) instances RUNNING") {
             $0.count == count && $0.allSatisfy { $0.state == "RUNNING" }
         }
     }
@@ -137,7 +122,7 @@ import Testing
         defer { daemon.stop() }
         let web = try #require(try deploy(daemon).first { $0.type == "web" })
         try Posix.kill(try #require(web.pid), SIGKILL)
-        let restarted = try waitUntil(daemon, "web.1 RUNNING with a new pid") { statuses in
+        let restarted = try daemon.waitUntil("web.1 RUNNING with a new pid") { statuses in
             statuses.contains { $0.type == "web" && $0.state == "RUNNING" && $0.pid != nil && $0.pid != web.pid }
         }.first { $0.type == "web" }
         #expect(restarted?.restarts == 1)
@@ -159,7 +144,7 @@ import Testing
         for instance in blog { try Posix.kill(try #require(instance.shimPID), SIGKILL) }
         for instance in blog { #expect(try Posix.waitForExit(pid: try #require(instance.pid), milliseconds: 10_000)) }
         try daemon.restart()
-        let after = try waitUntil(daemon, "blog RUNNING and shop STOPPED") { statuses in
+        let after = try daemon.waitUntil("blog RUNNING and shop STOPPED") { statuses in
             statuses.count == 4 && statuses.allSatisfy { $0.state == ($0.app == "blog" ? "RUNNING" : "STOPPED") }
         }
         #expect(
@@ -179,7 +164,7 @@ import Testing
         let v1 = try deploy(daemon)
         let set = try daemon.dokuen(["config", "set", "blog", "GREETING=hello world", "SECRET=s3cr3t=x"])
         #expect(set.standardOutput == "Config of blog changed; release v2 is up\n", "\(set.standardError)")
-        let v2 = try waitUntil(daemon, "only v2 instances, RUNNING") { statuses in
+        let v2 = try daemon.waitUntil("only v2 instances, RUNNING") { statuses in
             statuses.count == 2 && statuses.allSatisfy { $0.release == "v2" && $0.state == "RUNNING" }
         }
         for instance in v1 { #expect(try Posix.waitForExit(pid: try #require(instance.pid), milliseconds: 30_000)) }
@@ -235,7 +220,7 @@ import Testing
         #expect(try Posix.waitForExit(pid: try #require(web.pid), milliseconds: 30_000))
         #expect(try daemon.dokuen(["signal", "TERM", "blog:worker.1"]).status == .exited(0))
         #expect(try Posix.waitForExit(pid: try #require(worker.pid), milliseconds: 30_000))
-        let after = try waitUntil(daemon, "both RUNNING with new pids") { statuses in
+        let after = try daemon.waitUntil("both RUNNING with new pids") { statuses in
             statuses.count == 2 && statuses.allSatisfy { $0.state == "RUNNING" && $0.pid != nil }
                 && Set(statuses.compactMap(\.pid)).isDisjoint(with: before.compactMap(\.pid))
         }

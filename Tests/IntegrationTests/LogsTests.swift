@@ -23,19 +23,8 @@ import Testing
         let deployed = try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
         try #require(deployed.status == .exited(0), "\(deployed.standardError)")
         let logs = daemon.root + "/apps/blog/logs/"
-        try waitUntil(daemon, "the worker wrote tick 20") { read(logs + "worker.1.log").contains("tick 20\n") }
-        try waitUntil(daemon, "web.1 wrote its first line") { read(logs + "web.1.log").contains("web up on ") }
-    }
-
-    /// Checks `condition` after short pauses, within a 20 s deadline: files and other processes change on their own
-    /// time, and the test cannot hear them.
-    func waitUntil(_ daemon: DaemonHarness, _ what: String, _ condition: () throws -> Bool) throws {
-        let pause = try NotifySocket(path: daemon.temp("pause-\(monotonic())"))
-        for _ in 0..<200 {
-            if try condition() { return }
-            _ = try pause.receive(milliseconds: 100)
-        }
-        throw ProgramRunError(description: "never \(what)")
+        try daemon.waitFor("the worker wrote tick 20") { read(logs + "worker.1.log").contains("tick 20\n") }
+        try daemon.waitFor("web.1 wrote its first line") { read(logs + "web.1.log").contains("web up on ") }
     }
 
     func read(_ path: String) -> String { String(decoding: (try? Posix.readFile(path)) ?? [], as: UTF8.self) }
@@ -161,14 +150,14 @@ import Testing
         let everything = try follower(["logs", "blog", "-f", "-n", "0"], into: daemon.temp("all.out"))
         defer { everything.stop() }
         // The backlog line shows that each follower is watching.
-        try waitUntil(daemon, "both followers printed their backlog") {
+        try daemon.waitFor("both followers printed their backlog") {
             read(daemon.temp("logs.out")).hasSuffix("worker.1 | tick 20\n")
                 && read(daemon.temp("tail.out")).hasSuffix("tick 20\n")
         }
 
         // New lines from a new process: the restarted worker prints its 20 lines again.
         #expect(try daemon.dokuen(["restart", "blog:worker"]).status == .exited(0))
-        try waitUntil(daemon, "the followers saw the restarted worker's lines") {
+        try daemon.waitFor("the followers saw the restarted worker's lines") {
             read(daemon.temp("logs.out")).components(separatedBy: "| tick 20\n").count == 3
                 && read(daemon.temp("tail.out")).components(separatedBy: "tick 20\n").count == 3
         }
@@ -178,7 +167,7 @@ import Testing
         try append("before rotation\n", to: log)
         try Posix.rename(log, log + ".1")
         try append("after rotation 1\nafter rotation 2\n", to: log)
-        try waitUntil(daemon, "the followers read on across the rotation") {
+        try daemon.waitFor("the followers read on across the rotation") {
             read(daemon.temp("logs.out")).hasSuffix(
                 "worker.1 | before rotation\nworker.1 | after rotation 1\nworker.1 | after rotation 2\n")
                 && read(daemon.temp("tail.out")).hasSuffix("before rotation\nafter rotation 1\nafter rotation 2\n")
@@ -186,7 +175,7 @@ import Testing
 
         // A scale-up: web.2's log appears, and the follower of the whole app picks it up.
         #expect(try daemon.dokuen(["ps", "scale", "blog", "web=2"]).status == .exited(0))
-        try waitUntil(daemon, "the follower saw web.2") {
+        try daemon.waitFor("the follower saw web.2") {
             entries(read(daemon.temp("all.out"))).contains { $0.hasPrefix("web.2 | web up on ") }
         }
         let seen = entries(read(daemon.temp("all.out")))
@@ -200,7 +189,7 @@ import Testing
             #expect(try program.wait(milliseconds: 10_000) == .signaled(SIGINT))
             #expect(program.standardError == "")
         }
-        try waitUntil(daemon, "dokuend stopped watching the logs directory") {
+        try daemon.waitFor("dokuend stopped watching the logs directory") {
             try inotifyWatches(daemon) == watchesBefore
         }
     }

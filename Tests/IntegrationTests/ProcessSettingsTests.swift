@@ -18,27 +18,9 @@ import Testing
         #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
         let deployed = try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
         #expect(deployed.status == .exited(0), "\(deployed.standardError)")
-        return try waitUntil(daemon, "web.1 and worker.1 RUNNING") { statuses in
+        return try daemon.waitUntil("web.1 and worker.1 RUNNING") { statuses in
             Self.slots(statuses) == ["web.1", "worker.1"] && Self.live(statuses).allSatisfy { $0.state == "RUNNING" }
         }
-    }
-
-    /// Reads `status --json` until `condition` holds, within 20 s (the shims tell dokuend, not the test).
-    func waitUntil(
-        _ daemon: DaemonHarness, _ what: String, _ condition: ([InstanceStatus]) -> Bool
-    ) throws -> [InstanceStatus] {
-        let pause = try NotifySocket(path: daemon.temp("pause-\(monotonic())"))
-        for _ in 0..<200 {
-            let statuses = try status(daemon)
-            if condition(statuses) { return statuses }
-            _ = try pause.receive(milliseconds: 100)
-        }
-        throw ProgramRunError(description: "never \(what): \(try daemon.dokuen(["status"]).standardOutput)")
-    }
-
-    func status(_ daemon: DaemonHarness) throws -> [InstanceStatus] {
-        let result = try daemon.dokuen(["status", "--json"])
-        return try JSONDecoder().decode([InstanceStatus].self, from: Data(result.stdout))
     }
 
     /// `web.1`, `worker.1`, … of the instances with a live shim, sorted.
@@ -104,7 +86,7 @@ import Testing
         #expect(lines.first == "Changed blog:web: stop_timeout=2 stop_signal=INT")
         #expect(lines.count == 2 && lines[1].contains("blog:web.1"), "names who gets the change: \(set.standardOutput)")
         #expect(lines.last?.hasPrefix("Release v2 is up") == true, "a new release replaced the instances")
-        let rolled = try waitUntil(daemon, "only v2 instances") { statuses in
+        let rolled = try daemon.waitUntil("only v2 instances") { statuses in
             statuses.count == 2 && statuses.allSatisfy { $0.release == "v2" && $0.state == "RUNNING" }
         }
         let rolledShim = try commandLine(try #require(rolled.first { $0.type == "web" }?.shimPID))
@@ -126,9 +108,9 @@ import Testing
         let more = try daemon.dokuen(["ps", "set", "blog", "web", "readiness=port", "restart=on-failure"])
         #expect(more.status == .exited(0), "\(more.standardError)")
         #expect(try daemon.dokuen(["stop", "blog:web"]).status == .exited(0))
-        _ = try waitUntil(daemon, "web gone") { Self.slots($0) == ["worker.1"] }
+        _ = try daemon.waitUntil("web gone") { Self.slots($0) == ["worker.1"] }
         #expect(try daemon.dokuen(["start", "blog:web"]).standardOutput == "Started blog:web\n")
-        let after = try waitUntil(daemon, "web.1 RUNNING again") { statuses in
+        let after = try daemon.waitUntil("web.1 RUNNING again") { statuses in
             statuses.contains { $0.type == "web" && $0.state == "RUNNING" && $0.shimPID != nil }
         }
         let web1 = try #require(after.first { $0.type == "web" && $0.shimPID != nil })
@@ -152,7 +134,7 @@ import Testing
         defer { daemon.stop() }
         _ = try deploy(daemon)
         #expect(try daemon.dokuen(["ps", "scale", "blog", "web=3"]).status == .exited(0))
-        let three = try waitUntil(daemon, "web.1-3 RUNNING") { statuses in
+        let three = try daemon.waitUntil("web.1-3 RUNNING") { statuses in
             Self.slots(statuses) == ["web.1", "web.2", "web.3", "worker.1"]
                 && Self.live(statuses).allSatisfy { $0.state == "RUNNING" }
         }
@@ -164,7 +146,7 @@ import Testing
         let stop = try daemon.dokuen(["stop", "blog:web.2"])
         #expect(stop.standardOutput == "Stopped blog:web.2\n", "\(stop.standardError)")
         #expect(try Posix.waitForExit(pid: web2, milliseconds: 30_000), "web.2's process ends")
-        var now = try waitUntil(daemon, "web.2 gone") { Self.slots($0) == ["web.1", "web.3", "worker.1"] }
+        var now = try daemon.waitUntil("web.2 gone") { Self.slots($0) == ["web.1", "web.3", "worker.1"] }
         #expect(pid(now, 1) == pid(three, 1) && pid(now, 3) == pid(three, 3), "web.1 and web.3 keep running")
 
         let tooHigh = try daemon.dokuen(["stop", "blog:web.7"])
@@ -173,19 +155,19 @@ import Testing
 
         // dokuend killed and started again: the stop is desired state, read back from the store.
         try daemon.restart()
-        now = try status(daemon)
+        now = try daemon.statuses()
         #expect(Self.slots(now) == ["web.1", "web.3", "worker.1"])
         #expect(pid(now, 1) == pid(three, 1) && pid(now, 3) == pid(three, 3))
 
         // Scaling does not clear it: web.4 starts, web.2 stays stopped.
         #expect(try daemon.dokuen(["ps", "scale", "blog", "web=4"]).status == .exited(0))
-        now = try waitUntil(daemon, "web.4 RUNNING") { statuses in
+        now = try daemon.waitUntil("web.4 RUNNING") { statuses in
             Self.slots(statuses) == ["web.1", "web.3", "web.4", "worker.1"]
                 && Self.live(statuses).allSatisfy { $0.state == "RUNNING" }
         }
 
         #expect(try daemon.dokuen(["start", "blog:web.2"]).standardOutput == "Started blog:web.2\n")
-        now = try waitUntil(daemon, "web.2 RUNNING again") { statuses in
+        now = try daemon.waitUntil("web.2 RUNNING again") { statuses in
             Self.slots(statuses) == ["web.1", "web.2", "web.3", "web.4", "worker.1"]
                 && Self.live(statuses).allSatisfy { $0.state == "RUNNING" }
         }
@@ -194,9 +176,9 @@ import Testing
         // Stopping a slot, then starting its type, starts the slot too.
         #expect(
             try daemon.dokuen(["stop", "blog:web.3", "blog:web.4"]).standardOutput == "Stopped blog:web.3 blog:web.4\n")
-        _ = try waitUntil(daemon, "web.3 and web.4 gone") { Self.slots($0) == ["web.1", "web.2", "worker.1"] }
+        _ = try daemon.waitUntil("web.3 and web.4 gone") { Self.slots($0) == ["web.1", "web.2", "worker.1"] }
         #expect(try daemon.dokuen(["start", "blog:web"]).status == .exited(0))
-        _ = try waitUntil(daemon, "web.3 and web.4 back") {
+        _ = try daemon.waitUntil("web.3 and web.4 back") {
             Self.slots($0) == ["web.1", "web.2", "web.3", "web.4", "worker.1"]
         }
         let events = try daemon.dokuen(["events", "blog"]).standardOutput

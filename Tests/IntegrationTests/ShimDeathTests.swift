@@ -30,7 +30,7 @@ import Testing
         #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
         let deployed = try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
         #expect(deployed.status == .exited(0), "\(deployed.standardError)")
-        let before = try waitUntil(daemon, "2 instances RUNNING") {
+        let before = try daemon.waitUntil("2 instances RUNNING") {
             $0.count == 2 && $0.allSatisfy { $0.state == "RUNNING" }
         }
         let clock = try #require(before.first { $0.type == "clock" })
@@ -148,20 +148,6 @@ import Testing
         try Posix.kill(kept[0].pid, SIGKILL)
         let last = reports.waitFor(count: 6)
         #expect(last.count == 6 && last.last == kept[0] && !last.contains(shims[200]), "\(last)")
-    }
-
-    /// Reads `status --json` until `condition` holds, within a 20 s deadline.
-    func waitUntil(
-        _ daemon: DaemonHarness, _ what: String, _ condition: ([InstanceStatus]) -> Bool
-    ) throws -> [InstanceStatus] {
-        let pause = try NotifySocket(path: daemon.temp("wait-\(monotonic())"))
-        for _ in 0..<200 {
-            let result = try daemon.dokuen(["status", "--json"])
-            let statuses = try JSONDecoder().decode([InstanceStatus].self, from: Data(result.stdout))
-            if condition(statuses) { return statuses }
-            _ = try pause.receive(milliseconds: 100)
-        }
-        throw ProgramRunError(description: "never \(what): \(try daemon.dokuen(["status"]).standardOutput)")
     }
 
     func readStatus(_ path: String) throws -> StatusRecord? {
