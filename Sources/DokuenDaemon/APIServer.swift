@@ -42,7 +42,16 @@ public enum APIServer {
         v1.post("apps") { request, context in
             let body = try await request.decode(as: CreateAppRequest.self, context: context)
             let name = try appName(body.name)
-            let record = try await store.createApp(name, actor: await actor(request, context))
+            let actor = await actor(request, context)
+            let record = try await store.createApp(name, actor: actor)
+            do {
+                try GitRepository(layout: layout, owner: settings.appUser).create(name)
+            } catch {
+                // All or nothing: an app without the repository its pushes need is not created.
+                try? await store.destroyApp(name, actor: actor)
+                try? Posix.removeTree(layout.app(name).directory)
+                throw error
+            }
             return try json(try await info(record, store), status: .created)
         }
         v1.get("apps/:app") { _, context in
@@ -73,6 +82,19 @@ public enum APIServer {
         v1.post("apps/:app/deploys") { request, context in
             let name = try appName(context.parameters.get("app") ?? "")
             guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            let commit = request.uri.queryParameters.get("commit").map { String($0) }
+            if let commit,
+                !(7...64).contains(commit.utf8.count)
+                    || !commit.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
+            {
+                throw APIFailure(
+                    status: .badRequest, message: "invalid commit '\(commit)': it must be 7 to 64 lowercase hex digits")
+            }
+            let query = request.uri.queryParameters
+            let push = try query.get("repository").map {
+                try PushGuard(
+                    repository: String($0), ref: String(query.get("ref") ?? ""), old: String(query.get("old") ?? ""))
+            }
             let tarball = Array(buffer: try await request.body.collect(upTo: 1 << 30))
             let actor = await actor(request, context)
             let (events, sink) = AsyncStream<DeployEvent>.makeStream()
@@ -80,7 +102,9 @@ public enum APIServer {
             // done. The response streams its steps as they happen (DESIGN.md §2).
             Task {
                 do {
-                    let release = try await deployer.deploy(name, tarball: tarball, actor: actor) {
+                    let release = try await deployer.deploy(
+                        name, tarball: tarball, commit: commit, push: push, actor: actor
+                    ) {
                         sink.yield(DeployEvent(step: $0))
                     }
                     sink.yield(DeployEvent(release: release.description))

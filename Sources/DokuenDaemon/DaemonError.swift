@@ -7,6 +7,7 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
     case configReverted(app: String, reason: String)
     case notUp(release: String, reason: String)
     case rollbackRefused(app: String, reason: String)
+    case repositoryFailed(app: String, reason: String)
 
     public var description: String {
         switch self {
@@ -18,6 +19,7 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
         case .noSuchProcess(let target): "unable to find a running instance for \(target)"
         case .notUp(let release, let reason): "\(release) did not come up: \(reason)"
         case .rollbackRefused(let app, let reason): "unable to roll back \(app): \(reason)"
+        case .repositoryFailed(let app, let reason): "unable to create the git repository of \(app): \(reason)"
         case .configReverted(let app, let reason):
             "unable to change the config of \(app), so it was put back: \(reason)"
         }

@@ -7,6 +7,8 @@ public struct DaemonSettings: Sendable {
     public var buildTimeoutSeconds = 900
     /// The built-in buildpacks (the repository's `buildpacks/`, installed beside the binaries).
     public var builtinBuildpacks = ""
+    /// The unprivileged user apps, builds and pushes run as when dokuend is root (DESIGN.md §2); nil otherwise.
+    public var appUser: String?
 
     public init() {}
 }

@@ -23,17 +23,21 @@ public struct Deployer: Sendable {
         self.settings = settings
     }
 
-    /// Deploys `tarball` to `app`, reporting each `-----> ` step to `progress` as it happens.
+    /// Deploys `tarball` (of `commit`, when it comes from git) to `app`, reporting each `-----> ` step to
+    /// `progress` as it happens. While another deploy of the app runs, it waits its turn and says so.
     public func deploy(
-        _ app: AppName, tarball: [UInt8], actor: String, progress: @escaping @Sendable (String) -> Void
+        _ app: AppName, tarball: [UInt8], commit: String? = nil, push: PushGuard? = nil, actor: String,
+        progress: @escaping @Sendable (String) -> Void
     ) async throws -> ReleaseID {
         guard try await store.app(named: app) != nil else { throw StoreError.appNotFound(app) }
-        let deploy = try await store.startDeploy(app: app, source: "tarball", actor: actor)
+        let source = commit.map { "git push \($0.prefix(7))" } ?? "tarball"
+        let deploy = try await startDeploy(app, source: source, actor: actor, progress: progress)
         let clock = ContinuousClock()
         let began = clock.now
         var build: BuildRecord?
         do {
-            build = try await self.build(app, tarball: tarball, actor: actor, progress: progress)
+            try push?.check(app: app)
+            build = try await self.build(app, tarball: tarball, commit: commit, actor: actor, progress: progress)
             let release = try await cutover.run(
                 app, build: build!, env: try EnvDirectory(path: layout.app(app).env).dictionary(),
                 formation: try await formation(app, of: build!), summary: "Deploy \(build!.stamp)", actor: actor,
@@ -55,8 +59,25 @@ public struct Deployer: Sendable {
 
     /// Steps 1–3: unpack into a fresh build directory and record the build. Before buildpacks, the Procfile is
     /// the build.
+    /// Takes the app's deploy lock, waiting (up to an hour) while another deploy holds it.
+    private func startDeploy(
+        _ app: AppName, source: String, actor: String, progress: @Sendable (String) -> Void
+    ) async throws -> DeployRecord {
+        var said = false
+        for _ in 0..<7200 {
+            do {
+                return try await store.startDeploy(app: app, source: source, actor: actor)
+            } catch StoreError.deployInProgress(_, let id) {
+                if !said { progress("Waiting for deploy \(id) of \(app) to finish first") }
+                said = true
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        return try await store.startDeploy(app: app, source: source, actor: actor)
+    }
+
     private func build(
-        _ app: AppName, tarball: [UInt8], actor: String, progress: @Sendable (String) -> Void
+        _ app: AppName, tarball: [UInt8], commit: String?, actor: String, progress: @Sendable (String) -> Void
     ) async throws -> BuildRecord {
         let paths = layout.app(app)
         for directory in [paths.directory, paths.releases, paths.logs, paths.data, paths.cache] {
@@ -75,7 +96,7 @@ public struct Deployer: Sendable {
             let processTypes = try Procfile.parse(procfileBytes).entries.filter { $0.type.rawValue != "release" }
             progress("Procfile declares " + processTypes.map { $0.type.rawValue }.joined(separator: ", "))
             return try await store.createBuild(
-                app: app, stamp: stamp, buildpack: "procfile", commit: nil,
+                app: app, stamp: stamp, buildpack: "procfile", commit: commit,
                 processes: Dictionary(uniqueKeysWithValues: processTypes.map { ($0.type, $0.command) }), actor: actor)
         } catch {
             try? Posix.removeTree(buildDirectory)

@@ -11,8 +11,13 @@ import DokuenPosix
 /// and a release of it.
 struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "deploy", abstract: "Deploy a directory or a tarball that holds a Procfile.",
-        discussion: "Until buildpacks arrive, the Procfile is the build: each type runs one instance by default.")
+        commandName: "deploy", abstract: "Deploy a directory or a tarball, as a git push would.",
+        discussion: """
+            Prints each step as it happens and returns once the new release is up (its instances ready, the old \
+            ones stopped) or has failed (exit 1; what was serving keeps serving). While another deploy of the app \
+            runs, it waits its turn. Each Procfile type runs one instance after a first deploy. With --json, the \
+            steps are NDJSON lines: {"step": …}, then {"release": "vN"} or {"error": …}.
+            """)
 
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The app.") var app: String
@@ -23,12 +28,33 @@ struct DeployCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let tarball = try Self.tarball(of: source)
+        let release = try Self.stream(tarball: try Self.tarball(of: source), to: app, commit: nil, options: options)
+        if release == nil { throw ExitCode.failure }
+    }
+
+    /// Sends `tarball` to dokuend's deploy API and prints each step as it arrives (the NDJSON events as they are,
+    /// with --json). Returns the release that is up, or nil when the deploy failed (the error is printed: on
+    /// stderr as `dokuen: error: …`, or in the JSON). Shared by `deploy` and the git hook.
+    static func stream(
+        tarball: [UInt8], to app: String, commit: String?, push: (repository: String, ref: String, old: String)? = nil,
+        options: GlobalOptions,
+        failure: (String) -> Void = { message in
+            var text = "dokuen: error: " + message + "\n"
+            text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+        }
+    ) throws -> String? {
         let client = try DaemonClient(options)
         var lines = LineSplitter()
         var outcome: DeployEvent?
+        var query = commit.map { ["commit=" + $0] } ?? []
+        if let push {
+            query += [
+                "repository=" + percentEncoded(push.repository), "ref=" + percentEncoded(push.ref), "old=" + push.old,
+            ]
+        }
+        let path = "/v1/apps/\(app)/deploys" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
         let response = try client.client.stream(
-            "POST", "/v1/apps/\(app)/deploys", body: tarball,
+            "POST", path, body: tarball,
             headers: DaemonClient.actorHeaders.merging(["Content-Type": "application/x-tar"]) { $1 }
         ) { chunk in
             for line in lines.feed(chunk) {
@@ -48,13 +74,14 @@ struct DeployCommand: AsyncParsableCommand {
                     ?? "dokuend answered \(response.status)")
         }
         if let error = outcome?.error {
-            if options.json { throw ExitCode.failure }
-            throw DaemonError(message: error)
+            if !options.json { failure(error) }
+            return nil
         }
-        guard outcome?.release != nil else {
+        guard let release = outcome?.release else {
             throw DaemonError(
                 message: "the connection to dokuend ended before the deploy did; see dokuen events \(app)")
         }
+        return release
     }
 
     /// The bytes of a tarball: the file itself, or `tar -c` of a directory.

@@ -76,6 +76,7 @@ struct Dokuend: ParsableCommand {
         settings.keepReleases = keepReleases
         settings.buildTimeoutSeconds = buildTimeout
         settings.builtinBuildpacks = buildpacks ?? Self.builtinBuildpacks()
+        settings.appUser = Posix.geteuid() == 0 ? "dokuen" : nil
         return settings
     }
 

@@ -1,0 +1,63 @@
+import DokuenCore
+import DokuenPosix
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// An app's bare repository, `apps/<app>/repo.git` (DESIGN.md §3), for pushes when gitolite does not host it. Its
+/// `pre-receive` hook is a stub that embeds the absolute paths of the `dokuen` binary and the root, so a push
+/// deploys through `dokuen hook pre-receive` whatever the pusher's PATH.
+struct GitRepository: Sendable {
+    let layout: RootLayout
+    /// The user pushes arrive as when dokuend is root: the repository is theirs.
+    let owner: String?
+
+    /// Creates the repository and its hook. Without git on this machine, there is nothing to push to: it says so
+    /// in dokuend's log and the app works without it.
+    func create(_ app: AppName) throws {
+        let candidates: [String] = ["/usr/bin/git", "/usr/local/bin/git", "/bin/git"]
+        guard let git = candidates.first(where: { access($0, X_OK) == 0 }) else {
+            log("dokuend: \(app): no git on this machine, so no repository for pushes; deploy with dokuen deploy")
+            return
+        }
+        let path = layout.app(app).repository
+        try Posix.mkdir(layout.app(app).directory, existingOK: true)
+        let null = try Posix.open("/dev/null", O_RDWR)
+        defer { Posix.close(null) }
+        let initialize = try ChildProcess.spawn(
+            git, arguments: ["init", "--quiet", "--bare", "--initial-branch=main", path],
+            environment: ["PATH": InstanceEnvironment.defaultPath, "HOME": layout.root, "LC_ALL": "C"],
+            stdin: null, stdout: null, stderr: null)
+        guard try initialize.wait(milliseconds: 30_000) == .exited(0) else {
+            _ = try? initialize.signalGroup(SIGKILL)
+            throw DaemonError.repositoryFailed(app: app.rawValue, reason: "git init did not succeed")
+        }
+        try AtomicFile.write(
+            Array(Self.hook(app: app, layout: layout).utf8), to: path + "/hooks/pre-receive", mode: 0o755)
+        if let owner, let entry = getpwnam(owner) {
+            try chownTree(path, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
+        }
+    }
+
+    /// The hook stub. The binary and the root are dokuend's own paths, quoted for sh; the app name is validated.
+    static func hook(app: AppName, layout: RootLayout) -> String {
+        """
+        #!/bin/sh
+        # Written by dokuend: a push of the deploy branch of \(app) deploys it (dokuen hook pre-receive).
+        exec \(quoted(Posix.executableDirectory() + "/dokuen")) hook pre-receive --root \(quoted(layout.root)) --app \(app)
+
+        """
+    }
+
+    /// `'text'` for sh, with every `'` closed, escaped and reopened.
+    static func quoted(_ text: String) -> String {
+        "'" + text.replacing("'", with: "'\\''") + "'"
+    }
+
+    private func chownTree(_ path: String, uid: uid_t, gid: gid_t) throws {
+        _ = lchown(path, uid, gid)
+        guard Posix.isDirectory(path) else { return }
+        for name in try Posix.listDirectory(path) { try chownTree(path + "/" + name, uid: uid, gid: gid) }
+    }
+}

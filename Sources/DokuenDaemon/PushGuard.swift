@@ -1,0 +1,82 @@
+import DokuenCore
+import DokuenPosix
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a push expects of its repository: `ref` still at `old` once its deploy holds the app's lock. Two pushes at
+/// once both deploy in pre-receive, before git moves the ref; the second waits for the first, and then its ref
+/// update would fail, leaving its release serving while the branch names the other commit. Checking after the
+/// wait refuses it first, so the branch and the release always agree.
+public struct PushGuard: Sendable {
+    let repository: String
+    let ref: String
+    let old: String
+
+    /// Validated: an absolute path to a `.git` directory, a branch ref, a full commit id (zeros: a new branch).
+    init(repository: String, ref: String, old: String) throws {
+        guard repository.hasPrefix("/"), repository.hasSuffix(".git"), !repository.contains("/../"),
+            !repository.utf8.contains(0), Posix.isDirectory(repository)
+        else {
+            throw APIFailure(status: .badRequest, message: "invalid repository '\(repository)': not a .git directory")
+        }
+        let branch = ref.dropFirst("refs/heads/".count)
+        guard ref.hasPrefix("refs/heads/"), !branch.isEmpty, !branch.contains(".."),
+            branch.utf8.allSatisfy({ Self.isRefByte($0) })
+        else { throw APIFailure(status: .badRequest, message: "invalid ref '\(ref)': it must be refs/heads/NAME") }
+        guard [40, 64].contains(old.utf8.count), old.utf8.allSatisfy({ Self.isHex($0) }) else {
+            throw APIFailure(status: .badRequest, message: "invalid commit id '\(old)'")
+        }
+        self.repository = repository
+        self.ref = ref
+        self.old = old
+    }
+
+    static func isHex(_ byte: UInt8) -> Bool { (48...57).contains(byte) || (97...102).contains(byte) }
+
+    static func isRefByte(_ byte: UInt8) -> Bool {
+        (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 46
+            || byte == 47 || byte == 95
+    }
+
+    /// Throws when the ref moved since the push began.
+    func check(app: AppName) throws {
+        let now = try current()
+        let expected = old.utf8.allSatisfy { $0 == 48 } ? nil : old
+        guard now != expected else { return }
+        let branch = ref.dropFirst("refs/heads/".count)
+        throw DaemonError.deployFailed(
+            app: app.rawValue,
+            reason: "\(branch) moved to \(now.map { String($0.prefix(7)) } ?? "nothing") while this push waited; "
+                + "fetch, merge and push again")
+    }
+
+    /// The ref's commit now, nil when it does not exist. dokuend may be root and the repository another user's:
+    /// safe.directory on the command line (a protected scope) trusts this one repository.
+    private func current() throws -> String? {
+        let scratch = try Posix.makeTemporaryDirectory(prefix: "/tmp/dokuend-ref-")
+        defer { try? Posix.removeTree(scratch) }
+        let null = try Posix.open("/dev/null", O_RDWR)
+        let output = try Posix.open(scratch + "/out", O_WRONLY | O_CREAT | O_TRUNC)
+        defer {
+            Posix.close(null)
+            Posix.close(output)
+        }
+        let git = try ChildProcess.spawn(
+            "/usr/bin/git",
+            arguments: [
+                "-c", "safe.directory=" + repository, "--git-dir", repository, "rev-parse", "--verify", "--quiet",
+                ref,
+            ],
+            environment: ["PATH": InstanceEnvironment.defaultPath, "LC_ALL": "C"], stdin: null, stdout: output,
+            stderr: null)
+        guard let status = try git.wait(milliseconds: 30_000) else {
+            _ = try? git.signalGroup(SIGKILL)
+            _ = try? git.wait()
+            throw DaemonError.deployFailed(app: repository, reason: "git rev-parse took more than 30 s")
+        }
+        let text = String(decoding: try Posix.readFile(scratch + "/out"), as: UTF8.self)
+        return status == .exited(0) ? String(text.prefix { $0 != "\n" }) : nil
+    }
+}

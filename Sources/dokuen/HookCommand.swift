@@ -1,0 +1,141 @@
+import ArgumentParser
+import DokuenAPI
+import DokuenCore
+import DokuenPosix
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `dokuen hook pre-receive`: git runs it (through the stub in the repository's `hooks/`) with one `old new ref`
+/// line per pushed ref. A push of the deploy branch is deployed before git moves the ref, so a failed deploy
+/// rejects the push and the branch stays where it was (DESIGN.md §2).
+struct HookCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hook", abstract: "Git hooks (run by git, not by hand).", subcommands: [PreReceive.self])
+
+    struct PreReceive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pre-receive", abstract: "Deploy a push of the deploy branch (git's pre-receive hook).",
+            discussion: """
+                Reads `OLD NEW REF` lines on stdin. The deploy branch is main, or master while the repository has \\
+                no main. Other branches are accepted without a deploy; deleting the deploy branch is refused.
+                """)
+
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "The app (default: from the repository's name: apps/APP/repo.git or APP.git).")
+        var app: String?
+
+        func run() async throws {
+            let app = try self.app ?? Self.appFromRepository()
+            do { _ = try AppName(app) } catch { throw ValidationError(error.description) }
+            var updates: [(old: String, new: String, ref: String)] = []
+            while let line = readLine() {
+                let fields = line.split(separator: " ").map(String.init)
+                guard fields.count == 3 else { throw DaemonError(message: "unexpected hook input line: \(line)") }
+                updates.append((fields[0], fields[1], fields[2]))
+            }
+            let branch = try Self.deployBranch(pushing: updates.map(\.ref))
+            for update in updates where update.ref != "refs/heads/" + branch {
+                say("Not deploying \(update.ref): \(app) deploys its \(branch) branch")
+            }
+            guard let update = updates.first(where: { $0.ref == "refs/heads/" + branch }) else { return }
+            if update.new.allSatisfy({ $0 == "0" }) {
+                refuse("Deleting \(branch), the deploy branch of \(app), is refused")
+            }
+            guard update.new.utf8.count >= 7, update.new.utf8.allSatisfy({ Self.isHex($0) }) else {
+                refuse("\(update.new) is not a commit id")
+            }
+            say("Deploying \(app) from \(branch) at \(update.new.prefix(7))")
+            let tarball = try Self.archive(update.new)
+            let release = try DeployCommand.stream(
+                tarball: tarball, to: app, commit: update.new,
+                push: (try Self.repositoryPath(), update.ref, update.old), options: options,
+                failure: { message in say("Deploy failed: \(message)") })
+            if release == nil {
+                refuse(
+                    "Push rejected: the deploy failed, so \(branch) stays where it was and the release before keeps serving"
+                )
+            }
+        }
+
+        func say(_ text: String) {
+            print("-----> " + text)
+            fflush(nil)
+        }
+
+        func refuse(_ text: String) -> Never {
+            print(" !     " + text)
+            fflush(nil)
+            Glibc.exit(1)
+        }
+
+        static func isHex(_ byte: UInt8) -> Bool { (48...57).contains(byte) || (97...102).contains(byte) }
+
+        /// The repository's absolute path (git runs hooks in it).
+        static func repositoryPath() throws -> String {
+            guard let directory = realpath(".", nil) else {
+                throw DaemonError(message: "unable to find the repository")
+            }
+            defer { free(directory) }
+            return String(cString: directory)
+        }
+
+        /// The app a repository belongs to: `apps/APP/repo.git` (a plain repository) or `APP.git` (gitolite).
+        static func appFromRepository() throws -> String {
+            guard let directory = realpath(".", nil) else {
+                throw DaemonError(message: "unable to find the repository")
+            }
+            defer { free(directory) }
+            let path = String(cString: directory)
+            let parts = path.split(separator: "/")
+            guard let last = parts.last, last.hasSuffix(".git") else {
+                throw ValidationError("unable to tell the app from the repository path \(path); give --app APP")
+            }
+            if last == "repo.git", parts.count >= 2 { return String(parts[parts.count - 2]) }
+            return String(last.dropLast(4))
+        }
+
+        /// main, or master while the repository has no main and this push does not create one.
+        static func deployBranch(pushing refs: [String]) throws -> String {
+            if refs.contains("refs/heads/main") { return "main" }
+            let hasMain = try git(["rev-parse", "--verify", "--quiet", "refs/heads/main"]).status == .exited(0)
+            return hasMain ? "main" : (refs.contains("refs/heads/master") ? "master" : "main")
+        }
+
+        /// `git archive` of the pushed commit, run here: the pushed objects sit in a quarantine that only the hook's
+        /// environment (GIT_QUARANTINE_PATH and friends) can see.
+        static func archive(_ commit: String) throws -> [UInt8] {
+            let result = try git(["archive", "--format=tar", commit])
+            guard result.status == .exited(0) else {
+                throw DaemonError(
+                    message: "git archive \(commit) failed: \(String(decoding: result.errors, as: UTF8.self))")
+            }
+            return result.output
+        }
+
+        static func git(_ arguments: [String]) throws -> (status: ExitStatus?, output: [UInt8], errors: [UInt8]) {
+            let scratch = try Posix.makeTemporaryDirectory(prefix: "/tmp/dokuen-hook-")
+            defer { try? Posix.removeTree(scratch) }
+            let null = try Posix.open("/dev/null", O_RDONLY)
+            let output = try Posix.open(scratch + "/out", O_WRONLY | O_CREAT | O_TRUNC)
+            let errors = try Posix.open(scratch + "/err", O_WRONLY | O_CREAT | O_TRUNC)
+            defer {
+                Posix.close(null)
+                Posix.close(output)
+                Posix.close(errors)
+            }
+            let candidates: [String] = ["/usr/bin/git", "/usr/local/bin/git"]
+            let program = candidates.first { access($0, X_OK) == 0 } ?? "/usr/bin/git"
+            let child = try ChildProcess.spawn(
+                program, arguments: arguments, environment: Posix.environment(), stdin: null, stdout: output,
+                stderr: errors)
+            let status = try child.wait(milliseconds: 300_000)
+            if status == nil {
+                _ = try? child.signalGroup(SIGKILL)
+                _ = try? child.wait()
+            }
+            return (status, try Posix.readFile(scratch + "/out"), try Posix.readFile(scratch + "/err"))
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import DokuenAPI
+import DokuenPosix
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `git push` to an app's bare repository deploys it through the pre-receive hook (a push over the filesystem runs
+/// the same hook as one over ssh).
+@Suite(.serialized, .timeLimit(.minutes(3))) struct GitPushTests {
+    static let procfile = "web: exec python3 -m http.server $PORT --bind 127.0.0.1\n"
+
+    /// git as the test's user, with an identity and no system config. As root the test pushes to repositories
+    /// that the `dokuen` user owns (real pushes arrive as that user over ssh), so its global config trusts them.
+    func git(_ daemon: DaemonHarness, _ arguments: [String], in directory: String? = nil) throws -> ProgramResult {
+        var arguments = arguments
+        if let directory { arguments = ["-C", directory] + arguments }
+        let config = daemon.temp(".gitconfig")
+        if (try Posix.lstat(config)) == nil {
+            try AtomicFile.write(Array("[safe]\n\tdirectory = *\n[init]\n\tdefaultBranch = main\n".utf8), to: config)
+        }
+        return try runProgram(
+            "/usr/bin/git", arguments,
+            environment: [
+                "PATH": "/usr/bin:/bin", "HOME": daemon.temp.path, "GIT_CONFIG_NOSYSTEM": "1",
+                "GIT_AUTHOR_NAME": "Ada", "GIT_AUTHOR_EMAIL": "ada@example.com", "GIT_COMMITTER_NAME": "Ada",
+                "GIT_COMMITTER_EMAIL": "ada@example.com",
+            ])
+    }
+
+    func commit(_ daemon: DaemonHarness, _ work: String, _ files: [String: String]) throws -> String {
+        for (name, text) in files { try AtomicFile.write(Array(text.utf8), to: work + "/" + name) }
+        #expect(try git(daemon, ["add", "-A"], in: work).status == .exited(0))
+        #expect(try git(daemon, ["commit", "-q", "-m", "change"], in: work).status == .exited(0))
+        return try git(daemon, ["rev-parse", "HEAD"], in: work).standardOutput.trimmingCharacters(in: .newlines)
+    }
+
+    @Test func aPushOfMainDeploysAndAFailedDeployRejectsThePush() throws {
+        let daemon = try DaemonHarness(label: "push")
+        defer { daemon.stop() }
+        #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        let repo = daemon.root + "/apps/blog/repo.git"
+        let hook = String(decoding: try Posix.readFile(repo + "/hooks/pre-receive"), as: UTF8.self)
+        #expect(hook.contains("hook pre-receive --root '\(daemon.root)' --app blog"), "\(hook)")
+        #expect(try #require(try Posix.lstat(repo + "/hooks/pre-receive")).st_mode & 0o777 == 0o755)
+
+        let work = daemon.temp("work")
+        #expect(try git(daemon, ["init", "-q", work]).status == .exited(0))
+        let first = try commit(daemon, work, ["Procfile": Self.procfile, "index.html": "one\n"])
+        let pushed = try git(daemon, ["push", repo, "main"], in: work)
+        #expect(pushed.status == .exited(0), "\(pushed.standardError)")
+        #expect(pushed.standardError.contains("remote: -----> Deploying blog from main at \(first.prefix(7))"))
+        #expect(pushed.standardError.contains("remote: -----> Release v1 is up ("), "\(pushed.standardError)")
+        let releases = try JSONDecoder().decode(
+            [ReleaseEntry].self, from: Data(try daemon.dokuen(["releases", "blog", "--json"]).stdout))
+        #expect(releases.map(\.commit) == [first])
+        _ = try daemon.waitUntil("web RUNNING") { $0.count == 1 && $0[0].state == "RUNNING" }
+
+        // Another branch: accepted, not deployed.
+        #expect(try git(daemon, ["checkout", "-q", "-b", "feature"], in: work).status == .exited(0))
+        _ = try commit(daemon, work, ["index.html": "feature\n"])
+        let feature = try git(daemon, ["push", repo, "feature"], in: work)
+        #expect(feature.status == .exited(0))
+        #expect(feature.standardError.contains("Not deploying refs/heads/feature: blog deploys its main branch"))
+
+        // A deploy that fails rejects the push: main does not move and v1 keeps serving.
+        #expect(try git(daemon, ["checkout", "-q", "main"], in: work).status == .exited(0))
+        _ = try commit(daemon, work, ["Procfile": "web: echo broken >&2; exit 3\n"])
+        let rejected = try git(daemon, ["push", repo, "main"], in: work)
+        #expect(rejected.status != .exited(0))
+        #expect(
+            rejected.standardError.contains("remote:  !     Push rejected: the deploy failed"),
+            "\(rejected.standardError)")
+        let remote = try git(daemon, ["ls-remote", repo, "refs/heads/main"]).standardOutput
+        #expect(remote.hasPrefix(first), "\(remote)")
+        #expect(try daemon.dokuen(["apps", "info", "blog"]).standardOutput.contains("release:  v1"))
+
+        // Deleting the deploy branch is refused.
+        let deleted = try git(daemon, ["push", repo, ":main"], in: work)
+        #expect(deleted.status != .exited(0))
+        #expect(deleted.standardError.contains("Deleting main, the deploy branch of blog, is refused"))
+    }
+
+    /// Two pushes at once both finish, one after the other: the second waits for the first and says so, then is
+    /// refused because main moved meanwhile, so the branch and the release that serves always agree.
+    @Test func concurrentPushesAreSerialized() throws {
+        let daemon = try DaemonHarness(label: "pushes")
+        defer { daemon.stop() }
+        #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        let repo = daemon.root + "/apps/blog/repo.git"
+        let base = daemon.temp("base")
+        #expect(try git(daemon, ["init", "-q", base]).status == .exited(0))
+        _ = try commit(daemon, base, ["Procfile": "worker: exec sleep 1000\n"])
+        #expect(try git(daemon, ["push", "-q", repo, "main"], in: base).status == .exited(0))
+        var works: [String] = []
+        var commits: [String] = []
+        for name in ["a", "b"] {
+            let work = daemon.temp("work-" + name)
+            #expect(try git(daemon, ["clone", "-q", repo, work]).status == .exited(0))
+            commits.append(try commit(daemon, work, ["Procfile": "worker: echo \(name); exec sleep 1000\n"]))
+            works.append(work)
+        }
+        let pushes = try works.map { work in
+            try BackgroundProgram(
+                "/usr/bin/git", ["-C", work, "push", repo, "main"],
+                environment: ["PATH": "/usr/bin:/bin", "HOME": daemon.temp.path, "GIT_CONFIG_NOSYSTEM": "1"])
+        }
+        defer { for push in pushes { push.stop() } }
+        let statuses = try pushes.map { try $0.wait(milliseconds: 120_000) }
+        let transcripts = pushes.map(\.standardError)
+        let winner = try #require(statuses.firstIndex(of: .exited(0)), "\(transcripts)")
+        let loser = 1 - winner
+        #expect(statuses[loser] != .exited(0), "\(transcripts)")
+        #expect(transcripts[loser].contains("Waiting for deploy"), "\(transcripts[loser])")
+        #expect(transcripts[loser].contains("main moved to \(commits[winner].prefix(7)) while this push waited"))
+        let remote = try git(daemon, ["ls-remote", repo, "refs/heads/main"]).standardOutput
+        #expect(remote.hasPrefix(commits[winner]), "\(remote)")
+        let releases = try JSONDecoder().decode(
+            [ReleaseEntry].self, from: Data(try daemon.dokuen(["releases", "blog", "--json"]).stdout))
+        #expect(releases.map(\.version) == ["v2", "v1"])
+        #expect(releases.first?.commit == commits[winner], "the release that serves is the branch's commit")
+    }
+}
