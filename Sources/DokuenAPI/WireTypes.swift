@@ -20,17 +20,32 @@ public struct AppInfo: Codable, Equatable, Sendable {
     public var createdAt: Int64
     /// The current release (`v3`), nil before the first deploy.
     public var release: String?
+    /// The branch pushes deploy, nil for the default (main, or master while the repository has no main).
+    public var deployBranch: String?
 
-    public init(name: String, createdAt: Int64, release: String?) {
+    public init(name: String, createdAt: Int64, release: String?, deployBranch: String? = nil) {
         self.name = name
         self.createdAt = createdAt
         self.release = release
+        self.deployBranch = deployBranch
     }
 
     enum CodingKeys: String, CodingKey {
         case name
         case createdAt = "created_at"
         case release
+        case deployBranch = "deploy_branch"
+    }
+}
+
+/// `POST /v1/apps/NAME/git`: the branch pushes deploy, or nil for the default.
+public struct GitSettings: Codable, Equatable, Sendable {
+    public var deployBranch: String?
+
+    public init(deployBranch: String?) { self.deployBranch = deployBranch }
+
+    enum CodingKeys: String, CodingKey {
+        case deployBranch = "deploy_branch"
     }
 }
 

@@ -16,6 +16,7 @@ public enum CoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidTarget(String, reason: String)
     /// A `KEY=VALUE` process setting (`dokuen ps set`, `app.json`); its values are not secret.
     case invalidSetting(String, reason: String)
+    case invalidBranch(String, reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +32,7 @@ public enum CoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidRoot(let reason): "unable to find the dokuen root: \(reason)"
         case .invalidTarget(let text, let reason): "invalid target \(quoted(text)): \(reason)"
         case .invalidSetting(let text, let reason): "invalid setting \(quoted(text)): \(reason)"
+        case .invalidBranch(let text, let reason): "invalid branch name \(quoted(text)): \(reason)"
         }
     }
 }

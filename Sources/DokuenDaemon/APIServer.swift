@@ -120,6 +120,14 @@ public enum APIServer {
                     try await writer.finish(nil)
                 })
         }
+        v1.post("apps/:app/git") { request, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            let body = try await request.decode(as: GitSettings.self, context: context)
+            let branch = try body.deployBranch.map { (text) throws(CoreError) in try BranchName(text) }
+            try await store.setDeployBranch(name, to: branch, actor: await actor(request, context))
+            guard let record = try await store.app(named: name) else { throw StoreError.appNotFound(name) }
+            return try json(try await info(record, store))
+        }
         v1.get("apps/:app/formation") { _, context in
             let name = try appName(context.parameters.get("app") ?? "")
             return try json(try await formation(name, store))
@@ -235,7 +243,9 @@ public enum APIServer {
 
     static func info(_ record: AppRecord, _ store: Store) async throws -> AppInfo {
         let release = try await store.latestRelease(app: record.name)
-        return AppInfo(name: record.name.rawValue, createdAt: record.createdAt, release: release?.id.description)
+        return AppInfo(
+            name: record.name.rawValue, createdAt: record.createdAt, release: release?.id.description,
+            deployBranch: record.deployBranch?.rawValue)
     }
 
     /// One line of an NDJSON stream.

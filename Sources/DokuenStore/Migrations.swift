@@ -7,7 +7,7 @@
 ///   `PRAGMA foreign_key_check` must be clean before each one commits;
 /// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
 enum Migrations {
-    static let all: [Migration] = [v1, v2, v3]
+    static let all: [Migration] = [v1, v2, v3, v4]
 
     /// The version a fully migrated database has.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -269,5 +269,21 @@ enum Migrations {
                 value TEXT NOT NULL,
                 PRIMARY KEY (build_id, key)
             ) STRICT;
+            """)
+
+    // MARK: - v4
+
+    // The branch a push deploys (`dokuen git set-branch`); NULL means the default: main, or master while the
+    // repository has no main. The CHECK repeats BranchName's rules.
+    static let v4 = Migration(
+        version: 4, name: "deploy branch",
+        sql: """
+            ALTER TABLE apps ADD COLUMN deploy_branch TEXT
+                CHECK (deploy_branch IS NULL OR (length(deploy_branch) BETWEEN 1 AND 100
+                    AND length(CAST(deploy_branch AS BLOB)) = length(deploy_branch)
+                    AND deploy_branch NOT GLOB '*[^A-Za-z0-9._/-]*' AND deploy_branch NOT GLOB '[-/.]*'
+                    AND deploy_branch NOT GLOB '*..*' AND deploy_branch NOT GLOB '*//*'
+                    AND deploy_branch NOT GLOB '*/.*' AND deploy_branch NOT GLOB '*[/.]'
+                    AND deploy_branch NOT GLOB '*.lock'));
             """)
 }

@@ -20,14 +20,27 @@ extension Store {
 
     /// The app `name`, or nil.
     public func app(named name: AppName) throws(StoreError) -> AppRecord? {
-        try database.query("SELECT id, name, created_at FROM apps WHERE name = ?", [.text(name.rawValue)])
-            .first.map { (row) throws(StoreError) in try AppRecord(row: row) }
+        try database.query(
+            "SELECT id, name, created_at, deploy_branch FROM apps WHERE name = ?", [.text(name.rawValue)]
+        )
+        .first.map { (row) throws(StoreError) in try AppRecord(row: row) }
     }
 
     /// Every app, by name.
     public func apps() throws(StoreError) -> [AppRecord] {
-        try database.query("SELECT id, name, created_at FROM apps ORDER BY name").map {
+        try database.query("SELECT id, name, created_at, deploy_branch FROM apps ORDER BY name").map {
             (row) throws(StoreError) in try AppRecord(row: row)
+        }
+    }
+
+    /// Sets the branch pushes to `name` deploy, or the default with nil.
+    public func setDeployBranch(_ name: AppName, to branch: BranchName?, actor: String) throws(StoreError) {
+        try database.transaction { () throws(StoreError) in
+            let id = try appID(name)
+            try database.run(
+                "UPDATE apps SET deploy_branch = ? WHERE id = ?", [.text(branch?.rawValue), .integer(id)])
+            try recordEvent(
+                actor: actor, app: name, action: "git.branch", detail: branch?.rawValue ?? "default (main)")
         }
     }
 

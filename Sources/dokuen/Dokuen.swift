@@ -24,7 +24,7 @@ struct Dokuen: AsyncParsableCommand {
             StatusCommand.self, StopCommand.self,
             StartCommand.self, RestartCommand.self, SignalCommand.self, PidCommand.self, ConfigCommand.self,
             RunCommand.self, LogsCommand.self, TailCommand.self, EventsCommand.self, ShutdownCommand.self,
-            SetupCommand.self, HookCommand.self, VersionCommand.self,
+            GitCommand.self, SetupCommand.self, HookCommand.self, VersionCommand.self,
             LegacyCreate.self,
             LegacyConfigSet.self, LegacyConfigDelete.self, LegacyScale.self, LegacyRunCommand.self,
         ])

@@ -35,7 +35,8 @@ struct HookCommand: AsyncParsableCommand {
                 guard fields.count == 3 else { throw DaemonError(message: "unexpected hook input line: \(line)") }
                 updates.append((fields[0], fields[1], fields[2]))
             }
-            let branch = try Self.deployBranch(pushing: updates.map(\.ref))
+            let chosen = try DaemonClient(options).call("GET", "/v1/apps/\(app)", as: AppInfo.self).deployBranch
+            let branch = try chosen ?? Self.deployBranch(pushing: updates.map(\.ref))
             for update in updates where update.ref != "refs/heads/" + branch {
                 say("Not deploying \(update.ref): \(app) deploys its \(branch) branch")
             }

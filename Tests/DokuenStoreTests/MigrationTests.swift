@@ -18,6 +18,7 @@ import Testing
         1: 7_895_995_627_058_270_413,
         2: 16_423_316_007_385_871_987,
         3: 4_712_243_967_710_777_609,
+        4: 15_283_115_393_070_641_661,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -137,6 +138,20 @@ import Testing
             verify: { store in
                 let build = try await store.build(app: appName("blog"), id: 1)
                 #expect(build.configVars == [envKey("PYTHONUNBUFFERED"): "1", envKey("LANG"): "C.UTF-8"])
+            }),
+        4: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO apps (id, name, created_at, deploy_branch)
+                        VALUES (1, 'blog', 100, 'release/v2'), (2, 'shop', 101, NULL);
+                    """)
+            },
+            verify: { store in
+                let blog = try await store.app(named: appName("blog"))
+                let shop = try await store.app(named: appName("shop"))
+                #expect(blog?.deployBranch?.rawValue == "release/v2")
+                #expect(shop != nil && shop?.deployBranch == nil)
             }),
     ]
 

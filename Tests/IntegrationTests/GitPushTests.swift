@@ -78,6 +78,18 @@ import Testing
         #expect(remote.hasPrefix(first), "\(remote)")
         #expect(try daemon.dokuen(["apps", "info", "blog"]).standardOutput.contains("release:  v1"))
 
+        // Another deploy branch: pushes of it deploy, pushes of main no longer do.
+        let set = try daemon.dokuen(["git", "set-branch", "blog", "feature"])
+        #expect(set.standardOutput == "Pushes of feature deploy blog\n", "\(set.standardError)")
+        #expect(try daemon.dokuen(["git", "set-branch", "blog", "a;b"]).status == .exited(64))
+        #expect(try git(daemon, ["checkout", "-q", "feature"], in: work).status == .exited(0))
+        let third = try commit(daemon, work, ["index.html": "feature two\n"])
+        let featurePush = try git(daemon, ["push", repo, "feature"], in: work)
+        #expect(featurePush.standardError.contains("Deploying blog from feature at \(third.prefix(7))"))
+        #expect(featurePush.standardError.contains("Release v2 is up"), "\(featurePush.standardError)")
+        #expect(try daemon.dokuen(["git", "set-branch", "blog", "--default"]).status == .exited(0))
+        #expect(try git(daemon, ["checkout", "-q", "main"], in: work).status == .exited(0))
+
         // Deleting the deploy branch is refused.
         let deleted = try git(daemon, ["push", repo, ":main"], in: work)
         #expect(deleted.status != .exited(0))
