@@ -53,6 +53,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         // Already under Hummingbird; named so that the daemon can read a client's peer credentials (NIOCore).
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        // bin/release prints YAML; DokuenBuild parses it with a real YAML parser, not by hand.
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         // System libraries and C.
@@ -82,12 +84,18 @@ let package = Package(
             name: "DokuenDaemon",
             dependencies: [
                 "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenAPI", "DokuenSystemd", "DokuenSupervision",
-                "DokuenReconciliation", .product(name: "Hummingbird", package: "hummingbird"),
+                "DokuenReconciliation", "DokuenBuild", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
             ]),
+        // Heroku classic buildpacks: detect, compile and release, run as the unprivileged user with streamed output.
+        .target(
+            name: "DokuenBuild",
+            dependencies: ["DokuenCore", "DokuenPosix", .product(name: "Yams", package: "Yams")]),
         // The reconciler's pure planner: desired formation + observed shims -> actions (no I/O).
         .target(name: "DokuenReconciliation", dependencies: ["DokuenCore", "DokuenSupervision"]),
+        // nginx routing: a pure renderer (validated values -> config text) and the installer (nginx -t, reload).
+        .target(name: "DokuenRouting", dependencies: ["DokuenCore", "DokuenPosix"]),
 
         // Executables.
         .executableTarget(
@@ -119,6 +127,11 @@ let package = Package(
         .testTarget(name: "DokuenStoreTests", dependencies: ["DokuenStore", "TestSupport"]),
         .testTarget(name: "DokuenSupervisionTests", dependencies: ["DokuenSupervision"]),
         .testTarget(name: "DokuenReconciliationTests", dependencies: ["DokuenReconciliation"]),
+        .testTarget(
+            name: "DokuenRoutingTests", dependencies: ["DokuenRouting", "DokuenCore", "DokuenPosix", "TestSupport"],
+            exclude: ["Golden"]),
+        .testTarget(
+            name: "DokuenBuildTests", dependencies: ["DokuenBuild", "DokuenCore", "DokuenPosix", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["TestSupport", "DokuenCore", "DokuenSupervision", "dokuen", "dokuend"]),

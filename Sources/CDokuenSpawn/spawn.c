@@ -62,3 +62,254 @@ int dokuen_wifexited(int status) { return WIFEXITED(status); }
 int dokuen_wexitstatus(int status) { return WEXITSTATUS(status); }
 int dokuen_wifsignaled(int status) { return WIFSIGNALED(status); }
 int dokuen_wtermsig(int status) { return WTERMSIG(status); }
+
+#if defined(__linux__)
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+// Everything the child does between clone and execve: raw system calls only. The child is a copy of one thread of
+// a multi-threaded process (like fork), so it must not take a lock another thread may have held (malloc, stdio),
+// nor call glibc's setuid/setgid/setgroups, which signal every thread of the parent to change credentials together
+// (nptl "setxid"); the raw syscalls change this process only, which is what we want.
+static void exclusive_child(const char *path, char *const argv[], char *const envp[], const char *cwd, const int fds[3],
+                            int flags, const dokuen_credentials *credentials, int error_fd) {
+    int step_errno = 0;
+    // Default dispositions first, then an empty mask, so nothing pending runs a handler of the parent.
+    // The raw call, for every signal: glibc's sigaction refuses its own 32 and 33, which may be ignored in the
+    // parent and would stay ignored across exec. An all-zero kernel sigaction is SIG_DFL with no flags on every
+    // architecture, whatever the struct's layout.
+    uint64_t dfl[8];
+    memset(dfl, 0, sizeof dfl);
+    for (int sig = 1; sig <= 64; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) (void)syscall(SYS_rt_sigaction, sig, dfl, NULL, sizeof(uint64_t));
+    }
+    sigset_t empty;
+    sigemptyset(&empty);
+    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, sizeof(uint64_t)) != 0) goto fail;
+
+    if (flags & DOKUEN_SPAWN_NEW_SESSION) {
+        if (setsid() < 0) goto fail;
+    } else if (flags & DOKUEN_SPAWN_NEW_PROCESS_GROUP) {
+        if (setpgid(0, 0) != 0) goto fail;
+    }
+    if (credentials != NULL) {
+        if (syscall(SYS_setgroups, (size_t)credentials->group_count, credentials->groups) != 0) goto fail;
+        if (syscall(SYS_setresgid, credentials->gid, credentials->gid, credentials->gid) != 0) goto fail;
+        if (syscall(SYS_setresuid, credentials->uid, credentials->uid, credentials->uid) != 0) goto fail;
+    }
+    if (cwd != NULL && chdir(cwd) != 0) goto fail;
+
+    // Move the error pipe above 2 so the dup2s below cannot clobber it, then install 0, 1, 2.
+    if (error_fd < 3) {
+        int moved = fcntl(error_fd, F_DUPFD_CLOEXEC, 3);
+        if (moved < 0) goto fail;
+        error_fd = moved;
+    }
+    for (int target = 0; target < 3; target++) {
+        if (fds[target] == target) {
+            if (fcntl(target, F_SETFD, 0) != 0) goto fail;  // dup2 onto itself would keep CLOEXEC
+        } else if (dup2(fds[target], target) < 0) {
+            goto fail;
+        }
+    }
+    // Every other fd is closed by execve (the error pipe too, which tells the parent that exec happened).
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+        for (int fd = 3; fd < 65536; fd++) {
+            if (fd != error_fd) (void)close(fd);
+        }
+    }
+    execve(path, argv, envp);
+fail:
+    step_errno = errno;
+    (void)write(error_fd, &step_errno, sizeof step_errno);
+    _exit(127);
+}
+
+static void write_int(int fd, int value) {
+    ssize_t rc;
+    do {
+        rc = write(fd, &value, sizeof value);
+    } while (rc < 0 && errno == EINTR);
+}
+
+// The keeper: a copy of the caller that never execs, so it keeps exit_signal 0 (exec resets it to SIGCHLD, which
+// is why the program itself cannot be the caller's child). It starts the program as its own ordinary child,
+// reports the program's pid, waits for it, kills what is left of its group while the zombie still holds the group
+// id, reaps it, and reports the wait status. Raw system calls only, as in exclusive_child.
+static void keeper(const char *path, char *const argv[], char *const envp[], const char *cwd, const int fds[3],
+                   int flags, const dokuen_credentials *credentials, int error_fd, int report_fd) {
+    // SIGCHLD must not stay ignored here (the caller's SIG_IGN would reap the program behind our back); every
+    // signal stays blocked, so the keeper ends only by SIGKILL or after reporting.
+    uint64_t dfl[8];
+    memset(dfl, 0, sizeof dfl);
+    (void)syscall(SYS_rt_sigaction, SIGCHLD, dfl, NULL, sizeof(uint64_t));
+
+    long program = syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
+    if (program == 0) exclusive_child(path, argv, envp, cwd, fds, flags, credentials, error_fd);
+    if (program < 0) {
+        write_int(error_fd, errno);
+        _exit(1);
+    }
+    // Keep nothing of the caller's but the report pipe: a copy of another step's output pipe held here would delay
+    // that step's end of file. Closing the error pipe lets the caller see end of file once the program execs.
+    if (report_fd > 0) (void)syscall(SYS_close_range, 0U, (unsigned)report_fd - 1, 0U);
+    if (syscall(SYS_close_range, (unsigned)report_fd + 1, ~0U, 0U) != 0) {
+        for (int fd = report_fd + 1; fd < 65536; fd++) (void)close(fd);
+    }
+    write_int(report_fd, (int)program);
+
+    siginfo_t info;
+    int rc;
+    do {
+        memset(&info, 0, sizeof info);
+        rc = waitid(P_PID, (id_t)program, &info, WEXITED | WNOWAIT);
+    } while (rc != 0 && errno == EINTR);
+    if (flags & (DOKUEN_SPAWN_NEW_SESSION | DOKUEN_SPAWN_NEW_PROCESS_GROUP)) (void)kill(-(pid_t)program, SIGKILL);
+    int status = 0;
+    pid_t reaped;
+    do {
+        reaped = waitpid((pid_t)program, &status, 0);
+    } while (reaped < 0 && errno == EINTR);
+    write_int(report_fd, status);
+    _exit(0);
+}
+
+int dokuen_spawn_exclusive(const char *path, char *const argv[], char *const envp[], const char *cwd, int stdin_fd,
+                           int stdout_fd, int stderr_fd, int flags, const dokuen_credentials *credentials,
+                           pid_t *pid, int *keeper_pidfd, int *report_fd) {
+    int error_pipe[2], report_pipe[2];
+    if (pipe2(error_pipe, O_CLOEXEC) != 0) return errno;
+    if (pipe2(report_pipe, O_CLOEXEC) != 0) {
+        int saved_errno = errno;
+        close(error_pipe[0]);
+        close(error_pipe[1]);
+        return saved_errno;
+    }
+    const int fds[3] = {stdin_fd, stdout_fd, stderr_fd};
+
+    // Block every signal in this thread across the clone, so the keeper cannot run a handler of ours; the
+    // parent's mask is restored right after.
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
+
+    int child_pidfd = -1;
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = CLONE_PIDFD;
+    args.pidfd = (uint64_t)(uintptr_t)&child_pidfd;
+    args.exit_signal = 0;  // no SIGCHLD: invisible to waitpid(-1), and never auto-reaped under SIGCHLD=SIG_IGN
+    long child = syscall(SYS_clone3, &args, sizeof args);
+    if (child < 0 && errno == ENOSYS) {
+        // clone3 is missing (kernel < 5.3, or a seccomp filter): the old clone has the same flags; its first three
+        // arguments (flags, stack, parent_tid where CLONE_PIDFD stores the fd) are in the same order everywhere.
+        child = syscall(SYS_clone, (unsigned long)CLONE_PIDFD, NULL, &child_pidfd, NULL, NULL);
+    }
+    if (child == 0) {
+        close(error_pipe[0]);
+        close(report_pipe[0]);
+        keeper(path, argv, envp, cwd, fds, flags, credentials, error_pipe[1], report_pipe[1]);
+    }
+    int clone_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    close(error_pipe[1]);
+    close(report_pipe[1]);
+    if (child < 0) {
+        close(error_pipe[0]);
+        close(report_pipe[0]);
+        return clone_errno;
+    }
+
+    int child_errno = 0;
+    ssize_t got;
+    do {
+        got = read(error_pipe[0], &child_errno, sizeof child_errno);
+    } while (got < 0 && errno == EINTR);
+    close(error_pipe[0]);
+    int program = -1;
+    if (got == 0) {
+        do {
+            got = read(report_pipe[0], &program, sizeof program);
+        } while (got < 0 && errno == EINTR);
+    }
+    if (got != (ssize_t)sizeof program || program <= 0 || child_errno != 0) {
+        // The program did not start: the keeper reports its status (127) and exits; reap it.
+        int status;
+        close(report_pipe[0]);
+        (void)dokuen_pidfd_reap(child_pidfd, &status);
+        close(child_pidfd);
+        return child_errno != 0 ? child_errno : EIO;
+    }
+    *pid = (pid_t)program;
+    *keeper_pidfd = child_pidfd;
+    *report_fd = report_pipe[0];
+    return 0;
+}
+
+int dokuen_exclusive_status(int report_fd, int keeper_pidfd, int *status) {
+    int value = 0;
+    ssize_t got;
+    do {
+        got = read(report_fd, &value, sizeof value);
+    } while (got < 0 && errno == EINTR);
+    int keeper_status;
+    int reaped = dokuen_pidfd_reap(keeper_pidfd, &keeper_status);
+    if (got != (ssize_t)sizeof value) {
+        errno = got < 0 ? errno : (reaped == 0 ? EPIPE : ECHILD);
+        return -1;
+    }
+    *status = value;
+    return 0;
+}
+
+int dokuen_pidfd_reap(int pidfd, int *status) {
+    siginfo_t info;
+    int rc;
+    do {
+        memset(&info, 0, sizeof info);
+        rc = waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | __WALL);
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) return -1;
+    switch (info.si_code) {
+    case CLD_EXITED: *status = (info.si_status & 0xff) << 8; break;
+    case CLD_DUMPED: *status = (info.si_status & 0x7f) | 0x80; break;
+    default: *status = info.si_status & 0x7f; break;  // CLD_KILLED
+    }
+    return 0;
+}
+
+#else
+
+int dokuen_spawn_exclusive(const char *path, char *const argv[], char *const envp[], const char *cwd, int stdin_fd,
+                           int stdout_fd, int stderr_fd, int flags, const dokuen_credentials *credentials,
+                           pid_t *pid, int *keeper_pidfd, int *report_fd) {
+    (void)path, (void)argv, (void)envp, (void)cwd, (void)stdin_fd, (void)stdout_fd, (void)stderr_fd, (void)flags;
+    (void)credentials, (void)pid, (void)keeper_pidfd, (void)report_fd;
+    return ENOSYS;
+}
+
+int dokuen_exclusive_status(int report_fd, int keeper_pidfd, int *status) {
+    (void)report_fd, (void)keeper_pidfd, (void)status;
+    errno = ENOSYS;
+    return -1;
+}
+
+int dokuen_pidfd_reap(int pidfd, int *status) {
+    (void)pidfd;
+    (void)status;
+    errno = ENOSYS;
+    return -1;
+}
+
+#endif

@@ -63,16 +63,16 @@ public struct ErrorBody: Codable, Equatable, Sendable {
     public init(error: String) { self.error = error }
 }
 
-/// One line of the NDJSON stream `POST /v1/apps/:app/deploys` answers with, as the deploy happens: `step` lines
-/// (a `-----> ` step), then exactly one last line with `release` (it is up) or `error` (it failed; what was serving
-/// still serves).
+/// One line of the NDJSON stream `POST /v1/apps/:app/deploys` answers with, as the deploy happens: `line`s of
+/// output as the user sees them (`-----> ` step headers, build output indented 7 spaces), then exactly one last
+/// event with `release` (it is up) or `error` (it failed; what was serving still serves).
 public struct DeployEvent: Codable, Equatable, Sendable {
-    public var step: String?
+    public var line: String?
     public var release: String?
     public var error: String?
 
-    public init(step: String? = nil, release: String? = nil, error: String? = nil) {
-        self.step = step
+    public init(line: String? = nil, release: String? = nil, error: String? = nil) {
+        self.line = line
         self.release = release
         self.error = error
     }
@@ -341,5 +341,32 @@ public struct RollbackResult: Codable, Equatable, Sendable {
     public init(release: String, from: String) {
         self.release = release
         self.from = from
+    }
+}
+
+/// A buildpack in `GET /v1/buildpacks`: built in, or installed from `source` at `commit`.
+public struct BuildpackEntry: Codable, Equatable, Sendable {
+    public var name: String
+    /// `built-in` or `installed`.
+    public var origin: String
+    public var source: String?
+    public var commit: String?
+
+    public init(name: String, origin: String, source: String?, commit: String?) {
+        self.name = name
+        self.origin = origin
+        self.source = source
+        self.commit = commit
+    }
+}
+
+/// `POST /v1/buildpacks`: install `source` (a git URL or path, `#ref` allowed) as `name`.
+public struct InstallBuildpackRequest: Codable, Equatable, Sendable {
+    public var name: String
+    public var source: String
+
+    public init(name: String, source: String) {
+        self.name = name
+        self.source = source
     }
 }

@@ -1,4 +1,5 @@
 import DokuenAPI
+import DokuenBuild
 import DokuenCore
 import DokuenPosix
 import DokuenStore
@@ -70,7 +71,9 @@ public enum APIServer {
             // Its instances stop now; its files go, but data/ stays unless purged.
             try await supervisor.reconcile()
             let paths = layout.app(name)
-            for path in [paths.releases, paths.env, paths.cache, paths.logs, paths.current, paths.previous] {
+            for path in [
+                paths.releases, paths.env, paths.cache, paths.logs, paths.current, paths.previous, paths.repository,
+            ] {
                 try Posix.removeTree(path)
             }
             for name in (try? Posix.listDirectory(paths.directory)) ?? [] where name.hasPrefix("env.g") {
@@ -105,7 +108,7 @@ public enum APIServer {
                     let release = try await deployer.deploy(
                         name, tarball: tarball, commit: commit, push: push, actor: actor
                     ) {
-                        sink.yield(DeployEvent(step: $0))
+                        sink.yield(DeployEvent(line: $0))
                     }
                     sink.yield(DeployEvent(release: release.description))
                 } catch {
@@ -202,6 +205,7 @@ public enum APIServer {
         addLogRoutes(to: v1, layout: layout, store: store)
         addProcessRoutes(to: v1, layout: layout, store: store, supervisor: supervisor, cutover: cutover)
         addReleaseRoutes(to: v1, layout: layout, store: store, cutover: cutover)
+        addBuildpackRoutes(to: v1, layout: layout, store: store, settings: settings)
         let socket = layout.socket
         return Application(
             router: router,
@@ -297,10 +301,21 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try APIServer.json(ErrorBody(error: error.description), status: status)
         } catch let error as CoreError {
             return try APIServer.json(ErrorBody(error: error.description), status: .badRequest)
+        } catch let error as BuildError {
+            return try APIServer.json(ErrorBody(error: error.description), status: Self.status(for: error))
         } catch let error as HTTPError {
             return try APIServer.json(ErrorBody(error: error.body ?? "\(error.status)"), status: error.status)
         } catch {
             return try APIServer.json(ErrorBody(error: "\(error)"), status: .internalServerError)
+        }
+    }
+
+    static func status(for error: BuildError) -> HTTPResponse.Status {
+        switch error {
+        case .invalidName, .invalidSource, .unknownRef, .git, .missingProgram: .badRequest
+        case .alreadyInstalled: .conflict
+        case .notInstalledName: .notFound
+        default: .internalServerError
         }
     }
 

@@ -1,3 +1,4 @@
+import DokuenBuild
 import DokuenCore
 import DokuenPosix
 import DokuenStore
@@ -23,27 +24,29 @@ public struct Deployer: Sendable {
         self.settings = settings
     }
 
-    /// Deploys `tarball` (of `commit`, when it comes from git) to `app`, reporting each `-----> ` step to
-    /// `progress` as it happens. While another deploy of the app runs, it waits its turn and says so.
+    /// Deploys `tarball` (of `commit`, when it comes from git) to `app`, reporting every output line to `progress`
+    /// as it happens (`-----> ` step headers, indented build output). While another deploy of the app runs, it
+    /// waits its turn and says so.
     public func deploy(
         _ app: AppName, tarball: [UInt8], commit: String? = nil, push: PushGuard? = nil, actor: String,
         progress: @escaping @Sendable (String) -> Void
     ) async throws -> ReleaseID {
         guard try await store.app(named: app) != nil else { throw StoreError.appNotFound(app) }
         let source = commit.map { "git push \($0.prefix(7))" } ?? "tarball"
-        let deploy = try await startDeploy(app, source: source, actor: actor, progress: progress)
+        let step: @Sendable (String) -> Void = { progress(BuildLog.header($0)) }
+        let deploy = try await startDeploy(app, source: source, actor: actor, progress: step)
         let clock = ContinuousClock()
         let began = clock.now
         var build: BuildRecord?
         do {
             try push?.check(app: app)
-            build = try await self.build(app, tarball: tarball, commit: commit, actor: actor, progress: progress)
+            build = try await self.build(app, tarball: tarball, commit: commit, actor: actor, line: progress)
             let release = try await cutover.run(
                 app, build: build!, env: try EnvDirectory(path: layout.app(app).env).dictionary(),
                 formation: try await formation(app, of: build!), summary: "Deploy \(build!.stamp)", actor: actor,
-                progress: progress)
+                progress: step)
             try await store.finishDeploy(deploy.id, outcome: .succeeded(release: release), actor: actor)
-            progress("Release \(release) is up (\(Self.seconds(since: began, clock)))")
+            step("Release \(release) is up (\(Self.seconds(since: began, clock)))")
             return release
         } catch {
             if let build { await discard(build, actor: actor) }
@@ -57,8 +60,6 @@ public struct Deployer: Sendable {
         }
     }
 
-    /// Steps 1–3: unpack into a fresh build directory and record the build. Before buildpacks, the Procfile is
-    /// the build.
     /// Takes the app's deploy lock, waiting (up to an hour) while another deploy holds it.
     private func startDeploy(
         _ app: AppName, source: String, actor: String, progress: @Sendable (String) -> Void
@@ -76,8 +77,10 @@ public struct Deployer: Sendable {
         return try await store.startDeploy(app: app, source: source, actor: actor)
     }
 
+    /// Steps 1–4: unpack into a fresh build directory, build it with buildpacks as the app's user, run the
+    /// Procfile's `release:` command, and record the build. `line` gets every output line as the user sees it.
     private func build(
-        _ app: AppName, tarball: [UInt8], commit: String?, actor: String, progress: @Sendable (String) -> Void
+        _ app: AppName, tarball: [UInt8], commit: String?, actor: String, line: @escaping @Sendable (String) -> Void
     ) async throws -> BuildRecord {
         let paths = layout.app(app)
         for directory in [paths.directory, paths.releases, paths.logs, paths.data, paths.cache] {
@@ -87,21 +90,104 @@ public struct Deployer: Sendable {
         var stamp = try BuildStamp(microsecondsSinceEpoch: Self.nowMicroseconds())
         while !(try Posix.mkdir(paths.build(stamp), mode: 0o755, existingOK: true)) { stamp = stamp.successor }
         let buildDirectory = paths.build(stamp)
-        progress("Unpacking \(tarball.count) bytes into releases/\(stamp)")
+        line(BuildLog.header("Unpacking \(tarball.count) bytes into releases/\(stamp)"))
         do {
             try unpack(tarball, into: buildDirectory)
-            guard let procfileBytes = try? Posix.readFile(buildDirectory + "/Procfile") else {
-                throw DaemonError.deployFailed(app: app.rawValue, reason: "the pushed tree has no Procfile at its top")
+            let credentials = try settings.appUser.map { user throws in
+                guard let found = ChildProcess.Credentials.lookup(user: user) else {
+                    throw DaemonError.appUserMissing(user)
+                }
+                return found
             }
-            let processTypes = try Procfile.parse(procfileBytes).entries.filter { $0.type.rawValue != "release" }
-            progress("Procfile declares " + processTypes.map { $0.type.rawValue }.joined(separator: ", "))
-            return try await store.createBuild(
-                app: app, stamp: stamp, buildpack: "procfile", commit: commit,
-                processes: Dictionary(uniqueKeysWithValues: processTypes.map { ($0.type, $0.command) }), actor: actor)
+            // Builds run as the app's user (DESIGN.md invariant 7): the build and cache directories are theirs.
+            if let credentials {
+                for directory in [buildDirectory, paths.cache] {
+                    try Posix.chownTree(directory, uid: credentials.uid, gid: credentials.gid)
+                }
+            }
+            let env = try EnvDirectory(path: paths.env).dictionary()
+            let envDirectory = try buildEnvDirectory(app, env: env, credentials: credentials)
+            defer { try? Posix.removeTree(envDirectory) }
+            let builder = Builder(
+                catalog: BuildpackCatalog(
+                    builtInDirectory: settings.builtinBuildpacks.isEmpty ? nil : settings.builtinBuildpacks,
+                    installedDirectory: layout.buildpacksDirectory),
+                settings: BuildSettings(
+                    user: credentials, compileTimeout: .seconds(settings.buildTimeoutSeconds)))
+            let result = try await builder.build(
+                buildDirectory: buildDirectory, cacheDirectory: paths.cache, envDirectory: envDirectory,
+                appEnvironment: env, sourceVersion: commit, progress: line)
+            let procfile = try (try? Posix.readFile(buildDirectory + "/Procfile")).map { try Procfile.parse($0) }
+            var processes = result.release.processTypes(procfile: procfile)
+            let releasePhase = processes.removeValue(forKey: Self.releaseType)
+            guard !processes.isEmpty else {
+                throw DaemonError.deployFailed(
+                    app: app.rawValue,
+                    reason: "nothing to run: there is no Procfile and the buildpack suggests no process type")
+            }
+            line(BuildLog.header("Process types: " + processes.keys.sorted().map(\.rawValue).joined(separator: ", ")))
+            let build = try await store.createBuild(
+                app: app, stamp: stamp, buildpack: result.buildpacks.joined(separator: ","), commit: commit,
+                processes: processes, configVars: result.release.configVars, actor: actor)
+            if let releasePhase {
+                do {
+                    try await runReleasePhase(
+                        releasePhase, app: app, build: build, env: env, credentials: credentials, line: line)
+                } catch {
+                    try? await store.deleteBuild(app: app, id: build.id, actor: actor)
+                    throw error
+                }
+            }
+            return build
         } catch {
             try? Posix.removeTree(buildDirectory)
             throw error
         }
+    }
+
+    private static let releaseType = try! ProcessType("release")
+
+    /// ENV_DIR for compile: a snapshot of the app's config in an envdir that only the build's user can read (the
+    /// live one is root's, 0700). The caller removes it after the build.
+    private func buildEnvDirectory(
+        _ app: AppName, env: [EnvKey: String], credentials: ChildProcess.Credentials?
+    ) throws -> String {
+        let directory = layout.app(app).directory + "/.build-env"
+        try Posix.removeTree(directory)
+        try Posix.mkdir(directory, mode: 0o700)
+        for (key, value) in env {
+            try AtomicFile.write(try EnvDir.encode(value, for: key), to: directory + "/" + key.rawValue, mode: 0o600)
+        }
+        if let credentials { try Posix.chownTree(directory, uid: credentials.uid, gid: credentials.gid) }
+        return directory
+    }
+
+    /// Step 4: the Procfile's `release:` command, in the new build with the new release's environment, as the
+    /// app's user, before any instance starts. Its failure fails the deploy.
+    private func runReleasePhase(
+        _ command: String, app: AppName, build: BuildRecord, env: [EnvKey: String],
+        credentials: ChildProcess.Credentials?, line: @escaping @Sendable (String) -> Void
+    ) async throws {
+        let paths = layout.app(app)
+        let id = try InstanceID(app: app, type: Self.releaseType, index: 1, release: ReleaseID(number: 1))
+        var environment = InstanceEnvironment.make(
+            instance: id, port: nil, buildDirectory: paths.build(build.stamp), dataDirectory: paths.data,
+            buildpackDefaults: Dictionary(uniqueKeysWithValues: build.configVars.map { ($0.key.rawValue, $0.value) }),
+            appEnvironment: env, singleInstancePorts: [:])
+        environment["DYNO"] = "release.1"
+        line(BuildLog.header("Running the release command: \(command)"))
+        let argv = ProcessCommand.procfile(command)
+        let started = ContinuousClock.now
+        let status = try await StepRunner.run(
+            BuildStep(
+                label: "the release command", executable: argv[0], arguments: Array(argv.dropFirst()),
+                environment: environment, workingDirectory: paths.build(build.stamp), user: credentials,
+                timeout: .seconds(settings.buildTimeoutSeconds))
+        ) { line(BuildLog.indent($0)) }
+        guard status == .exited(0) else {
+            throw DaemonError.deployFailed(app: app.rawValue, reason: "the release command failed (\(status))")
+        }
+        line(BuildLog.header("Release command done in \(BuildLog.elapsed(ContinuousClock.now - started))"))
     }
 
     /// The formation of a new build: every type keeps its count, a new type gets one, a dropped type goes to 0.

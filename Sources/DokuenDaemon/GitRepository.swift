@@ -36,7 +36,7 @@ struct GitRepository: Sendable {
         try AtomicFile.write(
             Array(Self.hook(app: app, layout: layout).utf8), to: path + "/hooks/pre-receive", mode: 0o755)
         if let owner, let entry = getpwnam(owner) {
-            try chownTree(path, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
+            try Posix.chownTree(path, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
         }
     }
 
@@ -53,11 +53,5 @@ struct GitRepository: Sendable {
     /// `'text'` for sh, with every `'` closed, escaped and reopened.
     static func quoted(_ text: String) -> String {
         "'" + text.replacing("'", with: "'\\''") + "'"
-    }
-
-    private func chownTree(_ path: String, uid: uid_t, gid: gid_t) throws {
-        _ = lchown(path, uid, gid)
-        guard Posix.isDirectory(path) else { return }
-        for name in try Posix.listDirectory(path) { try chownTree(path + "/" + name, uid: uid, gid: gid) }
     }
 }

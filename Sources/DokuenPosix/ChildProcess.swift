@@ -56,7 +56,108 @@ public struct ChildProcess: Sendable {
     }
 }
 
+extension ChildProcess {
+    /// The user a child runs as: uid, primary gid and supplementary groups, as `initgroups(3)` would set them.
+    public struct Credentials: Equatable, Sendable {
+        public let uid: UInt32
+        public let gid: UInt32
+        public let groups: [UInt32]
+
+        public init(uid: UInt32, gid: UInt32, groups: [UInt32]) {
+            self.uid = uid
+            self.gid = gid
+            self.groups = groups
+        }
+
+        /// The credentials of the user called `name` in the user database, nil when there is no such user. Looked up
+        /// in the parent: the child of `spawnExclusive` may not call anything that reads files or allocates.
+        public static func lookup(user name: String) -> Credentials? {
+            var entry = passwd()
+            var result: UnsafeMutablePointer<passwd>?
+            var buffer = [CChar](repeating: 0, count: 16_384)
+            guard getpwnam_r(name, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
+            let uid = entry.pw_uid
+            let gid = entry.pw_gid
+            var count: Int32 = 64
+            var groups = [gid_t](repeating: 0, count: Int(count))
+            while getgrouplist(name, gid, &groups, &count) < 0 {
+                groups = [gid_t](repeating: 0, count: Int(count) + 64)
+                count = Int32(groups.count)
+            }
+            return Credentials(uid: uid, gid: gid, groups: Array(groups.prefix(Int(count))))
+        }
+    }
+
+    /// Starts a program whose exit status only the caller can collect (Linux), even while another thread reaps
+    /// with `waitpid(-1)` or SIGCHLD is ignored (SWIFT-NOTES.md §1.5, §4.4). The caller's direct child is a small
+    /// keeper (a copy of this process that never execs, started with no exit signal, so `waitpid(-1)` does not see
+    /// it); the keeper starts the program, waits for it, kills what is left of its process group, and reports its
+    /// status on a pipe. Like `spawn`, the program starts with an empty signal mask and default dispositions, in a
+    /// new session or group; it also changes to `workingDirectory` and switches to `credentials` (groups, gid, uid)
+    /// before exec. The caller owns `report` (polls readable when the program has exited) and `keeper` (a pidfd),
+    /// must call `exclusiveStatus(report:keeper:)`, and then close both.
+    public static func spawnExclusive(
+        _ executable: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
+        credentials: Credentials? = nil, stdin: Int32, stdout: Int32, stderr: Int32,
+        grouping: Grouping = .newSession
+    ) throws(PosixError) -> (child: ChildProcess, report: Int32, keeper: Int32) {
+        let argv = [executable] + arguments
+        let envp = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        var keeper: Int32 = -1
+        var report: Int32 = -1
+        let flags = grouping == .newSession ? DOKUEN_SPAWN_NEW_SESSION : DOKUEN_SPAWN_NEW_PROCESS_GROUP
+        let groups: [gid_t] = credentials?.groups ?? []
+        let result = withCStrings(argv) { argvPointer in
+            withCStrings(envp) { envPointer in
+                groups.withUnsafeBufferPointer { groupPointer in
+                    var drop = dokuen_credentials(
+                        uid: credentials?.uid ?? 0, gid: credentials?.gid ?? 0, groups: groupPointer.baseAddress,
+                        group_count: Int32(groups.count))
+                    return withUnsafePointer(to: &drop) { dropPointer in
+                        dokuen_spawn_exclusive(
+                            executable, argvPointer, envPointer, workingDirectory, stdin, stdout, stderr, flags,
+                            credentials == nil ? nil : dropPointer, &pid, &keeper, &report)
+                    }
+                }
+            }
+        }
+        if result != 0 { throw PosixError("start", path: executable, errno: result) }
+        return (ChildProcess(pid: pid), report, keeper)
+    }
+
+    /// The exit status of a program started by `spawnExclusive`, blocking until it has exited (poll `report`
+    /// first); the keeper is reaped too. The fds stay open.
+    public static func exclusiveStatus(report: Int32, keeper: Int32) throws(PosixError) -> ExitStatus {
+        var status: Int32 = 0
+        try Posix.call("wait for", path: "a program's keeper") { dokuen_exclusive_status(report, keeper, &status) }
+        return ExitStatus(waitStatus: status)
+    }
+}
+
 extension Posix {
+    /// One read(2) into `buffer` (up to its size): the count read, 0 at end of file.
+    public static func read(_ fd: Int32, into buffer: inout [UInt8], path: String? = nil) throws(PosixError) -> Int {
+        try call("read", path: path) { buffer.withUnsafeMutableBytes { sys_read(fd, $0.baseAddress!, $0.count) } }
+    }
+
+    /// Waits until one of `fds` is readable (or hung up) or `milliseconds` pass (-1: forever). Returns, for each fd,
+    /// whether it is ready; all false on timeout.
+    public static func poll(_ fds: [Int32], milliseconds: Int32) throws(PosixError) -> [Bool] {
+        var entries = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        let ready = try call("poll") {
+            entries.withUnsafeMutableBufferPointer { sys_poll($0.baseAddress!, $0.count, milliseconds) }
+        }
+        if ready == 0 { return fds.map { _ in false } }
+        return entries.map { $0.revents != 0 }
+    }
+
+    /// Whether `path` is a regular file (after symlinks) that this process may execute.
+    public static func isExecutableFile(_ path: String) -> Bool {
+        var info = stat()
+        return sys_stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
+    }
+
     /// Waits up to `milliseconds` for any process (not only a child) to exit, through a pidfd: true once it is
     /// gone (a zombie counts as gone). dokuend watches shims it did not start this way (SWIFT-NOTES.md §4.8).
     public static func waitForExit(pid: Int32, milliseconds: Int32) throws(PosixError) -> Bool {

@@ -148,6 +148,16 @@ public enum Posix {
         return names.sorted()
     }
 
+    /// Gives `path` and, for a directory, everything under it to `uid`:`gid`. Symlinks are changed themselves,
+    /// never followed, so a link in a pushed tree cannot hand a file outside it to the user.
+    public static func chownTree(_ path: String, uid: UInt32, gid: UInt32) throws(PosixError) {
+        guard let info = try lstat(path) else { return }
+        if lchown(path, uid, gid) != 0 { throw PosixError("chown", path: path, errno: errno) }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for name in try listDirectory(path) { try chownTree(path + "/" + name, uid: uid, gid: gid) }
+        }
+    }
+
     /// Removes `path` and, for a directory, everything under it. Symlinks are removed, never followed.
     public static func removeTree(_ path: String) throws(PosixError) {
         guard let info = try lstat(path) else { return }

@@ -16,7 +16,7 @@ struct DeployCommand: AsyncParsableCommand {
             Prints each step as it happens and returns once the new release is up (its instances ready, the old \
             ones stopped) or has failed (exit 1; what was serving keeps serving). While another deploy of the app \
             runs, it waits its turn. Each Procfile type runs one instance after a first deploy. With --json, the \
-            steps are NDJSON lines: {"step": …}, then {"release": "vN"} or {"error": …}.
+            output is NDJSON: {"line": …} per line, then {"release": "vN"} or {"error": …}.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -61,8 +61,8 @@ struct DeployCommand: AsyncParsableCommand {
                 guard let event = try? decodeJSON(DeployEvent.self, line) else { continue }
                 if options.json {
                     print(String(decoding: line, as: UTF8.self))
-                } else if let step = event.step {
-                    print("-----> " + step)
+                } else if let line = event.line {
+                    print(line)
                 }
                 fflush(nil)  // each step shows as it happens, also through a pipe
                 if event.release != nil || event.error != nil { outcome = event }

@@ -20,7 +20,8 @@ struct Dokuen: AsyncParsableCommand {
             """,
         version: DokuenVersion.current,
         subcommands: [
-            AppsCommand.self, DeployCommand.self, ReleasesCommand.self, RollbackCommand.self, PsCommand.self,
+            AppsCommand.self, DeployCommand.self, BuildpacksCommand.self, ReleasesCommand.self, RollbackCommand.self,
+            PsCommand.self,
             StatusCommand.self, StopCommand.self,
             StartCommand.self, RestartCommand.self, SignalCommand.self, PidCommand.self, ConfigCommand.self,
             RunCommand.self, LogsCommand.self, TailCommand.self, EventsCommand.self, ShutdownCommand.self,

@@ -1,0 +1,101 @@
+/// Which buildpacks build an app (DESIGN.md §5), decided from the app's config and its files without touching
+/// the disk: BUILDPACK_URL in the app's env first, then a `.buildpacks` file at the top of the build (one buildpack
+/// per line, `#` comment lines, CRLF and a BOM accepted, run in order), else detection.
+///
+/// A reference is a buildpack name (`python`), Heroku's shorthand for an official one (`heroku/python` means the
+/// buildpack called `python`), or a source (`https://…/pack.git#v3`, `/srv/packs/pack`) that must have been
+/// installed first; Dokuen never clones during a build.
+public struct BuildpackSelection: Equatable, Sendable {
+    /// One buildpack named by BUILDPACK_URL or `.buildpacks`.
+    public enum Reference: Equatable, Sendable, CustomStringConvertible {
+        case name(BuildpackName)
+        case source(BuildpackSource)
+
+        public var description: String {
+            switch self {
+            case .name(let name): name.rawValue
+            case .source(let source): source.description
+            }
+        }
+    }
+
+    /// Where the choice came from, for messages.
+    public enum Origin: Equatable, Sendable, CustomStringConvertible {
+        case environment
+        case buildpacksFile
+        case detection
+
+        public var description: String {
+            switch self {
+            case .environment: "BUILDPACK_URL"
+            case .buildpacksFile: ".buildpacks"
+            case .detection: "detection"
+            }
+        }
+    }
+
+    public let origin: Origin
+    /// The chosen buildpacks in order; empty for detection.
+    public let references: [Reference]
+
+    public init(origin: Origin, references: [Reference]) {
+        self.origin = origin
+        self.references = references
+    }
+
+    /// The choice for an app whose env has `buildpackURL` (nil or blank: unset) and whose build has a
+    /// `.buildpacks` file with `buildpacksFile` as its text (nil: no file).
+    public static func choose(buildpackURL: String?, buildpacksFile: String?) throws(BuildError) -> BuildpackSelection {
+        if let url = buildpackURL?.trimmingSpaces, !url.isEmpty {
+            do {
+                return BuildpackSelection(origin: .environment, references: [try reference(url)])
+            } catch .buildpacksFile(_, let reason) {
+                throw .invalidSource(url, reason: "BUILDPACK_URL " + reason)
+            }
+        }
+        guard let buildpacksFile else { return BuildpackSelection(origin: .detection, references: []) }
+        var references: [Reference] = []
+        let text = buildpacksFile.hasPrefix("\u{FEFF}") ? String(buildpacksFile.dropFirst()) : buildpacksFile
+        // `\r\n` is one Character in Swift, so split on newline characters rather than on "\n".
+        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let text = String(line).trimmingSpaces
+            if text.isEmpty || text.hasPrefix("#") { continue }
+            do {
+                references.append(try reference(text))
+            } catch .buildpacksFile(_, let reason) {
+                throw .buildpacksFile(line: offset + 1, reason: reason)
+            } catch .invalidSource(_, let reason) {
+                throw .buildpacksFile(line: offset + 1, reason: "\(quote(text)) is not a usable source: \(reason)")
+            }
+        }
+        if references.isEmpty { throw .buildpacksFile(line: 1, reason: "the file lists no buildpack") }
+        return BuildpackSelection(origin: .buildpacksFile, references: references)
+    }
+
+    /// Parses one reference. Throws `.buildpacksFile` (line 0) when the text is neither a name nor a source, and
+    /// `.invalidSource` when it looks like a source but cannot be one.
+    public static func reference(_ text: String) throws(BuildError) -> Reference {
+        if BuildpackName.rejection(of: text) == nil { return .name(try BuildpackName(text)) }
+        if text.hasPrefix("heroku/"), BuildpackName.rejection(of: String(text.dropFirst(7))) == nil {
+            return .name(try BuildpackName(String(text.dropFirst(7))))
+        }
+        let looksLikeSource =
+            text.contains("://") || text.hasPrefix("/") || (text.contains("@") && text.contains(":"))
+        guard looksLikeSource else {
+            throw .buildpacksFile(
+                line: 0,
+                reason: "\(quote(text)) is neither a buildpack name ([a-z0-9-]) nor a URL or absolute path")
+        }
+        return .source(try BuildpackSource(text))
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingSpaces: String {
+        var scalars = Substring(self).unicodeScalars[...]
+        while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars = scalars.dropLast() }
+        return String(String.UnicodeScalarView(scalars))
+    }
+}

@@ -1,0 +1,162 @@
+import DokuenCore
+import DokuenPosix
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Puts generated files in `<root>/nginx/` so that nginx never loads one it has not accepted.
+///
+/// nginx can only test a file where its include glob finds it, so a change is tested in place, and every step is
+/// an atomic rename (AtomicFile):
+/// 1. the live file's content is copied to `.<name>.previous` (an empty copy stands for "there was no file";
+///    generated files are never empty; dot files do not match `*.conf`);
+/// 2. the new content replaces `<name>` (or `<name>` is removed);
+/// 3. `nginx -t -q` checks the whole configuration; if it fails, `.<name>.previous` is renamed back (or the new
+///    file removed) and the error carries nginx's output;
+/// 4. otherwise the copy is removed and the reload command runs.
+///
+/// nginx reads files only when it starts or reloads, so the candidate on disk during step 3 is seen by nobody
+/// but the test (a reload by someone else meanwhile would load it; one that fails keeps nginx's old config).
+/// After a crash between steps 1 and 4, `restoreInterrupted()` puts every `.previous` copy back, since none of
+/// them had passed its test. Calls are serialized by the actor: a test must not see another file's candidate.
+public actor NginxInstaller {
+    public let settings: NginxSettings
+
+    public init(settings: NginxSettings) { self.settings = settings }
+
+    /// Installs `app`'s file (`NginxRenderer.render`). Returns false, and runs nothing, when the file already
+    /// has this content.
+    @discardableResult
+    public func install(app: AppName, contents: String) throws(RoutingError) -> Bool {
+        try replace(NginxRenderer.fileName(for: app), with: contents)
+    }
+
+    /// Installs the shared file (`NginxRenderer.renderShared`), which every app's file needs.
+    @discardableResult
+    public func installShared() throws(RoutingError) -> Bool {
+        try replace(NginxRenderer.sharedFileName, with: NginxRenderer.renderShared())
+    }
+
+    /// Removes `app`'s file, after nginx accepts the configuration without it. False when there was none.
+    @discardableResult
+    public func remove(app: AppName) throws(RoutingError) -> Bool {
+        try replace(NginxRenderer.fileName(for: app), with: nil)
+    }
+
+    /// Runs the reload command. `install` reloads by itself; the daemon calls this once at start, because an
+    /// install that finds its content already in place (written before a crash) does not reload.
+    public func reload() throws(RoutingError) {
+        let command = settings.reloadCommand
+        let (status, output) = try run(command)
+        if status != .exited(0) { throw .reloadFailed(command: command, status: "\(status)", output: output) }
+    }
+
+    /// Puts back every file whose change was interrupted before nginx accepted it; returns their names.
+    @discardableResult
+    public func restoreInterrupted() throws(RoutingError) -> [String] {
+        var restored: [String] = []
+        let names: [String]
+        do { names = try Posix.listDirectory(settings.directory) } catch { throw .system(error.description) }
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".conf" + Self.backupSuffix) {
+            let live = String(name.dropFirst().dropLast(Self.backupSuffix.count))
+            try restore(live)
+            restored.append(live)
+        }
+        return restored
+    }
+
+    static let backupSuffix = ".previous"
+
+    private func path(_ name: String) -> String { settings.directory + "/" + name }
+    private func backupPath(_ name: String) -> String { path("." + name + Self.backupSuffix) }
+
+    private func replace(_ name: String, with contents: String?) throws(RoutingError) -> Bool {
+        let live = path(name)
+        let old: [UInt8]?
+        do {
+            old = try Posix.lstat(live) == nil ? nil : try Posix.readFile(live)
+        } catch {
+            throw .system(error.description)
+        }
+        let new = contents.map { Array($0.utf8) }
+        if old == new { return false }
+        precondition(new?.isEmpty != true, "an empty nginx file would read as 'no file' in its backup")
+        do {
+            try AtomicFile.write(old ?? [], to: backupPath(name))
+            if let new { try AtomicFile.write(new, to: live) } else { try Posix.unlink(live) }
+        } catch {
+            try? restore(name)
+            throw .system(error.description)
+        }
+        let test = settings.testCommand
+        let outcome: (ExitStatus, String)
+        do { outcome = try run(test) } catch {
+            try restore(name)
+            throw error
+        }
+        if outcome.0 != .exited(0) {
+            try restore(name)
+            throw .configRejected(
+                file: live, summary: firstLine(of: outcome.1) ?? "\(outcome.0)", output: outcome.1)
+        }
+        do { try Posix.unlink(backupPath(name)) } catch { throw .system(error.description) }
+        try reload()
+        return true
+    }
+
+    /// Renames `.<name>.previous` back over `<name>`, or removes `<name>` when the copy is empty.
+    private func restore(_ name: String) throws(RoutingError) {
+        let backup = backupPath(name)
+        do {
+            guard let info = try Posix.lstat(backup) else { return }
+            if info.st_size == 0 {
+                if try Posix.lstat(path(name)) != nil { try Posix.unlink(path(name)) }
+                try Posix.unlink(backup)
+            } else {
+                try Posix.rename(backup, path(name))
+            }
+            try Posix.fsyncDirectory(settings.directory)
+        } catch {
+            throw .system(error.description)
+        }
+    }
+
+    /// Runs `argv` with no shell, stdin from /dev/null and stdout+stderr into a file (a pipe could fill up),
+    /// killing its process group at the timeout. Returns how it ended and what it printed.
+    private func run(_ argv: [String]) throws(RoutingError) -> (ExitStatus, String) {
+        guard let program = argv.first, program.hasPrefix("/") else {
+            throw .system("unable to run \(argv.joined(separator: " ")): the program must be an absolute path")
+        }
+        let outputPath = path(".nginx-output." + String(Posix.getpid()))
+        do {
+            let input = try Posix.open("/dev/null", O_RDONLY)
+            defer { Posix.close(input) }
+            let output = try Posix.open(outputPath, O_WRONLY | O_CREAT | O_TRUNC)
+            defer {
+                Posix.close(output)
+                try? Posix.unlink(outputPath)
+            }
+            let child = try ChildProcess.spawn(
+                program, arguments: Array(argv.dropFirst()), environment: ["PATH": Self.childPath],
+                stdin: input, stdout: output, stderr: output)
+            guard let status = try child.wait(milliseconds: settings.timeoutMilliseconds) else {
+                try child.signalGroup(SIGKILL)
+                _ = try child.wait()
+                throw RoutingError.timedOut(command: argv, milliseconds: settings.timeoutMilliseconds)
+            }
+            return (status, String(decoding: try Posix.readFile(outputPath), as: UTF8.self))
+        } catch let error as RoutingError {
+            throw error
+        } catch let error as PosixError {
+            throw .system(error.description)
+        } catch {
+            throw .system("unable to run \(program): \(error)")
+        }
+    }
+
+    /// nginx needs no environment; a fixed PATH keeps the daemon's (NOTIFY_SOCKET, …) out of it.
+    private static let childPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+}

@@ -1,0 +1,9 @@
+/// What answers an app's requests.
+public enum RouteBackend: Hashable, Sendable {
+    /// The app's ready `web` instances on 127.0.0.1. With no port at all, nginx answers 503 itself: the app is
+    /// scaled to zero, stopped or between deploys, and a 503 says so, where a proxy to nothing would say 502.
+    case proxy(ports: [Port])
+    /// A `static` app: nginx serves the build's files from this directory (through the app's `current` symlink,
+    /// so a cutover switches it without a reload).
+    case staticFiles(root: ConfigPath)
+}

@@ -1,0 +1,27 @@
+import DokuenCore
+
+/// Everything one app's nginx file says: its names, its backend and its certificate. Built only from validated
+/// values, so rendering cannot fail and cannot emit anything a user typed unchecked.
+public struct RouteConfig: Hashable, Sendable {
+    public let app: AppName
+    /// `<app>.<base domain>` first (nginx's `$server_name`), then the custom domains sorted, without duplicates.
+    public let hostnames: [Hostname]
+    /// Ports sorted, without duplicates.
+    public let backend: RouteBackend
+    public let tls: TLSFiles?
+    public let settings: RouteSettings
+
+    public init(
+        app: AppName, domains: [Hostname], backend: RouteBackend, tls: TLSFiles?, settings: RouteSettings
+    ) throws(RoutingError) {
+        self.app = app
+        let primary = try Hostname(app: app, base: settings.baseDomain)
+        hostnames = [primary] + Set(domains).subtracting([primary]).sorted()
+        switch backend {
+        case .proxy(let ports): self.backend = .proxy(ports: Set(ports).sorted())
+        case .staticFiles: self.backend = backend
+        }
+        self.tls = tls
+        self.settings = settings
+    }
+}

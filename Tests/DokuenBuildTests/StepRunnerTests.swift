@@ -1,0 +1,183 @@
+import DokuenBuild
+import DokuenPosix
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The four traps of SWIFT-NOTES.md §1.5 / §4, one test each, with real processes.
+@Suite(.timeLimit(.minutes(2))) struct StepRunnerTests {
+    static func shell(_ script: String, timeout: Duration? = nil, grace: Duration = .seconds(10)) -> BuildStep {
+        BuildStep(
+            label: "the test step", executable: "/bin/sh", arguments: ["-c", script],
+            environment: ["PATH": "/usr/local/bin:/usr/bin:/bin"], timeout: timeout, grace: grace)
+    }
+
+    /// Trap 1: launched from a Task (a cooperative pool thread, whose mask blocks most signals), the child still
+    /// starts with nothing blocked and nothing ignored, in a session of its own.
+    @Test func childStartsWithAnEmptySignalMaskFromATask() async throws {
+        let lines = LineCollector()
+        let status = try await Task.detached {
+            try await StepRunner.run(
+                Self.shell("grep -E '^(SigBlk|SigIgn)' /proc/self/status; ps -o sid= -p $$; echo $$"),
+                onLine: lines.callback)
+        }.value
+        #expect(status == .exited(0))
+        #expect(lines.lines.prefix(2) == ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"])
+        #expect(lines.lines[2].trimmingCharacters(in: .whitespaces) == lines.lines[3], "the child leads its session")
+    }
+
+    /// Trap 1, its consequence: on timeout, SIGTERM to the group reaches a script that traps it, well before the
+    /// SIGKILL that would follow the grace period.
+    @Test func timeoutSendsTermThatTheGroupReceives() async throws {
+        let lines = LineCollector()
+        let clock = ContinuousClock()
+        let started = clock.now
+        await #expect(throws: BuildError.timedOut(step: "the test step", seconds: 1)) {
+            try await StepRunner.run(
+                Self.shell(
+                    "trap 'echo got TERM; exit 0' TERM; echo ready; sleep 30 & wait", timeout: .seconds(1),
+                    grace: .seconds(20)),
+                onLine: lines.callback)
+        }
+        #expect(clock.now - started < .seconds(10), "TERM ended it; the KILL after 20 s was not needed")
+        #expect(lines.lines == ["ready", "got TERM"])
+    }
+
+    /// Trap 2: the last line without a newline is delivered, every time.
+    @Test func lastUnterminatedLineIsNeverLost() async throws {
+        for run in 0..<50 {
+            let lines = LineCollector()
+            let status = try await StepRunner.run(
+                Self.shell("echo first; echo second >&2; printf 'no-newline'"), onLine: lines.callback)
+            #expect(status == .exited(0))
+            #expect(lines.lines == ["first", "second", "no-newline"], "run \(run)")
+        }
+    }
+
+    /// Trap 3: a background grandchild holding the output pipe neither delays the end nor survives it.
+    @Test func backgroundGrandchildDoesNotDelayTheEndAndDies() async throws {
+        let temp = try TemporaryDirectory("step")
+        defer { temp.remove() }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let lines = LineCollector()
+        let status = try await StepRunner.run(
+            Self.shell("sleep 30 & echo $! > \(temp("grandchild")); echo done; exit 3"), onLine: lines.callback)
+        #expect(status == .exited(3))
+        #expect(lines.lines == ["done"])
+        #expect(clock.now - started < .seconds(5), "the end did not wait for `sleep 30`")
+        let grandchild = try #require(
+            Int32(
+                String(decoding: try Posix.readFile(temp("grandchild")), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try Posix.waitForExit(pid: grandchild, milliseconds: 5_000), "grandchild \(grandchild) survived")
+    }
+
+    /// Something that left the group (setsid) and keeps the pipe open delays the end by at most the drain limit.
+    @Test func escapedHolderOfThePipeDelaysTheEndAtMostByTheDrainLimit() async throws {
+        let temp = try TemporaryDirectory("step")
+        defer { temp.remove() }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let lines = LineCollector()
+        let status = try await StepRunner.run(
+            Self.shell("setsid sh -c 'echo $$ > \(temp("escaped")); exec sleep 30' & sleep 0.3; echo done"),
+            onLine: lines.callback)
+        let elapsed = clock.now - started
+        if let escaped = Int32(
+            String(decoding: (try? Posix.readFile(temp("escaped"))) ?? [], as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            try Posix.kill(escaped, SIGKILL)
+        }
+        #expect(status == .exited(0))
+        #expect(lines.lines == ["done"])
+        #expect(elapsed < StepRunner.drainLimit + .seconds(3))
+    }
+
+    /// A step past its timeout that ignores SIGTERM is killed with its whole group after the grace period, and no
+    /// process of it survives.
+    @Test func timeoutKillsTheWholeGroupWhenTermIsIgnored() async throws {
+        let temp = try TemporaryDirectory("step")
+        defer { temp.remove() }
+        let clock = ContinuousClock()
+        let started = clock.now
+        await #expect(throws: BuildError.timedOut(step: "the test step", seconds: 0.5)) {
+            try await StepRunner.run(
+                Self.shell(
+                    "trap '' TERM; sleep 60 & echo $! > \(temp("grandchild")); wait", timeout: .milliseconds(500),
+                    grace: .seconds(1)),
+                onLine: { _ in })
+        }
+        let elapsed = clock.now - started
+        #expect(elapsed >= .milliseconds(1_400) && elapsed < .seconds(6), "TERM ignored, KILL after the grace")
+        let grandchild = try #require(
+            Int32(
+                String(decoding: try Posix.readFile(temp("grandchild")), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try Posix.waitForExit(pid: grandchild, milliseconds: 5_000), "grandchild \(grandchild) survived")
+    }
+
+    /// Cancelling the task stops the step's group and throws.
+    @Test func cancellationStopsTheGroup() async throws {
+        let task = Task {
+            try await StepRunner.run(Self.shell("echo started; sleep 30"), onLine: { _ in })
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        await #expect(throws: BuildError.cancelled(step: "the test step")) { try await task.value }
+    }
+
+    @Test func missingProgramIsAClearError() async {
+        let step = BuildStep(label: "the x buildpack's detect", executable: "/nonexistent/bin/detect", environment: [:])
+        await #expect(
+            throws: BuildError.couldNotStart(
+                step: "the x buildpack's detect", PosixError("start", path: "/nonexistent/bin/detect", errno: ENOENT))
+        ) {
+            try await StepRunner.run(step, onLine: { _ in })
+        }
+        let badDirectory = BuildStep(
+            label: "s", executable: "/bin/true", environment: [:], workingDirectory: "/nonexistent")
+        await #expect(
+            throws: BuildError.couldNotStart(step: "s", PosixError("start", path: "/bin/true", errno: ENOENT))
+        ) {
+            try await StepRunner.run(badDirectory, onLine: { _ in })
+        }
+    }
+
+    /// Exactly the given environment and working directory reach the program.
+    @Test func environmentAndDirectoryAreExactlyTheGivenOnes() async throws {
+        let lines = LineCollector()
+        let step = BuildStep(
+            label: "env", executable: "/usr/bin/env", environment: ["A": "1", "B": "two words"],
+            workingDirectory: "/tmp")
+        #expect(try await StepRunner.run(step, onLine: lines.callback) == .exited(0))
+        #expect(lines.lines == ["A=1", "B=two words"])
+        let pwd = LineCollector()
+        let cwd = BuildStep(label: "pwd", executable: "/bin/pwd", environment: [:], workingDirectory: "/usr/share")
+        #expect(try await StepRunner.run(cwd, onLine: pwd.callback) == .exited(0))
+        #expect(pwd.lines == ["/usr/share"])
+    }
+
+    /// When the tests run as root, a step can run as the unprivileged `dokuen` user (DESIGN.md §2, privileges):
+    /// uid, gid and supplementary groups all switch.
+    @Test(.enabled(if: Posix.geteuid() == 0 && ChildProcess.Credentials.lookup(user: "dokuen") != nil))
+    func runsAsTheUnprivilegedUser() async throws {
+        let dokuen = try #require(ChildProcess.Credentials.lookup(user: "dokuen"))
+        let lines = LineCollector()
+        let step = BuildStep(
+            label: "id", executable: "/bin/sh",
+            arguments: ["-c", "id -u; id -g; id -G; touch /root/x 2>&1 || echo denied"],
+            environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/tmp", user: dokuen)
+        #expect(try await StepRunner.run(step, onLine: lines.callback) == .exited(0))
+        #expect(
+            lines.lines.prefix(3) == [
+                "\(dokuen.uid)", "\(dokuen.gid)", dokuen.groups.map(String.init).joined(separator: " "),
+            ])
+        #expect(lines.lines.last == "denied")
+    }
+}

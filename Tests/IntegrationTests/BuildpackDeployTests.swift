@@ -1,0 +1,187 @@
+import DokuenAPI
+import DokuenPosix
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Deploys built with buildpacks through the real dokuend (DESIGN.md §2 step 3): each built-in builds its fixture
+/// and the app answers; a third-party buildpack installed from git is detected and used; and every way a build can
+/// fail leaves the old release serving, untouched.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct BuildpackDeployTests {
+    static let repository = String(#filePath.prefix(upTo: #filePath.range(of: "/Tests/")!.lowerBound))
+    static func fixture(_ name: String) -> String { repository + "/Tests/Fixtures/apps/" + name }
+
+    func deploy(_ daemon: DaemonHarness, _ app: String, _ directory: String) throws -> ProgramResult {
+        try daemon.dokuen(["deploy", app, directory])
+    }
+
+    /// What the app's web answers on its port.
+    func page(_ daemon: DaemonHarness, _ app: String) throws -> String {
+        let statuses = try daemon.waitUntil("\(app) web RUNNING") { statuses in
+            statuses.contains { $0.app == app && $0.type == "web" && $0.state == "RUNNING" }
+        }
+        let port = try #require(statuses.first { $0.app == app && $0.type == "web" && $0.state == "RUNNING" }?.port)
+        let result = try runProgram("/usr/bin/curl", ["-fsS", "--max-time", "10", "http://127.0.0.1:\(port)/"])
+        return result.standardOutput
+    }
+
+    @Test func everyBuiltinBuildsItsFixtureAndTheAppAnswers() throws {
+        let daemon = try DaemonHarness(label: "builtins")
+        defer { daemon.stop() }
+        for (app, detected, body) in [
+            ("procfile", "Procfile", "hello from procfile\n"), ("static", "Static", "hello from static\n"),
+            ("node", "Node.js", "hello from node 1.0\n"), ("go", "Go", "hello from go 1.0\n"),
+            ("python", "Python", "hello from python 1.0 (six 1.16.0)\n"),
+        ] {
+            #expect(try daemon.dokuen(["apps", "create", app]).status == .exited(0))
+            let started = monotonicMilliseconds()
+            let deployed = try deploy(daemon, app, Self.fixture(app))
+            #expect(deployed.status == .exited(0), "\(app): \(deployed.standardOutput)\(deployed.standardError)")
+            #expect(deployed.standardOutput.contains("-----> \(detected) app detected"), "\(deployed.standardOutput)")
+            #expect(try page(daemon, app) == body, "\(app)")
+            print("\(app): first deploy \(monotonicMilliseconds() - started) ms")
+        }
+        // A second python deploy reuses the cache (its wheels): no download.
+        let started = monotonicMilliseconds()
+        let again = try deploy(daemon, "python", Self.fixture("python"))
+        #expect(again.status == .exited(0), "\(again.standardError)")
+        #expect(!again.standardOutput.contains("Downloading"), "\(again.standardOutput)")
+        print("python: second deploy \(monotonicMilliseconds() - started) ms")
+        let releases = try JSONDecoder().decode(
+            [ReleaseEntry].self, from: Data(try daemon.dokuen(["releases", "python", "--json"]).stdout))
+        #expect(releases.map(\.buildpack) == ["python", "python"])
+    }
+
+    /// A local git repository holding `files` (name → text, executable when under bin/), tagged v1.
+    func repository(_ daemon: DaemonHarness, _ name: String, _ files: [String: String]) throws -> String {
+        let path = daemon.temp("packs/" + name)
+        try Posix.mkdir(daemon.temp("packs"), existingOK: true)
+        try Posix.mkdir(path)
+        try Posix.mkdir(path + "/bin")
+        for (file, text) in files {
+            try AtomicFile.write(Array(text.utf8), to: path + "/" + file, mode: file.hasPrefix("bin/") ? 0o755 : 0o644)
+        }
+        let environment = [
+            "PATH": "/usr/bin:/bin", "HOME": daemon.temp.path, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Ada",
+            "GIT_AUTHOR_EMAIL": "ada@example.com", "GIT_COMMITTER_NAME": "Ada",
+            "GIT_COMMITTER_EMAIL": "ada@example.com",
+        ]
+        for arguments in [["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "buildpack"], ["tag", "v1"]] {
+            let result = try runProgram("/usr/bin/git", ["-C", path] + arguments, environment: environment)
+            #expect(result.status == .exited(0), "\(arguments): \(result.standardError)")
+        }
+        return path
+    }
+
+    /// A buildpack that accepts an app with a `.pack` file, compiles with `compile`, and releases with `release`.
+    func pack(_ daemon: DaemonHarness, _ name: String, compile: String, release: String = "echo '--- {}'")
+        throws -> String
+    {
+        try repository(
+            daemon, name,
+            [
+                "bin/detect": "#!/bin/sh\n[ -f \"$1/.pack\" ] || exit 1\necho \(name)\n",
+                "bin/compile": "#!/bin/sh\n\(compile)\n",
+                "bin/release": "#!/bin/sh\n\(release)\n",
+            ])
+    }
+
+    @Test func aThirdPartyBuildpackFromGitIsDetectedAndUsed() throws {
+        let daemon = try DaemonHarness(label: "thirdparty")
+        defer { daemon.stop() }
+        let fixture = Self.repository + "/Tests/Fixtures/buildpacks/third-party/bin/"
+        var files: [String: String] = [:]
+        for program in ["detect", "compile", "release"] {
+            files["bin/" + program] = String(decoding: try Posix.readFile(fixture + program), as: UTF8.self)
+        }
+        let source = try repository(daemon, "third-party", files)
+        let installed = try daemon.dokuen(["buildpacks", "install", "third-party", source + "#v1"])
+        #expect(installed.status == .exited(0), "\(installed.standardError)")
+        #expect(installed.standardOutput.hasPrefix("Installed third-party from \(source)#v1 at "))
+        let listed = try JSONDecoder().decode(
+            [BuildpackEntry].self, from: Data(try daemon.dokuen(["buildpacks", "--json"]).stdout))
+        #expect(listed.contains { $0.name == "third-party" && $0.origin == "installed" })
+        #expect(listed.contains { $0.name == "python" && $0.origin == "built-in" })
+        let again = try daemon.dokuen(["buildpacks", "install", "third-party", source])
+        #expect(again.status == .exited(1) && again.standardError.contains("third-party"), "\(again.standardError)")
+        #expect(try daemon.dokuen(["buildpacks", "install", "Bad/Name", source]).status == .exited(1))
+
+        #expect(try daemon.dokuen(["apps", "create", "tp"]).status == .exited(0))
+        #expect(try daemon.dokuen(["config", "set", "tp", "GREETING=howdy"]).status == .exited(0))
+        let deployed = try deploy(daemon, "tp", Self.fixture("third-party"))
+        #expect(deployed.status == .exited(0), "\(deployed.standardOutput)\(deployed.standardError)")
+        let body = try page(daemon, "tp")
+        #expect(
+            body == "howdy from third-party (GREETING_SOURCE=buildpack, profile=sourced)\n",
+            "config_vars, default_process_types and .profile.d all took effect: \(body) \(deployed.standardOutput)")
+        #expect(try daemon.dokuen(["buildpacks", "remove", "third-party"]).standardOutput == "Removed third-party\n")
+        #expect(try daemon.dokuen(["buildpacks", "remove", "python"]).status == .exited(1), "built-ins stay")
+    }
+
+    /// Each failure leaves the old release serving with the same pids, `current` unchanged, and the deploy marked
+    /// failed with a clear message (DESIGN.md invariant 1).
+    @Test func everyBuildFailureLeavesTheOldReleaseServing() throws {
+        let daemon = try DaemonHarness(label: "buildfail", options: ["--build-timeout", "8"])
+        defer { daemon.stop() }
+        for (name, compile, release) in [
+            ("failing", "echo compiling; exit 1", "echo '--- {}'"),
+            ("badyaml", "true", "echo '- a list, not a map'"),
+            ("slow", "sleep 300 & exec sleep 301", "echo '--- {}'"),
+        ] {
+            let source = try pack(daemon, name, compile: compile, release: release)
+            #expect(try daemon.dokuen(["buildpacks", "install", name, source]).status == .exited(0))
+        }
+        #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        #expect(try deploy(daemon, "blog", Self.fixture("procfile")).status == .exited(0))
+        let before = try daemon.statuses()
+        let current = try Posix.readlink(daemon.root + "/apps/blog/current")
+
+        let packed = daemon.temp("packed")
+        try Posix.mkdir(packed)
+        for name in ["Procfile", "server.py"] {
+            try AtomicFile.write(try Posix.readFile(Self.fixture("procfile") + "/" + name), to: packed + "/" + name)
+        }
+        try AtomicFile.write([], to: packed + "/.pack")
+        let empty = daemon.temp("empty")
+        try Posix.mkdir(empty)
+        try AtomicFile.write(Array("nothing to detect\n".utf8), to: empty + "/README")
+        let releasePhase = daemon.temp("releasephase")
+        try Posix.mkdir(releasePhase)
+        try AtomicFile.write(
+            Array("release: echo migrating; exit 4\nweb: exec sleep 1000\n".utf8), to: releasePhase + "/Procfile")
+
+        for (buildpack, directory, message) in [
+            ("failing", packed, "the failing buildpack's compile failed (exit 1)"),
+            ("badyaml", packed, "the badyaml buildpack's release printed"),
+            (
+                nil, empty,
+                "no buildpack detected this app; tried badyaml, failing, slow, python, node, go, static, procfile"
+            ),
+            (nil, releasePhase, "the release command failed"),
+            ("slow", packed, "the slow buildpack's compile took more than 8 s and was stopped"),
+        ] {
+            if let buildpack {
+                let set = try daemon.dokuen(["config", "set", "blog", "BUILDPACK_URL=\(buildpack)", "--no-restart"])
+                #expect(set.status == .exited(0), "\(set.standardError)")
+            } else {
+                _ = try daemon.dokuen(["config", "unset", "blog", "BUILDPACK_URL", "--no-restart"])
+            }
+            let failed = try deploy(daemon, "blog", directory)
+            #expect(failed.status == .exited(1), "\(message)")
+            #expect(failed.standardError.contains(message), "\(failed.standardError)")
+            #expect(try daemon.statuses().map(\.pid) == before.map(\.pid), "the old release serves, untouched")
+            #expect(try Posix.readlink(daemon.root + "/apps/blog/current") == current)
+            #expect(try Posix.listDirectory(daemon.root + "/apps/blog/releases").count == 1, "the failed build is gone")
+        }
+        #expect(try page(daemon, "blog") == "hello from procfile\n")
+        let events = try daemon.dokuen(["events", "blog"]).standardOutput
+        #expect(events.components(separatedBy: "deploy.fail").count - 1 == 5, "\(events)")
+        // The timed-out build left nothing behind: no sleep of its group survives.
+        let leftover = try runProgram("/usr/bin/pgrep", ["-f", "sleep 30[01]"])
+        #expect(leftover.standardOutput == "", "build processes survived: \(leftover.standardOutput)")
+    }
+}
