@@ -84,7 +84,8 @@ let package = Package(
             name: "DokuenDaemon",
             dependencies: [
                 "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenAPI", "DokuenSystemd", "DokuenSupervision",
-                "DokuenReconciliation", "DokuenBuild", .product(name: "Hummingbird", package: "hummingbird"),
+                "DokuenReconciliation", "DokuenBuild", "DokuenRouting",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
             ]),

@@ -370,3 +370,10 @@ public struct InstallBuildpackRequest: Codable, Equatable, Sendable {
         self.source = source
     }
 }
+
+/// `POST /v1/apps/NAME/domains`.
+public struct DomainRequest: Codable, Equatable, Sendable {
+    public var hostname: String
+
+    public init(hostname: String) { self.hostname = hostname }
+}

@@ -21,10 +21,12 @@ import Logging
 public enum APIServer {
     /// Builds the server. `onListening` runs once the socket accepts connections (its mode is already 0660).
     public static func application(
-        layout: RootLayout, store: Store, supervisor: InstanceSupervisor, settings: DaemonSettings,
+        layout: RootLayout, store: Store, supervisor: InstanceSupervisor, routing: Routing?, settings: DaemonSettings,
         onListening: @escaping @Sendable () async -> Void
     ) -> some ApplicationProtocol {
-        let cutover = Cutover(layout: layout, store: store, supervisor: supervisor, keepReleases: settings.keepReleases)
+        let cutover = Cutover(
+            layout: layout, store: store, supervisor: supervisor, keepReleases: settings.keepReleases,
+            routing: routing, drainMilliseconds: settings.drainMilliseconds)
         let deployer = Deployer(layout: layout, store: store, cutover: cutover, settings: settings)
         let router = Router(context: DokuenContext.self)
         // Middleware first: Hummingbird applies it only to routes added after it.
@@ -68,6 +70,7 @@ public enum APIServer {
                     message: "destroying \(name) needs --confirm \(name); its data/ directory is kept unless --purge")
             }
             try await store.destroyApp(name, actor: await actor(request, context))
+            try? await routing?.remove(name)
             // Its instances stop now; its files go, but data/ stays unless purged.
             try await supervisor.reconcile()
             let paths = layout.app(name)
@@ -206,6 +209,8 @@ public enum APIServer {
         addProcessRoutes(to: v1, layout: layout, store: store, supervisor: supervisor, cutover: cutover)
         addReleaseRoutes(to: v1, layout: layout, store: store, cutover: cutover)
         addBuildpackRoutes(to: v1, layout: layout, store: store, settings: settings)
+        addDomainRoutes(to: v1, store: store, routing: routing)
+        addEventRoutes(to: v1, store: store)
         let socket = layout.socket
         return Application(
             router: router,

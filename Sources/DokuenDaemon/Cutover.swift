@@ -2,10 +2,12 @@ import DokuenCore
 import DokuenPosix
 import DokuenStore
 
-/// The one way a new release comes to serve, shared by deploys, config changes and rollbacks (DESIGN.md §2): the
-/// candidate's instances start beside the serving ones; once every wanted one is RUNNING the release is recorded,
-/// `current`/`previous` swap, and the reconciler stops the old instances. On any failure the candidate is withdrawn,
-/// its instances stop, and what was serving never noticed (invariant 1). The caller holds the app's deploy lock.
+/// The one way a new release comes to serve, shared by deploys, config changes, settings and rollbacks (DESIGN.md
+/// §2, steps 5–7): the candidate's instances start beside the serving ones; once every wanted one is RUNNING,
+/// nginx routes to them (when routing is on) and the old ones drain for `drainMilliseconds`; then the release is
+/// recorded, `current`/`previous` swap, and the reconciler stops the old instances. On any failure before the
+/// switch the candidate is withdrawn, its instances stop, and what was serving never noticed (invariant 1). The
+/// caller holds the app's deploy lock.
 public struct Cutover: Sendable {
     let layout: RootLayout
     let store: Store
@@ -14,12 +16,21 @@ public struct Cutover: Sendable {
     var readyDeadline = 60_000
     /// Releases kept per app after each new one (`Store.prune`).
     let keepReleases: Int
+    /// nginx, when routing is on.
+    let routing: Routing?
+    /// After routing switched: how long requests already sent to the old instances get to finish.
+    let drainMilliseconds: Int
 
-    public init(layout: RootLayout, store: Store, supervisor: InstanceSupervisor, keepReleases: Int = 5) {
+    public init(
+        layout: RootLayout, store: Store, supervisor: InstanceSupervisor, keepReleases: Int = 5,
+        routing: Routing? = nil, drainMilliseconds: Int = 0
+    ) {
         self.layout = layout
         self.store = store
         self.supervisor = supervisor
         self.keepReleases = keepReleases
+        self.routing = routing
+        self.drainMilliseconds = drainMilliseconds
     }
 
     /// Cuts `app` over to a new release of `build` with `env` and `formation`; returns the release.
@@ -35,8 +46,14 @@ public struct Cutover: Sendable {
         progress("Starting \(candidate.release): \(started.isEmpty ? "no processes" : started.joined(separator: " "))")
         do {
             try await supervisor.reconcile()
-            try await supervisor.waitForCutover(app: app, release: candidate.release, deadline: readyDeadline)
+            try await supervisor.waitUntilReady(app: app, release: candidate.release, deadline: readyDeadline)
+            if let routing, await routing.isOn {
+                try await routing.pin(app, to: candidate.release)
+                progress("Routing \(app) to \(candidate.release)")
+                if drainMilliseconds > 0 { try await Task.sleep(for: .milliseconds(drainMilliseconds)) }
+            }
         } catch {
+            try? await routing?.pin(app, to: nil)
             await withdraw(candidate, app: app, progress: progress)
             throw error
         }
@@ -45,8 +62,16 @@ public struct Cutover: Sendable {
             app: app, buildID: build.id, env: env, formation: formation, summary: summary, actor: actor)
         try await store.setFormation(app: app, formation, actor: actor)
         await supervisor.withdraw(app: app)
+        try? await routing?.pin(app, to: nil)  // the latest release is the candidate now: the same routes
         try switchLinks(app, to: build)
         try await supervisor.reconcile()
+        if let serving = latest?.id {
+            do {
+                try await supervisor.waitUntilGone(app: app, release: serving, deadline: 60_000)
+            } catch {
+                log("dokuend: \(app): instances of \(serving) are still stopping: \(error)")
+            }
+        }
         await prune(app, progress: progress)
         return release
     }

@@ -9,6 +9,8 @@ public struct DaemonSettings: Sendable {
     public var builtinBuildpacks = ""
     /// The unprivileged user apps, builds and pushes run as when dokuend is root (DESIGN.md §2); nil otherwise.
     public var appUser: String?
+    /// After routing switched to a new release, how long the old instances keep running for requests in flight.
+    public var drainMilliseconds = 2_000
 
     public init() {}
 }

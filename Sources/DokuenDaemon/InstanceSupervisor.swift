@@ -28,6 +28,11 @@ public actor InstanceSupervisor {
     var shimWatcher: ShimWatcher?
     /// Per app, the release being cut over to, if any (see `Candidate`).
     var candidates: [AppName: Candidate] = [:]
+    /// Runs after each reconcile (routing follows the instances); it must not call `reconcile`.
+    var afterReconcile: (@Sendable () async -> Void)?
+
+    /// Sets what runs after each reconcile; call it before the first one.
+    public func setAfterReconcile(_ action: (@Sendable () async -> Void)?) { afterReconcile = action }
 
     /// The ports instances lease from (DESIGN.md §2: 5000–5999 unless set).
     let portRange: ClosedRange<Int>
@@ -73,6 +78,7 @@ public actor InstanceSupervisor {
             passAgain = false
             done += try await pass()
         } while passAgain
+        if let afterReconcile { await afterReconcile() }
         // Read and handed over without a suspension: no shim can start meanwhile (see `ShimWatcher.watch`).
         if let shimWatcher, let instances = try? observed() {
             shimWatcher.watch(
@@ -181,34 +187,37 @@ public actor InstanceSupervisor {
         await withCheckedContinuation { changeWaiters.append($0) }
     }
 
-    /// Waits until the cutover to `release` is done: every wanted instance of it RUNNING and nothing of another
-    /// release alive. Fails when one of its instances crashes (BACKOFF, FATAL, EXITED) or `deadline` (ms) passes.
-    public func waitForCutover(app: AppName, release: ReleaseID, deadline milliseconds: Int) async throws {
+    /// Waits until every slot `app` wants at `release` has a live RUNNING instance of it (instances of the serving
+    /// release may still run beside them). Fails when one of them crashes (BACKOFF, FATAL, EXITED) or `deadline`
+    /// (ms) passes.
+    public func waitUntilReady(app: AppName, release: ReleaseID, deadline milliseconds: Int) async throws {
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: .milliseconds(milliseconds))
         while true {
-            let observedNow = try observed().filter { $0.id.app == app }
-            let desiredNow = try await desired().filter { $0.app == app }
-            // Done when the planner has nothing left to do and everything alive is RUNNING at `release`.
-            let pending = Reconciler.plan(desired: desiredNow, observed: observedNow)
-            let mine = observedNow.filter(\.shimAlive)
-            let current = mine.filter { $0.id.release == release }
-            // A new instance that crashed before it was ever ready (BACKOFF) fails the deploy at once.
-            if let failed = current.first(where: {
-                [.backoff, .fatal, .exited].contains($0.status?.state ?? .starting)
-            }) {
+            let mine = try observed().filter { $0.id.app == app && $0.shimAlive && $0.id.release == release }
+            if let failed = mine.first(where: { [.backoff, .fatal, .exited].contains($0.status?.state ?? .starting) }) {
                 let reason =
                     failed.status?.error.isEmpty == false
                     ? failed.status!.error : (failed.status?.lastExit?.text ?? "it stopped")
                 throw DaemonError.notUp(
                     release: release.description, reason: "\(failed.id.dyno) did not start: \(reason)")
             }
-            let running = current.filter { $0.status?.state == .running }.count
-            if pending.isEmpty && running == mine.count && mine.allSatisfy({ $0.id.release == release }) { return }
+            var missing = 0
+            if let wanted = try await desired().first(where: { $0.app == app }) {
+                for (type, process) in wanted.processes where process.count > 0 {
+                    for index in 1...min(process.count, InstanceID.maxIndex) where process.wants(index) {
+                        let ready = mine.contains {
+                            $0.id.type == type && $0.id.index == index && $0.status?.state == .running
+                        }
+                        if !ready { missing += 1 }
+                    }
+                }
+            }
+            if missing == 0 { return }
             let left = end - clock.now
             guard left > .zero else {
                 throw DaemonError.notUp(
-                    release: release.description, reason: "only \(running) instance(s) were ready in time")
+                    release: release.description, reason: "\(missing) instance(s) were not ready in time")
             }
             await nextChange(milliseconds: Int(left.components.seconds * 1000) + 1)
         }
@@ -280,7 +289,8 @@ public actor InstanceSupervisor {
                 for type in Set(processes.keys).union(counts.keys) {
                     processes[type, default: DesiredProcess(count: 0)].count = counts[type] ?? 0
                 }
-                apps.append(DesiredApp(app: app.name, release: candidate.release, processes: processes))
+                apps.append(
+                    DesiredApp(app: app.name, release: candidate.release, processes: processes, serving: release?.id))
                 continue
             }
             apps.append(DesiredApp(app: app.name, release: release?.id, processes: processes))

@@ -16,7 +16,9 @@ public enum Reconciler {
     ///    R, in any state, means nothing to do, so a re-adopted shim never gets a duplicate.
     /// 2. A live instance at another release R′ (older or newer) of a wanted slot keeps serving until the slot's
     ///    R instance is live and RUNNING (`status.state == .running`, which the shim reaches only once ready); then
-    ///    it gets `.stop`. A new release that fails to start never takes down what serves (invariant 1).
+    ///    it gets `.stop`. A new release that fails to start never takes down what serves (invariant 1). During a
+    ///    cutover (`DesiredApp.serving`), instances of the serving release are kept even then: they stop once the
+    ///    candidate is committed, after routing has switched to it.
     /// 3. A live instance of a slot that is not wanted gets `.stop` at once: index above the count, count 0,
     ///    type stopped, slot stopped, type not in the release, app without a release, or app not in `desired`
     ///    (destroyed).
@@ -70,7 +72,8 @@ public enum Reconciler {
             }
             let currentIsRunning = instances.contains { $0.id.release == release && $0.status?.state == .running }
             if currentIsRunning {
-                stops += instances.filter { $0.id.release != release }.map { .stop($0.id) }
+                let serving = apps[slot.app]?.serving
+                stops += instances.filter { $0.id.release != release && $0.id.release != serving }.map { .stop($0.id) }
             }
         }
 

@@ -69,10 +69,14 @@ struct DaemonClient {
         }
     }
 
-    /// dokuend learns the unix user from the socket itself; a gitolite push adds whom it acts for (GL_USER).
+    /// dokuend learns the unix user from the socket itself; a client over ssh adds whom it acts for: the gitolite
+    /// user (GL_USER, set by gitolite), else the authorized_keys key name (DOKUEN_ACTOR, set by `dokuen git-shell`).
     static var actorHeaders: [String: String] {
-        guard let user = ProcessInfo.processInfo.environment["GL_USER"], !user.isEmpty else { return [:] }
-        return ["X-Dokuen-Actor": user]
+        let environment = ProcessInfo.processInfo.environment
+        for key in ["GL_USER", "DOKUEN_ACTOR"] {
+            if let user = environment[key], !user.isEmpty { return ["X-Dokuen-Actor": user] }
+        }
+        return [:]
     }
 }
 

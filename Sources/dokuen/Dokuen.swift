@@ -21,11 +21,13 @@ struct Dokuen: AsyncParsableCommand {
         version: DokuenVersion.current,
         subcommands: [
             AppsCommand.self, DeployCommand.self, BuildpacksCommand.self, ReleasesCommand.self, RollbackCommand.self,
+            DomainsCommand.self,
             PsCommand.self,
             StatusCommand.self, StopCommand.self,
             StartCommand.self, RestartCommand.self, SignalCommand.self, PidCommand.self, ConfigCommand.self,
             RunCommand.self, LogsCommand.self, TailCommand.self, EventsCommand.self, ShutdownCommand.self,
-            GitCommand.self, SetupCommand.self, HookCommand.self, VersionCommand.self,
+            GitCommand.self, SetupCommand.self, HookCommand.self, KeysCommand.self, GitShellCommand.self,
+            GitoliteCommand.self, VersionCommand.self,
             LegacyCreate.self,
             LegacyConfigSet.self, LegacyConfigDelete.self, LegacyScale.self, LegacyRunCommand.self,
         ])

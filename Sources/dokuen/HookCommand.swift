@@ -25,17 +25,38 @@ struct HookCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Option(help: "The app (default: from the repository's name: apps/APP/repo.git or APP.git).")
         var app: String?
+        @Flag(
+            help: """
+                Run under gitolite: the app is $GL_REPO, a repository that is not an app passes untouched, and a \
+                deploy needs gitolite's write access to the ref ($GL_USER) before gitolite's update hook runs.
+                """)
+        var gitolite = false
 
         func run() async throws {
-            let app = try self.app ?? Self.appFromRepository()
-            do { _ = try AppName(app) } catch { throw ValidationError(error.description) }
             var updates: [(old: String, new: String, ref: String)] = []
             while let line = readLine() {
                 let fields = line.split(separator: " ").map(String.init)
                 guard fields.count == 3 else { throw DaemonError(message: "unexpected hook input line: \(line)") }
                 updates.append((fields[0], fields[1], fields[2]))
             }
-            let chosen = try DaemonClient(options).call("GET", "/v1/apps/\(app)", as: AppInfo.self).deployBranch
+            let app: String
+            let chosen: String?
+            if gitolite {
+                // gitolite hosts other repositories too (gitolite-admin, …): only those named like an app of this
+                // dokuend deploy.
+                let repository = getenv("GL_REPO").map { String(cString: $0) } ?? ""
+                guard (try? AppName(repository)) != nil,
+                    let info = try DaemonClient(options).call("GET", "/v1/apps", as: [AppInfo].self).first(where: {
+                        $0.name == repository
+                    })
+                else { return }
+                app = repository
+                chosen = info.deployBranch
+            } else {
+                app = try self.app ?? Self.appFromRepository()
+                do { _ = try AppName(app) } catch { throw ValidationError(error.description) }
+                chosen = try DaemonClient(options).call("GET", "/v1/apps/\(app)", as: AppInfo.self).deployBranch
+            }
             let branch = try chosen ?? Self.deployBranch(pushing: updates.map(\.ref))
             for update in updates where update.ref != "refs/heads/" + branch {
                 say("Not deploying \(update.ref): \(app) deploys its \(branch) branch")
@@ -47,6 +68,7 @@ struct HookCommand: AsyncParsableCommand {
             guard update.new.utf8.count >= 7, update.new.utf8.allSatisfy({ Self.isHex($0) }) else {
                 refuse("\(update.new) is not a commit id")
             }
+            if gitolite { try checkGitoliteAccess(app: app, update: update) }
             say("Deploying \(app) from \(branch) at \(update.new.prefix(7))")
             let tarball = try Self.archive(update.new)
             let release = try DeployCommand.stream(
@@ -57,6 +79,29 @@ struct HookCommand: AsyncParsableCommand {
                 refuse(
                     "Push rejected: the deploy failed, so \(branch) stays where it was and the release before keeps serving"
                 )
+            }
+        }
+
+        /// gitolite checks each ref in its update hook, which runs after this one: a push that rule would deny must
+        /// not deploy first. `gitolite access -q REPO USER PERM REF` exits 0 when allowed; a push that is not a
+        /// fast-forward needs `+` (gitolite's "RW+"), else `W`.
+        func checkGitoliteAccess(app: String, update: (old: String, new: String, ref: String)) throws {
+            let user = getenv("GL_USER").map { String(cString: $0) } ?? ""
+            guard !user.isEmpty else { refuse("GL_USER is not set; is this hook running under gitolite?") }
+            var permission = "W"
+            if !update.old.allSatisfy({ $0 == "0" }),
+                try Self.git(["merge-base", "--is-ancestor", update.old, update.new]).status != .exited(0)
+            {
+                permission = "+"
+            }
+            let bindir = getenv("GL_BINDIR").map { String(cString: $0) } ?? "/usr/share/gitolite3"
+            let candidates: [String] = [bindir + "/gitolite", "/usr/bin/gitolite"]
+            let gitolite = candidates.first { access($0, X_OK) == 0 }
+            let allowed = try gitolite.map {
+                try Self.run($0, ["access", "-q", app, user, permission, update.ref]).status == .exited(0)
+            }
+            guard allowed == true else {
+                refuse("gitolite does not give \(user) \(permission == "+" ? "RW+" : "W") on \(update.ref) of \(app)")
             }
         }
 
@@ -116,6 +161,13 @@ struct HookCommand: AsyncParsableCommand {
         }
 
         static func git(_ arguments: [String]) throws -> (status: ExitStatus?, output: [UInt8], errors: [UInt8]) {
+            let candidates: [String] = ["/usr/bin/git", "/usr/local/bin/git"]
+            return try run(candidates.first { access($0, X_OK) == 0 } ?? "/usr/bin/git", arguments)
+        }
+
+        static func run(_ program: String, _ arguments: [String]) throws -> (
+            status: ExitStatus?, output: [UInt8], errors: [UInt8]
+        ) {
             let scratch = try Posix.makeTemporaryDirectory(prefix: "/tmp/dokuen-hook-")
             defer { try? Posix.removeTree(scratch) }
             let null = try Posix.open("/dev/null", O_RDONLY)
@@ -126,8 +178,6 @@ struct HookCommand: AsyncParsableCommand {
                 Posix.close(output)
                 Posix.close(errors)
             }
-            let candidates: [String] = ["/usr/bin/git", "/usr/local/bin/git"]
-            let program = candidates.first { access($0, X_OK) == 0 } ?? "/usr/bin/git"
             let child = try ChildProcess.spawn(
                 program, arguments: arguments, environment: Posix.environment(), stdin: null, stdout: output,
                 stderr: errors)

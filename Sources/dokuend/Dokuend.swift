@@ -3,6 +3,7 @@ import Dispatch
 import DokuenCore
 import DokuenDaemon
 import DokuenPosix
+import DokuenRouting
 import DokuenStore
 import DokuenSystemd
 import Logging
@@ -62,7 +63,45 @@ struct Dokuend: ParsableCommand {
             valueName: "dir"))
     var buildpacks: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The nginx binary, or off (default: nginx on PATH or in an sbin; routing is off without one).",
+            valueName: "path|off"))
+    var nginx: String?
+
+    @Option(
+        name: .customLong("nginx-arg"), parsing: .unconditionalSingleValue,
+        help: ArgumentHelp(
+            "An argument for every nginx command (-t, -s reload), e.g. -c FILE; repeatable.", valueName: "arg"))
+    var nginxArguments: [String] = []
+
+    @Option(help: "The port nginx's server blocks listen on.") var httpPort = 80
+
+    @Option(help: ArgumentHelp("Apps are reached at APP.DOMAIN.", valueName: "domain")) var baseDomain = "localhost"
+
+    @Option(help: "After routing switches to a new release, milliseconds the old instances keep running.")
+    var drainMilliseconds = 2_000
+
+    /// The routing settings, or nil when routing is off.
+    func routing() throws -> (NginxSettings, RouteSettings)? {
+        if nginx == "off" { return nil }
+        guard let binary = nginx ?? NginxSettings.findBinary(searchPath: Posix.environment()["PATH"]) else {
+            return nil
+        }
+        guard binary.hasPrefix("/") else {
+            throw ValidationError("--nginx takes an absolute path or off, got '\(binary)'")
+        }
+        var route = RouteSettings.standard
+        do {
+            route.baseDomain = try Hostname(baseDomain)
+            route.listenPort = try Port(httpPort)
+        } catch { throw ValidationError(error.description) }
+        return (NginxSettings(directory: "", binary: binary, configArguments: nginxArguments), route)
+    }
+
     func validate() throws {
+        _ = try routing()
+        guard drainMilliseconds >= 0 else { throw ValidationError("--drain-milliseconds must not be negative") }
         _ = try portRange()
         guard keepReleases >= 2 else {
             throw ValidationError("--keep-releases must be at least 2 (current and previous)")
@@ -77,6 +116,7 @@ struct Dokuend: ParsableCommand {
         settings.buildTimeoutSeconds = buildTimeout
         settings.builtinBuildpacks = buildpacks ?? Self.builtinBuildpacks()
         settings.appUser = Posix.geteuid() == 0 ? "dokuen" : nil
+        settings.drainMilliseconds = drainMilliseconds
         return settings
     }
 
@@ -125,7 +165,14 @@ struct Dokuend: ParsableCommand {
             layout: layout, store: store, shimPath: Posix.executableDirectory() + "/dokuen-shim",
             appUser: Posix.geteuid() == 0 ? "dokuen" : nil, portRange: try portRange())
         let settings = settings()
-        let server = APIServer.application(layout: layout, store: store, supervisor: supervisor, settings: settings) {
+        let routing = try routing().map { nginx, route in
+            var nginx = nginx
+            nginx.directory = layout.nginxDirectory
+            return Routing(nginx: nginx, settings: route, store: store, supervisor: supervisor)
+        }
+        let server = APIServer.application(
+            layout: layout, store: store, supervisor: supervisor, routing: routing, settings: settings
+        ) {
             do {
                 try await Self.announce(layout, store)
             } catch {
@@ -152,10 +199,16 @@ struct Dokuend: ParsableCommand {
                 await supervisor.setShimWatcher(watcher)
                 watcher.start()
                 try await Cutover(
-                    layout: layout, store: store, supervisor: supervisor, keepReleases: settings.keepReleases
+                    layout: layout, store: store, supervisor: supervisor, keepReleases: settings.keepReleases,
+                    routing: routing
                 ).recover()
                 let actions = try await supervisor.reconcile()
                 if !actions.isEmpty { log("dokuend: reconciled: \(actions.count) action(s)") }
+                // nginx follows the instances: every change of them re-renders what changed (and only that).
+                if let routing {
+                    await routing.start()
+                    await supervisor.setAfterReconcile { await routing.updateAll() }
+                }
                 try await group.run()
             } catch {
                 log("dokuend: error: unable to serve the API on \(layout.socket): \(error)")

@@ -34,8 +34,6 @@ import Testing
     /// SIGKILL that would follow the grace period.
     @Test func timeoutSendsTermThatTheGroupReceives() async throws {
         let lines = LineCollector()
-        let clock = ContinuousClock()
-        let started = clock.now
         await #expect(throws: BuildError.timedOut(step: "the test step", seconds: 1)) {
             try await StepRunner.run(
                 Self.shell(
@@ -43,7 +41,8 @@ import Testing
                     grace: .seconds(20)),
                 onLine: lines.callback)
         }
-        #expect(clock.now - started < .seconds(10), "TERM ended it; the KILL after 20 s was not needed")
+        // The trap's line is the proof: a KILL (after the 20 s grace) leaves no chance to print it. No timing is
+        // asserted (README: performance is measured, never asserted in tests).
         #expect(lines.lines == ["ready", "got TERM"])
     }
 
@@ -58,18 +57,16 @@ import Testing
         }
     }
 
-    /// Trap 3: a background grandchild holding the output pipe neither delays the end nor survives it.
+    /// Trap 3: a background grandchild holding the output pipe neither delays the end nor survives it. Its
+    /// `sleep 600` outlasts the suite's time limit, so an end that waited for it fails the test.
     @Test func backgroundGrandchildDoesNotDelayTheEndAndDies() async throws {
         let temp = try TemporaryDirectory("step")
         defer { temp.remove() }
-        let clock = ContinuousClock()
-        let started = clock.now
         let lines = LineCollector()
         let status = try await StepRunner.run(
-            Self.shell("sleep 30 & echo $! > \(temp("grandchild")); echo done; exit 3"), onLine: lines.callback)
+            Self.shell("sleep 600 & echo $! > \(temp("grandchild")); echo done; exit 3"), onLine: lines.callback)
         #expect(status == .exited(3))
         #expect(lines.lines == ["done"])
-        #expect(clock.now - started < .seconds(5), "the end did not wait for `sleep 30`")
         let grandchild = try #require(
             Int32(
                 String(decoding: try Posix.readFile(temp("grandchild")), as: UTF8.self)
@@ -77,17 +74,15 @@ import Testing
         #expect(try Posix.waitForExit(pid: grandchild, milliseconds: 5_000), "grandchild \(grandchild) survived")
     }
 
-    /// Something that left the group (setsid) and keeps the pipe open delays the end by at most the drain limit.
+    /// Something that left the group (setsid) and keeps the pipe open delays the end by at most the drain limit:
+    /// its `sleep 600` outlasts the suite's time limit, so an end that waited for the pipe to close fails the test.
     @Test func escapedHolderOfThePipeDelaysTheEndAtMostByTheDrainLimit() async throws {
         let temp = try TemporaryDirectory("step")
         defer { temp.remove() }
-        let clock = ContinuousClock()
-        let started = clock.now
         let lines = LineCollector()
         let status = try await StepRunner.run(
-            Self.shell("setsid sh -c 'echo $$ > \(temp("escaped")); exec sleep 30' & sleep 0.3; echo done"),
+            Self.shell("setsid sh -c 'echo $$ > \(temp("escaped")); exec sleep 600' & sleep 0.3; echo done"),
             onLine: lines.callback)
-        let elapsed = clock.now - started
         if let escaped = Int32(
             String(decoding: (try? Posix.readFile(temp("escaped"))) ?? [], as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines))
@@ -96,7 +91,6 @@ import Testing
         }
         #expect(status == .exited(0))
         #expect(lines.lines == ["done"])
-        #expect(elapsed < StepRunner.drainLimit + .seconds(3))
     }
 
     /// A step past its timeout that ignores SIGTERM is killed with its whole group after the grace period, and no
@@ -104,8 +98,6 @@ import Testing
     @Test func timeoutKillsTheWholeGroupWhenTermIsIgnored() async throws {
         let temp = try TemporaryDirectory("step")
         defer { temp.remove() }
-        let clock = ContinuousClock()
-        let started = clock.now
         await #expect(throws: BuildError.timedOut(step: "the test step", seconds: 0.5)) {
             try await StepRunner.run(
                 Self.shell(
@@ -113,8 +105,7 @@ import Testing
                     grace: .seconds(1)),
                 onLine: { _ in })
         }
-        let elapsed = clock.now - started
-        #expect(elapsed >= .milliseconds(1_400) && elapsed < .seconds(6), "TERM ignored, KILL after the grace")
+        // TERM was ignored: only the KILL after the grace ends it, and it reaches the whole group.
         let grandchild = try #require(
             Int32(
                 String(decoding: try Posix.readFile(temp("grandchild")), as: UTF8.self)

@@ -75,6 +75,18 @@ import Testing
         #expect(Scenario(desired: ["blog@v3 web=1"], observed: observed).plannedSteps() == steps)
     }
 
+    /// During a cutover the serving release's instances stay up even once the candidate's run; a slot that is not
+    /// wanted at all still stops (rule 3).
+    @Test(arguments: [
+        (["blog:web.1@v2 running", "blog:web.1@v3 running"], [String]()),
+        (["blog:web.1@v2 running", "blog:web.1@v3 starting"], []),
+        (["blog:web.1@v2 running", "blog:web.1@v3 running", "blog:web.2@v2 running"], ["stop blog:web.2@v2"]),
+        (["blog:web.1@v1 running", "blog:web.1@v3 running"], ["stop blog:web.1@v1"]),
+    ])
+    func rule2KeepsTheServingReleaseDuringACutover(_ observed: [String], _ steps: [String]) {
+        #expect(Scenario(desired: ["blog@v3 web=1 serving=v2"], observed: observed).plannedSteps() == steps)
+    }
+
     @Test func rule2CutsOverEachSlotOnItsOwn() {
         // web.2 waits for its new instance while web.1 completes.
         let scenario = Scenario(

@@ -26,6 +26,10 @@ struct Scenario: CustomTestStringConvertible {
         let head = words[0].split(separator: "@").map(String.init)
         var app = DesiredApp(app: try! AppName(head[0]), release: head.count > 1 ? try! ReleaseID(head[1]) : nil)
         for word in words.dropFirst() {
+            if word.hasPrefix("serving=") {
+                app.serving = try! ReleaseID(String(word.dropFirst("serving=".count)))
+                continue
+            }
             let parts = word.split(separator: "!", omittingEmptySubsequences: false).map(String.init)
             let pair = parts[0].split(separator: "=").map(String.init)
             let slots = parts.count > 1 ? Set(parts[1].split(separator: ",").map { Int($0)! }) : []

@@ -19,7 +19,7 @@ struct NginxServingTests {
         defer { prefix.remove() }
         // Workers run as `nobody` under root: they must reach the files.
         try Posix.chmod(prefix.path, 0o755)
-        let port = try Port(20_000 + Int(getpid() % 20_000))
+        let port = try Port(freeTCPPort())
         var settings = RouteSettings.standard
         settings.listenPort = port
         try Posix.mkdir(prefix.temp("site"))

@@ -21,13 +21,14 @@ final class DaemonHarness {
     let options: [String]
 
     init(label: String = "api", options: [String] = []) throws {
-        self.options = options
+        // Routing is off unless a test asks for its own nginx: this machine's nginx is not the test's.
+        self.options = options.contains("--nginx") ? options : options + ["--nginx", "off"]
         temp = try TemporaryDirectory(label)
         // Apps run as the unprivileged user when the tests run as root: they must reach the root.
         try Posix.chmod(temp.path, 0o755)
         let notify = try NotifySocket(path: temp("notify"))
         daemon = try BackgroundProgram(
-            bin + "/dokuend", ["--root", temp("root"), "--ports", ports] + options,
+            bin + "/dokuend", ["--root", temp("root"), "--ports", ports] + self.options,
             environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path, "NOTIFY_SOCKET": notify.path])
         guard try notify.waitFor("READY=1") != nil else {
             let errors = daemon.standardError
@@ -54,7 +55,7 @@ final class DaemonHarness {
         daemon.stop()  // reaped already; this removes its output files
         let notify = try NotifySocket(path: temp("notify2"))
         daemon = try BackgroundProgram(
-            bin + "/dokuend", ["--root", root, "--ports", ports] + options,
+            bin + "/dokuend", ["--root", root, "--ports", ports] + self.options,
             environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path, "NOTIFY_SOCKET": notify.path])
         guard try notify.waitFor("READY=1") != nil else {
             throw ProgramRunError(description: "dokuend did not come back: \(daemon.standardError)")

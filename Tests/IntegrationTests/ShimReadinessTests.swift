@@ -51,7 +51,7 @@ import Testing
 
     @Test func readyWhenThePortAccepts() throws {
         let python = try #require(which("python3"))
-        let port = 20_000 + Int(getpid() % 20_000)
+        let port = freeTCPPort()
         let serve =
             "\(python) -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\", \(port))); s.listen(); "
             + "import time; time.sleep(1000)'"

@@ -25,6 +25,10 @@ public final class BackgroundProgram {
             executable, arguments: arguments, environment: environment, stdin: input, stdout: output, stderr: errors)
     }
 
+    public var standardOutput: String {
+        String(decoding: (try? Posix.readFile(scratch("stdout"))) ?? [], as: UTF8.self)
+    }
+
     public var standardError: String { String(decoding: (try? Posix.readFile(scratch("stderr"))) ?? [], as: UTF8.self) }
 
     /// Waits up to `milliseconds` for the program to exit by itself.

@@ -1,0 +1,42 @@
+import DokuenAPI
+import DokuenCore
+import DokuenRouting
+import DokuenStore
+import Hummingbird
+
+/// `dokuen domains add|remove|list APP [DOMAIN]`: custom hostnames beside `<app>.<base domain>`. A domain is
+/// checked as strictly as nginx's config needs (DokuenRouting's `Hostname`) before the store sees it, and the
+/// app's routes are rewritten at once.
+extension APIServer {
+    static func addDomainRoutes(to v1: RouterGroup<DokuenContext>, store: Store, routing: Routing?) {
+        v1.get("apps/:app/domains") { _, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            return try json(try await store.domains(app: name).map(\.hostname).sorted())
+        }
+        v1.post("apps/:app/domains") { request, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            let body = try await request.decode(as: DomainRequest.self, context: context)
+            let hostname = try strictHostname(body.hostname)
+            _ = try await store.addDomain(hostname, app: name, actor: await actor(request, context))
+            try await routing?.update(name)
+            return try json(try await store.domains(app: name).map(\.hostname).sorted(), status: .created)
+        }
+        v1.delete("apps/:app/domains/:hostname") { request, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            let hostname = try strictHostname(context.parameters.get("hostname") ?? "")
+            guard try await store.domains(app: name).contains(where: { $0.hostname == hostname }) else {
+                throw APIFailure(status: .notFound, message: "\(name) has no domain \(hostname)")
+            }
+            try await store.removeDomain(hostname, actor: await actor(request, context))
+            try await routing?.update(name)
+            return try json(try await store.domains(app: name).map(\.hostname).sorted())
+        }
+    }
+
+    static func strictHostname(_ text: String) throws -> String {
+        do throws(RoutingError) { return try Hostname(text).rawValue } catch {
+            throw APIFailure(status: .badRequest, message: error.description)
+        }
+    }
+}

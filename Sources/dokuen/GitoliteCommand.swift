@@ -1,0 +1,263 @@
+import ArgumentParser
+import DokuenCore
+import DokuenPosix
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `dokuen gitolite setup|command`: pushes and verbs through gitolite3 (etc/gitolite/README.md). `setup` wires dokuen
+/// into gitolite's site-local code: a common `pre-receive` hook that deploys pushes to repositories named like an app,
+/// and a gitolite command `dokuen`, so `ssh git@host dokuen VERB …` runs the CLI for GL_USER under gitolite's
+/// access rules. gitolite's own user must reach dokuend's socket: setup adds it to the `dokuen` group.
+struct GitoliteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gitolite", abstract: "Serve pushes and dokuen verbs through gitolite3.",
+        subcommands: [Setup.self, Command.self])
+
+    struct Setup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "setup", abstract: "Install dokuen's hook and command into a gitolite3 installation.",
+            discussion: """
+                Writes GITOLITE_HOME/local/hooks/common/pre-receive (runs dokuen hook pre-receive --gitolite) and \
+                GITOLITE_HOME/local/commands/dokuen (runs dokuen gitolite command), sets LOCAL_CODE => \
+                "$ENV{HOME}/local" and adds 'dokuen' to ENABLE in GITOLITE_HOME/.gitolite.rc, then runs \
+                `gitolite setup --hooks-only` as the gitolite user so every repository gets the hook. As root it \
+                adds that user to the dokuen group (the socket is 0660, group dokuen). --print shows the files and \
+                changes nothing. gitolite must be set up already (gitolite setup -pk ADMIN.pub).
+                """)
+
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "The user gitolite runs as (Debian's package: gitolite3).") var user = "gitolite3"
+        @Option(help: "gitolite's home directory (default: the user's home).") var gitoliteHome: String?
+        @Flag(help: "Print what would be written, change nothing.") var print = false
+
+        func run() async throws {
+            guard let entry = getpwnam(user) else {
+                throw ValidationError("no user \(user); give the gitolite user with --user NAME")
+            }
+            let home = gitoliteHome ?? String(cString: entry.pointee.pw_dir)
+            let (uid, gid) = (entry.pointee.pw_uid, entry.pointee.pw_gid)
+            let root = try GitShellCommand.root(options)
+            let dokuen = Posix.executableDirectory() + "/dokuen"
+            for path in [root, dokuen, home] where path.contains(where: { "'\"\\\n$`".contains($0) }) {
+                throw ValidationError("the path \(path) has a quote, a backslash, $, ` or a newline")
+            }
+            let hook = """
+                #!/bin/sh
+                # Written by dokuen gitolite setup: a push to a repository named like a dokuen app deploys it.
+                exec '\(dokuen)' hook pre-receive --gitolite --root '\(root)'
+
+                """
+            let command = """
+                #!/bin/sh
+                # Written by dokuen gitolite setup: ssh git@host dokuen VERB … runs the dokuen CLI for $GL_USER.
+                exec '\(dokuen)' gitolite command --root '\(root)' -- "$@"
+
+                """
+            let rcPath = home + "/.gitolite.rc"
+            let rc = try Self.enable(String(decoding: try Posix.readFile(rcPath), as: UTF8.self))
+            let files = [
+                (home + "/local/hooks/common/pre-receive", hook, mode_t(0o755)),
+                (home + "/local/commands/dokuen", command, mode_t(0o755)), (rcPath, rc, mode_t(0o600)),
+            ]
+            if print {
+                for (path, text, _) in files { Swift.print("==> \(path)\n\(text)") }
+                return
+            }
+            for directory in ["/local", "/local/hooks", "/local/hooks/common", "/local/commands"] {
+                if try Posix.mkdir(home + directory, mode: 0o755, existingOK: true) {
+                    _ = chown(home + directory, uid, gid)
+                }
+            }
+            for (path, text, mode) in files {
+                try AtomicFile.write(Array(text.utf8), to: path, mode: mode)
+                guard chown(path, uid, gid) == 0 else {
+                    throw DaemonError(message: "unable to chown \(path): \(String(cString: strerror(errno)))")
+                }
+                Swift.print("Wrote \(path)")
+            }
+            if geteuid() == 0 {
+                try Self.run("/usr/sbin/usermod", ["-a", "-G", "dokuen", user], home: home)
+                Swift.print("Added \(user) to the group dokuen, so gitolite's hooks and commands reach dokuend")
+            }
+            let candidates: [String] = ["/usr/bin/gitolite", "/usr/share/gitolite3/gitolite"]
+            let gitolite = candidates.first { access($0, X_OK) == 0 }
+            guard let gitolite else { throw DaemonError(message: "no gitolite program; install gitolite3") }
+            if geteuid() == 0, uid != 0 {
+                try Self.run("/usr/sbin/runuser", ["-u", user, "--", gitolite, "setup", "--hooks-only"], home: home)
+            } else {
+                try Self.run(gitolite, ["setup", "--hooks-only"], home: home)
+            }
+            Swift.print("Ran gitolite setup --hooks-only: every repository now deploys on push when it is an app")
+        }
+
+        /// `.gitolite.rc` with LOCAL_CODE at `$ENV{HOME}/local` and `'dokuen'` in ENABLE; unchanged when both are
+        /// there. Other LOCAL_CODE settings are left to the admin, with the lines to add.
+        static func enable(_ rc: String) throws -> String {
+            var lines = rc.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let wanted = "LOCAL_CODE                =>  \"$ENV{HOME}/local\","
+            let isActive: (String) -> Bool = {
+                let trimmed = $0.drop { $0 == " " }
+                return trimmed.hasPrefix("LOCAL_CODE") && !trimmed.hasPrefix("#")
+            }
+            if let active = lines.first(where: isActive) {
+                guard active.contains("\"$ENV{HOME}/local\"") else {
+                    throw ValidationError(
+                        "\(active.drop { $0 == " " }) is set already; dokuen needs LOCAL_CODE => \"$ENV{HOME}/local\"")
+                }
+            } else if let commented = lines.firstIndex(where: {
+                $0.drop { $0 == " " }.hasPrefix("# LOCAL_CODE") && $0.contains("$ENV{HOME}/local")
+            }) {
+                lines[commented] = "        " + wanted
+            } else {
+                throw ValidationError("no LOCAL_CODE line in .gitolite.rc; add \(wanted) inside %RC")
+            }
+            if !lines.contains(where: { $0.drop { $0 == " " }.hasPrefix("'dokuen',") }) {
+                guard let enable = lines.firstIndex(where: { $0.contains("ENABLE => [") }) else {
+                    throw ValidationError("no ENABLE list in .gitolite.rc; add 'dokuen', to it")
+                }
+                lines.insert("            'dokuen',", at: enable + 1)
+            }
+            return lines.joined(separator: "\n")
+        }
+
+        static func run(_ program: String, _ arguments: [String], home: String) throws {
+            let child = try ChildProcess.spawn(
+                program, arguments: arguments,
+                environment: ["PATH": InstanceEnvironment.defaultPath, "HOME": home, "LC_ALL": "C"], stdin: 0,
+                stdout: 1, stderr: 2)
+            guard try child.wait(milliseconds: 120_000) == .exited(0) else {
+                _ = try? child.signalGroup(SIGKILL)
+                throw DaemonError(message: "\(program) \(arguments.joined(separator: " ")) did not succeed")
+            }
+        }
+    }
+
+    /// Run by gitolite (`gitolite dokuen ARGS…` after gitolite-shell's own checks) through the command file that
+    /// `setup` writes. It checks gitolite's access rules for the app the verb touches, then runs the CLI with
+    /// GL_USER, which the event log names.
+    struct Command: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "command", abstract: "Run a dokuen verb for a gitolite user (run by gitolite).",
+            discussion: """
+                Over gitolite the app comes right after the verb's words (dokuen logs blog --type web). Reading \
+                verbs (status, logs, tail, pid, releases, events, apps info, config show, ps show) need R on the \
+                repository named like the app, changing verbs need W, and verbs about everything (status or \
+                events without an app, apps list, stop all, buildpacks) need W on gitolite-admin.
+                """)
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(parsing: .postTerminator, help: "The verb and its arguments.") var arguments: [String] = []
+
+        func run() async throws {
+            let user = getenv("GL_USER").map { String(cString: $0) } ?? ""
+            guard !user.isEmpty else { throw ValidationError("GL_USER is not set; gitolite runs this command") }
+            // gitolite split the words on spaces already; they must read back the same through the strict parser.
+            let line = (["dokuen"] + arguments).joined(separator: " ")
+            guard case .success(.dokuen(let parsed)) = SSHCommand.parse(line), parsed == arguments else {
+                let reason: String =
+                    switch SSHCommand.parse(line) {
+                    case .failure(let refusal): refusal.reason
+                    default: "the arguments do not read back as plain words"
+                    }
+                try refuse(reason, command: line)
+            }
+            let needs: [(repository: String, permission: String)]
+            switch Self.permissions(for: arguments) {
+            case .success(let found): needs = found
+            case .failure(let refusal): try refuse(refusal.reason, command: line)
+            }
+            for need in needs where !(try Self.allowed(need.repository, user: user, need.permission)) {
+                try refuse(
+                    "gitolite does not give \(user) \(need.permission) on \(need.repository)", command: line)
+            }
+            var environment = [
+                "PATH": InstanceEnvironment.defaultPath, "GL_USER": user, "LC_ALL": "C.UTF-8",
+                "HOME": getenv("HOME").map { String(cString: $0) } ?? "/",
+            ]
+            environment["DOKUEN_ROOT"] = try GitShellCommand.root(options)
+            try GitShellCommand.exec(
+                Posix.executableDirectory() + "/dokuen", ["dokuen"] + arguments, environment: environment)
+        }
+
+        func refuse(_ reason: String, command: String) throws -> Never {
+            let detail = reason + " (command: " + SSHCommand.printable(command, limit: 200) + ")"
+            _ = try? DaemonClient(options).request(
+                "POST", "/v1/events", body: ["action": "ssh.refused", "detail": detail])
+            throw DaemonError(message: "refused: " + reason)
+        }
+
+        /// The gitolite permissions a verb needs: (repository, R or W) pairs; none for help and version.
+        static func permissions(for arguments: [String]) -> Result<
+            [(repository: String, permission: String)], SSHCommand.Refusal
+        > {
+            let admin = [(repository: "gitolite-admin", permission: "W")]
+            guard let verb = arguments.first else { return .failure(.init("no verb")) }
+            if arguments.contains(where: { $0.hasPrefix("--application") }) {
+                return .failure(.init("--application is not available over gitolite; name the app after the verb"))
+            }
+            let rest = Array(arguments.dropFirst())
+            func app(at index: Int, _ permission: String) -> Result<
+                [(repository: String, permission: String)], SSHCommand.Refusal
+            > {
+                guard index < rest.count, !rest[index].hasPrefix("-"), (try? AppName(rest[index])) != nil else {
+                    return .failure(.init("over gitolite, give the app right after the verb: dokuen \(verb) … APP"))
+                }
+                return .success([(rest[index], permission)])
+            }
+            switch verb {
+            case "help", "--help", "version", "--version": return .success([])
+            case "buildpacks": return .success(admin)
+            case "apps":
+                switch rest.first {
+                case "list", nil: return .success(admin)
+                case "info": return app(at: 1, "R")
+                default: return app(at: 1, "W")
+                }
+            case "config", "ps":
+                return rest.first == "show" ? app(at: 1, "R") : app(at: 1, "W")
+            case "git": return app(at: 1, "W")
+            case "releases": return app(at: 0, "R")
+            case "rollback": return app(at: 0, "W")
+            case "logs": return app(at: 0, "R")
+            case "events": return rest.isEmpty ? .success(admin) : app(at: 0, "R")
+            case "status", "pid", "tail", "stop", "start", "restart", "signal":
+                let permission = ["status", "pid", "tail"].contains(verb) ? "R" : "W"
+                // Every word that is not an option is a target (APP, APP:TYPE, APP:TYPE.N), except signal's name.
+                let targets = rest.filter { !$0.hasPrefix("-") }.dropFirst(verb == "signal" ? 1 : 0)
+                if targets.isEmpty || targets.contains("all") { return .success(admin) }
+                var needs: [(repository: String, permission: String)] = []
+                for target in targets {
+                    let name = String(target.prefix { $0 != ":" })
+                    guard (try? AppName(name)) != nil else {
+                        return .failure(.init("'\(SSHCommand.printable(target))' is not APP, APP:TYPE or APP:TYPE.N"))
+                    }
+                    needs.append((name, permission))
+                }
+                return .success(needs)
+            default: return .failure(.init("dokuen \(verb) is not available over gitolite"))
+            }
+        }
+
+        /// `gitolite access -q REPO USER PERM any`: exit 0 when gitolite's rules allow it.
+        static func allowed(_ repository: String, user: String, _ permission: String) throws -> Bool {
+            let bindir = getenv("GL_BINDIR").map { String(cString: $0) } ?? "/usr/share/gitolite3"
+            let candidates: [String] = [bindir + "/gitolite", "/usr/bin/gitolite"]
+            guard let gitolite = candidates.first(where: { access($0, X_OK) == 0 }) else {
+                throw DaemonError(message: "no gitolite program to check access with")
+            }
+            let null = try Posix.open("/dev/null", O_RDWR)
+            defer { Posix.close(null) }
+            let child = try ChildProcess.spawn(
+                gitolite, arguments: ["access", "-q", repository, user, permission, "any"],
+                environment: Posix.environment(), stdin: null, stdout: null, stderr: null)
+            guard let status = try child.wait(milliseconds: 30_000) else {
+                _ = try? child.signalGroup(SIGKILL)
+                _ = try? child.wait()
+                throw DaemonError(message: "gitolite access took more than 30 s")
+            }
+            return status == .exited(0)
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import DokuenPosix
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// nginx routing through a real nginx on loopback (its own prefix and configuration, including `<root>/nginx/*.conf`
+/// as a user's does): deploys under continuous load fail no request, and a failed deploy leaves the old version
+/// serving (DESIGN.md §2 steps 5–7).
+@Suite(.serialized, .timeLimit(.minutes(4))) struct RoutingTests {
+    static let nginx: String? = {
+        let candidates: [String] = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
+        return candidates.first { access($0, X_OK) == 0 }
+    }()
+
+    /// A web that answers with the version in its tree.
+    static let app = """
+        import http.server, os
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def do_GET(self):
+                body = open("version.txt", "rb").read()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            def log_message(self, *args):
+                pass
+        http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+        """
+
+    /// A bounded client: GETs through nginx until the stop file appears, then prints its counts as JSON.
+    static let client = """
+        import http.client, json, os, sys, time
+        port, host, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+        total = failed = non2xx = 0
+        bodies = {}
+        deadline = time.time() + 180
+        while not os.path.exists(stop) and time.time() < deadline:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                connection.request("GET", "/", headers={"Host": host})
+                response = connection.getresponse()
+                body = response.read().decode().strip()
+                total += 1
+                if response.status // 100 != 2:
+                    non2xx += 1
+                bodies[body] = bodies.get(body, 0) + 1
+                connection.close()
+            except Exception as error:
+                total += 1
+                failed += 1
+                bodies["error: %s" % error] = bodies.get("error: %s" % error, 0) + 1
+        print(json.dumps({"total": total, "failed": failed, "non2xx": non2xx, "bodies": bodies}))
+        """
+
+    struct Load: Decodable {
+        let total: Int
+        let failed: Int
+        let non2xx: Int
+        let bodies: [String: Int]
+    }
+
+    @Test(.enabled(if: nginx != nil, "needs nginx (Debian's nginx-light)"))
+    func deploysUnderLoadFailNoRequest() throws {
+        let nginx = try #require(Self.nginx)
+        let prefix = try TemporaryDirectory("nginx")
+        defer { prefix.remove() }
+        try Posix.chmod(prefix.path, 0o755)
+        let port = freeTCPPort()
+        for directory in ["logs", "tmp"] { try Posix.mkdir(prefix(directory)) }
+        let config = """
+            pid \(prefix("nginx.pid"));
+            error_log \(prefix("logs/error.log"));
+            worker_processes 1;
+            events { worker_connections 256; }
+            http {
+                access_log off;
+                client_body_temp_path \(prefix("tmp/body"));
+                proxy_temp_path \(prefix("tmp/proxy"));
+                fastcgi_temp_path \(prefix("tmp/fastcgi"));
+                uwsgi_temp_path \(prefix("tmp/uwsgi"));
+                scgi_temp_path \(prefix("tmp/scgi"));
+                include \(prefix("root"))/nginx/*.conf;
+            }
+
+            """
+        try AtomicFile.write(Array(config.utf8), to: prefix("nginx.conf"))
+        let arguments = ["-p", prefix.path + "/", "-c", prefix("nginx.conf"), "-e", prefix("logs/error.log")]
+        let daemon = try DaemonHarness(
+            label: "routing",
+            options: ["--nginx", nginx, "--http-port", String(port), "--drain-milliseconds", "500"]
+                + arguments.flatMap { ["--nginx-arg", $0] })
+        defer { daemon.stop() }
+        try Posix.symlink(target: daemon.root, at: prefix("root"))
+        let server = try BackgroundProgram(
+            nginx, arguments + ["-g", "daemon off;"], environment: ["PATH": "/usr/bin:/bin"])
+        defer { server.stop() }
+
+        #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        func deploy(_ version: String, procfile: String = "web: exec python3 app.py\n") throws -> ProgramResult {
+            if (try Posix.lstat(daemon.temp("app"))) == nil { try Posix.mkdir(daemon.temp("app")) }
+            try AtomicFile.write(Array(procfile.utf8), to: daemon.temp("app/Procfile"))
+            try AtomicFile.write(Array(Self.app.utf8), to: daemon.temp("app/app.py"))
+            try AtomicFile.write(Array((version + "\n").utf8), to: daemon.temp("app/version.txt"))
+            return try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
+        }
+        func get() throws -> String {
+            try runProgram(
+                "/usr/bin/curl", ["-sS", "--max-time", "10", "-H", "Host: blog.localhost", "http://127.0.0.1:\(port)/"]
+            ).standardOutput
+        }
+        let first = try deploy("v-one")
+        #expect(first.status == .exited(0), "\(first.standardOutput)\(first.standardError)")
+        #expect(first.standardOutput.contains("-----> Routing blog to v1"))
+        try daemon.waitFor("nginx routes blog") { try get() == "v-one\n" }
+
+        // A custom domain routes too; nothing a user types reaches the config unchecked.
+        #expect(try daemon.dokuen(["domains", "add", "blog", "WWW.Blog.example"]).status == .exited(0))
+        try daemon.waitFor("nginx routes www.blog.example") {
+            try runProgram(
+                "/usr/bin/curl", ["-sS", "-H", "Host: www.blog.example", "http://127.0.0.1:\(port)/"]
+            ).standardOutput == "v-one\n"
+        }
+        let routes = try Posix.readFile(daemon.root + "/nginx/blog.conf")
+        for attempt in ["a;b.example", "a{b}.example", "a b.example", "$host.example", "a\"b.example", "é.example"] {
+            let refused = try daemon.dokuen(["domains", "add", "blog", attempt])
+            #expect(refused.status == .exited(1), "\(attempt)")
+            #expect(refused.standardError.hasPrefix("dokuen: error: invalid hostname"), "\(refused.standardError)")
+        }
+        #expect(try Posix.readFile(daemon.root + "/nginx/blog.conf") == routes, "the config is unchanged")
+        #expect(try daemon.dokuen(["domains", "blog"]).standardOutput == "www.blog.example\n")
+
+        let stop = daemon.temp("stop-load")
+        let load = try BackgroundProgram(
+            "/usr/bin/python3", ["-c", Self.client, String(port), "blog.localhost", stop],
+            environment: ["PATH": "/usr/bin:/bin"])
+        defer { load.stop() }
+        try daemon.waitFor("the load started") { try get() == "v-one\n" }
+        for version in ["v-two", "v-three", "v-four"] {
+            let deployed = try deploy(version)
+            #expect(deployed.status == .exited(0), "\(deployed.standardError)")
+            #expect(try get() == version + "\n", "once deploy returns, the new version serves")
+        }
+        // A deploy that fails leaves v-four serving.
+        let failed = try deploy("v-five", procfile: "web: echo broken >&2; exit 3\n")
+        #expect(failed.status == .exited(1))
+        #expect(try get() == "v-four\n")
+
+        try AtomicFile.write([], to: stop)
+        let ended = try load.wait(milliseconds: 60_000)
+        #expect(ended == .exited(0), "\(load.standardError)")
+        let counts = try JSONDecoder().decode(Load.self, from: Data(load.standardOutput.utf8))
+        print(
+            "routing under load: \(counts.total) requests, \(counts.failed) failed, \(counts.non2xx) non-2xx, \(counts.bodies)"
+        )
+        #expect(counts.total > 50, "the load ran: \(counts)")
+        #expect(counts.failed == 0 && counts.non2xx == 0, "no request failed: \(counts)")
+    }
+}
