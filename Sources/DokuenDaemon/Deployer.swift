@@ -47,6 +47,7 @@ public struct Deployer: Sendable {
                 progress: step)
             try await store.finishDeploy(deploy.id, outcome: .succeeded(release: release), actor: actor)
             step("Release \(release) is up (\(Self.seconds(since: began, clock)))")
+            if let url = try? await url(of: app) { step(url) }
             return release
         } catch {
             if let build { await discard(build, actor: actor) }
@@ -58,6 +59,17 @@ public struct Deployer: Sendable {
             try? await store.finishDeploy(deploy.id, outcome: .failed(error: "\(reported)"), actor: actor)
             throw reported
         }
+    }
+
+    /// Where the app answers now: its nginx name when routing is on, else its web instances' ports; nil when it
+    /// has no web process.
+    private func url(of app: AppName) async throws -> String? {
+        if let routing = cutover.routing, let url = await routing.url(of: app) { return url }
+        let ports = try await cutover.supervisor.statuses().filter {
+            $0.app == app.rawValue && $0.type == "web" && $0.state == "RUNNING"
+        }.compactMap(\.port).sorted()
+        guard !ports.isEmpty else { return nil }
+        return ports.map { "http://127.0.0.1:\($0)/" }.joined(separator: " ")
     }
 
     /// Takes the app's deploy lock, waiting (up to an hour) while another deploy holds it.

@@ -88,6 +88,13 @@ public actor Routing {
         }
     }
 
+    /// `http://<app>.<base domain>[:port]/` when routing is on.
+    public func url(of app: AppName) -> String? {
+        guard installer != nil, let host = try? Hostname(app: app, base: settings.baseDomain) else { return nil }
+        let port = settings.listenPort.rawValue == 80 ? "" : ":\(settings.listenPort.rawValue)"
+        return "http://\(host.rawValue)\(port)/"
+    }
+
     /// Removes a destroyed app's file.
     public func remove(_ app: AppName) async throws {
         pinned[app] = nil

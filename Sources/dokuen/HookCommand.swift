@@ -76,6 +76,8 @@ struct HookCommand: AsyncParsableCommand {
                 push: (try Self.repositoryPath(), update.ref, update.old), options: options,
                 failure: { message in say("Deploy failed: \(message)") })
             if release == nil {
+                print(" !     Hint: fix what the lines above say, commit, and push again; `dokuen logs \(app)` shows")
+                print(" !     what the app printed, `dokuen releases \(app)` what serves.")
                 refuse(
                     "Push rejected: the deploy failed, so \(branch) stays where it was and the release before keeps serving"
                 )

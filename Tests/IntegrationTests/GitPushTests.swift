@@ -54,6 +54,7 @@ import Testing
         #expect(pushed.status == .exited(0), "\(pushed.standardError)")
         #expect(pushed.standardError.contains("remote: -----> Deploying blog from main at \(first.prefix(7))"))
         #expect(pushed.standardError.contains("remote: -----> Release v1 is up ("), "\(pushed.standardError)")
+        #expect(pushed.standardError.contains("remote: -----> http://127.0.0.1:"), "the URL at the end")
         let releases = try JSONDecoder().decode(
             [ReleaseEntry].self, from: Data(try daemon.dokuen(["releases", "blog", "--json"]).stdout))
         #expect(releases.map(\.commit) == [first])
@@ -74,6 +75,7 @@ import Testing
         #expect(
             rejected.standardError.contains("remote:  !     Push rejected: the deploy failed"),
             "\(rejected.standardError)")
+        #expect(rejected.standardError.contains("remote:  !     Hint: fix what the lines above say"))
         let remote = try git(daemon, ["ls-remote", repo, "refs/heads/main"]).standardOutput
         #expect(remote.hasPrefix(first), "\(remote)")
         #expect(try daemon.dokuen(["apps", "info", "blog"]).standardOutput.contains("release:  v1"))
