@@ -38,8 +38,10 @@ import Testing
         port, host, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3]
         total = failed = non2xx = 0
         bodies = {}
+        latencies = []
         deadline = time.time() + 180
         while not os.path.exists(stop) and time.time() < deadline:
+            began = time.monotonic()
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                 connection.request("GET", "/", headers={"Host": host})
@@ -50,11 +52,17 @@ import Testing
                     non2xx += 1
                 bodies[body] = bodies.get(body, 0) + 1
                 connection.close()
+                latencies.append(time.monotonic() - began)
             except Exception as error:
                 total += 1
                 failed += 1
                 bodies["error: %s" % error] = bodies.get("error: %s" % error, 0) + 1
-        print(json.dumps({"total": total, "failed": failed, "non2xx": non2xx, "bodies": bodies}))
+        latencies.sort()
+        def percentile(p):
+            return round(latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000, 1) if latencies else 0
+        print(json.dumps({"total": total, "failed": failed, "non2xx": non2xx, "bodies": bodies,
+                          "p50_ms": percentile(0.5), "p90_ms": percentile(0.9), "p99_ms": percentile(0.99),
+                          "max_ms": percentile(1.0)}))
         """
 
     struct Load: Decodable {
@@ -62,6 +70,10 @@ import Testing
         let failed: Int
         let non2xx: Int
         let bodies: [String: Int]
+        let p50_ms: Double
+        let p90_ms: Double
+        let p99_ms: Double
+        let max_ms: Double
     }
 
     @Test(.enabled(if: nginx != nil, "needs nginx (Debian's nginx-light)"))
@@ -140,22 +152,49 @@ import Testing
             environment: ["PATH": "/usr/bin:/bin"])
         defer { load.stop() }
         try daemon.waitFor("the load started") { try get() == "v-one\n" }
-        for version in ["v-two", "v-three", "v-four"] {
-            let deployed = try deploy(version)
+        // 10 deploys, each with a new body: after each returns, only the new version answers.
+        for number in 2...11 {
+            let deployed = try deploy("v-\(number)")
             #expect(deployed.status == .exited(0), "\(deployed.standardError)")
-            #expect(try get() == version + "\n", "once deploy returns, the new version serves")
+            #expect(try get() == "v-\(number)\n", "once deploy returns, the new version serves")
         }
-        // A deploy that fails leaves v-four serving.
-        let failed = try deploy("v-five", procfile: "web: echo broken >&2; exit 3\n")
+        // A deploy that fails leaves v-11 serving.
+        let failed = try deploy("v-broken", procfile: "web: echo broken >&2; exit 3\n")
         #expect(failed.status == .exited(1))
-        #expect(try get() == "v-four\n")
+        #expect(try get() == "v-11\n")
+        // A config change and scaling web 1 → 4 → 1, all under the same load.
+        #expect(try daemon.dokuen(["config", "set", "blog", "GREETING=hi"]).status == .exited(0))
+        #expect(try daemon.dokuen(["ps", "scale", "blog", "web=4"]).status == .exited(0))
+        do {
+            try daemon.waitUntil("4 web RUNNING") {
+                $0.filter { $0.type == "web" && $0.state == "RUNNING" }.count == 4
+            }
+        } catch {
+            Issue.record("\(error); dokuend said: \(daemon.daemon.standardError.suffix(3000))")
+            throw error
+        }
+        try daemon.waitFor("nginx routes to 4 instances") {
+            String(decoding: try Posix.readFile(daemon.root + "/nginx/blog.conf"), as: UTF8.self)
+                .components(separatedBy: "server 127.0.0.1:").count == 5
+        }
+        #expect(try daemon.dokuen(["ps", "scale", "blog", "web=1"]).status == .exited(0))
+        // Stopping three instances under load may take a while (each drains its requests): up to a minute.
+        var scaledDown = false
+        for _ in 0..<3 where !scaledDown {
+            scaledDown = (try? daemon.waitUntil("1 web left") { $0.filter { $0.type == "web" }.count == 1 }) != nil
+        }
+        let statusText = try daemon.dokuen(["status"]).standardOutput
+        #expect(scaledDown, "\(statusText)")
+        #expect(try get() == "v-11\n")
 
         try AtomicFile.write([], to: stop)
         let ended = try load.wait(milliseconds: 60_000)
         #expect(ended == .exited(0), "\(load.standardError)")
         let counts = try JSONDecoder().decode(Load.self, from: Data(load.standardOutput.utf8))
         print(
-            "routing under load: \(counts.total) requests, \(counts.failed) failed, \(counts.non2xx) non-2xx, \(counts.bodies)"
+            "routing under load: \(counts.total) requests, \(counts.failed) failed, \(counts.non2xx) non-2xx, "
+                + "p50 \(counts.p50_ms) ms, p90 \(counts.p90_ms) ms, p99 \(counts.p99_ms) ms, max \(counts.max_ms) ms, "
+                + "\(counts.bodies)"
         )
         #expect(counts.total > 50, "the load ran: \(counts)")
         #expect(counts.failed == 0 && counts.non2xx == 0, "no request failed: \(counts)")
