@@ -61,15 +61,16 @@ public struct Deployer: Sendable {
         }
     }
 
-    /// Where the app answers now: its nginx name when routing is on, else its web instances' ports; nil when it
-    /// has no web process.
+    /// Where the app answers now: its web instances' ports, and its nginx name when routing is on (nginx serves
+    /// it once the user's `http {}` includes `<root>/nginx/*.conf`); nil when it has no web process.
     private func url(of app: AppName) async throws -> String? {
-        if let routing = cutover.routing, let url = await routing.url(of: app) { return url }
         let ports = try await cutover.supervisor.statuses().filter {
             $0.app == app.rawValue && $0.type == "web" && $0.state == "RUNNING"
         }.compactMap(\.port).sorted()
         guard !ports.isEmpty else { return nil }
-        return ports.map { "http://127.0.0.1:\($0)/" }.joined(separator: " ")
+        let direct = ports.map { "http://127.0.0.1:\($0)/" }.joined(separator: " ")
+        guard let routing = cutover.routing, let url = await routing.url(of: app) else { return direct }
+        return "\(url) (nginx), \(direct) (direct)"
     }
 
     /// Takes the app's deploy lock, waiting (up to an hour) while another deploy holds it.

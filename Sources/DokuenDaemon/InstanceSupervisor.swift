@@ -77,8 +77,9 @@ public actor InstanceSupervisor {
         repeat {
             passAgain = false
             done += try await pass()
+            // Inside the loop: a change that arrives while routing updates asks for one more pass, not lost.
+            if let afterReconcile { await afterReconcile() }
         } while passAgain
-        if let afterReconcile { await afterReconcile() }
         // Read and handed over without a suspension: no shim can start meanwhile (see `ShimWatcher.watch`).
         if let shimWatcher, let instances = try? observed() {
             shimWatcher.watch(
