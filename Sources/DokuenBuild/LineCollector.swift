@@ -1,10 +1,12 @@
 import Synchronization
 
 /// Collects the lines of a step whose output is data (detect's name, release's YAML), from the step's thread.
-final class LineCollector: Sendable {
+public final class LineCollector: Sendable {
     private let storage = Mutex<[String]>([])
 
-    var lines: [String] { storage.withLock { $0 } }
+    public init() {}
 
-    var add: @Sendable (String) -> Void { { line in self.storage.withLock { $0.append(line) } } }
+    public var lines: [String] { storage.withLock { $0 } }
+
+    public var add: @Sendable (String) -> Void { { line in self.storage.withLock { $0.append(line) } } }
 }

@@ -48,7 +48,7 @@ public enum APIServer {
             let actor = await actor(request, context)
             let record = try await store.createApp(name, actor: actor)
             do {
-                try GitRepository(layout: layout, owner: settings.appUser).create(name)
+                try await GitRepository(layout: layout, owner: settings.appUser).create(name)
             } catch {
                 // All or nothing: an app without the repository its pushes need is not created.
                 try? await store.destroyApp(name, actor: actor)

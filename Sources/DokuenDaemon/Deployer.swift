@@ -39,7 +39,7 @@ public struct Deployer: Sendable {
         let began = clock.now
         var build: BuildRecord?
         do {
-            try push?.check(app: app)
+            try await push?.check(app: app)
             build = try await self.build(app, tarball: tarball, commit: commit, actor: actor, line: progress)
             let release = try await cutover.run(
                 app, build: build!, env: try EnvDirectory(path: layout.app(app).env).dictionary(),

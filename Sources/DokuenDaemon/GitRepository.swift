@@ -1,3 +1,4 @@
+import DokuenBuild
 import DokuenCore
 import DokuenPosix
 
@@ -15,7 +16,7 @@ struct GitRepository: Sendable {
 
     /// Creates the repository and its hook. Without git on this machine, there is nothing to push to: it says so
     /// in dokuend's log and the app works without it.
-    func create(_ app: AppName) throws {
+    func create(_ app: AppName) async throws {
         let candidates: [String] = ["/usr/bin/git", "/usr/local/bin/git", "/bin/git"]
         guard let git = candidates.first(where: { access($0, X_OK) == 0 }) else {
             log("dokuend: \(app): no git on this machine, so no repository for pushes; deploy with dokuen deploy")
@@ -23,15 +24,15 @@ struct GitRepository: Sendable {
         }
         let path = layout.app(app).repository
         try Posix.mkdir(layout.app(app).directory, existingOK: true)
-        let null = try Posix.open("/dev/null", O_RDWR)
-        defer { Posix.close(null) }
-        let initialize = try ChildProcess.spawn(
-            git, arguments: ["init", "--quiet", "--bare", "--initial-branch=main", path],
-            environment: ["PATH": InstanceEnvironment.defaultPath, "HOME": layout.root, "LC_ALL": "C"],
-            stdin: null, stdout: null, stderr: null)
-        guard try initialize.wait(milliseconds: 30_000) == .exited(0) else {
-            _ = try? initialize.signalGroup(SIGKILL)
-            throw DaemonError.repositoryFailed(app: app.rawValue, reason: "git init did not succeed")
+        let initialize = try await StepRunner.run(
+            BuildStep(
+                label: "git init", executable: git,
+                arguments: ["init", "--quiet", "--bare", "--initial-branch=main", path],
+                environment: ["PATH": InstanceEnvironment.defaultPath, "HOME": layout.root, "LC_ALL": "C"],
+                timeout: .seconds(30)),
+            onLine: { _ in })
+        guard initialize == .exited(0) else {
+            throw DaemonError.repositoryFailed(app: app.rawValue, reason: "git init did not succeed (\(initialize))")
         }
         try AtomicFile.write(
             Array(Self.hook(app: app, layout: layout).utf8), to: path + "/hooks/pre-receive", mode: 0o755)

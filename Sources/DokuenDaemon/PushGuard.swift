@@ -1,3 +1,4 @@
+import DokuenBuild
 import DokuenCore
 import DokuenPosix
 
@@ -41,8 +42,8 @@ public struct PushGuard: Sendable {
     }
 
     /// Throws when the ref moved since the push began.
-    func check(app: AppName) throws {
-        let now = try current()
+    func check(app: AppName) async throws {
+        let now = try await current()
         let expected = old.utf8.allSatisfy { $0 == 48 } ? nil : old
         guard now != expected else { return }
         let branch = ref.dropFirst("refs/heads/".count)
@@ -54,29 +55,17 @@ public struct PushGuard: Sendable {
 
     /// The ref's commit now, nil when it does not exist. dokuend may be root and the repository another user's:
     /// safe.directory on the command line (a protected scope) trusts this one repository.
-    private func current() throws -> String? {
-        let scratch = try Posix.makeTemporaryDirectory(prefix: "/tmp/dokuend-ref-")
-        defer { try? Posix.removeTree(scratch) }
-        let null = try Posix.open("/dev/null", O_RDWR)
-        let output = try Posix.open(scratch + "/out", O_WRONLY | O_CREAT | O_TRUNC)
-        defer {
-            Posix.close(null)
-            Posix.close(output)
-        }
-        let git = try ChildProcess.spawn(
-            "/usr/bin/git",
-            arguments: [
-                "-c", "safe.directory=" + repository, "--git-dir", repository, "rev-parse", "--verify", "--quiet",
-                ref,
-            ],
-            environment: ["PATH": InstanceEnvironment.defaultPath, "LC_ALL": "C"], stdin: null, stdout: output,
-            stderr: null)
-        guard let status = try git.wait(milliseconds: 30_000) else {
-            _ = try? git.signalGroup(SIGKILL)
-            _ = try? git.wait()
-            throw DaemonError.deployFailed(app: repository, reason: "git rev-parse took more than 30 s")
-        }
-        let text = String(decoding: try Posix.readFile(scratch + "/out"), as: UTF8.self)
-        return status == .exited(0) ? String(text.prefix { $0 != "\n" }) : nil
+    private func current() async throws -> String? {
+        let output = LineCollector()
+        let status = try await StepRunner.run(
+            BuildStep(
+                label: "git rev-parse", executable: "/usr/bin/git",
+                arguments: [
+                    "-c", "safe.directory=" + repository, "--git-dir", repository, "rev-parse", "--verify", "--quiet",
+                    ref,
+                ],
+                environment: ["PATH": InstanceEnvironment.defaultPath, "LC_ALL": "C"], timeout: .seconds(30)),
+            onLine: output.add)
+        return status == .exited(0) ? output.lines.first : nil
     }
 }

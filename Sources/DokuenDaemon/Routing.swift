@@ -1,3 +1,4 @@
+import DokuenAPI
 import DokuenCore
 import DokuenRouting
 import DokuenStore
@@ -47,8 +48,12 @@ public actor Routing {
     public func updateAll() async {
         guard installer != nil else { return }
         do {
+            // One read of every service directory for all apps: this runs after every reconcile pass.
+            let statuses = try await supervisor.statuses()
             for app in try await store.apps() {
-                do { try await update(app.name) } catch { log("dokuend: routing \(app.name): \(error)") }
+                do { try await update(app.name, statuses: statuses) } catch {
+                    log("dokuend: routing \(app.name): \(error)")
+                }
             }
         } catch {
             log("dokuend: routing: \(error)")
@@ -58,10 +63,15 @@ public actor Routing {
     /// Renders and installs `app`'s file: its domains, and the ports of the RUNNING web instances of the release
     /// that serves (pinned, else the latest).
     public func update(_ app: AppName) async throws {
+        guard installer != nil else { return }
+        try await update(app, statuses: try await supervisor.statuses())
+    }
+
+    private func update(_ app: AppName, statuses: [InstanceStatus]) async throws {
         guard let installer else { return }
         var release = pinned[app]
         if release == nil { release = try await store.latestRelease(app: app)?.id }
-        let ports = try await supervisor.statuses().filter {
+        let ports = statuses.filter {
             $0.app == app.rawValue && $0.type == "web" && $0.state == "RUNNING" && $0.release == release?.description
         }.compactMap(\.port)
         var domains: [Hostname] = []

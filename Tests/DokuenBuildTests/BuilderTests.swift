@@ -41,7 +41,7 @@ import Testing
             let lines = LineCollector()
             let result = try await builder.build(
                 buildDirectory: build, cacheDirectory: temp("cache"), envDirectory: temp("env"), appEnvironment: env,
-                progress: lines.callback)
+                progress: lines.add)
             return (result, lines.lines)
         }
 

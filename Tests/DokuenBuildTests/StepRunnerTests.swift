@@ -23,7 +23,7 @@ import Testing
         let status = try await Task.detached {
             try await StepRunner.run(
                 Self.shell("grep -E '^(SigBlk|SigIgn)' /proc/self/status; ps -o sid= -p $$; echo $$"),
-                onLine: lines.callback)
+                onLine: lines.add)
         }.value
         #expect(status == .exited(0))
         #expect(lines.lines.prefix(2) == ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"])
@@ -39,7 +39,7 @@ import Testing
                 Self.shell(
                     "trap 'echo got TERM; exit 0' TERM; echo ready; sleep 30 & wait", timeout: .seconds(1),
                     grace: .seconds(20)),
-                onLine: lines.callback)
+                onLine: lines.add)
         }
         // The trap's line is the proof: a KILL (after the 20 s grace) leaves no chance to print it. No timing is
         // asserted (README: performance is measured, never asserted in tests).
@@ -51,7 +51,7 @@ import Testing
         for run in 0..<50 {
             let lines = LineCollector()
             let status = try await StepRunner.run(
-                Self.shell("echo first; echo second >&2; printf 'no-newline'"), onLine: lines.callback)
+                Self.shell("echo first; echo second >&2; printf 'no-newline'"), onLine: lines.add)
             #expect(status == .exited(0))
             #expect(lines.lines == ["first", "second", "no-newline"], "run \(run)")
         }
@@ -64,7 +64,7 @@ import Testing
         defer { temp.remove() }
         let lines = LineCollector()
         let status = try await StepRunner.run(
-            Self.shell("sleep 600 & echo $! > \(temp("grandchild")); echo done; exit 3"), onLine: lines.callback)
+            Self.shell("sleep 600 & echo $! > \(temp("grandchild")); echo done; exit 3"), onLine: lines.add)
         #expect(status == .exited(3))
         #expect(lines.lines == ["done"])
         let grandchild = try #require(
@@ -82,7 +82,7 @@ import Testing
         let lines = LineCollector()
         let status = try await StepRunner.run(
             Self.shell("setsid sh -c 'echo $$ > \(temp("escaped")); exec sleep 600' & sleep 0.3; echo done"),
-            onLine: lines.callback)
+            onLine: lines.add)
         if let escaped = Int32(
             String(decoding: (try? Posix.readFile(temp("escaped"))) ?? [], as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines))
@@ -146,11 +146,11 @@ import Testing
         let step = BuildStep(
             label: "env", executable: "/usr/bin/env", environment: ["A": "1", "B": "two words"],
             workingDirectory: "/tmp")
-        #expect(try await StepRunner.run(step, onLine: lines.callback) == .exited(0))
+        #expect(try await StepRunner.run(step, onLine: lines.add) == .exited(0))
         #expect(lines.lines == ["A=1", "B=two words"])
         let pwd = LineCollector()
         let cwd = BuildStep(label: "pwd", executable: "/bin/pwd", environment: [:], workingDirectory: "/usr/share")
-        #expect(try await StepRunner.run(cwd, onLine: pwd.callback) == .exited(0))
+        #expect(try await StepRunner.run(cwd, onLine: pwd.add) == .exited(0))
         #expect(pwd.lines == ["/usr/share"])
     }
 
@@ -164,7 +164,7 @@ import Testing
             label: "id", executable: "/bin/sh",
             arguments: ["-c", "id -u; id -g; id -G; touch /root/x 2>&1 || echo denied"],
             environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/tmp", user: dokuen)
-        #expect(try await StepRunner.run(step, onLine: lines.callback) == .exited(0))
+        #expect(try await StepRunner.run(step, onLine: lines.add) == .exited(0))
         #expect(
             lines.lines.prefix(3) == [
                 "\(dokuen.uid)", "\(dokuen.gid)", dokuen.groups.map(String.init).joined(separator: " "),

@@ -130,10 +130,9 @@ import Testing
         let run = try daemon.dokuen(["run", "blog", "--", "sh", "-c", "echo \"run sees $PROFILE_VAR\""])
         #expect(run.standardOutput == "run sees from \(year)\n", "\(run.standardError)")
         var logged = ""
-        for _ in 0..<50 {
+        try daemon.waitFor("the worker's first line") {
             logged = try daemon.dokuen(["tail", "-n", "1", "blog:worker.1"]).standardOutput
-            if logged.contains("worker sees") { break }
-            _ = try? NotifySocket(path: daemon.temp("pause")).receive(milliseconds: 100)
+            return logged.contains("worker sees")
         }
         #expect(logged.hasSuffix("worker sees from \(year)\n"), "\(logged)")
     }
