@@ -11,11 +11,6 @@ import Testing
 /// as a user's does): deploys under continuous load fail no request, and a failed deploy leaves the old version
 /// serving (DESIGN.md §2 steps 5–7).
 @Suite(.serialized, .timeLimit(.minutes(4))) struct RoutingTests {
-    static let nginx: String? = {
-        let candidates: [String] = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
-        return candidates.first { access($0, X_OK) == 0 }
-    }()
-
     /// A web that answers with the version in its tree.
     static let app = """
         import http.server, os
@@ -76,41 +71,12 @@ import Testing
         let max_ms: Double
     }
 
-    @Test(.enabled(if: nginx != nil, "needs nginx (Debian's nginx-light)"))
+    @Test(.enabled(if: NginxHarness.binary != nil, "needs nginx (Debian's nginx-light)"))
     func deploysUnderLoadFailNoRequest() throws {
-        let nginx = try #require(Self.nginx)
-        let prefix = try TemporaryDirectory("nginx")
-        defer { prefix.remove() }
-        try Posix.chmod(prefix.path, 0o755)
-        let port = freeTCPPort()
-        for directory in ["logs", "tmp"] { try Posix.mkdir(prefix(directory)) }
-        let config = """
-            pid \(prefix("nginx.pid"));
-            error_log \(prefix("logs/error.log"));
-            worker_processes 1;
-            events { worker_connections 256; }
-            http {
-                access_log off;
-                client_body_temp_path \(prefix("tmp/body"));
-                proxy_temp_path \(prefix("tmp/proxy"));
-                fastcgi_temp_path \(prefix("tmp/fastcgi"));
-                uwsgi_temp_path \(prefix("tmp/uwsgi"));
-                scgi_temp_path \(prefix("tmp/scgi"));
-                include \(prefix("root"))/nginx/*.conf;
-            }
-
-            """
-        try AtomicFile.write(Array(config.utf8), to: prefix("nginx.conf"))
-        let arguments = ["-p", prefix.path + "/", "-c", prefix("nginx.conf"), "-e", prefix("logs/error.log")]
-        let daemon = try DaemonHarness(
-            label: "routing",
-            options: ["--nginx", nginx, "--http-port", String(port), "--drain-milliseconds", "500"]
-                + arguments.flatMap { ["--nginx-arg", $0] })
-        defer { daemon.stop() }
-        try Posix.symlink(target: daemon.root, at: prefix("root"))
-        let server = try BackgroundProgram(
-            nginx, arguments + ["-g", "daemon off;"], environment: ["PATH": "/usr/bin:/bin"])
-        defer { server.stop() }
+        let harness = try NginxHarness(label: "routing", options: ["--drain-milliseconds", "500"])
+        defer { harness.stop() }
+        let daemon = harness.daemon
+        let port = harness.port
 
         #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
         func deploy(_ version: String, procfile: String = "web: exec python3 app.py\n") throws -> ProgramResult {
