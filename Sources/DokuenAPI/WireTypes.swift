@@ -377,3 +377,72 @@ public struct DomainRequest: Codable, Equatable, Sendable {
 
     public init(hostname: String) { self.hostname = hostname }
 }
+
+/// `GET /v1/apps/:app/checks`, and the answer of every change to them.
+public struct ChecksReport: Codable, Equatable, Sendable {
+    /// False after `dokuen checks disable`: a cutover stops the old instances first.
+    public var zeroDowntime: Bool
+    /// Where the HTTP checks come from: `dokuen checks set`, `app.json`, or `none`.
+    public var source: String
+    /// Each HTTP check, every key with its value (snake_case keys; `content` is "" for any body).
+    public var checks: [[String: String]]
+    /// The keys `dokuen checks set` gave a value.
+    public var setKeys: [String]
+    /// What app.json holds that Dokuen does not run.
+    public var notes: [String]
+
+    public init(zeroDowntime: Bool, source: String, checks: [[String: String]], setKeys: [String], notes: [String]) {
+        self.zeroDowntime = zeroDowntime
+        self.source = source
+        self.checks = checks
+        self.setKeys = setKeys
+        self.notes = notes
+    }
+}
+
+/// `POST /v1/apps/:app/checks`: `dokuen checks set APP KEY=VALUE… [KEY=]…`; `clear` drops the whole check first.
+public struct ChecksChange: Codable, Equatable, Sendable {
+    public var set: [String: String]
+    public var unset: [String]
+    public var clear: Bool
+
+    public init(set: [String: String] = [:], unset: [String] = [], clear: Bool = false) {
+        self.set = set
+        self.unset = unset
+        self.clear = clear
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        set = try container.decodeIfPresent([String: String].self, forKey: .set) ?? [:]
+        unset = try container.decodeIfPresent([String].self, forKey: .unset) ?? []
+        clear = try container.decodeIfPresent(Bool.self, forKey: .clear) ?? false
+    }
+}
+
+/// `POST /v1/apps/:app/checks/run`: the checks run against the web instances serving now.
+public struct ChecksRunResult: Codable, Equatable, Sendable {
+    public struct Instance: Codable, Equatable, Sendable {
+        public var dyno: String
+        public var port: Int
+        public var passed: Bool
+        public var detail: String
+
+        public init(dyno: String, port: Int, passed: Bool, detail: String) {
+            self.dyno = dyno
+            self.port = port
+            self.passed = passed
+            self.detail = detail
+        }
+    }
+
+    public var release: String?
+    public var passed: Bool
+    public var results: [Instance]
+
+    public init(release: String?, passed: Bool, results: [Instance]) {
+        self.release = release
+        self.passed = passed
+        self.results = results
+    }
+}

@@ -19,6 +19,8 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
     case noneDetected(tried: [String])
     /// `bin/release` printed something that is not a release description.
     case release(buildpack: String, reason: String)
+    /// The build's `app.json` cannot be used (`AppManifest`).
+    case manifest(reason: String)
     /// A buildpack name that is not `[a-z0-9-]{1,63}`.
     case invalidName(String, reason: String)
     /// BUILDPACK_URL or `.buildpacks` names a buildpack that is neither built in nor installed.
@@ -57,6 +59,7 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
                 ? "no buildpack detected this app; there are no buildpacks to try"
                 : "no buildpack detected this app; tried \(tried.joined(separator: ", "))"
         case .release(let buildpack, let reason): "the \(buildpack) buildpack's release \(reason)"
+        case .manifest(let reason): reason
         case .invalidName(let name, let reason): "invalid buildpack name \(quote(name)): \(reason)"
         case .unknownBuildpack(let name, let from, let known):
             "\(from) names \(quote(name)), which is not a buildpack; the buildpacks are "

@@ -17,6 +17,8 @@ public enum CoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A `KEY=VALUE` process setting (`dokuen ps set`, `app.json`); its values are not secret.
     case invalidSetting(String, reason: String)
     case invalidBranch(String, reason: String)
+    /// A Procfile's `static: DIR`.
+    case invalidStaticRoot(String, reason: String)
 
     public var description: String {
         switch self {
@@ -33,6 +35,7 @@ public enum CoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidTarget(let text, let reason): "invalid target \(quoted(text)): \(reason)"
         case .invalidSetting(let text, let reason): "invalid setting \(quoted(text)): \(reason)"
         case .invalidBranch(let text, let reason): "invalid branch name \(quoted(text)): \(reason)"
+        case .invalidStaticRoot(let text, let reason): "invalid static directory \(quoted(text)): \(reason)"
         }
     }
 }

@@ -155,6 +155,11 @@ public enum APIServer {
                         "unable to scale \(name): release \(release.id) has no process type '\(scale.type)' (it has \(known))"
                 )
             }
+            if let web = requested.scales.first(where: { $0.type.rawValue == "web" }) {
+                let now = try await store.formation(app: name).first { $0.type == web.type }
+                try await cutover.drainWeb(
+                    name, count: web.count, stopped: now?.stopped ?? false, stoppedIndexes: now?.stoppedIndexes ?? [])
+            }
             try await store.setFormation(app: name, requested, actor: await actor(request, context))
             try await supervisor.reconcile()
             return try json(try await formation(name, store))
@@ -210,6 +215,7 @@ public enum APIServer {
         addReleaseRoutes(to: v1, layout: layout, store: store, cutover: cutover)
         addBuildpackRoutes(to: v1, layout: layout, store: store, settings: settings)
         addDomainRoutes(to: v1, store: store, routing: routing)
+        addCheckRoutes(to: v1, layout: layout, store: store, supervisor: supervisor, routing: routing)
         addEventRoutes(to: v1, store: store)
         let socket = layout.socket
         return Application(

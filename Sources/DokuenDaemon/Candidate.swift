@@ -9,11 +9,17 @@ public struct Candidate: Sendable {
     public let build: BuildRecord
     public let env: [EnvKey: String]
     public let formation: Formation
+    /// Whether the serving release's instances keep running beside the candidate's until the switch (the
+    /// default), or stop as the candidate's start (zero-downtime off: `dokuen checks disable`).
+    public let keepsServing: Bool
 
-    public init(release: ReleaseID, build: BuildRecord, env: [EnvKey: String], formation: Formation) {
+    public init(
+        release: ReleaseID, build: BuildRecord, env: [EnvKey: String], formation: Formation, keepsServing: Bool = true
+    ) {
         self.release = release
         self.build = build
         self.env = env
         self.formation = formation
+        self.keepsServing = keepsServing
     }
 }

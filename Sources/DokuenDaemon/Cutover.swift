@@ -20,6 +20,7 @@ public struct Cutover: Sendable {
     let routing: Routing?
     /// After routing switched: how long requests already sent to the old instances get to finish.
     let drainMilliseconds: Int
+    let checker: HealthChecker
 
     public init(
         layout: RootLayout, store: Store, supervisor: InstanceSupervisor, keepReleases: Int = 5,
@@ -31,26 +32,56 @@ public struct Cutover: Sendable {
         self.keepReleases = keepReleases
         self.routing = routing
         self.drainMilliseconds = drainMilliseconds
+        checker = HealthChecker(store: store, supervisor: supervisor)
     }
 
-    /// Cuts `app` over to a new release of `build` with `env` and `formation`; returns the release.
+    /// Cuts `app` over to a new release of `build`; returns the release.
     func run(
         _ app: AppName, build: BuildRecord, env: [EnvKey: String], formation: Formation, summary: String,
         actor: String, progress: Progress
     ) async throws -> ReleaseID {
+        let start = ContinuousClock.now
         let latest = try await store.latestRelease(app: app)
         let number = (latest?.id.number ?? 0) + 1
-        let candidate = Candidate(release: try ReleaseID(number: number), build: build, env: env, formation: formation)
-        try await supervisor.propose(candidate)
+        let release = try ReleaseID(number: number)
+        let checks = try await checker.checks(app: app, buildDirectory: layout.app(app).build(build.stamp))
+        let zeroDowntime = try await store.zeroDowntime(app: app)
+        let candidate = Candidate(
+            release: release, build: build, env: env, formation: formation, keepsServing: zeroDowntime)
         let started = formation.scales.filter { $0.count > 0 }.map { "\($0.type)×\($0.count)" }
+        do {
+            if !zeroDowntime, let serving = latest?.id {
+                progress("Zero-downtime is off for \(app) (dokuen checks enable): stopping \(serving) first")
+                let none = Formation(scales: formation.scales.map { Formation.Scale(type: $0.type, count: 0) })
+                try await supervisor.propose(
+                    Candidate(release: release, build: build, env: env, formation: none, keepsServing: false))
+                try await supervisor.reconcile()
+                try await supervisor.waitUntilGone(app: app, release: serving, deadline: 120_000)
+            }
+            try await supervisor.propose(candidate)
+        } catch {
+            await withdraw(candidate, app: app, progress: progress)
+            throw error
+        }
         progress("Starting \(candidate.release): \(started.isEmpty ? "no processes" : started.joined(separator: " "))")
         do {
             try await supervisor.reconcile()
             try await supervisor.waitUntilReady(app: app, release: candidate.release, deadline: readyDeadline)
+            if formation.scales.contains(where: { $0.type.rawValue == "web" && $0.count > 0 }) {
+                let http = checks.checks.map { "GET \($0.path) → \($0.status)" }
+                progress(
+                    "Checking web: its port accepts"
+                        + (http.isEmpty ? "" : ", then " + http.joined(separator: ", ") + " (\(checks.source))"))
+                try await checker.run(
+                    app: app, release: candidate.release, checks: checks.checks, host: await host(of: app),
+                    since: start, progress: { progress("       " + $0) })
+            }
             if let routing, await routing.isOn {
                 try await routing.pin(app, to: candidate.release)
                 progress("Routing \(app) to \(candidate.release)")
-                if drainMilliseconds > 0 { try await Task.sleep(for: .milliseconds(drainMilliseconds)) }
+                if drainMilliseconds > 0, zeroDowntime, latest != nil {
+                    try await Task.sleep(for: .milliseconds(drainMilliseconds))
+                }
             }
         } catch {
             try? await routing?.pin(app, to: nil)
@@ -58,7 +89,7 @@ public struct Cutover: Sendable {
             throw error
         }
         // Serialized by the deploy lock, so nothing else made a release meanwhile: this records vN.
-        let release = try await store.createRelease(
+        let recorded = try await store.createRelease(
             app: app, buildID: build.id, env: env, formation: formation, summary: summary, actor: actor)
         try await store.setFormation(app: app, formation, actor: actor)
         await supervisor.withdraw(app: app)
@@ -73,7 +104,24 @@ public struct Cutover: Sendable {
             }
         }
         await prune(app, progress: progress)
-        return release
+        return recorded
+    }
+
+    /// Before a formation change or a stop takes effect: the web slots it leaves unwanted (index above `count`,
+    /// the type or the slot stopped) leave nginx's upstream first, and when one of them was serving, its requests
+    /// get the drain period before the reconciler stops it. Slots wanted again rejoin as soon as they are RUNNING.
+    func drainWeb(_ app: AppName, count: Int, stopped: Bool, stoppedIndexes: Set<Int>) async throws {
+        guard let routing, await routing.isOn else { return }
+        let unwanted = Set(
+            (1...InstanceID.maxIndex).filter { stopped || $0 > count || stoppedIndexes.contains($0) })
+        if try await routing.drain(app, webIndexes: unwanted), drainMilliseconds > 0 {
+            try await Task.sleep(for: .milliseconds(drainMilliseconds))
+        }
+    }
+
+    /// The Host header of health checks: the app's name under the base domain when routing is on.
+    private func host(of app: AppName) async -> String {
+        await routing?.hostname(of: app) ?? "localhost"
     }
 
     /// Forgets releases beyond the newest `keepReleases` and removes the builds none of the kept ones use. A

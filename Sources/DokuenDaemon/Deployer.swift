@@ -133,15 +133,32 @@ public struct Deployer: Sendable {
             let procfile = try (try? Posix.readFile(buildDirectory + "/Procfile")).map { try Procfile.parse($0) }
             var processes = result.release.processTypes(procfile: procfile)
             let releasePhase = processes.removeValue(forKey: Self.releaseType)
-            guard !processes.isEmpty else {
+            let staticRoot = try processes.removeValue(forKey: Self.staticType).map {
+                try staticDirectory($0, app: app, buildDirectory: buildDirectory, processes: processes, line: line)
+            }
+            if let staticRoot, await cutover.routing?.isOn != true {
+                // Without nginx an app is reached on its port: a small file server stands in.
+                line(BuildLog.indent("routing is off (no nginx), so a web process serves them on its $PORT"))
+                processes[try ProcessType("web")] =
+                    "exec python3 -m http.server $PORT --bind 127.0.0.1 --directory \(staticRoot.rawValue)"
+            }
+            guard !processes.isEmpty || staticRoot != nil else {
                 throw DaemonError.deployFailed(
                     app: app.rawValue,
                     reason: "nothing to run: there is no Procfile and the buildpack suggests no process type")
             }
-            line(BuildLog.header("Process types: " + processes.keys.sorted().map(\.rawValue).joined(separator: ", ")))
+            if !processes.isEmpty {
+                line(
+                    BuildLog.header("Process types: " + processes.keys.sorted().map(\.rawValue).joined(separator: ", ")))
+            }
+            let manifest = try AppManifest.load(buildDirectory: buildDirectory)
+            for check in manifest.checks {
+                line(BuildLog.header("app.json: health check GET \(check.path) → \(check.status)"))
+            }
+            for note in manifest.notes { line(BuildLog.indent("app.json: " + note)) }
             let build = try await store.createBuild(
                 app: app, stamp: stamp, buildpack: result.buildpacks.joined(separator: ","), commit: commit,
-                processes: processes, configVars: result.release.configVars, actor: actor)
+                processes: processes, configVars: result.release.configVars, staticRoot: staticRoot, actor: actor)
             if let releasePhase {
                 do {
                     try await runReleasePhase(
@@ -159,6 +176,31 @@ public struct Deployer: Sendable {
     }
 
     private static let releaseType = try! ProcessType("release")
+    private static let staticType = try! ProcessType("static")
+
+    /// A Procfile's `static: DIR` (as in Piku): a directory of the build that nginx serves with no process. It
+    /// must be a real directory inside the build (no symlink out of it), and the app has no `web` beside it:
+    /// nginx serves one or the other.
+    private func staticDirectory(
+        _ text: String, app: AppName, buildDirectory: String, processes: [ProcessType: String],
+        line: @Sendable (String) -> Void
+    ) throws -> StaticRoot {
+        let root = try StaticRoot(text)
+        func refuse(_ reason: String) -> DaemonError { .deployFailed(app: app.rawValue, reason: "static: \(root): \(reason)") }
+        guard processes[try ProcessType("web")] == nil else {
+            throw refuse("an app with static: has no web: process; nginx serves the files itself")
+        }
+        let directory = root.directory(in: buildDirectory)
+        guard let resolved = Posix.realpath(directory), Posix.isDirectory(resolved) else {
+            throw refuse("it is not a directory of the build")
+        }
+        guard let base = Posix.realpath(buildDirectory), resolved == base || resolved.hasPrefix(base + "/") else {
+            throw refuse("it leads out of the build (a symlink?)")
+        }
+        let what = root.rawValue == "." ? "the whole build" : root.rawValue + "/"
+        line(BuildLog.header("Static files: nginx serves \(what) with no process"))
+        return root
+    }
 
     /// ENV_DIR for compile: a snapshot of the app's config in an envdir that only the build's user can read (the
     /// live one is root's, 0700). The caller removes it after the build.

@@ -291,7 +291,9 @@ public actor InstanceSupervisor {
                     processes[type, default: DesiredProcess(count: 0)].count = counts[type] ?? 0
                 }
                 apps.append(
-                    DesiredApp(app: app.name, release: candidate.release, processes: processes, serving: release?.id))
+                    DesiredApp(
+                        app: app.name, release: candidate.release, processes: processes,
+                        serving: candidate.keepsServing ? release?.id : nil))
                 continue
             }
             apps.append(DesiredApp(app: app.name, release: release?.id, processes: processes))
@@ -408,6 +410,9 @@ public actor InstanceSupervisor {
         }
         candidates[app] = candidate
     }
+
+    /// The release being cut over to, if any.
+    public func candidate(of app: AppName) -> Candidate? { candidates[app] }
 
     /// Goes back to reconciling `app` towards its latest release.
     public func withdraw(app: AppName) {

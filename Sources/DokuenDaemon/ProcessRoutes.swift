@@ -66,10 +66,10 @@ extension APIServer {
                     settings: settingsEntry(type, settings), instances: instances, release: release?.description))
         }
         v1.post("apps/:app/stop") { request, context in
-            try await setStopped(true, request, context, store, supervisor)
+            try await setStopped(true, request, context, store, supervisor, cutover)
         }
         v1.post("apps/:app/start") { request, context in
-            try await setStopped(false, request, context, store, supervisor)
+            try await setStopped(false, request, context, store, supervisor, cutover)
         }
     }
 
@@ -77,7 +77,7 @@ extension APIServer {
     /// kept across restarts and reboots until the opposite verb. Answers the app's formation.
     static func setStopped(
         _ stopped: Bool, _ request: Request, _ context: DokuenContext, _ store: Store,
-        _ supervisor: InstanceSupervisor
+        _ supervisor: InstanceSupervisor, _ cutover: Cutover
     ) async throws -> Response {
         let name = try appName(context.parameters.get("app") ?? "")
         let type = try request.uri.queryParameters.get("type").map { try processType($0) }
@@ -96,6 +96,18 @@ extension APIServer {
             return number
         }
         let who = await actor(request, context)
+        if type == nil || type?.rawValue == "web",
+            let web = try await store.formation(app: name).first(where: { $0.type.rawValue == "web" })
+        {
+            var indexes = web.stoppedIndexes
+            if let index {
+                if stopped { indexes.insert(index) } else { indexes.remove(index) }
+            } else if !stopped {
+                indexes = []
+            }
+            try await cutover.drainWeb(
+                name, count: web.count, stopped: index == nil ? stopped : web.stopped, stoppedIndexes: indexes)
+        }
         if let type, let index {
             try await store.setStopped(app: name, type: type, index: index, stopped: stopped, actor: who)
         } else {

@@ -13,6 +13,10 @@ public actor Routing {
     let supervisor: InstanceSupervisor
     /// During a cutover, from the switch until the release is recorded: the candidate that takes traffic.
     var pinned: [AppName: ReleaseID] = [:]
+    /// Per app, the `web` indexes taken out of the upstream before they stop (scale-down, `dokuen stop`).
+    var draining: [AppName: Set<Int>] = [:]
+    /// Per app, the `web` indexes in the upstream of its file as last rendered.
+    var routed: [AppName: Set<Int>] = [:]
 
     public init(nginx: NginxSettings?, settings: RouteSettings, store: Store, supervisor: InstanceSupervisor) {
         installer = nginx.map { NginxInstaller(settings: $0) }
@@ -44,6 +48,16 @@ public actor Routing {
         try await update(app)
     }
 
+    /// Keeps `app`'s web instances at `indexes` out of its upstream from now on (they are about to stop, or
+    /// stopped: a scale-down, `dokuen stop`) and rewrites its file. Returns whether one of them was in the upstream
+    /// until now: the caller then gives its requests the drain period before stopping it.
+    public func drain(_ app: AppName, webIndexes indexes: Set<Int>) async throws -> Bool {
+        let before = routed[app] ?? []
+        draining[app] = indexes
+        try await update(app)
+        return !before.isDisjoint(with: indexes)
+    }
+
     /// Re-renders every app's file; unchanged files cost nothing (no `nginx -t`, no reload).
     public func updateAll() async {
         guard installer != nil else { return }
@@ -70,20 +84,38 @@ public actor Routing {
     private func update(_ app: AppName, statuses: [InstanceStatus]) async throws {
         guard let installer else { return }
         var release = pinned[app]
-        if release == nil { release = try await store.latestRelease(app: app)?.id }
-        let ports = statuses.filter {
-            $0.app == app.rawValue && $0.type == "web" && $0.state == "RUNNING" && $0.release == release?.description
-        }.compactMap(\.port)
+        var build: BuildRecord?
+        if let pinned = release, let candidate = await supervisor.candidate(of: app), candidate.release == pinned {
+            build = candidate.build
+        } else if let latest = try await store.latestRelease(app: app) {
+            release = release ?? latest.id
+            if latest.id == release { build = try await store.build(app: app, id: latest.buildID) }
+        }
         var domains: [Hostname] = []
         for record in try await store.domains(app: app) {
             do throws(RoutingError) { domains.append(try Hostname(record.hostname)) } catch {
                 log("dokuend: routing \(app): skipping domain \(record.hostname): \(error)")
             }
         }
-        var upstreams: [Port] = []
-        for port in ports { upstreams.append(try Port(port)) }
-        let config = try RouteConfig(
-            app: app, domains: domains, backend: .proxy(ports: upstreams), tls: nil, settings: settings)
+        let backend: RouteBackend
+        if let build, let root = build.staticRoot {
+            backend = .staticFiles(
+                root: try ConfigPath(root.directory(in: supervisor.layout.app(app).build(build.stamp))))
+        } else {
+            var upstreams: [Port] = []
+            var indexes: Set<Int> = []
+            for status in statuses
+            where status.app == app.rawValue && status.type == "web" && status.state == "RUNNING"
+                && status.release == release?.description && !(draining[app]?.contains(status.index) ?? false)
+            {
+                guard let port = status.port else { continue }
+                upstreams.append(try Port(port))
+                indexes.insert(status.index)
+            }
+            routed[app] = indexes
+            backend = .proxy(ports: upstreams)
+        }
+        let config = try RouteConfig(app: app, domains: domains, backend: backend, tls: nil, settings: settings)
         try await install(installer, app, NginxRenderer.render(config))
     }
 
@@ -98,6 +130,12 @@ public actor Routing {
         }
     }
 
+    /// `<app>.<base domain>` when routing is on.
+    public func hostname(of app: AppName) -> String? {
+        guard installer != nil else { return nil }
+        return (try? Hostname(app: app, base: settings.baseDomain))?.rawValue
+    }
+
     /// `http://<app>.<base domain>[:port]/` when routing is on.
     public func url(of app: AppName) -> String? {
         guard installer != nil, let host = try? Hostname(app: app, base: settings.baseDomain) else { return nil }
@@ -108,6 +146,8 @@ public actor Routing {
     /// Removes a destroyed app's file.
     public func remove(_ app: AppName) async throws {
         pinned[app] = nil
+        draining[app] = nil
+        routed[app] = nil
         guard let installer else { return }
         try await installer.remove(app: app)
     }

@@ -88,6 +88,13 @@ public enum Posix {
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// realpath(3): the absolute path with every symlink, `.` and `..` resolved; nil when it does not exist.
+    public static func realpath(_ path: String) -> String? {
+        guard let resolved = sys_realpath(path) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// mkdir(2). Returns false when the directory already exists and `existingOK` is set.
     @discardableResult
     public static func mkdir(_ path: String, mode: mode_t = 0o755, existingOK: Bool = false) throws(PosixError)

@@ -17,6 +17,7 @@ func sys_symlink(_ target: String, _ path: String) -> Int32 { symlink(target, pa
 func sys_readlink(_ path: String, _ buffer: UnsafeMutablePointer<CChar>, _ size: Int) -> Int {
     readlink(path, buffer, size)
 }
+func sys_realpath(_ path: String) -> UnsafeMutablePointer<CChar>? { realpath(path, nil) }
 func sys_mkdir(_ path: String, _ mode: mode_t) -> Int32 { mkdir(path, mode) }
 func sys_unlink(_ path: String) -> Int32 { unlink(path) }
 func sys_rmdir(_ path: String) -> Int32 { rmdir(path) }

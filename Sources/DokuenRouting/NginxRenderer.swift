@@ -9,7 +9,8 @@ import DokuenCore
 /// - a server on the listen port for `<app>.<base>` and the custom domains, with `client_max_body_size`,
 ///   the ACME http-01 webroot location (when set) and the app's location;
 /// - the app's location proxies with WebSocket upgrades (`$dokuen_connection_upgrade`, from the shared `map`),
-///   `Host` and `X-Forwarded-{For,Proto,Host,Port}`; a static app is served from its root instead; an app with
+///   `Host` and `X-Forwarded-{For,Proto,Host,Port}`; a static app is served from its root instead (no symlink
+///   below the root is followed, so a build cannot point nginx at files outside it); an app with
 ///   neither answers 503 from nginx itself;
 /// - with a certificate, that location moves to a TLS server on the TLS port and the plain server redirects
 ///   everything but ACME challenges to https.
@@ -109,6 +110,7 @@ public enum NginxRenderer {
             return """
 
                     location / {
+                        disable_symlinks on from=$document_root;
                         try_files $uri $uri/ =404;
                     }
 

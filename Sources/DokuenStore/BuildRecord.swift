@@ -15,12 +15,15 @@ public struct BuildRecord: Equatable, Sendable {
     public let processes: [ProcessType: String]
     /// The buildpacks' `config_vars`: defaults below the app's own env.
     public let configVars: [EnvKey: String]
+    /// The directory nginx serves with no process (a Procfile's `static:`), when there is one.
+    public let staticRoot: StaticRoot?
     /// Unix seconds.
     public let createdAt: Int64
 
     public init(
         id: Int64, app: AppName, stamp: BuildStamp, buildpack: String?, commit: String?,
-        processes: [ProcessType: String], configVars: [EnvKey: String] = [:], createdAt: Int64
+        processes: [ProcessType: String], configVars: [EnvKey: String] = [:], staticRoot: StaticRoot? = nil,
+        createdAt: Int64
     ) {
         self.id = id
         self.app = app
@@ -29,6 +32,7 @@ public struct BuildRecord: Equatable, Sendable {
         self.commit = commit
         self.processes = processes
         self.configVars = configVars
+        self.staticRoot = staticRoot
         self.createdAt = createdAt
     }
 }

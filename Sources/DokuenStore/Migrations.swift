@@ -7,7 +7,7 @@
 ///   `PRAGMA foreign_key_check` must be clean before each one commits;
 /// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
 enum Migrations {
-    static let all: [Migration] = [v1, v2, v3, v4]
+    static let all: [Migration] = [v1, v2, v3, v4, v5]
 
     /// The version a fully migrated database has.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -285,5 +285,35 @@ enum Migrations {
                     AND deploy_branch NOT GLOB '*..*' AND deploy_branch NOT GLOB '*//*'
                     AND deploy_branch NOT GLOB '*/.*' AND deploy_branch NOT GLOB '*[/.]'
                     AND deploy_branch NOT GLOB '*.lock'));
+            """)
+
+    // MARK: - v5
+
+    // Health checks and static builds (issue 7, DESIGN.md §2 step 5 and §3):
+    // - app_checks: the HTTP check of `dokuen checks set`, KEY=VALUE as DokuenCore's HealthCheck parses them
+    //   (checked there on the way in and out; here only the shape). No row: app.json's checks, if any, apply.
+    // - apps.zero_downtime: 0 after `dokuen checks disable`: a cutover stops the old instances first.
+    // - builds.static_root: a Procfile's `static: DIR`, the directory nginx serves for the build with no process;
+    //   the CHECK repeats StaticRoot's rules (relative, no `..`, a plain character set).
+    static let v5 = Migration(
+        version: 5, name: "health checks and static builds",
+        sql: """
+            CREATE TABLE app_checks (
+                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+                key TEXT NOT NULL
+                    CHECK (length(key) BETWEEN 1 AND 63 AND length(CAST(key AS BLOB)) = length(key)
+                        AND key NOT GLOB '*[^a-z_]*'),
+                value TEXT NOT NULL
+                    CHECK (length(value) BETWEEN 1 AND 1024 AND length(CAST(value AS BLOB)) = length(value)),
+                PRIMARY KEY (app_id, key)
+            ) STRICT;
+
+            ALTER TABLE apps ADD COLUMN zero_downtime INTEGER NOT NULL DEFAULT 1 CHECK (zero_downtime IN (0, 1));
+
+            ALTER TABLE builds ADD COLUMN static_root TEXT
+                CHECK (static_root IS NULL OR (length(static_root) BETWEEN 1 AND 200
+                    AND length(CAST(static_root AS BLOB)) = length(static_root)
+                    AND static_root NOT GLOB '*[^A-Za-z0-9._/-]*' AND static_root NOT GLOB '/*'
+                    AND static_root NOT GLOB '*..*' AND static_root NOT GLOB '*//*'));
             """)
 }

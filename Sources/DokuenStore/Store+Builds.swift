@@ -6,7 +6,7 @@ extension Store {
     @discardableResult
     public func createBuild(
         app: AppName, stamp: BuildStamp, buildpack: String?, commit: String?, processes: [ProcessType: String],
-        configVars: [EnvKey: String] = [:], actor: String
+        configVars: [EnvKey: String] = [:], staticRoot: StaticRoot? = nil, actor: String
     ) throws(StoreError) -> BuildRecord {
         let now = clock()
         return try database.transaction { () throws(StoreError) in
@@ -14,9 +14,13 @@ extension Store {
             do throws(StoreError) {
                 try database.run(
                     """
-                    INSERT INTO builds (app_id, stamp, buildpack, commit_sha, created_at) VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO builds (app_id, stamp, buildpack, commit_sha, static_root, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
                     """,
-                    [.integer(appID), .text(stamp.description), .text(buildpack), .text(commit), .integer(now)])
+                    [
+                        .integer(appID), .text(stamp.description), .text(buildpack), .text(commit),
+                        .text(staticRoot?.rawValue), .integer(now),
+                    ])
             } catch .sql(let failure) where failure.isUniqueViolation {
                 throw .buildExists(app: app, stamp: stamp)
             }
@@ -37,7 +41,7 @@ extension Store {
                 detail: ([stamp.description] + origin).joined(separator: " "))
             return BuildRecord(
                 id: id, app: app, stamp: stamp, buildpack: buildpack, commit: commit, processes: processes,
-                configVars: configVars, createdAt: now)
+                configVars: configVars, staticRoot: staticRoot, createdAt: now)
         }
     }
 
@@ -87,14 +91,19 @@ extension Store {
             configVars[try row.int64("build_id"), default: [:]][try row.envKey("key")] = try row.text("value")
         }
         return try database.query(
-            "SELECT b.id, b.stamp, b.buildpack, b.commit_sha, b.created_at FROM builds b "
+            "SELECT b.id, b.stamp, b.buildpack, b.commit_sha, b.static_root, b.created_at FROM builds b "
                 + "WHERE b.app_id = ?\(filter) ORDER BY b.stamp DESC", values
         ).map { (row) throws(StoreError) in
             let id = try row.int64("id")
+            let staticRoot = try row.optionalText("static_root").map { (text) throws(StoreError) in
+                do throws(CoreError) { return try StaticRoot(text) } catch {
+                    throw .invalidStoredValue(column: "builds.static_root", value: text, reason: error.description)
+                }
+            }
             return BuildRecord(
                 id: id, app: app, stamp: try row.buildStamp("stamp"), buildpack: try row.optionalText("buildpack"),
                 commit: try row.optionalText("commit_sha"), processes: processes[id] ?? [:],
-                configVars: configVars[id] ?? [:],
+                configVars: configVars[id] ?? [:], staticRoot: staticRoot,
                 createdAt: try row.int64("created_at"))
         }
     }

@@ -46,7 +46,7 @@ import Testing
                 addons: []
                 config_vars: {}
                 default_process_types:
-                  web: exec python3 -m http.server $PORT --bind ${BIND_ADDRESS:-127.0.0.1} --directory public
+                  static: public
 
                 """,
             body: "hello from static\n"),
@@ -96,9 +96,11 @@ import Testing
 
         // The Procfile wins; default_process_types is used only without one.
         let procfile = try? Posix.readFile(build.buildDir + "/Procfile")
+        let defaults = Self.section("default_process_types", of: release.standardOutput)
+        // A `static` entry is a directory nginx serves; without nginx, dokuend serves it with this stand-in.
+        let standIn = defaults["static"].map { "exec python3 -m http.server $PORT --bind 127.0.0.1 --directory \($0)" }
         let web = try #require(
-            procfile.flatMap { Self.entries(String(decoding: $0, as: UTF8.self)) }?["web"]
-                ?? Self.section("default_process_types", of: release.standardOutput)["web"])
+            procfile.flatMap { Self.entries(String(decoding: $0, as: UTF8.self)) }?["web"] ?? defaults["web"] ?? standIn)
         let configVars = Self.section("config_vars", of: release.standardOutput)
         #expect(try build.serve(web, configVars: configVars) == fixture.body)
     }

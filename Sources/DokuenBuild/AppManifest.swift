@@ -1,0 +1,138 @@
+import DokuenCore
+import Foundation
+
+/// What Dokuen reads of a build's `app.json` (DESIGN.md §5): the `healthchecks` of its `web` process, in Dokku's
+/// format, with one addition: `status`, the status the answer must have (default 200).
+///
+///     {"healthchecks": {"web": [{"type": "startup", "path": "/health", "content": "ok", "attempts": 3}]}}
+///
+/// Only startup checks with a `path` gate a cutover. What Dokuen does not run is reported, never silently
+/// dropped: checks of other process types, `readiness`/`liveness` checks, `command` and `https` checks. `uptime`
+/// and `listening` are noted as covered: every instance must stay up `startsecs` and every web port must accept.
+/// Other top-level keys (`env`, `formation`, `scripts`…) are ignored, as Dokku ignores what it does not use.
+public struct AppManifest: Equatable, Sendable {
+    /// The HTTP checks of `web`, in file order.
+    public var checks: [HealthCheck] = []
+    /// One line per entry not run, for the deploy's output.
+    public var notes: [String] = []
+
+    public init(checks: [HealthCheck] = [], notes: [String] = []) {
+        self.checks = checks
+        self.notes = notes
+    }
+
+    /// The largest app.json read.
+    public static let maxSize = 1 << 20
+
+    /// Reads `<build>/app.json`: an empty manifest when there is none, an error that says what is wrong when it
+    /// cannot be used.
+    public static func load(buildDirectory: String) throws(BuildError) -> AppManifest {
+        let path = buildDirectory + "/app.json"
+        guard FileManager.default.fileExists(atPath: path) else { return AppManifest() }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .manifest(reason: "app.json could not be read")
+        }
+        guard data.count <= maxSize else { throw .manifest(reason: "app.json is larger than 1 MiB") }
+        return try parse(Array(data))
+    }
+
+    public static func parse(_ bytes: [UInt8]) throws(BuildError) -> AppManifest {
+        let file: File
+        do {
+            file = try JSONDecoder().decode(File.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw .manifest(reason: describe(error))
+        } catch {
+            throw .manifest(reason: "app.json is not valid JSON")
+        }
+        var manifest = AppManifest()
+        for (type, entries) in (file.healthchecks ?? [:]).sorted(by: { $0.key < $1.key }) {
+            for (position, entry) in entries.enumerated() {
+                let label = "healthchecks.\(type)[\(position)]" + (entry.name.map { " (\($0))" } ?? "")
+                guard type == "web" else {
+                    manifest.notes.append("\(label): only web checks gate a deploy; skipped")
+                    continue
+                }
+                if let kind = entry.type, kind != "startup" {
+                    manifest.notes.append("\(label): \(kind) checks are not run by Dokuen; skipped")
+                    continue
+                }
+                if entry.command != nil {
+                    manifest.notes.append("\(label): command checks are not run by Dokuen; skipped")
+                    continue
+                }
+                if let scheme = entry.scheme, scheme != "http" {
+                    manifest.notes.append("\(label): only http checks are run; skipped")
+                    continue
+                }
+                guard let path = entry.path else {
+                    let covered =
+                        entry.uptime != nil
+                        ? "uptime is the process's startsecs setting (dokuen ps set web startsecs=N)"
+                        : "every web instance's port must accept a connection anyway"
+                    manifest.notes.append("\(label): no path, so no HTTP check; \(covered)")
+                    continue
+                }
+                var check = HealthCheck()
+                let values: [(HealthCheck.Key, String?)] = [
+                    (.path, path), (.status, entry.status.map(String.init)), (.content, entry.content),
+                    (.attempts, entry.attempts.map(String.init)), (.wait, entry.wait.map(String.init)),
+                    (.timeout, entry.timeout.map(String.init)), (.initialDelay, entry.initialDelay.map(String.init)),
+                ]
+                for case (let key, let text?) in values {
+                    do throws(CoreError) { try check.set(key, to: text) } catch {
+                        throw .manifest(reason: "\(label): \(error)")
+                    }
+                }
+                manifest.checks.append(check)
+            }
+        }
+        return manifest
+    }
+
+    /// The keys read, with Dokku's names.
+    struct File: Decodable {
+        let healthchecks: [String: [Entry]]?
+    }
+
+    struct Entry: Decodable {
+        let type: String?
+        let name: String?
+        let path: String?
+        let status: Int?
+        let content: String?
+        let attempts: Int?
+        let wait: Int?
+        let timeout: Int?
+        let initialDelay: Int?
+        let uptime: Int?
+        let scheme: String?
+        let command: [String]?
+    }
+
+    /// A decoding error as one line that names the key.
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return keys.isEmpty ? "app.json" : "app.json " + String(keys.drop { $0 == "." })
+        }
+        switch error {
+        case .typeMismatch(let type, let context): return "\(path(context)) should be \(typeName(type))"
+        case .valueNotFound(let type, let context): return "\(path(context)) should be \(typeName(type))"
+        case .keyNotFound(let key, let context): return "\(path(context)) lacks \(key.stringValue)"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "app.json is not valid JSON" : "\(path(context)) is not valid"
+        @unknown default: return "app.json could not be read"
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type: "a whole number"
+        case is String.Type: "a string"
+        case is [String].Type: "a list of strings"
+        case is Bool.Type: "true or false"
+        default: type is any Collection.Type ? "a list" : "an object"
+        }
+    }
+}

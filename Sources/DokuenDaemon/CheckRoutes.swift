@@ -1,0 +1,96 @@
+import DokuenAPI
+import DokuenBuild
+import DokuenCore
+import DokuenPosix
+import DokuenStore
+import Hummingbird
+
+/// `dokuen checks`: the health checks a cutover waits for (`HealthChecker`), where they come from, whether
+/// cutovers are zero-downtime, and running them on demand against what serves now.
+extension APIServer {
+    static func addCheckRoutes(
+        to v1: RouterGroup<DokuenContext>, layout: RootLayout, store: Store, supervisor: InstanceSupervisor,
+        routing: Routing?
+    ) {
+        let checker = HealthChecker(store: store, supervisor: supervisor)
+        v1.get("apps/:app/checks") { _, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            return try json(try await checksReport(name, layout: layout, store: store, checker: checker))
+        }
+        v1.post("apps/:app/checks") { request, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            let body = try await request.decode(as: ChecksChange.self, context: context)
+            var set: [HealthCheck.Key: String] = [:]
+            for (key, value) in body.set {
+                let key = try HealthCheck.key(key, in: "\(key)=\(value)")
+                var probe = HealthCheck()
+                try probe.set(key, to: value)
+                set[key] = value
+            }
+            var unset: Set<HealthCheck.Key> = []
+            for key in body.unset { unset.insert(try HealthCheck.key(key)) }
+            guard !set.isEmpty || !unset.isEmpty || body.clear else {
+                throw APIFailure(status: .badRequest, message: "nothing to change; give KEY=VALUE or KEY= to unset")
+            }
+            try await store.changeHealthCheck(
+                app: name, set: set, unset: unset, clear: body.clear, actor: await actor(request, context))
+            return try json(try await checksReport(name, layout: layout, store: store, checker: checker))
+        }
+        for (verb, on) in [("enable", true), ("disable", false)] {
+            v1.post("apps/:app/checks/\(verb)") { request, context in
+                let name = try appName(context.parameters.get("app") ?? "")
+                try await store.setZeroDowntime(app: name, on, actor: await actor(request, context))
+                return try json(try await checksReport(name, layout: layout, store: store, checker: checker))
+            }
+        }
+        v1.post("apps/:app/checks/run") { _, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            guard let release = try await store.latestRelease(app: name) else {
+                throw APIFailure(
+                    status: .conflict, message: "unable to check \(name): it has no release yet; deploy it first")
+            }
+            let build = try await store.build(app: name, id: release.buildID)
+            let checks = try await checker.checks(app: name, buildDirectory: layout.app(name).build(build.stamp))
+            let host = await routing?.hostname(of: name) ?? "localhost"
+            var results: [ChecksRunResult.Instance] = []
+            for (dyno, port) in try await checker.webInstances(app: name, release: release.id) {
+                let accepts = await HealthChecker.offPool { LoopbackProbe.accepts(port: port, milliseconds: 5_000) }
+                results.append(
+                    .init(
+                        dyno: dyno, port: port, passed: accepts,
+                        detail: accepts ? "port \(port) accepts" : "port \(port) refuses connections"))
+                guard accepts else { continue }
+                for check in checks.checks {
+                    let outcome = try await checker.http(check, dyno: dyno, port: port, host: host) { _ in }
+                    results.append(
+                        .init(
+                            dyno: dyno, port: port, passed: outcome.failure == nil,
+                            detail: outcome.failure ?? outcome.detail))
+                }
+            }
+            return try json(
+                ChecksRunResult(
+                    release: release.id.description, passed: results.allSatisfy(\.passed), results: results))
+        }
+    }
+
+    static func checksReport(
+        _ app: AppName, layout: RootLayout, store: Store, checker: HealthChecker
+    ) async throws -> ChecksReport {
+        guard try await store.app(named: app) != nil else { throw StoreError.appNotFound(app) }
+        let own = try await store.healthCheck(app: app)
+        var manifest = AppManifest()
+        if let release = try await store.latestRelease(app: app) {
+            let build = try await store.build(app: app, id: release.buildID)
+            manifest = try AppManifest.load(buildDirectory: layout.app(app).build(build.stamp))
+        }
+        let checks = own.map { [$0] } ?? manifest.checks
+        return ChecksReport(
+            zeroDowntime: try await store.zeroDowntime(app: app),
+            source: own != nil ? "dokuen checks set" : (checks.isEmpty ? "none" : "app.json"),
+            checks: checks.map { check in
+                Dictionary(uniqueKeysWithValues: HealthCheck.Key.allCases.map { ($0.rawValue, check.value($0)) })
+            },
+            setKeys: own?.explicitKeys.sorted().map(\.rawValue) ?? [], notes: own == nil ? manifest.notes : [])
+    }
+}

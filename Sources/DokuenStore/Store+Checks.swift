@@ -1,0 +1,73 @@
+import DokuenCore
+
+extension Store {
+    /// The HTTP check `dokuen checks set` gave `app`, or nil when it has none (app.json's checks then apply).
+    public func healthCheck(app: AppName) throws(StoreError) -> HealthCheck? {
+        let rows = try database.query("SELECT key, value FROM app_checks WHERE app_id = ?", [.integer(try appID(app))])
+        guard !rows.isEmpty else { return nil }
+        var check = HealthCheck()
+        for row in rows {
+            let name = try row.text("key")
+            let value = try row.text("value")
+            do throws(CoreError) { try check.set(try HealthCheck.key(name), to: value) } catch {
+                throw .invalidStoredValue(column: "app_checks.\(name)", value: value, reason: error.description)
+            }
+        }
+        return check
+    }
+
+    /// Sets the keys in `set` and unsets those in `unset` of `app`'s HTTP check, in one transaction with one
+    /// event; `clear` removes the whole check first. A key in both is an error; nothing changes on any error.
+    /// Returns the check after the change, nil when no key is left set.
+    @discardableResult
+    public func changeHealthCheck(
+        app: AppName, set: [HealthCheck.Key: String], unset: Set<HealthCheck.Key>, clear: Bool = false,
+        actor: String
+    ) throws(StoreError) -> HealthCheck? {
+        if let both = set.keys.sorted().first(where: { unset.contains($0) }) {
+            throw .core(.invalidSetting("\(both)", reason: "it is both set and unset; give it once"))
+        }
+        return try database.transaction { () throws(StoreError) in
+            let appID = try appID(app)
+            var check = (clear ? nil : try healthCheck(app: app)) ?? HealthCheck()
+            var changes: [String] = clear ? ["cleared"] : []
+            if clear { try database.run("DELETE FROM app_checks WHERE app_id = ?", [.integer(appID)]) }
+            for (key, text) in set.sorted(by: { $0.key < $1.key }) {
+                do throws(CoreError) { try check.set(key, to: text) } catch { throw .core(error) }
+                try database.run(
+                    """
+                    INSERT INTO app_checks (app_id, key, value) VALUES (?, ?, ?)
+                    ON CONFLICT (app_id, key) DO UPDATE SET value = excluded.value
+                    """, [.integer(appID), .text(key.rawValue), .text(check.value(key))])
+                changes.append("\(key)=\(check.value(key))")
+            }
+            for key in unset.sorted() {
+                check.unset(key)
+                try database.run(
+                    "DELETE FROM app_checks WHERE app_id = ? AND key = ?", [.integer(appID), .text(key.rawValue)])
+                changes.append("unset \(key)")
+            }
+            try recordEvent(
+                actor: actor, app: app, action: "checks.change",
+                detail: changes.isEmpty ? "no change" : changes.joined(separator: ", "))
+            return check.explicitKeys.isEmpty ? nil : check
+        }
+    }
+
+    /// Whether a cutover of `app` starts the new instances before stopping the old ones (the default), or stops
+    /// first (`dokuen checks disable`).
+    public func zeroDowntime(app: AppName) throws(StoreError) -> Bool {
+        let rows = try database.query("SELECT zero_downtime FROM apps WHERE id = ?", [.integer(try appID(app))])
+        return try rows.first?.int64("zero_downtime") != 0
+    }
+
+    public func setZeroDowntime(app: AppName, _ on: Bool, actor: String) throws(StoreError) {
+        try database.transaction { () throws(StoreError) in
+            try database.run(
+                "UPDATE apps SET zero_downtime = ? WHERE id = ?", [.integer(on ? 1 : 0), .integer(try appID(app))])
+            try recordEvent(
+                actor: actor, app: app, action: on ? "checks.enable" : "checks.disable",
+                detail: on ? "zero-downtime cutovers" : "cutovers stop the old instances first")
+        }
+    }
+}
