@@ -132,7 +132,7 @@ public struct AppManifest: Equatable, Sendable {
         case is String.Type: "a string"
         case is [String].Type: "a list of strings"
         case is Bool.Type: "true or false"
-        default: type is any Collection.Type ? "a list" : "an object"
+        default: String(describing: type).hasPrefix("Array") ? "a list" : "an object"
         }
     }
 }

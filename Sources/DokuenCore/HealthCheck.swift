@@ -96,7 +96,8 @@ public struct HealthCheck: Equatable, Sendable {
         guard let key = Key(rawValue: name) else {
             throw .invalidSetting(
                 context ?? name,
-                reason: "unknown key \(quoted(name)); the keys are " + Key.allCases.map(\.rawValue).joined(separator: ", "))
+                reason: "unknown key \(quoted(name)); the keys are "
+                    + Key.allCases.map(\.rawValue).joined(separator: ", "))
         }
         return key
     }
@@ -114,7 +115,8 @@ public struct HealthCheck: Equatable, Sendable {
             guard let number = Self.number(text, in: 100...599) else { throw refuse() }
             status = number
         case .content:
-            guard !text.isEmpty, text.utf8.count <= Self.maxContent, text.utf8.allSatisfy({ (0x20..<0x7F).contains($0) })
+            guard !text.isEmpty, text.utf8.count <= Self.maxContent,
+                text.utf8.allSatisfy({ (0x20..<0x7F).contains($0) })
             else { throw refuse() }
             content = text
         case .attempts:

@@ -26,7 +26,8 @@ public enum APIServer {
     ) -> some ApplicationProtocol {
         let cutover = Cutover(
             layout: layout, store: store, supervisor: supervisor, keepReleases: settings.keepReleases,
-            routing: routing, drainMilliseconds: settings.drainMilliseconds)
+            routing: routing, drainMilliseconds: settings.drainMilliseconds,
+            bootTimeoutSeconds: settings.bootTimeoutSeconds)
         let deployer = Deployer(layout: layout, store: store, cutover: cutover, settings: settings)
         let router = Router(context: DokuenContext.self)
         // Middleware first: Hummingbird applies it only to routes added after it.

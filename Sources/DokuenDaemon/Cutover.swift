@@ -12,8 +12,8 @@ public struct Cutover: Sendable {
     let layout: RootLayout
     let store: Store
     let supervisor: InstanceSupervisor
-    /// How long the new instances have to become ready.
-    var readyDeadline = 60_000
+    /// How long the new instances have to become ready (ms).
+    let readyDeadline: Int
     /// Releases kept per app after each new one (`Store.prune`).
     let keepReleases: Int
     /// nginx, when routing is on.
@@ -24,7 +24,7 @@ public struct Cutover: Sendable {
 
     public init(
         layout: RootLayout, store: Store, supervisor: InstanceSupervisor, keepReleases: Int = 5,
-        routing: Routing? = nil, drainMilliseconds: Int = 0
+        routing: Routing? = nil, drainMilliseconds: Int = 0, bootTimeoutSeconds: Int = 60
     ) {
         self.layout = layout
         self.store = store
@@ -32,7 +32,8 @@ public struct Cutover: Sendable {
         self.keepReleases = keepReleases
         self.routing = routing
         self.drainMilliseconds = drainMilliseconds
-        checker = HealthChecker(store: store, supervisor: supervisor)
+        readyDeadline = bootTimeoutSeconds * 1000
+        checker = HealthChecker(store: store, supervisor: supervisor, portDeadline: bootTimeoutSeconds * 1000)
     }
 
     /// Cuts `app` over to a new release of `build`; returns the release.

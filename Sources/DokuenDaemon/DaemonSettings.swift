@@ -11,6 +11,9 @@ public struct DaemonSettings: Sendable {
     public var appUser: String?
     /// After routing switched to a new release, how long the old instances keep running for requests in flight.
     public var drainMilliseconds = 2_000
+    /// How long a new release's instances have to become RUNNING, and its web instances to accept on their
+    /// ports (Heroku's boot timeout, R10).
+    public var bootTimeoutSeconds = 60
 
     public init() {}
 }

@@ -149,7 +149,8 @@ public struct Deployer: Sendable {
             }
             if !processes.isEmpty {
                 line(
-                    BuildLog.header("Process types: " + processes.keys.sorted().map(\.rawValue).joined(separator: ", ")))
+                    BuildLog.header("Process types: " + processes.keys.sorted().map(\.rawValue).joined(separator: ", "))
+                )
             }
             let manifest = try AppManifest.load(buildDirectory: buildDirectory)
             for check in manifest.checks {
@@ -186,7 +187,9 @@ public struct Deployer: Sendable {
         line: @Sendable (String) -> Void
     ) throws -> StaticRoot {
         let root = try StaticRoot(text)
-        func refuse(_ reason: String) -> DaemonError { .deployFailed(app: app.rawValue, reason: "static: \(root): \(reason)") }
+        func refuse(_ reason: String) -> DaemonError {
+            .deployFailed(app: app.rawValue, reason: "static: \(root): \(reason)")
+        }
         guard processes[try ProcessType("web")] == nil else {
             throw refuse("an app with static: has no web: process; nginx serves the files itself")
         }

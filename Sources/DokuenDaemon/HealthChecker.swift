@@ -1,9 +1,9 @@
+import Dispatch
 import DokuenAPI
 import DokuenBuild
 import DokuenCore
 import DokuenPosix
 import DokuenStore
-import Dispatch
 
 #if canImport(Glibc)
     import Glibc

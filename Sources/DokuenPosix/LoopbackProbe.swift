@@ -55,7 +55,8 @@ public enum LoopbackProbe {
         var left: Int32 {
             let left = end - ContinuousClock.now
             guard left > .zero else { return 0 }
-            return Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 600_000))
+            return Int32(
+                min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 600_000))
         }
     }
 

@@ -82,6 +82,12 @@ struct Dokuend: ParsableCommand {
     @Option(help: "After routing switches to a new release, milliseconds the old instances keep running.")
     var drainMilliseconds = 2_000
 
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a new release's instances have to become RUNNING and its web instances to accept on $PORT.",
+            valueName: "seconds"))
+    var bootTimeout = 60
+
     /// The routing settings, or nil when routing is off.
     func routing() throws -> (NginxSettings, RouteSettings)? {
         if nginx == "off" { return nil }
@@ -107,6 +113,9 @@ struct Dokuend: ParsableCommand {
             throw ValidationError("--keep-releases must be at least 2 (current and previous)")
         }
         guard buildTimeout >= 1 else { throw ValidationError("--build-timeout must be at least 1 second") }
+        guard (1...3600).contains(bootTimeout) else {
+            throw ValidationError("--boot-timeout takes whole seconds from 1 to 3600, got \(bootTimeout)")
+        }
     }
 
     /// The daemon's settings from its options.
@@ -117,6 +126,7 @@ struct Dokuend: ParsableCommand {
         settings.builtinBuildpacks = buildpacks ?? Self.builtinBuildpacks()
         settings.appUser = Posix.geteuid() == 0 ? "dokuen" : nil
         settings.drainMilliseconds = drainMilliseconds
+        settings.bootTimeoutSeconds = bootTimeout
         return settings
     }
 

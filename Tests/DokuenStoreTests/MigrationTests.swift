@@ -19,6 +19,7 @@ import Testing
         2: 16_423_316_007_385_871_987,
         3: 4_712_243_967_710_777_609,
         4: 15_283_115_393_070_641_661,
+        5: 7_108_381_751_158_185_417,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -152,6 +153,24 @@ import Testing
                 let shop = try await store.app(named: appName("shop"))
                 #expect(blog?.deployBranch?.rawValue == "release/v2")
                 #expect(shop != nil && shop?.deployBranch == nil)
+            }),
+        5: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO apps (id, name, created_at, zero_downtime) VALUES (1, 'blog', 100, 0), (2, 'shop', 101, 1);
+                    INSERT INTO app_checks (app_id, key, value) VALUES (1, 'path', '/health'), (1, 'attempts', '3');
+                    INSERT INTO builds (id, app_id, stamp, buildpack, commit_sha, static_root, created_at)
+                        VALUES (1, 1, '20250101T000000.000000Z', 'static', NULL, 'public', 110);
+                    """)
+            },
+            verify: { store in
+                let check = try await store.healthCheck(app: appName("blog"))
+                #expect(check?.explicitValues == ["path": "/health", "attempts": "3"])
+                #expect(try await store.healthCheck(app: appName("shop")) == nil)
+                #expect(try await store.zeroDowntime(app: appName("blog")) == false)
+                #expect(try await store.zeroDowntime(app: appName("shop")) == true)
+                #expect(try await store.build(app: appName("blog"), id: 1).staticRoot?.rawValue == "public")
             }),
     ]
 

@@ -100,7 +100,8 @@ import Testing
         // A `static` entry is a directory nginx serves; without nginx, dokuend serves it with this stand-in.
         let standIn = defaults["static"].map { "exec python3 -m http.server $PORT --bind 127.0.0.1 --directory \($0)" }
         let web = try #require(
-            procfile.flatMap { Self.entries(String(decoding: $0, as: UTF8.self)) }?["web"] ?? defaults["web"] ?? standIn)
+            procfile.flatMap { Self.entries(String(decoding: $0, as: UTF8.self)) }?["web"] ?? defaults["web"] ?? standIn
+        )
         let configVars = Self.section("config_vars", of: release.standardOutput)
         #expect(try build.serve(web, configVars: configVars) == fixture.body)
     }

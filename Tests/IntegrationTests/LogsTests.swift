@@ -9,9 +9,9 @@ import Testing
 /// one line.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct LogsTests {
     /// The worker prints a line naming its run, then 20 numbered lines, then sleeps: its log's end is known. The web
-    /// listens on nothing, so that other tests' apps on this machine cannot take its port.
+    /// listens on its $PORT without a word (a web must: every cutover checks its port).
     static let procfile = """
-        web: echo "web up on $PORT"; exec sleep 100000
+        web: echo "web up on $PORT"; exec python3 -c 'import os, socket, time; s = socket.socket(); s.bind(("127.0.0.1", int(os.environ["PORT"]))); s.listen(); time.sleep(100000)'
         worker: echo "worker $$ starts"; i=1; while [ $i -le 20 ]; do echo "tick $i"; i=$((i+1)); done; exec sleep 100000
         """
 

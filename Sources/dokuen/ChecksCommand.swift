@@ -1,0 +1,182 @@
+import ArgumentParser
+import DokuenAPI
+import DokuenCore
+
+/// `dokuen checks [report|set|run|enable|disable] APP`, after Dokku's `checks:*`.
+struct ChecksCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checks",
+        abstract: "Health checks before a new release takes traffic, and zero-downtime cutovers.",
+        discussion: """
+            Every deploy, config change, ps set and rollback starts the new instances beside the old ones and waits \
+            for them before nginx routes to them:
+              1. each new web instance's port ($PORT) must accept a connection within 60 s of the start;
+              2. then each HTTP check must pass on every web instance: GET PATH answers STATUS (and CONTENT).
+            The HTTP checks are those of `dokuen checks set` when the app has one, else the app.json \
+            "healthchecks" of its build (Dokku's format, e.g. {"healthchecks": {"web": [{"path": "/health", \
+            "content": "ok", "attempts": 3}]}}). A failed check stops the new instances; the old ones never stop \
+            serving, and the deploy fails.
+
+            `checks disable` turns zero-downtime off: a cutover then stops the old instances first (for an app \
+            that cannot run twice at once), so the app is down until the new ones pass their checks.
+            """,
+        subcommands: [Report.self, SetCheck.self, Run.self, Enable.self, Disable.self], defaultSubcommand: Report.self)
+
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "report", abstract: "Show an app's checks, where they come from, and zero-downtime.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The app.") var app: String
+
+        func validate() throws { try validateApp(app) }
+
+        func run() async throws {
+            let report = try DaemonClient(options).call("GET", "/v1/apps/\(app)/checks", as: ChecksReport.self)
+            if options.json { return try printJSON(report) }
+            printReport(report, app: app)
+        }
+    }
+
+    /// `dokuen checks set blog path=/health content=ok attempts=3`.
+    struct SetCheck: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Set the app's HTTP check (it replaces app.json's).", discussion: help)
+
+        static var help: String {
+            let keys = HealthCheck.Key.allCases.map { key in
+                "  \(key) [\(HealthCheck().value(key).isEmpty ? "none" : HealthCheck().value(key))]: "
+                    + "\(key.summary); \(key.allowed)"
+            }
+            return """
+                KEY= (nothing after the =) puts a key back to its default; --clear removes the whole check, and \
+                app.json's checks apply again. The check applies from the next cutover; `dokuen checks run APP` \
+                tries it now against what serves.
+
+                Keys (default in brackets):
+                \(keys.joined(separator: "\n"))
+
+                Examples:
+                  dokuen checks set blog path=/health
+                  dokuen checks set blog path=/up content=ok attempts=10 wait=3
+                  dokuen checks set blog content=
+                  dokuen checks set blog --clear
+                """
+        }
+
+        @OptionGroup var options: GlobalOptions
+        @Flag(help: "Remove the app's check first (alone: go back to app.json's).") var clear = false
+        @Argument(help: "The app.") var app: String
+        @Argument(help: "KEY=VALUE settings; KEY= unsets.") var settings: [String] = []
+
+        func validate() throws {
+            try validateApp(app)
+            guard !settings.isEmpty || clear else {
+                throw ValidationError(
+                    "name at least one KEY=VALUE, or --clear; the keys are "
+                        + HealthCheck.Key.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            _ = try change()
+        }
+
+        /// The request, checked here so that a bad setting fails before the daemon is asked (exit 64).
+        func change() throws -> ChecksChange {
+            var change = ChecksChange(clear: clear)
+            var seen: [HealthCheck.Key] = []
+            for text in settings {
+                let assignment: (key: HealthCheck.Key, value: String?)
+                do { assignment = try HealthCheck.assignment(text) } catch { throw ValidationError(error.description) }
+                guard !seen.contains(assignment.key) else {
+                    throw ValidationError("invalid setting \"\(text)\": \(assignment.key) is given twice")
+                }
+                seen.append(assignment.key)
+                if let value = assignment.value {
+                    change.set[assignment.key.rawValue] = value
+                } else {
+                    change.unset.append(assignment.key.rawValue)
+                }
+            }
+            return change
+        }
+
+        func run() async throws {
+            let report = try DaemonClient(options).call(
+                "POST", "/v1/apps/\(app)/checks", body: try change(), as: ChecksReport.self)
+            if options.json { return try printJSON(report) }
+            print(
+                "Changed the checks of \(app); they apply from the next cutover (dokuen checks run \(app) tries them now)"
+            )
+            printReport(report, app: app)
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run", abstract: "Run the checks now against the web instances that serve.",
+            discussion: "Exits 1 when a check fails. Example: dokuen checks run blog")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The app.") var app: String
+
+        func validate() throws { try validateApp(app) }
+
+        func run() async throws {
+            let result = try DaemonClient(options).call(
+                "POST", "/v1/apps/\(app)/checks/run", as: ChecksRunResult.self)
+            if options.json {
+                try printJSON(result)
+            } else {
+                if result.results.isEmpty { print("\(app) has no RUNNING web instance to check") }
+                for line in result.results {
+                    print("\(line.passed ? "ok  " : "FAIL") \(app):\(line.dyno) (port \(line.port)): \(line.detail)")
+                }
+            }
+            if !result.passed { throw ExitCode(1) }
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "enable", abstract: "Zero-downtime cutovers: new instances start before old ones stop.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The app.") var app: String
+
+        func validate() throws { try validateApp(app) }
+
+        func run() async throws {
+            let report = try DaemonClient(options).call(
+                "POST", "/v1/apps/\(app)/checks/enable", as: ChecksReport.self)
+            if options.json { return try printJSON(report) }
+            print("Zero-downtime cutovers are on for \(app)")
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "disable",
+            abstract: "Cutovers stop the old instances first (the app is down until the new ones pass).")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The app.") var app: String
+
+        func validate() throws { try validateApp(app) }
+
+        func run() async throws {
+            let report = try DaemonClient(options).call(
+                "POST", "/v1/apps/\(app)/checks/disable", as: ChecksReport.self)
+            if options.json { return try printJSON(report) }
+            print("Zero-downtime cutovers are off for \(app): the next cutover stops the old instances first")
+        }
+    }
+}
+
+private func printReport(_ report: ChecksReport, app: String) {
+    print("\(app): zero-downtime \(report.zeroDowntime ? "on" : "off (dokuen checks enable \(app))")")
+    print("  port check: every web instance's $PORT accepts a connection within 60 s")
+    if report.checks.isEmpty { print("  HTTP checks: none (dokuen checks set \(app) path=/health, or app.json)") }
+    for check in report.checks {
+        let content = check["content"].flatMap { $0.isEmpty ? nil : " containing \"\($0)\"" } ?? ""
+        print(
+            "  HTTP check (\(report.source)): GET \(check["path"] ?? "/") → \(check["status"] ?? "200")\(content); "
+                + "attempts \(check["attempts"] ?? "?"), wait \(check["wait"] ?? "?") s, "
+                + "timeout \(check["timeout"] ?? "?") s, initial_delay \(check["initial_delay"] ?? "?") s")
+    }
+    for note in report.notes { print("  app.json: \(note)") }
+}
