@@ -76,6 +76,7 @@ public enum APIServer {
             let paths = layout.app(name)
             for path in [
                 paths.releases, paths.env, paths.cache, paths.logs, paths.current, paths.previous, paths.repository,
+                paths.tls,
             ] {
                 try Posix.removeTree(path)
             }
@@ -210,6 +211,7 @@ public enum APIServer {
         addReleaseRoutes(to: v1, layout: layout, store: store, cutover: cutover)
         addBuildpackRoutes(to: v1, layout: layout, store: store, settings: settings)
         addDomainRoutes(to: v1, store: store, routing: routing)
+        addCertificateRoutes(to: v1, layout: layout, store: store, routing: routing)
         addEventRoutes(to: v1, store: store)
         let socket = layout.socket
         return Application(
