@@ -124,7 +124,8 @@ public struct PEMBundle: Hashable, Sendable {
         var blocks: [Block] = []
         // The open block: its label, BEGIN line, body lines, and whether headers said it is encrypted.
         var open: (label: String, line: Int, body: [Substring], encrypted: Bool)?
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // "\r\n" is one Character, so CRLF must be named to split on it.
+        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
         for (index, raw) in lines.enumerated() {
             let number = index + 1
             var line = raw[...]
@@ -139,7 +140,8 @@ public struct PEMBundle: Hashable, Sendable {
                     guard !body.isEmpty else {
                         throw refuse("the \(current.label) block on line \(current.line) is empty")
                     }
-                    guard body.utf8.count % 4 == 0, !body.dropLast(2).contains("=") else {
+                    let padding = body.drop { $0 != "=" }
+                    guard body.utf8.count % 4 == 0, padding.count <= 2, padding.allSatisfy({ $0 == "=" }) else {
                         throw refuse(
                             "the \(current.label) block on line \(current.line) is not whole base64 (cut short?)")
                     }
@@ -155,8 +157,8 @@ public struct PEMBundle: Hashable, Sendable {
                 } else if line.contains(":") && current.body.isEmpty {
                     // RFC 1421 headers, as OpenSSL writes for a legacy encrypted key.
                     if line.hasPrefix("Proc-Type:") && line.contains("ENCRYPTED") { open?.encrypted = true }
-                } else if line.isEmpty && current.body.isEmpty {
-                    continue  // the blank line after RFC 1421 headers
+                } else if line.isEmpty {
+                    continue  // the blank line after RFC 1421 headers, or a stray one; the text is rebuilt
                 } else if line.utf8.allSatisfy(isBase64) && !line.isEmpty {
                     open?.body.append(line)
                 } else {
