@@ -17,7 +17,8 @@ struct CertsCommand: AsyncParsableCommand {
 
             Files are PEM text: CERT_FILE holds the certificate and its chain, leaf first (certbot's \
             fullchain.pem); KEY_FILE holds its unencrypted private key (privkey.pem). dokuend checks both, keeps them \
-            in <root>/apps/APP/tls/ (the key 0600, readable by root only), and has nginx test them before it reloads: \
+            in <root>/apps/APP/tls/ (the key 0600: only dokuend's user, root on a server, reads it; apps cannot), \
+            and has nginx test them before it reloads: \
             when nginx refuses them (a key that does not match, say), nothing changes, the previous certificate keeps \
             serving, and the error quotes nginx. Renewing is adding again. Without nginx (routing off) the files are \
             stored all the same and used once dokuend runs with nginx.

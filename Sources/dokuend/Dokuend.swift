@@ -82,6 +82,12 @@ struct Dokuend: ParsableCommand {
 
     @Option(help: ArgumentHelp("Apps are reached at APP.DOMAIN.", valueName: "domain")) var baseDomain = "localhost"
 
+    @Option(
+        help: ArgumentHelp(
+            "Where an ACME client (certbot --webroot) writes http-01 challenges; nginx serves them on every app's "
+                + "plain HTTP port, also for apps with a certificate.", valueName: "dir"))
+    var acmeWebroot: String?
+
     @Option(help: "After routing switches to a new release, milliseconds the old instances keep running.")
     var drainMilliseconds = 2_000
 
@@ -99,6 +105,7 @@ struct Dokuend: ParsableCommand {
             route.baseDomain = try Hostname(baseDomain)
             route.listenPort = try Port(httpPort)
             route.tlsPort = try Port(httpsPort)
+            route.acmeWebroot = try acmeWebroot.map { (path) throws(RoutingError) in try ConfigPath(path) }
         } catch { throw ValidationError(error.description) }
         guard httpPort != httpsPort else {
             throw ValidationError("--http-port and --https-port must differ; both are \(httpPort)")

@@ -41,7 +41,15 @@ import Testing
         .enabled(if: NginxHarness.binary != nil, "needs nginx (Debian's nginx-light)"),
         .enabled(if: access(openssl, X_OK) == 0, "needs openssl"))
     func certificateServesTLSAndARefusedOneChangesNothing() throws {
-        let harness = try NginxHarness(label: "certs")
+        // An ACME webroot with one challenge: it stays on plain HTTP when everything else redirects.
+        let webroot = try TemporaryDirectory("acme")
+        defer { webroot.remove() }
+        try Posix.chmod(webroot.path, 0o755)  // nginx's workers run as nobody
+        for directory in [".well-known", ".well-known/acme-challenge"] {
+            try Posix.mkdir(webroot(directory), mode: 0o755)
+        }
+        try AtomicFile.write(Array("token-1.key\n".utf8), to: webroot(".well-known/acme-challenge/token-1"))
+        let harness = try NginxHarness(label: "certs", options: ["--acme-webroot", webroot.path])
         defer { harness.stop() }
         let daemon = harness.daemon
         let root = daemon.root
@@ -115,6 +123,8 @@ import Testing
             return redirect.hasPrefix("301 ")
         }
         #expect(redirect == "301 https://blog.localhost:\(harness.tlsPort)/some/path?q=1")
+        let challenge = try harness.get("blog.localhost", path: "/.well-known/acme-challenge/token-1")
+        #expect(challenge.standardOutput == "token-1.key\n", "\(challenge.standardError)")
 
         // The key is dokuend's alone (root's here): apps, which run as `dokuen`, cannot read it.
         let keyInfo = try #require(try Posix.lstat(paths.key))
@@ -171,5 +181,40 @@ import Testing
         let again = try daemon.dokuen(["certs", "remove", "blog"])
         #expect(again.status == .exited(1))
         #expect(again.standardError == "dokuen: error: blog has no certificate\n")
+    }
+
+    /// Without nginx the files are stored all the same (and used once dokuend runs with nginx); the answer says
+    /// that nothing serves them.
+    @Test(.enabled(if: access(openssl, X_OK) == 0, "needs openssl"))
+    func withRoutingOffTheCertificateIsStoredAndSaidUnserved() throws {
+        let daemon = try DaemonHarness(label: "certs-off")
+        defer { daemon.stop() }
+        #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        let certificate = daemon.temp("blog.crt")
+        let key = daemon.temp("blog.key")
+        try Self.openssl([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=blog.localhost", "-days", "2", "-keyout",
+            key, "-out", certificate,
+        ])
+        let added = try daemon.dokuen(["certs", "add", "blog", certificate, key])
+        #expect(added.status == .exited(0), "\(added.standardError)")
+        #expect(
+            added.standardOutput.hasSuffix(
+                "\nrouting is off (dokuend found no nginx), so nothing serves it; it is used once dokuend runs with nginx\n"
+            ), "\(added.standardOutput)")
+        let stored = try Posix.readFile(daemon.root + "/apps/blog/tls/server.key")
+        #expect(String(decoding: stored, as: UTF8.self).hasPrefix("-----BEGIN PRIVATE KEY-----\n"))
+        let info = try JSONDecoder().decode(
+            CertificateInfo.self, from: Data(try daemon.dokuen(["certs", "blog", "--json"]).stdout))
+        #expect(
+            info
+                == CertificateInfo(
+                    app: "blog", installed: true, served: false, url: nil, subject: "CN=blog.localhost",
+                    issuer: "CN=blog.localhost", notAfter: info.notAfter))
+        #expect(info.notAfter != nil)
+        #expect(try daemon.dokuen(["certs", "remove", "blog"]).standardOutput == "Removed the certificate of blog\n")
+        #expect(try daemon.dokuen(["certs", "blog"]).standardOutput == "blog has no certificate\n")
+        let unknown = try daemon.dokuen(["certs", "nosuch"])
+        #expect(unknown.status == .exited(1))
     }
 }
