@@ -446,3 +446,59 @@ public struct ChecksRunResult: Codable, Equatable, Sendable {
         self.results = results
     }
 }
+
+/// `POST /v1/apps/NAME/certs`: the PEM text of a certificate chain (leaf first) and of its private key.
+public struct CertificateRequest: Codable, Equatable, Sendable {
+    public var certificate: String
+    public var key: String
+
+    public init(certificate: String, key: String) {
+        self.certificate = certificate
+        self.key = key
+    }
+}
+
+/// An app's certificate, as `GET`, `POST` and `DELETE /v1/apps/NAME/certs` answer: whether one is installed,
+/// whether nginx serves it (routing is on), and what openssl reads in it (null without openssl).
+public struct CertificateInfo: Codable, Equatable, Sendable {
+    public var app: String
+    public var installed: Bool
+    /// Installed and routing is on: nginx serves it on the TLS port and redirects plain HTTP there.
+    public var served: Bool
+    /// The app's address: https when served, http when routing is on without a certificate, else null.
+    public var url: String?
+    public var subject: String?
+    public var issuer: String?
+    /// UTC seconds since the epoch.
+    public var notAfter: Int64?
+
+    public init(
+        app: String, installed: Bool, served: Bool, url: String?, subject: String? = nil, issuer: String? = nil,
+        notAfter: Int64? = nil
+    ) {
+        self.app = app
+        self.installed = installed
+        self.served = served
+        self.url = url
+        self.subject = subject
+        self.issuer = issuer
+        self.notAfter = notAfter
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case app, installed, served, url, subject, issuer
+        case notAfter = "not_after"
+    }
+
+    /// Every key, null included, so that scripts can rely on them.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(app, forKey: .app)
+        try container.encode(installed, forKey: .installed)
+        try container.encode(served, forKey: .served)
+        try container.encode(url, forKey: .url)
+        try container.encode(subject, forKey: .subject)
+        try container.encode(issuer, forKey: .issuer)
+        try container.encode(notAfter, forKey: .notAfter)
+    }
+}

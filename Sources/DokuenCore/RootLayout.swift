@@ -37,5 +37,12 @@ public struct RootLayout: Equatable, Sendable {
         public var data: String { directory + "/data" }
         public var logs: String { directory + "/logs" }
         public func log(_ type: ProcessType, index: Int) -> String { logs + "/\(type).\(index).log" }
+        /// The app's certificate and key (`dokuen certs add`), root-owned and closed to apps: nginx's master
+        /// process reads them as root.
+        public var tls: String { directory + "/tls" }
+        /// The certificate chain, PEM, 0644 (inside the 0700 `tls`).
+        public var certificate: String { tls + "/server.crt" }
+        /// The private key, PEM, 0600.
+        public var privateKey: String { tls + "/server.key" }
     }
 }

@@ -77,6 +77,7 @@ public enum APIServer {
             let paths = layout.app(name)
             for path in [
                 paths.releases, paths.env, paths.cache, paths.logs, paths.current, paths.previous, paths.repository,
+                paths.tls,
             ] {
                 try Posix.removeTree(path)
             }
@@ -217,6 +218,7 @@ public enum APIServer {
         addBuildpackRoutes(to: v1, layout: layout, store: store, settings: settings)
         addDomainRoutes(to: v1, store: store, routing: routing)
         addCheckRoutes(to: v1, layout: layout, store: store, supervisor: supervisor, routing: routing)
+        addCertificateRoutes(to: v1, layout: layout, store: store, routing: routing)
         addEventRoutes(to: v1, store: store)
         let socket = layout.socket
         return Application(

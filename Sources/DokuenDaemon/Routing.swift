@@ -1,14 +1,17 @@
 import DokuenAPI
 import DokuenCore
+import DokuenPosix
 import DokuenRouting
 import DokuenStore
 
 /// nginx routing (DESIGN.md §3): one generated file per app in `<root>/nginx/`, listing the RUNNING web instances
-/// of the release that serves. Off (nil installer) when there is no nginx; apps are then reached on their ports.
+/// of the release that serves, and TLS with a redirect from plain HTTP when the app has a certificate
+/// (`apps/<app>/tls/`). Off (nil installer) when there is no nginx; apps are then reached on their ports.
 /// An actor, so that two updates never interleave their `nginx -t`.
 public actor Routing {
     let installer: NginxInstaller?
     let settings: RouteSettings
+    let layout: RootLayout
     let store: Store
     let supervisor: InstanceSupervisor
     /// During a cutover, from the switch until the release is recorded: the candidate that takes traffic.
@@ -18,9 +21,12 @@ public actor Routing {
     /// Per app, the `web` indexes in the upstream of its file as last rendered.
     var routed: [AppName: Set<Int>] = [:]
 
-    public init(nginx: NginxSettings?, settings: RouteSettings, store: Store, supervisor: InstanceSupervisor) {
+    public init(
+        nginx: NginxSettings?, settings: RouteSettings, layout: RootLayout, store: Store, supervisor: InstanceSupervisor
+    ) {
         installer = nginx.map { NginxInstaller(settings: $0) }
         self.settings = settings
+        self.layout = layout
         self.store = store
         self.supervisor = supervisor
     }
@@ -81,8 +87,33 @@ public actor Routing {
         try await update(app, statuses: try await supervisor.statuses())
     }
 
-    private func update(_ app: AppName, statuses: [InstanceStatus]) async throws {
+    /// After `app`'s certificate files changed: re-renders its file and, when the text is the same (a certificate
+    /// replaced at the same paths), still has nginx test and reload, so that it reads the new files. Throws
+    /// `RoutingError.configRejected` when nginx refuses them; its file on disk is then the one it had before, and
+    /// the caller puts the old certificate files back.
+    public func certificateChanged(_ app: AppName) async throws {
         guard let installer else { return }
+        if try await !update(app, statuses: try await supervisor.statuses()) {
+            do {
+                try await installer.testAndReload(app: app)
+            } catch {
+                guard case .reloadFailed = error else { throw error }
+                log("dokuend: routing \(app): nginx was not reloaded: \(error)")
+            }
+        }
+    }
+
+    /// The app's certificate and key when both files are there, as nginx will read them.
+    private func tlsFiles(_ app: AppName) throws -> TLSFiles? {
+        let paths = layout.app(app)
+        guard try Posix.lstat(paths.certificate) != nil, try Posix.lstat(paths.privateKey) != nil else { return nil }
+        return TLSFiles(certificate: try ConfigPath(paths.certificate), key: try ConfigPath(paths.privateKey))
+    }
+
+    /// Whether the file changed (false: it already had this content, and nothing ran).
+    @discardableResult
+    private func update(_ app: AppName, statuses: [InstanceStatus]) async throws -> Bool {
+        guard let installer else { return false }
         var release = pinned[app]
         var build: BuildRecord?
         if let pinned = release, let candidate = await supervisor.candidate(of: app), candidate.release == pinned {
@@ -100,7 +131,7 @@ public actor Routing {
         let backend: RouteBackend
         if let build, let root = build.staticRoot {
             backend = .staticFiles(
-                root: try ConfigPath(root.directory(in: supervisor.layout.app(app).build(build.stamp))))
+                root: try ConfigPath(root.directory(in: layout.app(app).build(build.stamp))))
         } else {
             var upstreams: [Port] = []
             var indexes: Set<Int> = []
@@ -115,18 +146,19 @@ public actor Routing {
             routed[app] = indexes
             backend = .proxy(ports: upstreams)
         }
-        let config = try RouteConfig(app: app, domains: domains, backend: backend, tls: nil, settings: settings)
-        try await install(installer, app, NginxRenderer.render(config))
+        let config = try RouteConfig(app: app, domains: domains, backend: backend, tls: try tlsFiles(app), settings: settings)
+        return try await install(installer, app, NginxRenderer.render(config))
     }
 
     /// Installs a file; a failed reload is only logged: the file passed `nginx -t` and is in place, and an nginx
     /// that is not running (a fresh machine) reads it when it starts. Not a reason to fail a deploy.
-    private func install(_ installer: NginxInstaller, _ app: AppName, _ contents: String) async throws {
+    private func install(_ installer: NginxInstaller, _ app: AppName, _ contents: String) async throws -> Bool {
         do {
-            try await installer.install(app: app, contents: contents)
+            return try await installer.install(app: app, contents: contents)
         } catch {
             guard case .reloadFailed = error else { throw error }
             log("dokuend: routing \(app): nginx was not reloaded: \(error)")
+            return true
         }
     }
 
@@ -136,9 +168,14 @@ public actor Routing {
         return (try? Hostname(app: app, base: settings.baseDomain))?.rawValue
     }
 
-    /// `http://<app>.<base domain>[:port]/` when routing is on.
+    /// `https://<app>.<base domain>[:port]/` when routing is on and the app has a certificate, `http://…` when it
+    /// has none; nil when routing is off.
     public func url(of app: AppName) -> String? {
         guard installer != nil, let host = try? Hostname(app: app, base: settings.baseDomain) else { return nil }
+        if (try? tlsFiles(app)) != nil {
+            let port = settings.tlsPort.rawValue == 443 ? "" : ":\(settings.tlsPort.rawValue)"
+            return "https://\(host.rawValue)\(port)/"
+        }
         let port = settings.listenPort.rawValue == 80 ? "" : ":\(settings.listenPort.rawValue)"
         return "http://\(host.rawValue)\(port)/"
     }

@@ -46,6 +46,20 @@ public actor NginxInstaller {
         try replace(NginxRenderer.fileName(for: app), with: nil)
     }
 
+    /// Tests the whole configuration as it is, then reloads: for a change nginx reads outside the generated files
+    /// (an app's certificate replaced at the same path), which `install` skips as "no change". Changes nothing on
+    /// disk, so when the test fails (`configRejected`, naming `app`'s file) undoing the outside change is the
+    /// caller's part.
+    public func testAndReload(app: AppName) throws(RoutingError) {
+        let (status, output) = try run(settings.testCommand)
+        if status != .exited(0) {
+            throw .configRejected(
+                file: path(NginxRenderer.fileName(for: app)), summary: firstLine(of: output) ?? "\(status)",
+                output: output)
+        }
+        try reload()
+    }
+
     /// Runs the reload command. `install` reloads by itself; the daemon calls this once at start, because an
     /// install that finds its content already in place (written before a crash) does not reload.
     public func reload() throws(RoutingError) {

@@ -7,6 +7,10 @@ public enum RoutingError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidPath(String, reason: String)
     case invalidPort(Int, reason: String)
     case invalidBodySize(String, reason: String)
+    /// A certificate file refused before it was written (`PEMBundle`).
+    case invalidCertificate(reason: String)
+    /// A private key file refused before it was written (`PEMBundle`).
+    case invalidKey(reason: String)
     /// `nginx -t` refused the configuration with `file` in place; the previous file was put back.
     case configRejected(file: String, summary: String, output: String)
     /// The reload command failed after the new file was installed: the file is in place, nginx may not serve it.
@@ -22,6 +26,8 @@ public enum RoutingError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidPath(let text, let reason): "invalid path \(shown(text)) for nginx: \(reason)"
         case .invalidPort(let port, let reason): "invalid port \(port): \(reason)"
         case .invalidBodySize(let text, let reason): "invalid client_max_body_size \(shown(text)): \(reason)"
+        case .invalidCertificate(let reason): "invalid certificate: \(reason)"
+        case .invalidKey(let reason): "invalid private key: \(reason)"
         case .configRejected(let file, let summary, _):
             "nginx: unable to install \(file): nginx -t failed: \(summary)"
         case .reloadFailed(let command, let status, let output):

@@ -77,7 +77,16 @@ struct Dokuend: ParsableCommand {
 
     @Option(help: "The port nginx's server blocks listen on.") var httpPort = 80
 
+    @Option(help: "The port nginx's TLS server blocks listen on, for apps with a certificate (dokuen certs).")
+    var httpsPort = 443
+
     @Option(help: ArgumentHelp("Apps are reached at APP.DOMAIN.", valueName: "domain")) var baseDomain = "localhost"
+
+    @Option(
+        help: ArgumentHelp(
+            "Where an ACME client (certbot --webroot) writes http-01 challenges; nginx serves them on every app's "
+                + "plain HTTP port, also for apps with a certificate.", valueName: "dir"))
+    var acmeWebroot: String?
 
     @Option(help: "After routing switches to a new release, milliseconds the old instances keep running.")
     var drainMilliseconds = 2_000
@@ -101,7 +110,12 @@ struct Dokuend: ParsableCommand {
         do {
             route.baseDomain = try Hostname(baseDomain)
             route.listenPort = try Port(httpPort)
+            route.tlsPort = try Port(httpsPort)
+            route.acmeWebroot = try acmeWebroot.map { (path) throws(RoutingError) in try ConfigPath(path) }
         } catch { throw ValidationError(error.description) }
+        guard httpPort != httpsPort else {
+            throw ValidationError("--http-port and --https-port must differ; both are \(httpPort)")
+        }
         return (NginxSettings(directory: "", binary: binary, configArguments: nginxArguments), route)
     }
 
@@ -178,7 +192,7 @@ struct Dokuend: ParsableCommand {
         let routing = try routing().map { nginx, route in
             var nginx = nginx
             nginx.directory = layout.nginxDirectory
-            return Routing(nginx: nginx, settings: route, store: store, supervisor: supervisor)
+            return Routing(nginx: nginx, settings: route, layout: layout, store: store, supervisor: supervisor)
         }
         let server = APIServer.application(
             layout: layout, store: store, supervisor: supervisor, routing: routing, settings: settings

@@ -22,7 +22,7 @@ final class NginxHarness {
     let daemon: DaemonHarness
     let server: BackgroundProgram
 
-    /// `options` go to dokuend after the routing ones.
+    /// `options` go to dokuend after the routing ones (`--http-port`, `--https-port` and nginx's arguments).
     init(label: String, options: [String] = []) throws {
         let nginx = try #require(Self.binary)
         prefix = try TemporaryDirectory("nginx")
@@ -50,8 +50,8 @@ final class NginxHarness {
         let arguments = ["-p", prefix.path + "/", "-c", prefix("nginx.conf"), "-e", prefix("logs/error.log")]
         daemon = try DaemonHarness(
             label: label,
-            options: ["--nginx", nginx, "--http-port", String(port)] + arguments.flatMap { ["--nginx-arg", $0] }
-                + options)
+            options: ["--nginx", nginx, "--http-port", String(port), "--https-port", String(tlsPort)]
+                + arguments.flatMap { ["--nginx-arg", $0] } + options)
         do {
             try Posix.symlink(target: daemon.root, at: prefix("root"))
             server = try BackgroundProgram(
@@ -67,6 +67,17 @@ final class NginxHarness {
         server.stop()
         daemon.stop()
         prefix.remove()
+    }
+
+    /// A GET over TLS through nginx for `host` (resolved to 127.0.0.1, so SNI names it; any certificate is taken):
+    /// the body, or curl's error on standard error.
+    func getTLS(_ host: String, path: String = "/") throws -> ProgramResult {
+        try runProgram(
+            "/usr/bin/curl",
+            [
+                "-sS", "-k", "--max-time", "10", "--resolve", "\(host):\(tlsPort):127.0.0.1",
+                "https://\(host):\(tlsPort)\(path)",
+            ])
     }
 
     /// A GET through nginx for `host`: the body, or curl's error on standard error.

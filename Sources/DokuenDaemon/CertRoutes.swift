@@ -1,0 +1,159 @@
+import DokuenAPI
+import DokuenCore
+import DokuenPosix
+import DokuenRouting
+import DokuenStore
+import Hummingbird
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// `dokuen certs [info|add|remove] APP`: an app's TLS certificate. nginx serves the app on the TLS port with it and
+/// redirects plain HTTP there (NginxRenderer).
+///
+/// An addition is all or nothing. The PEM armour is checked at the boundary (`PEMBundle`), the files are written
+/// (`CertificateFiles`), openssl must read the certificate when it is installed, and nginx must accept the pair
+/// (`nginx -t`, then a reload). When any step fails, the previous files are put back (or the new ones removed), the
+/// app's nginx file is the one it had, nginx keeps serving, and the answer says why, with nginx's own complaint.
+/// With routing off the files are stored all the same, and `served` says that nothing serves them until dokuend runs
+/// with nginx.
+extension APIServer {
+    static func addCertificateRoutes(
+        to v1: RouterGroup<DokuenContext>, layout: RootLayout, store: Store, routing: Routing?
+    ) {
+        let changes = CertificateChanges()
+        v1.get("apps/:app/certs") { _, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            return try json(await certificateInfo(name, layout: layout, routing: routing))
+        }
+        v1.post("apps/:app/certs") { request, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            // Two PEM texts of up to 1 MiB each, JSON-escaped: more than Hummingbird's default upload limit.
+            let bytes = try await request.body.collect(upTo: 4 * PEMBundle.maxBytes)
+            let body: CertificateRequest
+            do { body = try JSONDecoder().decode(CertificateRequest.self, from: Data(Array(buffer: bytes))) } catch {
+                throw APIFailure(
+                    status: .badRequest, message: "unable to read the request: it is not {certificate, key} JSON")
+            }
+            let bundle: PEMBundle
+            do throws(RoutingError) { bundle = try PEMBundle(certificate: body.certificate, key: body.key) } catch {
+                throw APIFailure(status: .badRequest, message: error.description)
+            }
+            let actor = await actor(request, context)
+            try await changes.claim(name)
+            do {
+                let summary = try await install(bundle, for: name, layout: layout, routing: routing)
+                await changes.release(name)
+                let detail = summary.map { "\($0.subject), issuer \($0.issuer)" } ?? "chain of \(bundle.chainLength)"
+                try await store.appendEvent(
+                    actor: actor, app: name, action: "certs.add", detail: SSHCommand.printable(detail, limit: 400))
+                return try json(await certificateInfo(name, layout: layout, routing: routing), status: .created)
+            } catch {
+                await changes.release(name)
+                throw error
+            }
+        }
+        v1.delete("apps/:app/certs") { request, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            let actor = await actor(request, context)
+            try await changes.claim(name)
+            do {
+                try await uninstall(name, layout: layout, routing: routing)
+                await changes.release(name)
+                try await store.appendEvent(actor: actor, app: name, action: "certs.remove")
+                return try json(await certificateInfo(name, layout: layout, routing: routing))
+            } catch {
+                await changes.release(name)
+                throw error
+            }
+        }
+    }
+
+    /// Writes `bundle` as `app`'s files and has nginx take them; on any failure puts the previous files back.
+    /// Returns what openssl read in the certificate (nil without openssl).
+    private static func install(
+        _ bundle: PEMBundle, for app: AppName, layout: RootLayout, routing: Routing?
+    ) async throws -> CertificateSummary? {
+        let files = CertificateFiles(paths: layout.app(app))
+        let previous = try files.read()
+        let kept = previous == nil ? "\(app) stays without a certificate" : "its previous certificate stays"
+        try files.write(.init(certificate: Array(bundle.certificate.utf8), key: Array(bundle.key.utf8)))
+        let summary: CertificateSummary?
+        switch await CertificateReader.read(layout.app(app).certificate) {
+        case .read(let read): summary = read
+        case .noOpenSSL: summary = nil
+        case .unreadable(let reason):
+            try files.restore(previous)
+            throw APIFailure(
+                status: .badRequest, message: "invalid certificate: openssl cannot read it: \(reason); \(kept)")
+        }
+        do {
+            try await routing?.certificateChanged(app)
+        } catch {
+            try files.restore(previous)
+            throw rejection(error, app: app, verb: "install", kept: kept)
+        }
+        return summary
+    }
+
+    /// Removes `app`'s files and has nginx serve it on plain HTTP; puts them back when nginx refuses that.
+    private static func uninstall(_ app: AppName, layout: RootLayout, routing: Routing?) async throws {
+        let files = CertificateFiles(paths: layout.app(app))
+        guard let previous = try files.read() else {
+            throw APIFailure(status: .notFound, message: "\(app) has no certificate")
+        }
+        try files.remove()
+        do {
+            try await routing?.certificateChanged(app)
+        } catch {
+            try files.restore(previous)
+            throw rejection(error, app: app, verb: "remove", kept: "its certificate stays")
+        }
+    }
+
+    /// A failed routing update as an answer: nginx's complaint when it refused the files (422), else the error.
+    private static func rejection(_ error: any Error, app: AppName, verb: String, kept: String) -> APIFailure {
+        if case .configRejected(_, let summary, _) = error as? RoutingError {
+            return APIFailure(
+                status: .unprocessableContent,
+                message: "\(app): unable to \(verb) the certificate: nginx -t refused it: \(summary); \(kept)")
+        }
+        return APIFailure(
+            status: .internalServerError, message: "\(app): unable to \(verb) the certificate: \(error); \(kept)")
+    }
+
+    static func certificateInfo(_ app: AppName, layout: RootLayout, routing: Routing?) async -> CertificateInfo {
+        let files = CertificateFiles(paths: layout.app(app))
+        let installed = files.isInstalled
+        let routed = await routing?.isOn == true
+        var info = CertificateInfo(
+            app: app.rawValue, installed: installed, served: installed && routed,
+            url: await routing?.url(of: app))
+        if installed, case .read(let summary) = await CertificateReader.read(layout.app(app).certificate) {
+            info.subject = summary.subject
+            info.issuer = summary.issuer
+            info.notAfter = summary.notAfter
+        }
+        return info
+    }
+}
+
+/// The apps whose certificate is being changed: a second change of the same app is refused (409) rather than
+/// interleaved with the first, whose files it would overwrite between the write and nginx's verdict.
+actor CertificateChanges {
+    private var busy: Set<AppName> = []
+
+    func claim(_ app: AppName) throws {
+        guard busy.insert(app).inserted else {
+            throw APIFailure(status: .conflict, message: "\(app): a certificate change is in progress; try again")
+        }
+    }
+
+    func release(_ app: AppName) { busy.remove(app) }
+}
