@@ -146,7 +146,8 @@ public actor Routing {
             routed[app] = indexes
             backend = .proxy(ports: upstreams)
         }
-        let config = try RouteConfig(app: app, domains: domains, backend: backend, tls: try tlsFiles(app), settings: settings)
+        let config = try RouteConfig(
+            app: app, domains: domains, backend: backend, tls: try tlsFiles(app), settings: settings)
         return try await install(installer, app, NginxRenderer.render(config))
     }
 
