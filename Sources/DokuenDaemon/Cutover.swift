@@ -75,7 +75,7 @@ public struct Cutover: Sendable {
                         + (http.isEmpty ? "" : ", then " + http.joined(separator: ", ") + " (\(checks.source))"))
                 try await checker.run(
                     app: app, release: candidate.release, checks: checks.checks, host: await host(of: app),
-                    since: start, progress: { progress("       " + $0) })
+                    since: start, progress: progress)
             }
             if let routing, await routing.isOn {
                 try await routing.pin(app, to: candidate.release)

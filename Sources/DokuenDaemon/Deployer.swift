@@ -47,7 +47,7 @@ public struct Deployer: Sendable {
                 progress: step)
             try await store.finishDeploy(deploy.id, outcome: .succeeded(release: release), actor: actor)
             step("Release \(release) is up (\(Self.seconds(since: began, clock)))")
-            if let url = try? await url(of: app) { step(url) }
+            if let url = try? await url(of: app, isStatic: build?.staticRoot != nil) { step(url) }
             return release
         } catch {
             if let build { await discard(build, actor: actor) }
@@ -62,11 +62,13 @@ public struct Deployer: Sendable {
     }
 
     /// Where the app answers now: its web instances' ports, and its nginx name when routing is on (nginx serves
-    /// it once the user's `http {}` includes `<root>/nginx/*.conf`); nil when it has no web process.
-    private func url(of app: AppName) async throws -> String? {
+    /// it once the user's `http {}` includes `<root>/nginx/*.conf`; a static build only there); nil when it has no
+    /// web process.
+    private func url(of app: AppName, isStatic: Bool) async throws -> String? {
         let ports = try await cutover.supervisor.statuses().filter {
             $0.app == app.rawValue && $0.type == "web" && $0.state == "RUNNING"
         }.compactMap(\.port).sorted()
+        if isStatic, let url = await cutover.routing?.url(of: app) { return "\(url) (nginx)" }
         guard !ports.isEmpty else { return nil }
         let direct = ports.map { "http://127.0.0.1:\($0)/" }.joined(separator: " ")
         guard let routing = cutover.routing, let url = await routing.url(of: app) else { return direct }

@@ -20,7 +20,9 @@ import Testing
         #expect(try daemon.dokuen(["apps", "create", app]).status == .exited(0))
         let deployed = try daemon.dokuen(["deploy", app, daemon.temp("app")])
         #expect(deployed.status == .exited(0), "\(deployed.standardError)")
-        #expect(deployed.standardOutput.contains("-----> Starting v1: web×1 worker×1\n-----> Release v1 is up ("))
+        #expect(
+            deployed.standardOutput.contains(
+                "-----> Starting v1: web×1 worker×1\n-----> Checking web: its port accepts\n-----> Release v1 is up ("))
         return try waitForRunning(daemon, count: count)
     }
 

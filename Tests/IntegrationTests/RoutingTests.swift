@@ -16,6 +16,9 @@ import Testing
         import http.server, os
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                self.do_GET()
             def do_GET(self):
                 body = open("version.txt", "rb").read()
                 self.send_response(200)
@@ -27,7 +30,7 @@ import Testing
         http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
         """
 
-    /// A bounded client: GETs through nginx until the stop file appears, then prints its counts as JSON.
+    /// A bounded client: GETs and POSTs through nginx until the stop file appears, then prints its counts as JSON.
     static let client = """
         import http.client, json, os, sys, time
         port, host, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -39,7 +42,10 @@ import Testing
             began = time.monotonic()
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                connection.request("GET", "/", headers={"Host": host})
+                # Every other request is a POST, which nginx never retries once sent: an instance stopped
+                # with requests in flight would show here.
+                method = "POST" if total % 2 else "GET"
+                connection.request(method, "/", body=b"x" if method == "POST" else None, headers={"Host": host})
                 response = connection.getresponse()
                 body = response.read().decode().strip()
                 total += 1
