@@ -80,9 +80,9 @@ public struct Cutover: Sendable {
             if let routing, await routing.isOn {
                 try await routing.pin(app, to: candidate.release)
                 progress("Routing \(app) to \(candidate.release)")
-                if drainMilliseconds > 0, zeroDowntime, latest != nil {
-                    try await Task.sleep(for: .milliseconds(drainMilliseconds))
-                }
+                // Requests already sent to the old instances finish; and nginx, whose reload returns before its
+                // new workers take over, is routing to the new ones by the time the cutover returns.
+                if drainMilliseconds > 0 { try await Task.sleep(for: .milliseconds(drainMilliseconds)) }
             }
         } catch {
             try? await routing?.pin(app, to: nil)

@@ -7,7 +7,9 @@ import DokuenStore
 /// nginx routing (DESIGN.md §3): one generated file per app in `<root>/nginx/`, listing the RUNNING web instances
 /// of the release that serves, and TLS with a redirect from plain HTTP when the app has a certificate
 /// (`apps/<app>/tls/`). Off (nil installer) when there is no nginx; apps are then reached on their ports.
-/// An actor, so that two updates never interleave their `nginx -t`.
+/// An actor whose updates run one at a time, start to finish (`exclusively`): an actor alone lets a call run at
+/// every `await` of another, so an update that read the instances before a cutover's switch could install its
+/// stale file after the switch's own, and nginx would answer 503 until the next one.
 public actor Routing {
     let installer: NginxInstaller?
     let settings: RouteSettings
@@ -20,6 +22,19 @@ public actor Routing {
     var draining: [AppName: Set<Int>] = [:]
     /// Per app, the `web` indexes in the upstream of its file as last rendered.
     var routed: [AppName: Set<Int>] = [:]
+    /// Whether an update runs, and who waits for it, in order.
+    private var updating = false
+    private var queue: [CheckedContinuation<Void, Never>] = []
+
+    /// Runs `body` once no other update runs: each reads the state it renders after the one before it installed.
+    private func exclusively<T>(_ body: () async throws -> T) async rethrows -> T {
+        if updating { await withCheckedContinuation { queue.append($0) } }
+        updating = true
+        defer {
+            if queue.isEmpty { updating = false } else { queue.removeFirst().resume() }
+        }
+        return try await body()
+    }
 
     public init(
         nginx: NginxSettings?, settings: RouteSettings, layout: RootLayout, store: Store, supervisor: InstanceSupervisor
@@ -40,7 +55,7 @@ public actor Routing {
         do {
             _ = try await installer.restoreInterrupted()
             _ = try await installer.installShared()
-            await updateAll()
+            await exclusively { await renderAll() }
             try await installer.reload()
         } catch {
             log("dokuend: routing: \(error)")
@@ -50,28 +65,36 @@ public actor Routing {
     /// Routes `app` to `release`'s RUNNING web instances from now on (the cutover's switch), or back to its
     /// latest release with nil.
     public func pin(_ app: AppName, to release: ReleaseID?) async throws {
-        pinned[app] = release
-        try await update(app)
+        try await exclusively {
+            pinned[app] = release
+            try await render(app)
+        }
     }
 
     /// Keeps `app`'s web instances at `indexes` out of its upstream from now on (they are about to stop, or
     /// stopped: a scale-down, `dokuen stop`) and rewrites its file. Returns whether one of them was in the upstream
     /// until now: the caller then gives its requests the drain period before stopping it.
     public func drain(_ app: AppName, webIndexes indexes: Set<Int>) async throws -> Bool {
-        let before = routed[app] ?? []
-        draining[app] = indexes
-        try await update(app)
-        return !before.isDisjoint(with: indexes)
+        try await exclusively {
+            let before = routed[app] ?? []
+            draining[app] = indexes
+            try await render(app)
+            return !before.isDisjoint(with: indexes)
+        }
     }
 
     /// Re-renders every app's file; unchanged files cost nothing (no `nginx -t`, no reload).
     public func updateAll() async {
+        await exclusively { await renderAll() }
+    }
+
+    private func renderAll() async {
         guard installer != nil else { return }
         do {
             // One read of every service directory for all apps: this runs after every reconcile pass.
             let statuses = try await supervisor.statuses()
             for app in try await store.apps() {
-                do { try await update(app.name, statuses: statuses) } catch {
+                do { try await render(app.name, statuses: statuses) } catch {
                     log("dokuend: routing \(app.name): \(error)")
                 }
             }
@@ -83,8 +106,12 @@ public actor Routing {
     /// Renders and installs `app`'s file: its domains, and the ports of the RUNNING web instances of the release
     /// that serves (pinned, else the latest).
     public func update(_ app: AppName) async throws {
+        try await exclusively { try await render(app) }
+    }
+
+    private func render(_ app: AppName) async throws {
         guard installer != nil else { return }
-        try await update(app, statuses: try await supervisor.statuses())
+        try await render(app, statuses: try await supervisor.statuses())
     }
 
     /// After `app`'s certificate files changed: re-renders its file and, when the text is the same (a certificate
@@ -93,12 +120,14 @@ public actor Routing {
     /// the caller puts the old certificate files back.
     public func certificateChanged(_ app: AppName) async throws {
         guard let installer else { return }
-        if try await !update(app, statuses: try await supervisor.statuses()) {
-            do {
-                try await installer.testAndReload(app: app)
-            } catch {
-                guard case .reloadFailed = error else { throw error }
-                log("dokuend: routing \(app): nginx was not reloaded: \(error)")
+        try await exclusively {
+            if try await !render(app, statuses: try await supervisor.statuses()) {
+                do {
+                    try await installer.testAndReload(app: app)
+                } catch let error as RoutingError {
+                    guard case .reloadFailed = error else { throw error }
+                    log("dokuend: routing \(app): nginx was not reloaded: \(error)")
+                }
             }
         }
     }
@@ -112,7 +141,7 @@ public actor Routing {
 
     /// Whether the file changed (false: it already had this content, and nothing ran).
     @discardableResult
-    private func update(_ app: AppName, statuses: [InstanceStatus]) async throws -> Bool {
+    private func render(_ app: AppName, statuses: [InstanceStatus]) async throws -> Bool {
         guard let installer else { return false }
         var release = pinned[app]
         var build: BuildRecord?
@@ -142,6 +171,14 @@ public actor Routing {
                 guard let port = status.port else { continue }
                 upstreams.append(try Port(port))
                 indexes.insert(status.index)
+            }
+            if indexes.isEmpty, routed[app]?.isEmpty == false {
+                let seen = statuses.filter { $0.app == app.rawValue && $0.type == "web" }.map {
+                    "web.\($0.index)@\($0.release) \($0.state) port \($0.port.map(String.init) ?? "none")"
+                }
+                log(
+                    "dokuend: routing \(app): no RUNNING web instance of \(release?.description ?? "any release") "
+                        + "left (\(seen.isEmpty ? "none" : seen.joined(separator: ", "))); nginx answers 503")
             }
             routed[app] = indexes
             backend = .proxy(ports: upstreams)
@@ -183,10 +220,12 @@ public actor Routing {
 
     /// Removes a destroyed app's file.
     public func remove(_ app: AppName) async throws {
-        pinned[app] = nil
-        draining[app] = nil
-        routed[app] = nil
-        guard let installer else { return }
-        try await installer.remove(app: app)
+        try await exclusively {
+            pinned[app] = nil
+            draining[app] = nil
+            routed[app] = nil
+            guard let installer else { return }
+            try await installer.remove(app: app)
+        }
     }
 }
