@@ -13,11 +13,13 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(4))) struct RoutingTests {
     /// A web that answers with the version in its tree.
     static let app = """
-        import http.server, os
+        import http.server, os, time
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             def do_POST(self):
+                # Slow on purpose (see `client`).
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                time.sleep(0.2)
                 self.do_GET()
             def do_GET(self):
                 body = open("version.txt", "rb").read()
@@ -30,10 +32,13 @@ import Testing
         http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
         """
 
-    /// A bounded client: GETs and POSTs through nginx until the stop file appears, then prints its counts as JSON.
+    /// A bounded client: requests through nginx one after another until the stop file appears, then prints its
+    /// counts as JSON. GETs by default; with POST, each takes the app 0.2 s and nginx never retries one it has sent,
+    /// so an instance stopped with one in flight shows as a failure: only leaving nginx first, then draining, passes.
     static let client = """
         import http.client, json, os, sys, time
         port, host, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+        method = sys.argv[4] if len(sys.argv) > 4 else "GET"
         total = failed = non2xx = 0
         bodies = {}
         latencies = []
@@ -42,9 +47,6 @@ import Testing
             began = time.monotonic()
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                # Every other request is a POST, which nginx never retries once sent: an instance stopped
-                # with requests in flight would show here.
-                method = "POST" if total % 2 else "GET"
                 connection.request(method, "/", body=b"x" if method == "POST" else None, headers={"Host": host})
                 response = connection.getresponse()
                 body = response.read().decode().strip()
@@ -123,6 +125,10 @@ import Testing
             "/usr/bin/python3", ["-c", Self.client, String(port), "blog.localhost", stop],
             environment: ["PATH": "/usr/bin:/bin"])
         defer { load.stop() }
+        let slow = try BackgroundProgram(
+            "/usr/bin/python3", ["-c", Self.client, String(port), "blog.localhost", stop, "POST"],
+            environment: ["PATH": "/usr/bin:/bin"])
+        defer { slow.stop() }
         try daemon.waitFor("the load started") { try get() == "v-one\n" }
         // 10 deploys, each with a new body: after each returns, only the new version answers.
         for number in 2...11 {
@@ -160,15 +166,16 @@ import Testing
         #expect(try get() == "v-11\n")
 
         try AtomicFile.write([], to: stop)
-        let ended = try load.wait(milliseconds: 60_000)
-        #expect(ended == .exited(0), "\(load.standardError)")
-        let counts = try JSONDecoder().decode(Load.self, from: Data(load.standardOutput.utf8))
-        print(
-            "routing under load: \(counts.total) requests, \(counts.failed) failed, \(counts.non2xx) non-2xx, "
-                + "p50 \(counts.p50_ms) ms, p90 \(counts.p90_ms) ms, p99 \(counts.p99_ms) ms, max \(counts.max_ms) ms, "
-                + "\(counts.bodies)"
-        )
-        #expect(counts.total > 50, "the load ran: \(counts)")
-        #expect(counts.failed == 0 && counts.non2xx == 0, "no request failed: \(counts)")
+        for (label, client) in [("GET", load), ("slow POST", slow)] {
+            let ended = try client.wait(milliseconds: 60_000)
+            #expect(ended == .exited(0), "\(client.standardError)")
+            let counts = try JSONDecoder().decode(Load.self, from: Data(client.standardOutput.utf8))
+            print(
+                "routing under load, \(label): \(counts.total) requests, \(counts.failed) failed, "
+                    + "\(counts.non2xx) non-2xx, p50 \(counts.p50_ms) ms, p90 \(counts.p90_ms) ms, "
+                    + "p99 \(counts.p99_ms) ms, max \(counts.max_ms) ms, \(counts.bodies)")
+            #expect(counts.total > 20, "the load ran: \(counts)")
+            #expect(counts.failed == 0 && counts.non2xx == 0, "no request failed: \(label) \(counts)")
+        }
     }
 }
