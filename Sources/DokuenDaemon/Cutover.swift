@@ -163,7 +163,10 @@ public struct Cutover: Sendable {
 
     /// Stops the candidate's instances and waits (bounded) until they are gone, so its number is free again.
     private func withdraw(_ candidate: Candidate, app: AppName, progress: Progress) async {
-        progress("Stopping the instances of \(candidate.release); what was serving keeps serving")
+        progress(
+            candidate.keepsServing
+                ? "Stopping the instances of \(candidate.release); what was serving keeps serving"
+                : "Stopping the instances of \(candidate.release); starting the release before it again")
         await supervisor.withdraw(app: app)
         do {
             try await supervisor.reconcile()
