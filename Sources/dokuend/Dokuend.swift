@@ -75,6 +75,20 @@ struct Dokuend: ParsableCommand {
             "An argument for every nginx command (-t, -s reload), e.g. -c FILE; repeatable.", valueName: "arg"))
     var nginxArguments: [String] = []
 
+    @Option(
+        name: .customLong("nginx-reload"),
+        help: ArgumentHelp(
+            "The command that makes nginx load new files, split on spaces, run without a shell "
+                + "(default: nginx [--nginx-arg…] -s reload), e.g. \"/usr/bin/systemctl reload nginx\".",
+            valueName: "command"))
+    var nginxReload: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "nginx's client_max_body_size for every app: a number with an optional k, m or g; 0 for no limit.",
+            valueName: "size"))
+    var clientMaxBodySize = "100m"
+
     @Option(help: "The port nginx's server blocks listen on.") var httpPort = 80
 
     @Option(help: "The port nginx's TLS server blocks listen on, for apps with a certificate (dokuen certs).")
@@ -112,11 +126,23 @@ struct Dokuend: ParsableCommand {
             route.listenPort = try Port(httpPort)
             route.tlsPort = try Port(httpsPort)
             route.acmeWebroot = try acmeWebroot.map { (path) throws(RoutingError) in try ConfigPath(path) }
+            route.clientMaxBodySize = try BodySize(clientMaxBodySize)
         } catch { throw ValidationError(error.description) }
+        var reload: [String]?
+        if let nginxReload {
+            let words = nginxReload.split(separator: " ").map(String.init)
+            guard words.first?.hasPrefix("/") == true else {
+                throw ValidationError(
+                    "--nginx-reload takes a command that starts with an absolute path, got '\(nginxReload)'")
+            }
+            reload = words
+        }
         guard httpPort != httpsPort else {
             throw ValidationError("--http-port and --https-port must differ; both are \(httpPort)")
         }
-        return (NginxSettings(directory: "", binary: binary, configArguments: nginxArguments), route)
+        return (
+            NginxSettings(directory: "", binary: binary, configArguments: nginxArguments, reloadCommand: reload), route
+        )
     }
 
     func validate() throws {

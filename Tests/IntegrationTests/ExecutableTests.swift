@@ -45,4 +45,17 @@ import Testing
         #expect(result.status == .exited(64))
         #expect(result.standardError.contains("--root must be an absolute path, got \"relative/dir\""))
     }
+
+    @Test(arguments: [
+        (["--nginx-reload", "nginx -s reload"], "--nginx-reload takes a command that starts with an absolute path"),
+        (["--client-max-body-size", "10x"], "invalid client_max_body_size"),
+        (["--boot-timeout", "0"], "--boot-timeout takes whole seconds from 1 to 3600, got 0"),
+        (["--http-port", "8080", "--https-port", "8080"], "--http-port and --https-port must differ"),
+    ])
+    func daemonRefusesBadRoutingOptions(_ options: [String], _ message: String) throws {
+        let result = try runProgram(
+            bin + "/dokuend", ["--root", "/nonexistent-dokuen-root", "--nginx", "/usr/sbin/nginx"] + options)
+        #expect(result.status == .exited(64))
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+    }
 }

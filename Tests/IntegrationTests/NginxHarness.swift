@@ -22,8 +22,9 @@ final class NginxHarness {
     let daemon: DaemonHarness
     let server: BackgroundProgram
 
-    /// `options` go to dokuend after the routing ones (`--http-port`, `--https-port` and nginx's arguments).
-    init(label: String, options: [String] = []) throws {
+    /// `options` go to dokuend after the routing ones (`--http-port`, `--https-port` and nginx's arguments);
+    /// `explicitReload` passes the reload command as `--nginx-reload` instead of leaving it to the default.
+    init(label: String, options: [String] = [], explicitReload: Bool = false) throws {
         let nginx = try #require(Self.binary)
         prefix = try TemporaryDirectory("nginx")
         try Posix.chmod(prefix.path, 0o755)
@@ -51,7 +52,10 @@ final class NginxHarness {
         daemon = try DaemonHarness(
             label: label,
             options: ["--nginx", nginx, "--http-port", String(port), "--https-port", String(tlsPort)]
-                + arguments.flatMap { ["--nginx-arg", $0] } + options)
+                + arguments.flatMap { ["--nginx-arg", $0] }
+                + (explicitReload
+                    ? ["--nginx-reload", ([nginx] + arguments + ["-s", "reload"]).joined(separator: " ")] : [])
+                + options)
         do {
             try Posix.symlink(target: daemon.root, at: prefix("root"))
             server = try BackgroundProgram(

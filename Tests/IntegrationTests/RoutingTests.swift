@@ -81,7 +81,9 @@ import Testing
 
     @Test(.enabled(if: NginxHarness.binary != nil, "needs nginx (Debian's nginx-light)"))
     func deploysUnderLoadFailNoRequest() throws {
-        let harness = try NginxHarness(label: "routing", options: ["--drain-milliseconds", "500"])
+        let harness = try NginxHarness(
+            label: "routing", options: ["--drain-milliseconds", "500", "--client-max-body-size", "1m"],
+            explicitReload: true)
         defer { harness.stop() }
         let daemon = harness.daemon
         let port = harness.port
@@ -102,6 +104,8 @@ import Testing
         let first = try deploy("v-one")
         #expect(first.status == .exited(0), "\(first.standardOutput)\(first.standardError)")
         #expect(first.standardOutput.contains("-----> Routing blog to v1"))
+        let rendered = String(decoding: try Posix.readFile(daemon.root + "/nginx/blog.conf"), as: UTF8.self)
+        #expect(rendered.contains("    client_max_body_size 1m;\n"), "\(rendered)")
         try daemon.waitFor("nginx routes blog") { try get() == "v-one\n" }
 
         // A custom domain routes too; nothing a user types reaches the config unchecked.
