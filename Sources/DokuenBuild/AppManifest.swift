@@ -1,5 +1,10 @@
 import DokuenCore
+import DokuenPosix
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What Dokuen reads of a build's `app.json` (DESIGN.md §5): the `healthchecks` of its `web` process, in Dokku's
 /// format, with one addition: `status`, the status the answer must have (default 200).
@@ -27,13 +32,19 @@ public struct AppManifest: Equatable, Sendable {
     /// Reads `<build>/app.json`: an empty manifest when there is none, an error that says what is wrong when it
     /// cannot be used.
     public static func load(buildDirectory: String) throws(BuildError) -> AppManifest {
-        let path = buildDirectory + "/app.json"
-        guard FileManager.default.fileExists(atPath: path) else { return AppManifest() }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .manifest(reason: "app.json could not be read")
+        let bytes: [UInt8]?
+        do throws(PosixError) {
+            bytes = try Posix.readUserFile(buildDirectory + "/app.json", limit: maxSize)
+        } catch {
+            switch error.errno {
+            case ELOOP: throw .manifest(reason: "app.json is a symlink; it must be a plain file")
+            case EINVAL: throw .manifest(reason: "app.json is not a plain file")
+            case EFBIG: throw .manifest(reason: "app.json is larger than 1 MiB")
+            default: throw .manifest(reason: "app.json could not be read: \(error)")
+            }
         }
-        guard data.count <= maxSize else { throw .manifest(reason: "app.json is larger than 1 MiB") }
-        return try parse(Array(data))
+        guard let bytes else { return AppManifest() }
+        return try parse(bytes)
     }
 
     public static func parse(_ bytes: [UInt8]) throws(BuildError) -> AppManifest {
@@ -48,13 +59,17 @@ public struct AppManifest: Equatable, Sendable {
         var manifest = AppManifest()
         for (type, entries) in (file.healthchecks ?? [:]).sorted(by: { $0.key < $1.key }) {
             for (position, entry) in entries.enumerated() {
-                let label = "healthchecks.\(type)[\(position)]" + (entry.name.map { " (\($0))" } ?? "")
+                // The name is the user's: printable ASCII only in what Dokuen prints.
+                let name = entry.name.map(Self.printable)
+                let label =
+                    "healthchecks.\(Self.printable(type))[\(position)]"
+                    + (name.map { $0.isEmpty ? "" : " (\($0))" } ?? "")
                 guard type == "web" else {
                     manifest.notes.append("\(label): only web checks gate a deploy; skipped")
                     continue
                 }
                 if let kind = entry.type, kind != "startup" {
-                    manifest.notes.append("\(label): \(kind) checks are not run by Dokuen; skipped")
+                    manifest.notes.append("\(label): \(Self.printable(kind)) checks are not run by Dokuen; skipped")
                     continue
                 }
                 if entry.command != nil {
@@ -85,6 +100,9 @@ public struct AppManifest: Equatable, Sendable {
                     }
                 }
                 manifest.checks.append(check)
+                if entry.port != nil {
+                    manifest.notes.append("\(label): port is ignored; every check goes to the instance's $PORT")
+                }
             }
         }
         return manifest
@@ -108,6 +126,12 @@ public struct AppManifest: Equatable, Sendable {
         let uptime: Int?
         let scheme: String?
         let command: [String]?
+        let port: Int?
+    }
+
+    /// Printable ASCII of `text`, at most 60 characters: what a note may show of a user's string.
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { (0x20..<0x7F).contains($0.value) }.prefix(60)))
     }
 
     /// A decoding error as one line that names the key.

@@ -24,7 +24,7 @@ public struct HealthCheck: Equatable, Sendable {
         public var allowed: String {
             switch self {
             case .path:
-                "an absolute path with an optional query, in printable ASCII with no space (/health, /up?full=1)"
+                "an absolute path with an optional query, in printable ASCII with no space or # (/health, /up?full=1)"
             case .status: "an HTTP status code from 100 to 599"
             case .content: "up to \(HealthCheck.maxContent) bytes of printable ASCII text"
             case .attempts: "a whole number from 1 to \(HealthCheck.maxAttempts)"
@@ -42,7 +42,9 @@ public struct HealthCheck: Equatable, Sendable {
             case .attempts: "how many times the check is tried before the deploy fails (default 5)"
             case .wait: "seconds between two attempts (default 2)"
             case .timeout: "seconds one attempt may take (default 5)"
-            case .initialDelay: "seconds after the instance is RUNNING before the first attempt (default 0)"
+            case .initialDelay:
+                "seconds between the new instances accepting on their ports and the first attempt (default 0; "
+                    + "checks run does not wait it)"
             }
         }
 

@@ -23,6 +23,7 @@ public struct StaticRoot: Hashable, Sendable, CustomStringConvertible {
         for component in path.split(separator: "/", omittingEmptySubsequences: false) {
             guard !component.isEmpty else { throw refuse("it contains '//'") }
             guard component != ".", component != ".." else { throw refuse("it contains a '\(component)' component") }
+            guard !component.contains("..") else { throw refuse("it contains '..'") }
             guard
                 component.unicodeScalars.allSatisfy({
                     ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)

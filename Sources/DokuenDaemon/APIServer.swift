@@ -157,12 +157,15 @@ public enum APIServer {
                         "unable to scale \(name): release \(release.id) has no process type '\(scale.type)' (it has \(known))"
                 )
             }
+            let who = await actor(request, context)
             if let web = requested.scales.first(where: { $0.type.rawValue == "web" }) {
                 let now = try await store.formation(app: name).first { $0.type == web.type }
                 try await cutover.drainWeb(
-                    name, count: web.count, stopped: now?.stopped ?? false, stoppedIndexes: now?.stoppedIndexes ?? [])
+                    name, count: web.count, stopped: now?.stopped ?? false, stoppedIndexes: now?.stoppedIndexes ?? []
+                ) { try await store.setFormation(app: name, requested, actor: who) }
+            } else {
+                try await store.setFormation(app: name, requested, actor: who)
             }
-            try await store.setFormation(app: name, requested, actor: await actor(request, context))
             try await supervisor.reconcile()
             return try json(try await formation(name, store))
         }

@@ -53,12 +53,16 @@ extension APIServer {
             let checks = try await checker.checks(app: name, buildDirectory: layout.app(name).build(build.stamp))
             let host = await routing?.hostname(of: name) ?? "localhost"
             var results: [ChecksRunResult.Instance] = []
-            for (dyno, port) in try await checker.webInstances(app: name, release: release.id) {
+            let (running, missing) = try await checker.webInstances(app: name, release: release.id)
+            for (dyno, state) in missing {
+                results.append(.init(dyno: dyno, port: 0, passed: false, detail: "it is \(state), not RUNNING"))
+            }
+            for (dyno, port) in running {
                 let accepts = await HealthChecker.offPool { LoopbackProbe.accepts(port: port, milliseconds: 5_000) }
                 results.append(
                     .init(
                         dyno: dyno, port: port, passed: accepts,
-                        detail: accepts ? "port \(port) accepts" : "port \(port) refuses connections"))
+                        detail: accepts ? "port \(port) accepts" : "port \(port) accepted no connection within 5 s"))
                 guard accepts else { continue }
                 for check in checks.checks {
                     let outcome = try await checker.http(check, dyno: dyno, port: port, host: host) { _ in }

@@ -41,11 +41,10 @@ public struct Cutover: Sendable {
         _ app: AppName, build: BuildRecord, env: [EnvKey: String], formation: Formation, summary: String,
         actor: String, progress: Progress
     ) async throws -> ReleaseID {
-        let start = ContinuousClock.now
         let latest = try await store.latestRelease(app: app)
         let number = (latest?.id.number ?? 0) + 1
         let release = try ReleaseID(number: number)
-        let checks = try await checker.checks(app: app, buildDirectory: layout.app(app).build(build.stamp))
+        let checks = await checks(app, build: build, progress: progress)
         let zeroDowntime = try await store.zeroDowntime(app: app)
         let candidate = Candidate(
             release: release, build: build, env: env, formation: formation, keepsServing: zeroDowntime)
@@ -56,19 +55,29 @@ public struct Cutover: Sendable {
                 let none = Formation(scales: formation.scales.map { Formation.Scale(type: $0.type, count: 0) })
                 try await supervisor.propose(
                     Candidate(release: release, build: build, env: env, formation: none, keepsServing: false))
+                // Out of nginx first (it answers 503 meanwhile), drained, then stopped.
+                if let routing, await routing.isOn {
+                    try await routing.pin(app, to: release)
+                    if drainMilliseconds > 0 { try await Task.sleep(for: .milliseconds(drainMilliseconds)) }
+                }
                 try await supervisor.reconcile()
                 try await supervisor.waitUntilGone(app: app, release: serving, deadline: 120_000)
             }
             try await supervisor.propose(candidate)
         } catch {
+            try? await routing?.pin(app, to: nil)
             await withdraw(candidate, app: app, progress: progress)
             throw error
         }
+        // The boot timeout (R10) counts from here: a stop-first cutover's stopping is not the new release's boot.
+        let start = ContinuousClock.now
         progress("Starting \(candidate.release): \(started.isEmpty ? "no processes" : started.joined(separator: " "))")
+        let recorded: ReleaseID
         do {
             try await supervisor.reconcile()
             try await supervisor.waitUntilReady(app: app, release: candidate.release, deadline: readyDeadline)
-            if formation.scales.contains(where: { $0.type.rawValue == "web" && $0.count > 0 }) {
+            let web = formation.scales.first { $0.type.rawValue == "web" }?.count ?? 0
+            if web > 0 {
                 let http = checks.checks.map { "GET \($0.path) → \($0.status)" }
                 progress(
                     "Checking web: its port accepts"
@@ -84,19 +93,25 @@ public struct Cutover: Sendable {
                 // new workers take over, is routing to the new ones by the time the cutover returns.
                 if drainMilliseconds > 0 { try await Task.sleep(for: .milliseconds(drainMilliseconds)) }
             }
+            // Serialized by the deploy lock, so nothing else made a release meanwhile: this records vN.
+            recorded = try await store.createRelease(
+                app: app, buildID: build.id, env: env, formation: formation, summary: summary, actor: actor)
         } catch {
             try? await routing?.pin(app, to: nil)
             await withdraw(candidate, app: app, progress: progress)
             throw error
         }
-        // Serialized by the deploy lock, so nothing else made a release meanwhile: this records vN.
-        let recorded = try await store.createRelease(
-            app: app, buildID: build.id, env: env, formation: formation, summary: summary, actor: actor)
-        try await store.setFormation(app: app, formation, actor: actor)
+        // vN is recorded and serving: what follows is logged when it fails, never the deploy's failure (a
+        // restart's `recover()` repairs the links).
+        do { try await store.setFormation(app: app, formation, actor: actor) } catch {
+            log("dokuend: \(app): unable to record the formation of \(recorded): \(error)")
+        }
         await supervisor.withdraw(app: app)
         try? await routing?.pin(app, to: nil)  // the latest release is the candidate now: the same routes
-        try switchLinks(app, to: build)
-        try await supervisor.reconcile()
+        do { try switchLinks(app, to: build) } catch {
+            log("dokuend: \(app): unable to switch current to \(recorded): \(error)")
+        }
+        do { try await supervisor.reconcile() } catch { log("dokuend: \(app): \(error)") }
         if let serving = latest?.id {
             do {
                 try await supervisor.waitUntilGone(app: app, release: serving, deadline: 60_000)
@@ -108,15 +123,41 @@ public struct Cutover: Sendable {
         return recorded
     }
 
+    /// The HTTP checks of a cutover to `build`. A build's app.json was checked when it was deployed; one that no
+    /// longer parses (a rollback to a build older than today's rules) is said, and the build gets no HTTP check
+    /// rather than no way back.
+    private func checks(
+        _ app: AppName, build: BuildRecord, progress: Progress
+    ) async -> (checks: [HealthCheck], source: String) {
+        do {
+            return try await checker.checks(app: app, buildDirectory: layout.app(app).build(build.stamp))
+        } catch {
+            progress("No HTTP check: \(error)")
+            return ([], "none")
+        }
+    }
+
     /// Before a formation change or a stop takes effect: the web slots it leaves unwanted (index above `count`,
     /// the type or the slot stopped) leave nginx's upstream first, and when one of them was serving, its requests
     /// get the drain period before the reconciler stops it. Slots wanted again rejoin as soon as they are RUNNING.
-    func drainWeb(_ app: AppName, count: Int, stopped: Bool, stoppedIndexes: Set<Int>) async throws {
-        guard let routing, await routing.isOn else { return }
+    /// `change` records the new formation; the drain set is cleared after it, whether it succeeded or not (from
+    /// then on the stored formation keeps the dropped slots out of the upstream).
+    func drainWeb<T>(
+        _ app: AppName, count: Int, stopped: Bool, stoppedIndexes: Set<Int>, then change: () async throws -> T
+    ) async throws -> T {
+        guard let routing, await routing.isOn else { return try await change() }
         let unwanted = Set(
             (1...InstanceID.maxIndex).filter { stopped || $0 > count || stoppedIndexes.contains($0) })
-        if try await routing.drain(app, webIndexes: unwanted), drainMilliseconds > 0 {
-            try await Task.sleep(for: .milliseconds(drainMilliseconds))
+        do {
+            if try await routing.drain(app, webIndexes: unwanted), drainMilliseconds > 0 {
+                try await Task.sleep(for: .milliseconds(drainMilliseconds))
+            }
+            let result = try await change()
+            _ = try? await routing.drain(app, webIndexes: [])
+            return result
+        } catch {
+            _ = try? await routing.drain(app, webIndexes: [])
+            throw error
         }
     }
 
@@ -167,6 +208,15 @@ public struct Cutover: Sendable {
             candidate.keepsServing
                 ? "Stopping the instances of \(candidate.release); what was serving keeps serving"
                 : "Stopping the instances of \(candidate.release); starting the release before it again")
+        if !candidate.keepsServing {
+            await supervisor.emptyCandidate(app: app)
+            do {
+                try await supervisor.reconcile()
+                try await supervisor.waitUntilGone(app: app, release: candidate.release, deadline: 60_000)
+            } catch {
+                log("dokuend: \(app): the instances of the failed \(candidate.release) are still stopping: \(error)")
+            }
+        }
         await supervisor.withdraw(app: app)
         do {
             try await supervisor.reconcile()

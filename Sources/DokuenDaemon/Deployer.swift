@@ -132,7 +132,20 @@ public struct Deployer: Sendable {
             let result = try await builder.build(
                 buildDirectory: buildDirectory, cacheDirectory: paths.cache, envDirectory: envDirectory,
                 appEnvironment: env, sourceVersion: commit, progress: line)
-            let procfile = try (try? Posix.readFile(buildDirectory + "/Procfile")).map { try Procfile.parse($0) }
+            let procfileBytes: [UInt8]?
+            do {
+                procfileBytes = try Posix.readUserFile(buildDirectory + "/Procfile", limit: 1 << 20)
+            } catch {
+                let why =
+                    switch error.errno {
+                    case ELOOP: "it is a symlink; it must be a plain file"
+                    case EINVAL: "it is not a plain file"
+                    case EFBIG: "it is larger than 1 MiB"
+                    default: "\(error)"
+                    }
+                throw DaemonError.deployFailed(app: app.rawValue, reason: "the Procfile cannot be used: \(why)")
+            }
+            let procfile = try procfileBytes.map { try Procfile.parse($0) }
             var processes = result.release.processTypes(procfile: procfile)
             let releasePhase = processes.removeValue(forKey: Self.releaseType)
             let staticRoot = try processes.removeValue(forKey: Self.staticType).map {

@@ -38,40 +38,68 @@ struct HealthChecker: Sendable {
         let detail: String
     }
 
-    /// Runs both kinds of check against `app`'s web instances of `release` (all of them must be RUNNING: the
-    /// caller waited for that). Throws at the first failure, naming the instance and why.
+    /// Runs both kinds of check against `app`'s web instances of `release`: every wanted web slot must have a
+    /// RUNNING instance (the caller waited for that; one may have crashed since). Throws at the first failure,
+    /// naming the instance and why. `initialDelay` is waited once, after every port accepts.
     @discardableResult
     func run(
         app: AppName, release: ReleaseID, checks: [HealthCheck], host: String,
         since start: ContinuousClock.Instant = .now, progress: Progress
     ) async throws -> [Outcome] {
-        let instances = try await webInstances(app: app, release: release)
+        let (instances, missing) = try await webInstances(app: app, release: release)
+        if let (dyno, state) = missing.first {
+            throw DaemonError.notUp(release: release.description, reason: "\(dyno) is \(state), not RUNNING")
+        }
         var outcomes: [Outcome] = []
         for (dyno, port) in instances {
             try await waitForPort(app: app, release: release, dyno: dyno, port: port, since: start)
             outcomes.append(Outcome(dyno: dyno, port: port, failure: nil, detail: "port \(port) accepts"))
         }
-        if !instances.isEmpty, !checks.isEmpty {
-            for check in checks {
-                for (dyno, port) in instances {
-                    let outcome = try await http(check, dyno: dyno, port: port, host: host, progress: progress)
-                    if let failure = outcome.failure {
-                        throw DaemonError.notUp(
-                            release: release.description, reason: "\(dyno) failed its health check: \(failure)")
-                    }
-                    progress("\(dyno): \(outcome.detail)")
-                    outcomes.append(outcome)
+        guard !instances.isEmpty, !checks.isEmpty else { return outcomes }
+        let delay = checks.map(\.initialDelay).max() ?? 0
+        if delay > 0 {
+            progress("Waiting \(delay) s (initial_delay) before the first HTTP check")
+            try await Task.sleep(for: .seconds(delay))
+        }
+        for check in checks {
+            for (dyno, port) in instances {
+                let outcome = try await http(check, dyno: dyno, port: port, host: host, progress: progress)
+                if let failure = outcome.failure {
+                    throw DaemonError.notUp(
+                        release: release.description, reason: "\(dyno) failed its health check: \(failure)")
                 }
+                progress("\(dyno): \(outcome.detail)")
+                outcomes.append(outcome)
             }
         }
         return outcomes
     }
 
-    /// The RUNNING web instances of `release`, as (dyno, port), by index.
-    func webInstances(app: AppName, release: ReleaseID) async throws -> [(String, Int)] {
-        try await supervisor.statuses().filter {
-            $0.app == app.rawValue && $0.type == "web" && $0.release == release.description && $0.state == "RUNNING"
-        }.sorted { $0.index < $1.index }.compactMap { status in status.port.map { ("web.\(status.index)", $0) } }
+    /// The RUNNING web instances of `release` with their ports, by index, and the wanted web slots that have none
+    /// (with what they show instead: a state, or GONE).
+    func webInstances(
+        app: AppName, release: ReleaseID
+    ) async throws -> (running: [(String, Int)], missing: [(String, String)]) {
+        let statuses = try await supervisor.statuses().filter {
+            $0.app == app.rawValue && $0.type == "web" && $0.release == release.description
+        }
+        var wanted: [Int] = []
+        if let desired = try await supervisor.desired(only: app).first,
+            let web = desired.processes[try ProcessType("web")], !web.stopped, web.count > 0
+        {
+            wanted = (1...min(web.count, InstanceID.maxIndex)).filter { web.wants($0) }
+        }
+        var running: [(String, Int)] = []
+        var missing: [(String, String)] = []
+        for index in Set(wanted).union(statuses.map(\.index)).sorted() {
+            let status = statuses.first { $0.index == index && $0.state == "RUNNING" && $0.port != nil }
+            if let status, let port = status.port {
+                running.append(("web.\(index)", port))
+            } else if wanted.contains(index) {
+                missing.append(("web.\(index)", statuses.first { $0.index == index }?.state ?? "GONE"))
+            }
+        }
+        return (running, missing)
     }
 
     /// Until `port` accepts, or the R10 deadline from `start` passes, or the instance stops running.
@@ -99,11 +127,10 @@ struct HealthChecker: Sendable {
         }
     }
 
-    /// One HTTP check against one instance, with its attempts.
+    /// One HTTP check against one instance, with its attempts (`initialDelay` is the caller's).
     func http(
         _ check: HealthCheck, dyno: String, port: Int, host: String, progress: Progress
     ) async throws -> Outcome {
-        if check.initialDelay > 0 { try await Task.sleep(for: .seconds(check.initialDelay)) }
         let request = check.request(host: host)
         var failure = ""
         for attempt in 1...check.attempts {

@@ -275,9 +275,10 @@ public actor InstanceSupervisor {
         return (running + stopped).sorted { order($0) < order($1) }
     }
 
-    func desired() async throws -> [DesiredApp] {
+    /// What every app (or only `only`) should run: its latest release, or its candidate during a cutover.
+    func desired(only: AppName? = nil) async throws -> [DesiredApp] {
         var apps: [DesiredApp] = []
-        for app in try await store.apps() {
+        for app in try await store.apps() where only == nil || app.name == only {
             let release = try await store.latestRelease(app: app.name)
             var processes: [ProcessType: DesiredProcess] = [:]
             for record in try await store.formation(app: app.name) {
@@ -413,6 +414,16 @@ public actor InstanceSupervisor {
 
     /// The release being cut over to, if any.
     public func candidate(of app: AppName) -> Candidate? { candidates[app] }
+
+    /// Keeps `app`'s candidate but wants none of its instances: a failed stop-first cutover stops them before the
+    /// release before it starts again (the two never run at once).
+    public func emptyCandidate(app: AppName) {
+        guard let candidate = candidates[app] else { return }
+        let none = Formation(scales: candidate.formation.scales.map { Formation.Scale(type: $0.type, count: 0) })
+        candidates[app] = Candidate(
+            release: candidate.release, build: candidate.build, env: candidate.env, formation: none,
+            keepsServing: false)
+    }
 
     /// Goes back to reconciling `app` towards its latest release.
     public func withdraw(app: AppName) {

@@ -96,6 +96,13 @@ extension APIServer {
             return number
         }
         let who = await actor(request, context)
+        let change = { () async throws in
+            if let type, let index {
+                try await store.setStopped(app: name, type: type, index: index, stopped: stopped, actor: who)
+            } else {
+                try await store.setStopped(app: name, type: type, stopped: stopped, actor: who)
+            }
+        }
         if type == nil || type?.rawValue == "web",
             let web = try await store.formation(app: name).first(where: { $0.type.rawValue == "web" })
         {
@@ -106,12 +113,10 @@ extension APIServer {
                 indexes = []
             }
             try await cutover.drainWeb(
-                name, count: web.count, stopped: index == nil ? stopped : web.stopped, stoppedIndexes: indexes)
-        }
-        if let type, let index {
-            try await store.setStopped(app: name, type: type, index: index, stopped: stopped, actor: who)
+                name, count: web.count, stopped: index == nil ? stopped : web.stopped, stoppedIndexes: indexes,
+                then: change)
         } else {
-            try await store.setStopped(app: name, type: type, stopped: stopped, actor: who)
+            try await change()
         }
         try await supervisor.reconcile()
         return try json(

@@ -18,7 +18,8 @@ public actor Routing {
     let supervisor: InstanceSupervisor
     /// During a cutover, from the switch until the release is recorded: the candidate that takes traffic.
     var pinned: [AppName: ReleaseID] = [:]
-    /// Per app, the `web` indexes taken out of the upstream before they stop (scale-down, `dokuen stop`).
+    /// Per app, the `web` indexes taken out of the upstream by a formation change or stop about to be recorded
+    /// (`drain`), until it is (`drain(app, webIndexes: [])`); after that the stored formation keeps them out.
     var draining: [AppName: Set<Int>] = [:]
     /// Per app, the `web` indexes in the upstream of its file as last rendered.
     var routed: [AppName: Set<Int>] = [:]
@@ -159,14 +160,19 @@ public actor Routing {
         }
         let backend: RouteBackend
         if let build, let root = build.staticRoot {
+            let directory = layout.app(app).build(build.stamp)
             backend = .staticFiles(
-                root: try ConfigPath(root.directory(in: layout.app(app).build(build.stamp))))
+                root: try ConfigPath(root.directory(in: directory)), trusted: try ConfigPath(directory))
         } else {
+            // Only the web slots the desired formation wants (a scale-down or a stop already recorded takes its
+            // instances out before the reconciler stops them), less those a change about to be recorded drains.
+            let web = try await supervisor.desired(only: app).first?.processes[try ProcessType("web")]
             var upstreams: [Port] = []
             var indexes: Set<Int> = []
             for status in statuses
             where status.app == app.rawValue && status.type == "web" && status.state == "RUNNING"
                 && status.release == release?.description && !(draining[app]?.contains(status.index) ?? false)
+                && web.map({ $0.wants(status.index) }) ?? true
             {
                 guard let port = status.port else { continue }
                 upstreams.append(try Port(port))

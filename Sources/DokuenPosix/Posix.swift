@@ -63,6 +63,32 @@ public enum Posix {
         return try readAll(fd, path: path)
     }
 
+    /// A file a user controls (a build's app.json or Procfile), read with care: nil when there is none; an error
+    /// for a symlink (ELOOP), anything but a regular file (EINVAL: a FIFO would block, a device never end) or
+    /// more than `limit` bytes (EFBIG). Opened without following a symlink and without blocking.
+    public static func readUserFile(_ path: String, limit: Int) throws(PosixError) -> [UInt8]? {
+        let fd = sys_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw PosixError("open", path: path, errno: errno)
+        }
+        defer { close(fd) }
+        var info = stat()
+        try call("stat", path: path) { sys_fstat(fd, &info) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw PosixError("read", path: path, errno: EINVAL) }
+        guard info.st_size <= limit else { throw PosixError("read", path: path, errno: EFBIG) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while out.count <= limit {
+            let count = try call("read", path: path) {
+                buffer.withUnsafeMutableBytes { sys_read(fd, $0.baseAddress!, $0.count) }
+            }
+            if count == 0 { return out }
+            out.append(contentsOf: buffer[0..<count])
+        }
+        throw PosixError("read", path: path, errno: EFBIG)
+    }
+
     public static func fsync(_ fd: Int32, path: String? = nil) throws(PosixError) {
         try call("fsync", path: path) { sys_fsync(fd) }
     }

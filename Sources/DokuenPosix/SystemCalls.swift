@@ -23,6 +23,7 @@ func sys_unlink(_ path: String) -> Int32 { unlink(path) }
 func sys_rmdir(_ path: String) -> Int32 { rmdir(path) }
 func sys_chmod(_ path: String, _ mode: mode_t) -> Int32 { chmod(path, mode) }
 func sys_lstat(_ path: String, _ info: UnsafeMutablePointer<stat>) -> Int32 { lstat(path, info) }
+func sys_fstat(_ fd: Int32, _ info: UnsafeMutablePointer<stat>) -> Int32 { fstat(fd, info) }
 func sys_stat(_ path: String, _ info: UnsafeMutablePointer<stat>) -> Int32 { stat(path, info) }
 func sys_getpid() -> Int32 { getpid() }
 func sys_geteuid() -> UInt32 { geteuid() }

@@ -10,7 +10,8 @@ import DokuenCore
 ///   the ACME http-01 webroot location (when set) and the app's location;
 /// - the app's location proxies with WebSocket upgrades (`$dokuen_connection_upgrade`, from the shared `map`),
 ///   `Host` and `X-Forwarded-{For,Proto,Host,Port}`; a static app is served from its root instead (no symlink
-///   below the root is followed, so a build cannot point nginx at files outside it); an app with
+///   after the build directory is followed, so a build cannot point nginx at files outside it, and dotfiles but
+///   `.well-known/` answer 404); an app with
 ///   neither answers 503 from nginx itself;
 /// - with a certificate, that location moves to a TLS server on the TLS port and the plain server redirects
 ///   everything but ACME challenges to https.
@@ -100,18 +101,22 @@ public enum NginxRenderer {
 
     /// A static app's files, for the whole server (the ACME location sets its own root).
     private static func staticRoot(_ config: RouteConfig) -> String {
-        guard case .staticFiles(let root) = config.backend else { return "" }
+        guard case .staticFiles(let root, _) = config.backend else { return "" }
         return "    root \(root);\n    index index.html;\n"
     }
 
     private static func appLocations(_ config: RouteConfig) -> String {
         switch config.backend {
-        case .staticFiles:
+        case .staticFiles(_, let trusted):
             return """
 
                     location / {
-                        disable_symlinks on from=$document_root;
+                        disable_symlinks on from=\(trusted);
                         try_files $uri $uri/ =404;
+                    }
+
+                    location ~ /\\.(?!well-known/) {
+                        return 404;
                     }
 
                 """

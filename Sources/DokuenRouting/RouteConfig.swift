@@ -19,7 +19,11 @@ public struct RouteConfig: Hashable, Sendable {
         hostnames = [primary] + Set(domains).subtracting([primary]).sorted()
         switch backend {
         case .proxy(let ports): self.backend = .proxy(ports: Set(ports).sorted())
-        case .staticFiles: self.backend = backend
+        case .staticFiles(let root, let trusted):
+            guard root == trusted || root.rawValue.hasPrefix(trusted.rawValue + "/") else {
+                throw .invalidPath(trusted.rawValue, reason: "it does not contain the static root \(root)")
+            }
+            self.backend = backend
         }
         self.tls = tls
         self.settings = settings

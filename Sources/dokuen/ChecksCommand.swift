@@ -10,7 +10,8 @@ struct ChecksCommand: AsyncParsableCommand {
         discussion: """
             Every deploy, config change, ps set and rollback starts the new instances beside the old ones and waits \
             for them before nginx routes to them:
-              1. each new web instance's port ($PORT) must accept a connection within 60 s of the start;
+              1. each new web instance's port ($PORT) must accept a connection within the boot timeout \
+            (dokuend --boot-timeout, 60 s), counted from the start of the new instances;
               2. then each HTTP check must pass on every web instance: GET PATH answers STATUS (and CONTENT).
             The HTTP checks are those of `dokuen checks set` when the app has one, else the app.json \
             "healthchecks" of its build (Dokku's format, e.g. {"healthchecks": {"web": [{"path": "/health", \
@@ -124,9 +125,10 @@ struct ChecksCommand: AsyncParsableCommand {
             if options.json {
                 try printJSON(result)
             } else {
-                if result.results.isEmpty { print("\(app) has no RUNNING web instance to check") }
+                if result.results.isEmpty { print("\(app) has no web process to check") }
                 for line in result.results {
-                    print("\(line.passed ? "ok  " : "FAIL") \(app):\(line.dyno) (port \(line.port)): \(line.detail)")
+                    let port = line.port > 0 ? " (port \(line.port))" : ""
+                    print("\(line.passed ? "ok  " : "FAIL") \(app):\(line.dyno)\(port): \(line.detail)")
                 }
             }
             if !result.passed { throw ExitCode(1) }
@@ -169,7 +171,7 @@ struct ChecksCommand: AsyncParsableCommand {
 
 private func printReport(_ report: ChecksReport, app: String) {
     print("\(app): zero-downtime \(report.zeroDowntime ? "on" : "off (dokuen checks enable \(app))")")
-    print("  port check: every web instance's $PORT accepts a connection within 60 s")
+    print("  port check: every web instance's $PORT accepts a connection within the boot timeout (60 s unless set)")
     if report.checks.isEmpty { print("  HTTP checks: none (dokuen checks set \(app) path=/health, or app.json)") }
     for check in report.checks {
         let content = check["content"].flatMap { $0.isEmpty ? nil : " containing \"\($0)\"" } ?? ""

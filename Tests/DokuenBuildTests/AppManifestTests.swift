@@ -1,7 +1,12 @@
 import DokuenCore
+import DokuenPosix
 import Testing
 
 @testable import DokuenBuild
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// app.json `healthchecks` in Dokku's format: what gates a cutover, what is reported as not run, and errors that
 /// name the key.
@@ -17,7 +22,10 @@ import Testing
                 "port": 5000
             }]}}
             """)
-        #expect(manifest.notes == [])
+        #expect(
+            manifest.notes == [
+                "healthchecks.web[0] (web check): port is ignored; every check goes to the instance's $PORT"
+            ])
         let check = try #require(manifest.checks.first)
         #expect(manifest.checks.count == 1)
         #expect(
@@ -65,6 +73,36 @@ import Testing
             ])
     }
 
+    /// app.json is the pusher's: a symlink, a FIFO (open would block forever) or a huge file is refused, never
+    /// followed or read to the end.
+    @Test func onlyAPlainFileOfAtMost1MiBIsRead() throws {
+        let directory = "/tmp/dokuen-manifest-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try Posix.mkdir(directory)
+        defer { try? Posix.removeTree(directory) }
+        let path = directory + "/app.json"
+        try Posix.symlink(target: "/dev/zero", at: path)
+        #expect(throws: BuildError.manifest(reason: "app.json is a symlink; it must be a plain file")) {
+            try AppManifest.load(buildDirectory: directory)
+        }
+        try Posix.unlink(path)
+        #expect(mkfifo(path, 0o644) == 0)
+        #expect(throws: BuildError.manifest(reason: "app.json is not a plain file")) {
+            try AppManifest.load(buildDirectory: directory)
+        }
+        try Posix.unlink(path)
+        try AtomicFile.write([UInt8](repeating: 32, count: AppManifest.maxSize + 1), to: path)
+        #expect(throws: BuildError.manifest(reason: "app.json is larger than 1 MiB")) {
+            try AppManifest.load(buildDirectory: directory)
+        }
+        try AtomicFile.write(Array(#"{"healthchecks": {"web": [{"path": "/up"}]}}"#.utf8), to: path)
+        #expect(try AppManifest.load(buildDirectory: directory).checks.map(\.path) == ["/up"])
+    }
+
+    @Test func userStringsInNotesArePrintable() throws {
+        let manifest = try parse(#"{"healthchecks": {"web": [{"type": "live\u001b[31mness", "name": "a\nb"}]}}"#)
+        #expect(manifest.notes == ["healthchecks.web[0] (ab): live[31mness checks are not run by Dokuen; skipped"])
+    }
+
     @Test(arguments: [
         ("{", "app.json is not valid JSON"),
         ("[]", "app.json should be an object"),
@@ -77,7 +115,7 @@ import Testing
         (
             #"{"healthchecks": {"web": [{"name": "x", "path": "/a b"}]}}"#,
             #"healthchecks.web[0] (x): invalid setting "path=/a b": path takes an absolute path with an optional "#
-                + "query, in printable ASCII with no space (/health, /up?full=1)"
+                + "query, in printable ASCII with no space or # (/health, /up?full=1)"
         ),
         (
             #"{"healthchecks": {"web": [{"path": "/", "attempts": 0}]}}"#,

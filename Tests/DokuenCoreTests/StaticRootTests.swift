@@ -14,6 +14,7 @@ import Testing
 
     @Test(arguments: [
         "", "/", "/srv/www", "..", "../x", "a/../b", "a/./b", "./public", "a//b", "a b", "a;b", "a{b", "$x", "é",
+        "a..b", "...",
         String(repeating: "a", count: 201),
     ])
     func refuses(_ text: String) {

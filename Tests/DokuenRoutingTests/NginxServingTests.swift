@@ -27,7 +27,8 @@ struct NginxServingTests {
         let site = try AppName("site")
         let route = try RouteConfig(
             app: site, domains: [Hostname("www.site.example")],
-            backend: .staticFiles(root: ConfigPath(prefix.temp("site"))), tls: nil, settings: settings)
+            backend: .staticFiles(root: ConfigPath(prefix.temp("site")), trusted: ConfigPath(prefix.temp("site"))),
+            tls: nil, settings: settings)
         let nginx = NginxSettings(
             directory: prefix.nginxDirectory, binary: NginxPrefix.binary!, configArguments: prefix.configArguments)
         let installer = NginxInstaller(settings: nginx)
@@ -44,7 +45,8 @@ struct NginxServingTests {
 
         // A certificate that does not exist: refused, the old file stays and nginx keeps serving it.
         let broken = try RouteConfig(
-            app: site, domains: [], backend: .staticFiles(root: ConfigPath(prefix.temp("site"))),
+            app: site, domains: [],
+            backend: .staticFiles(root: ConfigPath(prefix.temp("site")), trusted: ConfigPath(prefix.temp("site"))),
             tls: TLSFiles(certificate: ConfigPath(prefix.temp("none.pem")), key: ConfigPath(prefix.temp("none.key"))),
             settings: settings)
         await #expect(throws: RoutingError.self) {

@@ -56,14 +56,18 @@ enum RouteFixtures {
                 "static.conf",
                 try RouteConfig(
                     app: AppName("site"), domains: [Hostname("site.example")],
-                    backend: .staticFiles(root: ConfigPath(root + "/apps/site/current/public/")), tls: nil,
+                    backend: .staticFiles(
+                        root: ConfigPath(root + "/apps/site/current/public/"),
+                        trusted: ConfigPath(root + "/apps/site/current")), tls: nil,
                     settings: settings)
             ),
             (
                 "static-tls.conf",
                 try RouteConfig(
                     app: AppName("docs"), domains: [],
-                    backend: .staticFiles(root: ConfigPath(root + "/apps/docs/current")), tls: tls("docs"),
+                    backend: .staticFiles(
+                        root: ConfigPath(root + "/apps/docs/current"), trusted: ConfigPath(root + "/apps/docs/current")),
+                    tls: tls("docs"),
                     settings: settings)
             ),
             (

@@ -180,11 +180,25 @@ import Testing
         let startFive = try #require(after.firstIndex(of: "start v-five"), "\(after)")
         let stopFour = try #require(after.firstIndex(of: "stop v-four"), "\(after)")
         #expect(startFive < stopFour, "\(after)")
+
+        // Zero-downtime off and a failing check: the new instance stops, and the old release starts again.
+        #expect(try daemon.dokuen(["checks", "disable", "blog"]).status == .exited(0))
+        let sickAgain = try Self.deploy(daemon, "v-sick-again", healthy: false)
+        #expect(sickAgain.status == .exited(1), "\(sickAgain.standardOutput)")
+        #expect(
+            sickAgain.standardOutput.contains(
+                "-----> Stopping the instances of v5; starting the release before it again"),
+            "\(sickAgain.standardOutput)")
+        try daemon.waitFor("v-five serves again") { try get() == "v-five\n" }
+        let last = String(decoding: try Posix.readFile(daemon.root + "/apps/blog/data/journal"), as: UTF8.self)
+            .split(separator: "\n").map(String.init).suffix(4)
+        #expect(Array(last) == ["stop v-five", "start v-sick-again", "stop v-sick-again", "start v-five"], "\(last)")
+        #expect(try daemon.dokuen(["releases", "blog"]).standardOutput.contains("v5") == false)
     }
 
     /// Heroku's R10: a web process that never listens on $PORT fails the deploy after the boot timeout.
     @Test func aWebThatNeverListensFailsTheDeploy() throws {
-        let daemon = try DaemonHarness(label: "r10", options: ["--boot-timeout", "3"])
+        let daemon = try DaemonHarness(label: "r10", options: ["--boot-timeout", "6"])
         defer { daemon.stop() }
         #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
         let tree = daemon.temp("app")
@@ -194,7 +208,7 @@ import Testing
         #expect(deployed.status == .exited(1))
         #expect(
             deployed.standardError.contains(
-                "web.1 did not accept a connection on its port") && deployed.standardError.contains("within 3 s"),
+                "web.1 did not accept a connection on its port") && deployed.standardError.contains("within 6 s"),
             "\(deployed.standardError)")
         _ = try daemon.waitUntil("no instance is left") { $0.isEmpty }
         #expect(try daemon.dokuen(["releases", "blog"]).standardOutput.contains("v1") == false)

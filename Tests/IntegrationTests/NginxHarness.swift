@@ -29,7 +29,9 @@ final class NginxHarness {
         prefix = try TemporaryDirectory("nginx")
         try Posix.chmod(prefix.path, 0o755)
         port = freeTCPPort()
-        tlsPort = freeTCPPort()
+        var tls = freeTCPPort()
+        while tls == port { tls = freeTCPPort() }
+        tlsPort = tls
         for directory in ["logs", "tmp"] { try Posix.mkdir(prefix(directory)) }
         let config = """
             pid \(prefix("nginx.pid"));

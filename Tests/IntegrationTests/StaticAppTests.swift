@@ -59,6 +59,23 @@ import Testing
         try Posix.mkdir(tree + "/dist")
         try AtomicFile.write(Array("three\n".utf8), to: tree + "/dist/index.html")
         try AtomicFile.write(Array("static: dist\n".utf8), to: tree + "/Procfile")
+        try AtomicFile.write(Array("SECRET=1\n".utf8), to: tree + "/dist/.env")
+        try Posix.mkdir(tree + "/dist/.well-known")
+        try AtomicFile.write(Array("Contact: me\n".utf8), to: tree + "/dist/.well-known/security.txt")
+        #expect(try daemon.dokuen(["deploy", "site", tree]).status == .exited(0))
+        #expect(try get() == "three\n")
+        #expect(try status("/.env") == "404", "dotfiles are not served")
+        #expect(try get("/.well-known/security.txt") == "Contact: me\n", ".well-known is")
+
+        // The root itself replaced by a symlink after the deploy checked it (the release command runs as the
+        // app's user, who owns the build): nginx follows no symlink after the build directory.
+        try AtomicFile.write(
+            Array("static: dist\nrelease: rm -rf dist && ln -s /etc dist\n".utf8), to: tree + "/Procfile")
+        let swapped = try daemon.dokuen(["deploy", "site", tree])
+        #expect(swapped.status == .exited(0), "\(swapped.standardError)")
+        #expect(try status("/passwd") != "200", "a root swapped for a symlink out of the build is not followed")
+        #expect(try status("/hostname") != "200")
+        try AtomicFile.write(Array("static: dist\n".utf8), to: tree + "/Procfile")
         #expect(try daemon.dokuen(["deploy", "site", tree]).status == .exited(0))
         #expect(try get() == "three\n")
         try Posix.symlink(target: "/etc", at: tree + "/etc-link")
