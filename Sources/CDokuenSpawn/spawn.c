@@ -147,6 +147,32 @@ static void write_int(int fd, int value) {
 // is why the program itself cannot be the caller's child). It starts the program as its own ordinary child,
 // reports the program's pid, waits for it, kills what is left of its group while the zombie still holds the group
 // id, reaps it, and reports the wait status. Raw system calls only, as in exclusive_child.
+/// Closes every fd but the three in `fds` (those >= 0), `error_fd` and `report_fd`, with close_range(2) over the
+/// gaps (a loop of close(2) where close_range is missing).
+static void close_all_but(const int fds[3], int error_fd, int report_fd) {
+    int keep[5] = {fds[0], fds[1], fds[2], error_fd, report_fd};
+    // Insertion sort of five.
+    for (int i = 1; i < 5; i++) {
+        for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+            int t = keep[j];
+            keep[j] = keep[j - 1];
+            keep[j - 1] = t;
+        }
+    }
+    unsigned next = 0;
+    for (int i = 0; i <= 5; i++) {
+        long upto = i < 5 ? (long)keep[i] - 1 : (long)~0U;
+        if (i < 5 && keep[i] < 0) continue;
+        if (upto >= (long)next) {
+            if (syscall(SYS_close_range, next, (unsigned)upto, 0U) != 0) {
+                long last = upto > 65535 ? 65535 : upto;
+                for (long fd = next; fd <= last; fd++) (void)close((int)fd);
+            }
+        }
+        if (i < 5) next = (unsigned)keep[i] + 1;
+    }
+}
+
 static void keeper(const char *path, char *const argv[], char *const envp[], const char *cwd, const int fds[3],
                    int flags, const dokuen_credentials *credentials, int error_fd, int report_fd) {
     // SIGCHLD must not stay ignored here (the caller's SIG_IGN would reap the program behind our back); every
@@ -154,6 +180,11 @@ static void keeper(const char *path, char *const argv[], char *const envp[], con
     uint64_t dfl[8];
     memset(dfl, 0, sizeof dfl);
     (void)syscall(SYS_rt_sigaction, SIGCHLD, dfl, NULL, sizeof(uint64_t));
+
+    // First of all, drop every fd of the caller's that the program does not need. This copy of the daemon never
+    // execs, so O_CLOEXEC closes nothing here: a file another thread had open for writing at the clone (a script
+    // being written) would stay open in the keeper, and exec of that file would fail with ETXTBSY meanwhile.
+    close_all_but(fds, error_fd, report_fd);
 
     long program = syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
     if (program == 0) exclusive_child(path, argv, envp, cwd, fds, flags, credentials, error_fd);

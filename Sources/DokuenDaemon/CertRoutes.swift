@@ -83,23 +83,30 @@ extension APIServer {
         let files = CertificateFiles(paths: layout.app(app))
         let previous = try files.read()
         let kept = previous == nil ? "\(app) stays without a certificate" : "its previous certificate stays"
-        try files.write(.init(certificate: Array(bundle.certificate.utf8), key: Array(bundle.key.utf8)))
-        let summary: CertificateSummary?
-        switch await CertificateReader.read(layout.app(app).certificate) {
-        case .read(let read): summary = read
-        case .noOpenSSL: summary = nil
-        case .unreadable(let reason):
-            try files.restore(previous)
-            throw APIFailure(
-                status: .badRequest, message: "invalid certificate: openssl cannot read it: \(reason); \(kept)")
+        let pair = CertificateFiles.Pair(certificate: Array(bundle.certificate.utf8), key: Array(bundle.key.utf8))
+        let certificate = layout.app(app).certificate
+        let apply = { @Sendable () async throws -> CertificateSummary? in
+            do { try files.write(pair) } catch {
+                try? files.restore(previous)
+                throw error
+            }
+            switch await CertificateReader.read(certificate) {
+            case .read(let read): return read
+            case .noOpenSSL: return nil
+            case .unreadable(let reason):
+                try files.restore(previous)
+                throw APIFailure(
+                    status: .badRequest, message: "invalid certificate: openssl cannot read it: \(reason); \(kept)")
+            }
         }
+        guard let routing else { return try await apply() }
         do {
-            try await routing?.certificateChanged(app)
+            return try await routing.changeCertificate(app, apply: apply) { try files.restore(previous) }
+        } catch let failure as APIFailure {
+            throw failure
         } catch {
-            try files.restore(previous)
             throw rejection(error, app: app, verb: "install", kept: kept)
         }
-        return summary
     }
 
     /// Removes `app`'s files and has nginx serve it on plain HTTP; puts them back when nginx refuses that.
@@ -108,11 +115,10 @@ extension APIServer {
         guard let previous = try files.read() else {
             throw APIFailure(status: .notFound, message: "\(app) has no certificate")
         }
-        try files.remove()
+        guard let routing else { return try files.remove() }
         do {
-            try await routing?.certificateChanged(app)
+            try await routing.changeCertificate(app, apply: { try files.remove() }) { try files.restore(previous) }
         } catch {
-            try files.restore(previous)
             throw rejection(error, app: app, verb: "remove", kept: "its certificate stays")
         }
     }

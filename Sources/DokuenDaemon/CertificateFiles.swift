@@ -12,11 +12,11 @@ import DokuenPosix
 /// on a server that is root, so no app (they run as `dokuen`) can read the key, while nginx's master process, which
 /// loads certificates as root, can. A change reads the pair first, so that `restore` can put it back when nginx
 /// refuses the new one.
-struct CertificateFiles {
+struct CertificateFiles: Sendable {
     let paths: RootLayout.AppPaths
 
     /// The bytes of both files.
-    struct Pair: Equatable {
+    struct Pair: Equatable, Sendable {
         var certificate: [UInt8]
         var key: [UInt8]
     }

@@ -23,18 +23,20 @@ public actor Routing {
     var draining: [AppName: Set<Int>] = [:]
     /// Per app, the `web` indexes in the upstream of its file as last rendered.
     var routed: [AppName: Set<Int>] = [:]
-    /// Whether an update runs, and who waits for it, in order.
-    private var updating = false
-    private var queue: [CheckedContinuation<Void, Never>] = []
+    /// Held by each update from start to finish.
+    private let gate = AsyncGate()
 
-    /// Runs `body` once no other update runs: each reads the state it renders after the one before it installed.
+    /// Runs `body` holding the gate: each update reads the state it renders after the one before it installed.
     private func exclusively<T>(_ body: () async throws -> T) async rethrows -> T {
-        if updating { await withCheckedContinuation { queue.append($0) } }
-        updating = true
-        defer {
-            if queue.isEmpty { updating = false } else { queue.removeFirst().resume() }
+        await gate.enter()
+        do {
+            let result = try await body()
+            await gate.leave()
+            return result
+        } catch {
+            await gate.leave()
+            throw error
         }
-        return try await body()
     }
 
     public init(
@@ -115,20 +117,35 @@ public actor Routing {
         try await render(app, statuses: try await supervisor.statuses())
     }
 
-    /// After `app`'s certificate files changed: re-renders its file and, when the text is the same (a certificate
-    /// replaced at the same paths), still has nginx test and reload, so that it reads the new files. Throws
-    /// `RoutingError.configRejected` when nginx refuses them; its file on disk is then the one it had before, and
-    /// the caller puts the old certificate files back.
-    public func certificateChanged(_ app: AppName) async throws {
-        guard let installer else { return }
+    /// Changes `app`'s certificate files with no other routing update in between, so that no other app's
+    /// `nginx -t` ever sees a pair in the middle of a change: `apply` writes them (and puts the old ones back itself
+    /// when it fails), then `app`'s file is re-rendered and, when its text is the same (a certificate replaced at
+    /// the same paths), nginx still tests and reloads, so that it reads the new files. When nginx refuses them,
+    /// `revert` puts the old files back before anything else runs, and `RoutingError.configRejected` is thrown;
+    /// the app's nginx file is then the one it had.
+    public func changeCertificate<T: Sendable>(
+        _ app: AppName, apply: @Sendable () async throws -> T, revert: @Sendable () throws -> Void
+    ) async throws -> T {
         try await exclusively {
-            if try await !render(app, statuses: try await supervisor.statuses()) {
-                do {
-                    try await installer.testAndReload(app: app)
-                } catch let error as RoutingError {
-                    guard case .reloadFailed = error else { throw error }
-                    log("dokuend: routing \(app): nginx was not reloaded: \(error)")
-                }
+            let result = try await apply()
+            do {
+                try await certificateChanged(app)
+            } catch {
+                try revert()
+                throw error
+            }
+            return result
+        }
+    }
+
+    private func certificateChanged(_ app: AppName) async throws {
+        guard let installer else { return }
+        if try await !render(app, statuses: try await supervisor.statuses()) {
+            do {
+                try await installer.testAndReload(app: app)
+            } catch let error as RoutingError {
+                guard case .reloadFailed = error else { throw error }
+                log("dokuend: routing \(app): nginx was not reloaded: \(error)")
             }
         }
     }

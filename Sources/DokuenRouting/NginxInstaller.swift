@@ -1,3 +1,4 @@
+import Dispatch
 import DokuenCore
 import DokuenPosix
 
@@ -21,50 +22,77 @@ import DokuenPosix
 /// nginx reads files only when it starts or reloads, so the candidate on disk during step 3 is seen by nobody
 /// but the test (a reload by someone else meanwhile would load it; one that fails keeps nginx's old config).
 /// After a crash between steps 1 and 4, `restoreInterrupted()` puts every `.previous` copy back, since none of
-/// them had passed its test. Calls are serialized by the actor: a test must not see another file's candidate.
+/// them had passed its test. Calls run one at a time, start to finish (a gate held across their awaits): a test
+/// must not see another file's candidate. nginx runs on a Dispatch thread, never on the cooperative pool.
 public actor NginxInstaller {
     public let settings: NginxSettings
+    private let gate = AsyncGate()
 
     public init(settings: NginxSettings) { self.settings = settings }
+
+    /// Runs `body` holding the gate.
+    private func exclusively<T>(_ body: () async throws(RoutingError) -> T) async throws(RoutingError) -> T {
+        await gate.enter()
+        do {
+            let result = try await body()
+            await gate.leave()
+            return result
+        } catch {
+            await gate.leave()
+            throw error
+        }
+    }
 
     /// Installs `app`'s file (`NginxRenderer.render`). Returns false, and runs nothing, when the file already
     /// has this content.
     @discardableResult
-    public func install(app: AppName, contents: String) throws(RoutingError) -> Bool {
-        try replace(NginxRenderer.fileName(for: app), with: contents)
+    public func install(app: AppName, contents: String) async throws(RoutingError) -> Bool {
+        try await exclusively { () async throws(RoutingError) in
+            try await replace(NginxRenderer.fileName(for: app), with: contents)
+        }
     }
 
     /// Installs the shared file (`NginxRenderer.renderShared`), which every app's file needs.
     @discardableResult
-    public func installShared() throws(RoutingError) -> Bool {
-        try replace(NginxRenderer.sharedFileName, with: NginxRenderer.renderShared())
+    public func installShared() async throws(RoutingError) -> Bool {
+        try await exclusively { () async throws(RoutingError) in
+            try await replace(NginxRenderer.sharedFileName, with: NginxRenderer.renderShared())
+        }
     }
 
     /// Removes `app`'s file, after nginx accepts the configuration without it. False when there was none.
     @discardableResult
-    public func remove(app: AppName) throws(RoutingError) -> Bool {
-        try replace(NginxRenderer.fileName(for: app), with: nil)
+    public func remove(app: AppName) async throws(RoutingError) -> Bool {
+        try await exclusively { () async throws(RoutingError) in
+            try await replace(NginxRenderer.fileName(for: app), with: nil)
+        }
     }
 
     /// Tests the whole configuration as it is, then reloads: for a change nginx reads outside the generated files
     /// (an app's certificate replaced at the same path), which `install` skips as "no change". Changes nothing on
     /// disk, so when the test fails (`configRejected`, naming `app`'s file) undoing the outside change is the
     /// caller's part.
-    public func testAndReload(app: AppName) throws(RoutingError) {
-        let (status, output) = try run(settings.testCommand)
-        if status != .exited(0) {
-            throw .configRejected(
-                file: path(NginxRenderer.fileName(for: app)), summary: firstLine(of: output) ?? "\(status)",
-                output: output)
+    public func testAndReload(app: AppName) async throws(RoutingError) {
+        try await exclusively { () async throws(RoutingError) in
+            let (status, output) = try await run(settings.testCommand)
+            if status != .exited(0) {
+                throw .configRejected(
+                    file: path(NginxRenderer.fileName(for: app)), summary: firstLine(of: output) ?? "\(status)",
+                    output: output)
+            }
+            try await runReload()
         }
-        try reload()
     }
 
     /// Runs the reload command. `install` reloads by itself; the daemon calls this once at start, because an
     /// install that finds its content already in place (written before a crash) does not reload.
-    public func reload() throws(RoutingError) {
+    public func reload() async throws(RoutingError) {
+        try await exclusively { () async throws(RoutingError) in try await runReload() }
+    }
+
+    private func runReload() async throws(RoutingError) {
         let command = settings.reloadCommand
-        let (status, output) = try run(command)
+        let (status, output) = try await run(command)
         if status != .exited(0) { throw .reloadFailed(command: command, status: "\(status)", output: output) }
     }
 
@@ -87,7 +115,7 @@ public actor NginxInstaller {
     private func path(_ name: String) -> String { settings.directory + "/" + name }
     private func backupPath(_ name: String) -> String { path("." + name + Self.backupSuffix) }
 
-    private func replace(_ name: String, with contents: String?) throws(RoutingError) -> Bool {
+    private func replace(_ name: String, with contents: String?) async throws(RoutingError) -> Bool {
         let live = path(name)
         let old: [UInt8]?
         do {
@@ -107,7 +135,7 @@ public actor NginxInstaller {
         }
         let test = settings.testCommand
         let outcome: (ExitStatus, String)
-        do { outcome = try run(test) } catch {
+        do { outcome = try await run(test) } catch {
             try restore(name)
             throw error
         }
@@ -117,7 +145,7 @@ public actor NginxInstaller {
                 file: live, summary: firstLine(of: outcome.1) ?? "\(outcome.0)", output: outcome.1)
         }
         do { try Posix.unlink(backupPath(name)) } catch { throw .system(error.description) }
-        try reload()
+        try await runReload()
         return true
     }
 
@@ -140,11 +168,29 @@ public actor NginxInstaller {
 
     /// Runs `argv` with no shell, stdin from /dev/null and stdout+stderr into a file (a pipe could fill up),
     /// killing its process group at the timeout. Returns how it ended and what it printed.
-    private func run(_ argv: [String]) throws(RoutingError) -> (ExitStatus, String) {
+    private func run(_ argv: [String]) async throws(RoutingError) -> (ExitStatus, String) {
+        let outputPath = path(".nginx-output." + String(Posix.getpid()))
+        let timeout = settings.timeoutMilliseconds
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<(ExitStatus, String), RoutingError>, Never>) in
+            DispatchQueue.global().async {
+                do throws(RoutingError) {
+                    continuation.resume(
+                        returning: Result.success(try Self.run(argv, output: outputPath, timeout: timeout)))
+                } catch {
+                    continuation.resume(returning: Result.failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    private static func run(
+        _ argv: [String], output outputPath: String, timeout: Int32
+    ) throws(RoutingError) -> (ExitStatus, String) {
         guard let program = argv.first, program.hasPrefix("/") else {
             throw .system("unable to run \(argv.joined(separator: " ")): the program must be an absolute path")
         }
-        let outputPath = path(".nginx-output." + String(Posix.getpid()))
         do {
             let input = try Posix.open("/dev/null", O_RDONLY)
             defer { Posix.close(input) }
@@ -156,10 +202,10 @@ public actor NginxInstaller {
             let child = try ChildProcess.spawn(
                 program, arguments: Array(argv.dropFirst()), environment: ["PATH": Self.childPath],
                 stdin: input, stdout: output, stderr: output)
-            guard let status = try child.wait(milliseconds: settings.timeoutMilliseconds) else {
+            guard let status = try child.wait(milliseconds: timeout) else {
                 try child.signalGroup(SIGKILL)
                 _ = try child.wait()
-                throw RoutingError.timedOut(command: argv, milliseconds: settings.timeoutMilliseconds)
+                throw RoutingError.timedOut(command: argv, milliseconds: timeout)
             }
             return (status, String(decoding: try Posix.readFile(outputPath), as: UTF8.self))
         } catch let error as RoutingError {
