@@ -81,7 +81,8 @@ public enum APIServer {
             ] {
                 try Posix.removeTree(path)
             }
-            for name in (try? Posix.listDirectory(paths.directory)) ?? [] where name.hasPrefix("env.g") {
+            for name in (try? Posix.listDirectory(paths.directory)) ?? []
+            where name.hasPrefix("env.g") || name.hasPrefix(".tls-") {
                 try Posix.removeTree(paths.directory + "/" + name)
             }
             if request.uri.queryParameters.get("purge") == "1" { try Posix.removeTree(paths.directory) }

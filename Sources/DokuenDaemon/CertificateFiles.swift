@@ -7,11 +7,13 @@ import DokuenPosix
     import Darwin
 #endif
 
-/// An app's certificate and key on disk (`apps/<app>/tls/server.crt` and `server.key`). Each file is written
-/// atomically (AtomicFile), the key 0600 and the certificate 0644, in a 0700 directory, all owned by dokuend's user:
-/// on a server that is root, so no app (they run as `dokuen`) can read the key, while nginx's master process, which
-/// loads certificates as root, can. A change reads the pair first, so that `restore` can put it back when nginx
-/// refuses the new one.
+/// An app's certificate and key on disk: `apps/<app>/tls/server.crt` and `server.key`, where `tls` is a symlink
+/// to a generation directory `apps/<app>/.tls-<n>/` that is written whole and never changed. A change writes a new
+/// generation and swaps the link with one rename(2), so nginx (and a crash) sees the old pair or the new one,
+/// never a mix. The key is 0600 and the certificate 0644, in a 0700 directory, all owned by dokuend's user: on a
+/// server that is root, so no app (they run as `dokuen`) can read the key, while nginx's master process, which loads
+/// certificates as root, can. A change reads the pair first, so that `restore` can put it back when nginx refuses
+/// the new one.
 struct CertificateFiles: Sendable {
     let paths: RootLayout.AppPaths
 
@@ -22,9 +24,7 @@ struct CertificateFiles: Sendable {
     }
 
     /// Whether both files are there (nginx is given a certificate only then).
-    var isInstalled: Bool {
-        ((try? Posix.lstat(paths.certificate)) ?? nil) != nil && ((try? Posix.lstat(paths.privateKey)) ?? nil) != nil
-    }
+    var isInstalled: Bool { (try? read()).flatMap { $0 } != nil }
 
     /// The installed pair; nil when either file is missing.
     func read() throws(PosixError) -> Pair? {
@@ -32,25 +32,50 @@ struct CertificateFiles: Sendable {
         return Pair(certificate: try Posix.readFile(paths.certificate), key: try Posix.readFile(paths.privateKey))
     }
 
-    /// Writes both files, the key first: until the certificate follows, the pair is the old certificate with the new
-    /// key, which nginx refuses, so nothing reads a half-changed pair as valid.
+    /// Writes `pair` as a new generation and switches `tls` to it in one rename; the old generation goes.
     func write(_ pair: Pair) throws(PosixError) {
         try Posix.mkdir(paths.directory, existingOK: true)
-        // Only dokuend writes here; anything but a directory (a link) is not ours to follow.
-        if let info = try Posix.lstat(paths.tls), info.st_mode & S_IFMT != S_IFDIR { try Posix.unlink(paths.tls) }
-        try Posix.mkdir(paths.tls, mode: 0o700, existingOK: true)
-        try Posix.chmod(paths.tls, 0o700)
-        try AtomicFile.write(pair.key, to: paths.privateKey, mode: 0o600)
-        try AtomicFile.write(pair.certificate, to: paths.certificate, mode: 0o644)
+        let name = ".tls-\(Posix.getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let generation = paths.directory + "/" + name
+        try Posix.mkdir(generation, mode: 0o700)
+        do {
+            try Posix.chmod(generation, 0o700)
+            try AtomicFile.write(pair.key, to: generation + "/server.key", mode: 0o600)
+            try AtomicFile.write(pair.certificate, to: generation + "/server.crt", mode: 0o644)
+            try switchLink(to: name)
+        } catch {
+            try? Posix.removeTree(generation)
+            throw error
+        }
     }
 
-    /// Removes both files and their directory.
+    /// Removes the link, then every generation.
     func remove() throws(PosixError) {
-        try Posix.removeTree(paths.tls)
+        if let info = try Posix.lstat(paths.tls) {
+            if info.st_mode & S_IFMT == S_IFLNK { try Posix.unlink(paths.tls) } else { try Posix.removeTree(paths.tls) }
+        }
+        try removeGenerations(except: nil)
     }
 
     /// Puts back what `read()` returned before a change: that pair, or no files.
     func restore(_ previous: Pair?) throws(PosixError) {
         if let previous { try write(previous) } else { try remove() }
+    }
+
+    /// `tls` → `name`, atomically. A real directory there (an earlier layout) is removed first.
+    private func switchLink(to name: String) throws(PosixError) {
+        if let info = try Posix.lstat(paths.tls), info.st_mode & S_IFMT != S_IFLNK { try Posix.removeTree(paths.tls) }
+        let temporary = paths.tls + ".new"
+        if try Posix.lstat(temporary) != nil { try Posix.unlink(temporary) }
+        try Posix.symlink(target: name, at: temporary)
+        try Posix.rename(temporary, paths.tls)
+        try Posix.fsyncDirectory(paths.directory)
+        try removeGenerations(except: name)
+    }
+
+    private func removeGenerations(except kept: String?) throws(PosixError) {
+        for entry in try Posix.listDirectory(paths.directory) where entry.hasPrefix(".tls-") && entry != kept {
+            try Posix.removeTree(paths.directory + "/" + entry)
+        }
     }
 }

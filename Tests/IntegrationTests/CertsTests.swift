@@ -130,7 +130,7 @@ import Testing
         let keyInfo = try #require(try Posix.lstat(paths.key))
         #expect(keyInfo.st_mode & 0o777 == 0o600)
         #expect(keyInfo.st_uid == geteuid())
-        #expect(try #require(try Posix.lstat(paths.directory)).st_mode & 0o777 == 0o700)
+        #expect(try #require(try Posix.lstat(paths.directory + "/")).st_mode & 0o777 == 0o700)
         #expect(try #require(try Posix.lstat(paths.certificate)).st_mode & 0o777 == 0o644)
 
         let info = try JSONDecoder().decode(
