@@ -6,7 +6,9 @@
 ///
 /// Before any HTTP check, every new web instance must accept a TCP connection on its port within 60 s of its
 /// start (Heroku's R10 rule); that one needs no setting.
-public struct HealthCheck: Equatable, Sendable {
+public struct HealthCheck: Equatable, Sendable, KeyValueSettings {
+    public static let example = "path=/health"
+
     /// A setting's name, snake_case (`dokuen checks set`); app.json's camelCase `initialDelay` maps to
     /// `initial_delay`.
     public enum Key: String, CaseIterable, Comparable, Sendable, CustomStringConvertible {
@@ -71,38 +73,6 @@ public struct HealthCheck: Equatable, Sendable {
 
     /// Every key at its default: `GET /` answers 200.
     public init() {}
-
-    /// A check from `key: value` pairs (stored rows, a JSON body), each checked as `set` does.
-    public init(values: [String: String]) throws(CoreError) {
-        for (name, value) in values.sorted(by: { $0.key < $1.key }) {
-            try set(try Self.key(name, in: name + "=" + value), to: value)
-        }
-    }
-
-    /// Parses one `KEY=VALUE` argument of `dokuen checks set`; an empty value (`content=`) gives nil: "back to
-    /// the default".
-    public static func assignment(_ text: String) throws(CoreError) -> (key: Key, value: String?) {
-        guard let equals = text.firstIndex(of: "=") else {
-            throw .invalidSetting(text, reason: "expected KEY=VALUE, e.g. path=/health, or KEY= to unset it")
-        }
-        let key = try key(String(text[..<equals]), in: text)
-        let value = String(text[text.index(after: equals)...])
-        if value.isEmpty { return (key, nil) }
-        var check = HealthCheck()
-        try check.set(key, to: value)
-        return (key, value)
-    }
-
-    /// The key named `name`; `context` is the whole setting, for the message.
-    public static func key(_ name: String, in context: String? = nil) throws(CoreError) -> Key {
-        guard let key = Key(rawValue: name) else {
-            throw .invalidSetting(
-                context ?? name,
-                reason: "unknown key \(quoted(name)); the keys are "
-                    + Key.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        return key
-    }
 
     /// Sets `key` from its text, after checking it.
     public mutating func set(_ key: Key, to text: String) throws(CoreError) {

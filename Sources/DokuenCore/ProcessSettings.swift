@@ -6,7 +6,9 @@
 ///
 /// The ranges are those dokuen-shim accepts (docs/SHIM.md, `ShimOptions.parse`), in seconds where the shim takes
 /// milliseconds, so a value accepted here never makes the shim refuse its command line.
-public struct ProcessSettings: Equatable, Sendable {
+public struct ProcessSettings: Equatable, Sendable, KeyValueSettings {
+    public static let example = "stop_timeout=10"
+
     /// A setting's name, snake_case as in `app.json`.
     public enum Key: String, CaseIterable, Comparable, Sendable, CustomStringConvertible {
         case stopSignal = "stop_signal"
@@ -94,38 +96,6 @@ public struct ProcessSettings: Equatable, Sendable {
 
     /// Every key at its default.
     public init() {}
-
-    /// Settings from `key: value` pairs (stored rows, a JSON body, `app.json`), each checked as `set` does.
-    public init(values: [String: String]) throws(CoreError) {
-        for (name, value) in values.sorted(by: { $0.key < $1.key }) {
-            try set(try Self.key(name, in: name + "=" + value), to: value)
-        }
-    }
-
-    /// Parses one `KEY=VALUE` argument of `dokuen ps set`. An empty value (`stop_timeout=`) means "back to the
-    /// default" and gives a nil value.
-    public static func assignment(_ text: String) throws(CoreError) -> (key: Key, value: String?) {
-        guard let equals = text.firstIndex(of: "=") else {
-            throw .invalidSetting(text, reason: "expected KEY=VALUE, e.g. stop_timeout=10, or KEY= to unset it")
-        }
-        let key = try key(String(text[..<equals]), in: text)
-        let value = String(text[text.index(after: equals)...])
-        if value.isEmpty { return (key, nil) }
-        var check = ProcessSettings()
-        try check.set(key, to: value)
-        return (key, value)
-    }
-
-    /// The key named `name`; `context` is the whole setting, for the message.
-    public static func key(_ name: String, in context: String? = nil) throws(CoreError) -> Key {
-        guard let key = Key(rawValue: name) else {
-            throw .invalidSetting(
-                context ?? name,
-                reason: "unknown key \(quoted(name)); the keys are "
-                    + Key.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        return key
-    }
 
     /// Sets `key` from its text, after checking it against the key's range.
     public mutating func set(_ key: Key, to text: String) throws(CoreError) {

@@ -81,22 +81,12 @@ struct ChecksCommand: AsyncParsableCommand {
 
         /// The request, checked here so that a bad setting fails before the daemon is asked (exit 64).
         func change() throws -> ChecksChange {
-            var change = ChecksChange(clear: clear)
-            var seen: [HealthCheck.Key] = []
-            for text in settings {
-                let assignment: (key: HealthCheck.Key, value: String?)
-                do { assignment = try HealthCheck.assignment(text) } catch { throw ValidationError(error.description) }
-                guard !seen.contains(assignment.key) else {
-                    throw ValidationError("invalid setting \"\(text)\": \(assignment.key) is given twice")
-                }
-                seen.append(assignment.key)
-                if let value = assignment.value {
-                    change.set[assignment.key.rawValue] = value
-                } else {
-                    change.unset.append(assignment.key.rawValue)
-                }
-            }
-            return change
+            do {
+                let (set, unset) = try HealthCheck.assignments(settings)
+                return ChecksChange(
+                    set: Dictionary(uniqueKeysWithValues: set.map { ($0.0.rawValue, $0.1) }),
+                    unset: unset.map(\.rawValue), clear: clear)
+            } catch { throw ValidationError(error.description) }
         }
 
         func run() async throws {

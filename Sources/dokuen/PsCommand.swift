@@ -111,24 +111,12 @@ struct PsCommand: AsyncParsableCommand {
 
         /// The request, checked here so that a bad setting fails before the daemon is asked (exit 64).
         func change() throws -> ProcessSettingsChange {
-            var change = ProcessSettingsChange(type: type)
-            var seen: [ProcessSettings.Key] = []
-            for text in settings {
-                let assignment: (key: ProcessSettings.Key, value: String?)
-                do { assignment = try ProcessSettings.assignment(text) } catch {
-                    throw ValidationError(error.description)
-                }
-                guard !seen.contains(assignment.key) else {
-                    throw ValidationError("invalid setting \"\(text)\": \(assignment.key) is given twice")
-                }
-                seen.append(assignment.key)
-                if let value = assignment.value {
-                    change.set[assignment.key.rawValue] = value
-                } else {
-                    change.unset.append(assignment.key.rawValue)
-                }
-            }
-            return change
+            do {
+                let (set, unset) = try ProcessSettings.assignments(settings)
+                return ProcessSettingsChange(
+                    type: type, set: Dictionary(uniqueKeysWithValues: set.map { ($0.0.rawValue, $0.1) }),
+                    unset: unset.map(\.rawValue))
+            } catch { throw ValidationError(error.description) }
         }
 
         func run() async throws {
