@@ -18,4 +18,19 @@ public actor AsyncGate {
     public func leave() {
         if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
     }
+
+    /// Runs `body` holding the gate, in the caller's isolation, and leaves it however `body` ends.
+    public func holding<T, E: Error>(
+        isolation: isolated (any Actor)? = #isolation, _ body: () async throws(E) -> T
+    ) async throws(E) -> T {
+        await enter()
+        do {
+            let result = try await body()
+            await leave()
+            return result
+        } catch {
+            await leave()
+            throw error
+        }
+    }
 }

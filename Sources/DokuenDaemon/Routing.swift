@@ -28,15 +28,7 @@ public actor Routing {
 
     /// Runs `body` holding the gate: each update reads the state it renders after the one before it installed.
     private func exclusively<T>(_ body: () async throws -> T) async rethrows -> T {
-        await gate.enter()
-        do {
-            let result = try await body()
-            await gate.leave()
-            return result
-        } catch {
-            await gate.leave()
-            throw error
-        }
+        try await gate.holding(body)
     }
 
     public init(

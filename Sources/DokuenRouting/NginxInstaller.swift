@@ -32,15 +32,7 @@ public actor NginxInstaller {
 
     /// Runs `body` holding the gate.
     private func exclusively<T>(_ body: () async throws(RoutingError) -> T) async throws(RoutingError) -> T {
-        await gate.enter()
-        do {
-            let result = try await body()
-            await gate.leave()
-            return result
-        } catch {
-            await gate.leave()
-            throw error
-        }
+        try await gate.holding(body)
     }
 
     /// Installs `app`'s file (`NginxRenderer.render`). Returns false, and runs nothing, when the file already

@@ -134,10 +134,8 @@ struct ChecksCommand: AsyncParsableCommand {
         func validate() throws { try validateApp(app) }
 
         func run() async throws {
-            let report = try DaemonClient(options).call(
-                "POST", "/v1/apps/\(app)/checks/enable", as: ChecksReport.self)
-            if options.json { return try printJSON(report) }
-            print("Zero-downtime cutovers are on for \(app)")
+            try await setZeroDowntime(
+                true, app: app, options: options, said: "Zero-downtime cutovers are on for \(app)")
         }
     }
 
@@ -151,12 +149,19 @@ struct ChecksCommand: AsyncParsableCommand {
         func validate() throws { try validateApp(app) }
 
         func run() async throws {
-            let report = try DaemonClient(options).call(
-                "POST", "/v1/apps/\(app)/checks/disable", as: ChecksReport.self)
-            if options.json { return try printJSON(report) }
-            print("Zero-downtime cutovers are off for \(app): the next cutover stops the old instances first")
+            try await setZeroDowntime(
+                false, app: app, options: options,
+                said: "Zero-downtime cutovers are off for \(app): the next cutover stops the old instances first")
         }
     }
+}
+
+/// `checks enable|disable`: the call, then the report as JSON or `said`.
+private func setZeroDowntime(_ on: Bool, app: String, options: GlobalOptions, said: String) async throws {
+    let report = try DaemonClient(options).call(
+        "POST", "/v1/apps/\(app)/checks/\(on ? "enable" : "disable")", as: ChecksReport.self)
+    if options.json { return try printJSON(report) }
+    print(said)
 }
 
 private func printReport(_ report: ChecksReport, app: String) {

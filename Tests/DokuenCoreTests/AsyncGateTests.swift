@@ -24,12 +24,12 @@ import Testing
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<50 {
                 group.addTask {
-                    await gate.enter()
-                    await tally.enter()
-                    await Task.yield()
-                    try? await Task.sleep(for: .milliseconds(1))
-                    await tally.leave()
-                    await gate.leave()
+                    await gate.holding {
+                        await tally.enter()
+                        await Task.yield()
+                        try? await Task.sleep(for: .milliseconds(1))
+                        await tally.leave()
+                    }
                 }
             }
         }
