@@ -108,22 +108,33 @@ extension ChildProcess {
         var report: Int32 = -1
         let flags = grouping == .newSession ? DOKUEN_SPAWN_NEW_SESSION : DOKUEN_SPAWN_NEW_PROCESS_GROUP
         let groups: [gid_t] = credentials?.groups ?? []
-        let result = withCStrings(argv) { argvPointer in
-            withCStrings(envp) { envPointer in
-                groups.withUnsafeBufferPointer { groupPointer in
-                    var drop = dokuen_credentials(
-                        uid: credentials?.uid ?? 0, gid: credentials?.gid ?? 0, groups: groupPointer.baseAddress,
-                        group_count: Int32(groups.count))
-                    return withUnsafePointer(to: &drop) { dropPointer in
-                        dokuen_spawn_exclusive(
-                            executable, argvPointer, envPointer, workingDirectory, stdin, stdout, stderr, flags,
-                            credentials == nil ? nil : dropPointer, &pid, &keeper, &report)
+        // ETXTBSY is passing: a process that forked while this file was open for writing (another thread
+        // writing it, then renaming it into place) holds the write copy until it execs. Try again a few times,
+        // as Go's cmd/go does, before calling it a failure.
+        var result: Int32 = ETXTBSY
+        for attempt in 0..<5 where result == ETXTBSY {
+            if attempt > 0 { usleep(useconds_t(attempt * 20_000)) }
+            result = start()
+        }
+        if result != 0 { throw PosixError("start", path: executable, errno: result) }
+        return (ChildProcess(pid: pid), report, keeper)
+
+        func start() -> Int32 {
+            withCStrings(argv) { argvPointer in
+                withCStrings(envp) { envPointer in
+                    groups.withUnsafeBufferPointer { groupPointer in
+                        var drop = dokuen_credentials(
+                            uid: credentials?.uid ?? 0, gid: credentials?.gid ?? 0, groups: groupPointer.baseAddress,
+                            group_count: Int32(groups.count))
+                        return withUnsafePointer(to: &drop) { dropPointer in
+                            dokuen_spawn_exclusive(
+                                executable, argvPointer, envPointer, workingDirectory, stdin, stdout, stderr, flags,
+                                credentials == nil ? nil : dropPointer, &pid, &keeper, &report)
+                        }
                     }
                 }
             }
         }
-        if result != 0 { throw PosixError("start", path: executable, errno: result) }
-        return (ChildProcess(pid: pid), report, keeper)
     }
 
     /// The exit status of a program started by `spawnExclusive`, blocking until it has exited (poll `report`
