@@ -10,10 +10,56 @@ public struct ShimOptions: Equatable, Sendable {
     public var user = ""
     public var eventsSocket = ""
     public var machine = ShimMachine.Settings()
+    /// The child's niceness, set explicitly before exec (setpriority(2)), so that nothing is inherited from the
+    /// thread that started the shim. -20 to 19; 0 unless `--nice` says otherwise.
+    public var nice: Int32 = 0
+    /// Resource limits set in the child before exec (setrlimit(2), soft = hard), in `--limit` order.
+    public var limits: [ResourceLimit] = []
     /// The program and its arguments.
     public var command: [String] = []
 
     public init() {}
+
+    /// One `--limit NAME=VALUE`: an rlimit the child starts with. VALUE is a whole number or `unlimited`.
+    public struct ResourceLimit: Equatable, Sendable {
+        /// The resources `--limit` takes, by the names of `ulimit` and limits.conf(5).
+        public enum Resource: String, CaseIterable, Sendable {
+            /// RLIMIT_NOFILE: open files.
+            case nofile
+            /// RLIMIT_NPROC: processes of the user (counted per uid by the kernel).
+            case nproc
+            /// RLIMIT_CORE: the largest core dump, in bytes.
+            case core
+        }
+        public var resource: Resource
+        /// The limit, or nil for RLIM_INFINITY.
+        public var value: Int64?
+
+        public init(resource: Resource, value: Int64?) {
+            self.resource = resource
+            self.value = value
+        }
+
+        /// `NAME=VALUE`, as `--limit` takes it.
+        public var argument: String {
+            resource.rawValue + "=" + (value.map { String($0) } ?? "unlimited")
+        }
+
+        /// Parses `NAME=VALUE`; nil when it is not one.
+        public init?(argument: String) {
+            guard let equals = argument.firstIndex(of: "=") else { return nil }
+            guard let resource = Resource(rawValue: String(argument[..<equals])) else { return nil }
+            let text = String(argument[argument.index(after: equals)...])
+            self.resource = resource
+            if text == "unlimited" {
+                value = nil
+            } else if let number = Int64(text), number >= 0 {
+                value = number
+            } else {
+                return nil
+            }
+        }
+    }
 
     /// A command line the shim cannot run with.
     public struct UsageError: Error, Equatable, Sendable {
@@ -92,6 +138,15 @@ public struct ShimOptions: Equatable, Sendable {
             case "--ready-port": options.machine.readiness = .port(Int32(try number(flag, 1...65535)))
             case "--start-timeout": options.machine.startTimeout = try number(flag, 1...millis.upperBound)
             case "--down": options.machine.startDown = true
+            case "--nice": options.nice = Int32(try number(flag, -20...19))
+            case "--limit":
+                let text = try value(flag)
+                guard let limit = ResourceLimit(argument: text) else {
+                    throw UsageError(
+                        message: "--limit takes NAME=VALUE with NAME nofile, nproc or core and VALUE a whole number "
+                            + "or unlimited, got '" + text + "'")
+                }
+                options.limits.append(limit)
             default:
                 throw UsageError(message: "unknown option '" + flag + "'; see dokuen-shim --help")
             }
@@ -141,6 +196,8 @@ public struct ShimOptions: Equatable, Sendable {
         case .port(let port): out += ["--ready-port", String(port)]
         }
         if machine.startDown { out.append("--down") }
+        if nice != 0 { out += ["--nice", String(nice)] }
+        for limit in limits { out += ["--limit", limit.argument] }
         return out + ["--"] + command
     }
 
