@@ -32,6 +32,7 @@ public enum APIServer {
         let router = Router(context: DokuenContext.self)
         // Middleware first: Hummingbird applies it only to routes added after it.
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: PeerCheck(adminGroup: settings.gitUser))
         let v1 = router.group("v1")
 
         v1.get("health") { _, _ in
@@ -48,8 +49,13 @@ public enum APIServer {
             let name = try appName(body.name)
             let actor = await actor(request, context)
             let record = try await store.createApp(name, actor: actor)
+            let accounts = AppAccounts(layout: layout, isolated: settings.isolateApps, gitUser: settings.gitUser)
             do {
-                try await GitRepository(layout: layout, owner: settings.appUser).create(name)
+                // Its own user first (DESIGN.md §2, Privileges), then the repository, then who owns what.
+                let credentials = try await accounts.credentials(name)
+                try await GitRepository(layout: layout, owner: settings.isolateApps ? settings.gitUser : nil)
+                    .create(name)
+                try accounts.secure(name, credentials)
             } catch {
                 // All or nothing: an app without the repository its pushes need is not created.
                 try? await store.destroyApp(name, actor: actor)
@@ -72,8 +78,11 @@ public enum APIServer {
             }
             try await store.destroyApp(name, actor: await actor(request, context))
             try? await routing?.remove(name)
-            // Its instances stop now; its files go, but data/ stays unless purged.
+            // Its instances stop now, and anything else its user still runs; its files go, but data/ (and its
+            // user, who owns it) stay unless purged.
             try await supervisor.reconcile()
+            let accounts = AppAccounts(layout: layout, isolated: settings.isolateApps, gitUser: settings.gitUser)
+            accounts.endProcesses(name)
             let paths = layout.app(name)
             for path in [
                 paths.releases, paths.env, paths.cache, paths.logs, paths.current, paths.previous, paths.repository,
@@ -85,7 +94,10 @@ public enum APIServer {
             where name.hasPrefix("env.g") || name.hasPrefix(".tls-") {
                 try Posix.removeTree(paths.directory + "/" + name)
             }
-            if request.uri.queryParameters.get("purge") == "1" { try Posix.removeTree(paths.directory) }
+            if request.uri.queryParameters.get("purge") == "1" {
+                try Posix.removeTree(paths.directory)
+                try await accounts.remove(name)
+            }
             return Response(status: .noContent)
         }
         v1.post("apps/:app/deploys") { request, context in

@@ -7,8 +7,10 @@ public struct DaemonSettings: Sendable {
     public var buildTimeoutSeconds = 900
     /// The built-in buildpacks (the repository's `buildpacks/`, installed beside the binaries).
     public var builtinBuildpacks = ""
-    /// The unprivileged user apps, builds and pushes run as when dokuend is root (DESIGN.md §2); nil otherwise.
-    public var appUser: String?
+    /// Whether each app runs as a user of its own (dokuend is root; DESIGN.md §2, Privileges, and `AppAccounts`).
+    public var isolateApps = false
+    /// The user pushes arrive as when dokuend is root; never an app's user. Its group is the admin group.
+    public var gitUser = "dokuen"
     /// After routing switched to a new release, how long the old instances keep running for requests in flight.
     public var drainMilliseconds = 2_000
     /// How long a new release's instances have to become RUNNING, and its web instances to accept on their

@@ -16,6 +16,7 @@ public struct Deployer: Sendable {
     let store: Store
     let cutover: Cutover
     let settings: DaemonSettings
+    var accounts: AppAccounts { AppAccounts(layout: layout, isolated: settings.isolateApps, gitUser: settings.gitUser) }
 
     public init(layout: RootLayout, store: Store, cutover: Cutover, settings: DaemonSettings) {
         self.layout = layout
@@ -98,9 +99,8 @@ public struct Deployer: Sendable {
         _ app: AppName, tarball: [UInt8], commit: String?, actor: String, line: @escaping @Sendable (String) -> Void
     ) async throws -> BuildRecord {
         let paths = layout.app(app)
-        for directory in [paths.directory, paths.releases, paths.logs, paths.data, paths.cache] {
-            try Posix.mkdir(directory, existingOK: true)
-        }
+        let credentials = try await accounts.credentials(app)
+        try accounts.secure(app, credentials)
         // A fresh build directory, named by the time; never reused, never moved.
         var stamp = try BuildStamp(microsecondsSinceEpoch: Self.nowMicroseconds())
         while !(try Posix.mkdir(paths.build(stamp), mode: 0o755, existingOK: true)) { stamp = stamp.successor }
@@ -108,17 +108,10 @@ public struct Deployer: Sendable {
         line(BuildLog.header("Unpacking \(tarball.count) bytes into releases/\(stamp)"))
         do {
             try unpack(tarball, into: buildDirectory)
-            let credentials = try settings.appUser.map { user throws in
-                guard let found = ChildProcess.Credentials.lookup(user: user) else {
-                    throw DaemonError.appUserMissing(user)
-                }
-                return found
-            }
-            // Builds run as the app's user (DESIGN.md invariant 7): the build and cache directories are theirs.
+            // Builds run as the app's user (DESIGN.md invariant 7): the build is theirs until compile ends (its cache
+            // always is; `AppAccounts.secure`).
             if let credentials {
-                for directory in [buildDirectory, paths.cache] {
-                    try Posix.chownTree(directory, uid: credentials.uid, gid: credentials.gid)
-                }
+                try Posix.chownTree(buildDirectory, uid: credentials.uid, gid: credentials.gid)
             }
             let env = try EnvDirectory(path: paths.env).dictionary()
             let envDirectory = try buildEnvDirectory(app, env: env, credentials: credentials)
@@ -132,6 +125,8 @@ public struct Deployer: Sendable {
             let result = try await builder.build(
                 buildDirectory: buildDirectory, cacheDirectory: paths.cache, envDirectory: envDirectory,
                 appEnvironment: env, sourceVersion: commit, progress: line)
+            // Compile is over: the build is frozen, root's and read-only to the app, before anything reads it.
+            try accounts.freeze(buildDirectory, credentials)
             let procfileBytes: [UInt8]?
             do {
                 procfileBytes = try Posix.readUserFile(buildDirectory + "/Procfile", limit: 1 << 20)
@@ -151,6 +146,7 @@ public struct Deployer: Sendable {
             let staticRoot = try processes.removeValue(forKey: Self.staticType).map {
                 try staticDirectory($0, app: app, buildDirectory: buildDirectory, processes: processes, line: line)
             }
+            if staticRoot != nil { try accounts.publish(app, credentials) }
             if let staticRoot, await cutover.routing?.isOn != true {
                 // Without nginx an app is reached on its port: a small file server stands in.
                 line(BuildLog.indent("routing is off (no nginx), so a web process serves them on its $PORT"))

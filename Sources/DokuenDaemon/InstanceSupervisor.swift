@@ -17,8 +17,8 @@ public actor InstanceSupervisor {
     let layout: RootLayout
     let store: Store
     let shimPath: String
-    /// The user apps run as when dokuend is root (DESIGN.md §2, Privileges); nil when dokuend is an ordinary user.
-    let appUser: String?
+    /// Each app's user when dokuend is root (DESIGN.md §2, Privileges), and the owners of its files.
+    let accounts: AppAccounts
     let bootID: String
     /// Waiters for the next change of any instance (each pass of `reconcile` and each shim event resumes them).
     var changeWaiters: [CheckedContinuation<Void, Never>] = []
@@ -38,14 +38,14 @@ public actor InstanceSupervisor {
     let portRange: ClosedRange<Int>
 
     public init(
-        layout: RootLayout, store: Store, shimPath: String, appUser: String?,
+        layout: RootLayout, store: Store, shimPath: String, accounts: AppAccounts,
         portRange: ClosedRange<Int> = Store.defaultPortRange
     ) {
         self.layout = layout
         self.portRange = portRange
         self.store = store
         self.shimPath = shimPath
-        self.appUser = appUser
+        self.accounts = accounts
         let raw = (try? Posix.readFile("/proc/sys/kernel/random/boot_id")) ?? []
         bootID = String(decoding: raw.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
     }
@@ -160,7 +160,10 @@ public actor InstanceSupervisor {
             buildpackDefaults: Dictionary(uniqueKeysWithValues: build.configVars.map { ($0.key.rawValue, $0.value) }),
             appEnvironment: try EnvDirectory(path: paths.env).dictionary(),
             singleInstancePorts: [:])
-        return RunSpec(directory: paths.build(build.stamp), environment: environment, user: appUser)
+        let credentials = try await accounts.credentials(app)
+        return RunSpec(
+            directory: paths.build(build.stamp), environment: environment,
+            user: credentials == nil ? nil : AppUser(app).name)
     }
 
     /// Installs the watcher that each reconcile hands the live shims to; call it before the first reconcile.
@@ -330,7 +333,9 @@ public actor InstanceSupervisor {
     }
 
     func start(_ id: InstanceID) async throws {
-        if let appUser, getpwnam(appUser) == nil { throw DaemonError.appUserMissing(appUser) }
+        // The app's user, made if an app of the shared-user layout has none yet, and its files' owners.
+        let credentials = try await accounts.credentials(id.app)
+        try accounts.secure(id.app, credentials)
         let (build, env, formation) = try await launchSpec(id)
         guard let command = build.processes[id.type] else { return }
         let paths = layout.app(id.app)
@@ -343,12 +348,7 @@ public actor InstanceSupervisor {
             singles[scale.type] =
                 leases.first { $0.type == scale.type && $0.index == 1 && $0.release == id.release }?.port
         }
-        for directory in [paths.logs, paths.data, layout.serviceDirectory + "/" + id.app.rawValue] {
-            try Posix.mkdir(directory, existingOK: true)
-        }
-        if let appUser, let entry = getpwnam(appUser) {
-            _ = chown(paths.data, entry.pointee.pw_uid, entry.pointee.pw_gid)
-        }
+        try Posix.mkdir(layout.serviceDirectory + "/" + id.app.rawValue, existingOK: true)
         let environment = InstanceEnvironment.make(
             instance: id, port: lease.port, buildDirectory: paths.build(build.stamp), dataDirectory: paths.data,
             buildpackDefaults: Dictionary(uniqueKeysWithValues: build.configVars.map { ($0.key.rawValue, $0.value) }),
@@ -360,7 +360,7 @@ public actor InstanceSupervisor {
         // `dokuen logs` merges an app's instances in time order by these stamps.
         options.logTimestamps = true
         options.workingDirectory = paths.build(build.stamp)
-        options.user = appUser ?? ""
+        options.user = credentials == nil ? "" : AppUser(id.app).name
         options.eventsSocket = layout.eventsSocket
         options.command = ProcessCommand.procfile(command)
         options.apply(try await store.processSettings(app: id.app, type: id.type), port: lease.port)

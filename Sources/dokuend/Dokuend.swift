@@ -164,7 +164,7 @@ struct Dokuend: ParsableCommand {
         settings.keepReleases = keepReleases
         settings.buildTimeoutSeconds = buildTimeout
         settings.builtinBuildpacks = buildpacks ?? Self.builtinBuildpacks()
-        settings.appUser = Posix.geteuid() == 0 ? "dokuen" : nil
+        settings.isolateApps = Posix.geteuid() == 0
         settings.drainMilliseconds = drainMilliseconds
         settings.bootTimeoutSeconds = bootTimeout
         return settings
@@ -213,7 +213,7 @@ struct Dokuend: ParsableCommand {
         }
         let supervisor = InstanceSupervisor(
             layout: layout, store: store, shimPath: Posix.executableDirectory() + "/dokuen-shim",
-            appUser: Posix.geteuid() == 0 ? "dokuen" : nil, portRange: try portRange())
+            accounts: AppAccounts(layout: layout, isolated: Posix.geteuid() == 0), portRange: try portRange())
         let settings = settings()
         let routing = try routing().map { nginx, route in
             var nginx = nginx
