@@ -84,8 +84,9 @@ public struct AppAccounts: Sendable {
         }
         guard let credentials else { return }
         try Ownership.set(paths.directory, uid: 0, gid: 0, mode: 0o711)
-        // A static site's `releases/` stays passable by all (`publish`).
-        let passable = ((try Ownership.owner(paths.releases)?.mode) ?? 0) & 0o001 != 0
+        // A static site's `releases/` stays passable by all: `publish` made it exactly 0751 (mkdir's 0755, and the
+        // shared-user layout's, are not that).
+        let passable = try Ownership.owner(paths.releases)?.mode == 0o751
         let releasesMode: UInt32 = passable ? 0o751 : 0o750
         try Ownership.set(paths.releases, uid: 0, gid: credentials.gid, mode: releasesMode)
         try Ownership.set(paths.logs, uid: 0, gid: 0, mode: 0o750)

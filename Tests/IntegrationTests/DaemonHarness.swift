@@ -83,6 +83,21 @@ final class DaemonHarness {
                 }
             }
         }
+        removeAppUsers()
         temp.remove()
+    }
+
+    /// Removes the users dokuend made for this root's apps (their home is under it), after killing what they run,
+    /// so that test runs leave no users behind.
+    func removeAppUsers() {
+        guard geteuid() == 0, let passwd = try? Posix.readFile("/etc/passwd") else { return }
+        for line in String(decoding: passwd, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+            guard fields.count >= 6, fields[4].hasPrefix("dokuen app "), fields[5].hasPrefix(root + "/") else {
+                continue
+            }
+            _ = try? runProgram("/usr/bin/pkill", ["-KILL", "-U", String(fields[0])], deadlineSeconds: 10)
+            _ = try? runProgram("/usr/sbin/userdel", [String(fields[0])], deadlineSeconds: 30)
+        }
     }
 }

@@ -52,7 +52,7 @@ import Testing
 
         if geteuid() == 0 {
             let owner = try runProgram("/bin/ps", ["-o", "user=", "-p", "\(try #require(web.pid))"])
-            #expect(owner.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "dokuen")
+            #expect(owner.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "dk-blog")
         }
         let text = try daemon.dokuen(["status"])
         #expect(text.status == .exited(0))
@@ -279,7 +279,7 @@ import Testing
         #expect(result.status == .exited(0), "\(result.standardError)")
         let user =
             geteuid() == 0
-            ? "dokuen" : try runProgram("/usr/bin/id", ["-un"]).standardOutput.trimmingCharacters(in: .newlines)
+            ? "dk-blog" : try runProgram("/usr/bin/id", ["-un"]).standardOutput.trimmingCharacters(in: .newlines)
         #expect(result.standardOutput == "run.1|hi there|\(user)|hello from blog|$HOME\n")
         #expect(try daemon.dokuen(["run", "blog", "--", "sh", "-c", "exit 7"]).status == .exited(7))
         let legacy = try daemon.dokuen(["run_command", "--application=blog", "--", "sh", "-c", "echo $DYNO"])
