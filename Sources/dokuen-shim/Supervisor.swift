@@ -165,6 +165,10 @@ struct Supervisor {
                 if machine.pid > 0 { _ = kill(machine.pid, signal) }
             case .signalGroup(let signal):
                 if machine.pid > 0 { _ = kill(-machine.pid, signal) }
+                // Then every other descendant: a setsid'd or double-forked process leaves the group, but not the
+                // shim's tree (it is a subreaper, so orphans come to it). Skipping the group's members means none
+                // gets the signal twice. Without /proc the group alone is signalled, as before issue 12.
+                _ = dokuen_signal_descendants(machine.pid, signal)
             case .probePort(let port):
                 if dokuen_port_accepts(port, 50) != 0 { perform(machine.handle(.ready, at: dokuen_monotonic_ms())) }
             case .exit(let code):
@@ -255,7 +259,9 @@ struct Supervisor {
     }
 
     /// Reaps every child (the shim is a subreaper, so orphaned grandchildren come here too), then tells the
-    /// machine when its process group is empty.
+    /// machine when its process group is empty and no other descendant is left: a setsid'd descendant that outlived
+    /// the group keeps the teardown going (issue 12). The scan of /proc runs only once the main process is gone,
+    /// never at steady state; without /proc the group alone counts.
     mutating func reap() {
         // Whatever the child wrote before it exited is in the pipe: log it before the exit is reported, so that
         // EXITED or STOPPED in `status` means the log is complete.
@@ -271,7 +277,9 @@ struct Supervisor {
                 perform(machine.handle(.childExited(exit), at: dokuen_monotonic_ms()))
             }
         }
-        if machine.pgid > 0 && !machine.childAlive && dokuen_group_alive(machine.pgid) == 0 {
+        if machine.pgid > 0 && !machine.childAlive && dokuen_group_alive(machine.pgid) == 0
+            && dokuen_count_descendants() <= 0
+        {
             perform(machine.handle(.groupGone, at: dokuen_monotonic_ms()))
         }
     }

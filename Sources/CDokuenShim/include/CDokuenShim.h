@@ -56,6 +56,13 @@ int dokuen_become_subreaper(void);
 int dokuen_reap_one(int *signaled, int *value);
 /// Whether any process of group pgid is alive (kill(-pgid, 0)).
 int dokuen_group_alive(pid_t pgid);
+/// Sends signal_number to every live descendant of the calling process (found through the ppid links of
+/// /proc/<pid>/stat) outside process group skip_pgid (0: none, e.g. the group already signalled with kill(-pgid)).
+/// Scans again until a scan finds no descendant not yet signalled, so that one forked meanwhile is not missed
+/// (at most 16 rounds). Returns how many were signalled, or -1 when /proc cannot be read.
+int dokuen_signal_descendants(pid_t skip_pgid, int signal_number);
+/// How many live (not zombie) descendants the calling process has, or -1 when /proc cannot be read.
+int dokuen_count_descendants(void);
 
 /// What `dokuen_spawn_child` needs. The child gets: a new session, default signal dispositions and an empty mask,
 /// stdin from stdin_fd, stdout and stderr on output_fd, ready_fd_source as ready_fd_target (when >= 0), no other
