@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -203,9 +204,31 @@ int dokuen_count_descendants(void) {
 }
 
 // The steps of a child's start, reported by index through the error pipe (nothing is allocated after fork).
-static const char *const spawn_steps[] = {"setsid", "dup2", "chdir", "setgroups", "setgid", "setuid", "prctl",
-                                          "check parent", "execve"};
-enum { STEP_SETSID, STEP_DUP2, STEP_CHDIR, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID, STEP_PRCTL, STEP_PARENT, STEP_EXEC };
+static const char *const spawn_steps[] = {"setsid", "dup2",   "chdir", "setpriority",  "setrlimit", "setgroups",
+                                          "setgid", "setuid", "prctl", "check parent", "execve"};
+enum {
+    STEP_SETSID,
+    STEP_DUP2,
+    STEP_CHDIR,
+    STEP_SETPRIORITY,
+    STEP_SETRLIMIT,
+    STEP_SETGROUPS,
+    STEP_SETGID,
+    STEP_SETUID,
+    STEP_PRCTL,
+    STEP_PARENT,
+    STEP_EXEC
+};
+
+// The rlimit(2) resource of a DOKUEN_LIMIT_* code, or -1.
+static int limit_resource(int code) {
+    switch (code) {
+    case DOKUEN_LIMIT_NOFILE: return RLIMIT_NOFILE;
+    case DOKUEN_LIMIT_NPROC: return RLIMIT_NPROC;
+    case DOKUEN_LIMIT_CORE: return RLIMIT_CORE;
+    default: return -1;
+    }
+}
 
 // Closes every fd from 3 up, except `keep_a` and `keep_b` (either may be -1), with close_range(2) over the gaps.
 static void close_all_except(int keep_a, int keep_b) {
@@ -263,6 +286,21 @@ pid_t dokuen_spawn_child(const struct dokuen_spawn_request *r, int *failed_errno
         // Close every other fd but the error pipe, which is CLOEXEC and closes itself at exec.
         close_all_except(r->ready_fd_target, err);
         if (r->cwd != NULL && chdir(r->cwd) != 0) child_fail(err, STEP_CHDIR);
+        // Always, 0 included: otherwise the child inherits the niceness of the thread that started the shim (a
+        // thread of dokuend's pool runs at -2). Before the credential change, which may forbid a negative value.
+        if (setpriority(PRIO_PROCESS, 0, r->nice) != 0) child_fail(err, STEP_SETPRIORITY);
+        // Before the credential change too, so that a hard limit can be raised. RLIMIT_NPROC counts the processes
+        // of the real uid, but the kernel checks it at fork and execve, so it applies to the user switched to below.
+        for (int i = 0; i < r->limit_count; i++) {
+            int resource = limit_resource(r->limits[i].resource);
+            if (resource < 0) {
+                errno = EINVAL;
+                child_fail(err, STEP_SETRLIMIT);
+            }
+            rlim_t value = r->limits[i].value < 0 ? RLIM_INFINITY : (rlim_t)r->limits[i].value;
+            struct rlimit limit = {.rlim_cur = value, .rlim_max = value};
+            if (setrlimit(resource, &limit) != 0) child_fail(err, STEP_SETRLIMIT);
+        }
         if (r->drop_privileges) {
             if (setgroups((size_t)r->group_count, r->groups) != 0) child_fail(err, STEP_SETGROUPS);
             if (setgid(r->gid) != 0) child_fail(err, STEP_SETGID);

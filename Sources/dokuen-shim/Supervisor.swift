@@ -223,17 +223,23 @@ struct Supervisor {
         var failedErrno: Int32 = 0
         var failedStep: UnsafePointer<CChar>?
         let groups = userIDs?.groups ?? []
+        let limits = options.limits.map { limit in
+            dokuen_resource_limit(resource: Self.limitCode(limit.resource), value: limit.value ?? -1)
+        }
         let pid = path.withCString { pathPointer in
             options.workingDirectory.withCString { cwdPointer in
                 groups.withUnsafeBufferPointer { groupPointer in
-                    var request = dokuen_spawn_request(
-                        path: pathPointer, argv: argv, envp: envp,
-                        cwd: options.workingDirectory.isEmpty ? nil : cwdPointer,
-                        stdin_fd: devNull, output_fd: logWrite, ready_fd_source: readyWrite,
-                        ready_fd_target: readyTarget, drop_privileges: userIDs == nil ? 0 : 1,
-                        uid: userIDs?.uid ?? 0, gid: userIDs?.gid ?? 0, groups: groupPointer.baseAddress,
-                        group_count: Int32(groups.count))
-                    return dokuen_spawn_child(&request, &failedErrno, &failedStep)
+                    limits.withUnsafeBufferPointer { limitPointer in
+                        var request = dokuen_spawn_request(
+                            path: pathPointer, argv: argv, envp: envp,
+                            cwd: options.workingDirectory.isEmpty ? nil : cwdPointer,
+                            stdin_fd: devNull, output_fd: logWrite, ready_fd_source: readyWrite,
+                            ready_fd_target: readyTarget, drop_privileges: userIDs == nil ? 0 : 1,
+                            uid: userIDs?.uid ?? 0, gid: userIDs?.gid ?? 0, groups: groupPointer.baseAddress,
+                            group_count: Int32(groups.count), nice: options.nice, limits: limitPointer.baseAddress,
+                            limit_count: Int32(limits.count))
+                        return dokuen_spawn_child(&request, &failedErrno, &failedStep)
+                    }
                 }
             }
         }
@@ -242,6 +248,15 @@ struct Supervisor {
             return .spawnFailed(step + " " + path + ": " + System.describe(failedErrno))
         }
         return .spawned(pid: pid)
+    }
+
+    /// The C side's code for a `--limit` resource.
+    static func limitCode(_ resource: ShimOptions.ResourceLimit.Resource) -> Int32 {
+        switch resource {
+        case .nofile: DOKUEN_LIMIT_NOFILE
+        case .nproc: DOKUEN_LIMIT_NPROC
+        case .core: DOKUEN_LIMIT_CORE
+        }
     }
 
     // MARK: - Events
