@@ -2,10 +2,12 @@
 #include "CDokuenShim.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -77,10 +79,156 @@ int dokuen_reap_one(int *signaled, int *value) {
 
 int dokuen_group_alive(pid_t pgid) { return pgid > 0 && (kill(-pgid, 0) == 0 || errno == EPERM); }
 
+// One line of /proc/<pid>/stat, as much as the descendant scan needs (proc(5)).
+struct process_entry {
+    pid_t pid;
+    pid_t ppid;
+    pid_t pgrp;
+    int live;
+};
+
+static int compare_pids(const void *a, const void *b) {
+    pid_t x = ((const struct process_entry *)a)->pid;
+    pid_t y = ((const struct process_entry *)b)->pid;
+    return (x > y) - (x < y);
+}
+
+// Every process, sorted by pid; NULL when /proc cannot be read. A zombie runs nothing and is not `live`, but stays in
+// the table: its ppid link still leads up the tree. A thread group whose leader has exited shows the leader's Z while
+// its other threads run, so a Z with more than one thread is live.
+static struct process_entry *read_processes(size_t *count) {
+    DIR *dir = opendir("/proc");
+    if (dir == NULL) return NULL;
+    size_t capacity = 512;
+    size_t used = 0;
+    struct process_entry *entries = malloc(capacity * sizeof *entries);
+    struct dirent *item;
+    while (entries != NULL && (item = readdir(dir)) != NULL) {
+        char *end;
+        long pid = strtol(item->d_name, &end, 10);
+        if (*end != 0 || pid <= 0) continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;  // it has just exited
+        char line[512];
+        ssize_t length = read(fd, line, sizeof line - 1);
+        close(fd);
+        if (length <= 0) continue;
+        line[length] = 0;
+        // "pid (comm) state ppid pgrp ...": comm may hold anything, ')' too, so parse from its last ')'.
+        char *after = strrchr(line, ')');
+        char state;
+        int ppid;
+        int pgrp;
+        long threads;
+        if (after == NULL || sscanf(after + 1, " %c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld",
+                                    &state, &ppid, &pgrp, &threads) != 4) {
+            continue;
+        }
+        if (used == capacity) {
+            capacity *= 2;
+            struct process_entry *grown = realloc(entries, capacity * sizeof *entries);
+            if (grown == NULL) break;
+            entries = grown;
+        }
+        int live = (state != 'Z' && state != 'X') || threads > 1;
+        entries[used++] = (struct process_entry){.pid = (pid_t)pid, .ppid = ppid, .pgrp = pgrp, .live = live};
+    }
+    closedir(dir);
+    if (entries != NULL) qsort(entries, used, sizeof *entries, compare_pids);
+    *count = used;
+    return entries;
+}
+
+// Whether entry descends from root, following ppid links through the sorted table (bounded: pids form a tree).
+static int descends_from(const struct process_entry *entries, size_t count, const struct process_entry *entry,
+                         pid_t root) {
+    for (size_t depth = 0; depth < count && entry != NULL; depth++) {
+        if (entry->ppid == root) return 1;
+        if (entry->ppid <= 1) return 0;
+        struct process_entry key = {.pid = entry->ppid};
+        entry = bsearch(&key, entries, count, sizeof *entries, compare_pids);
+    }
+    return 0;
+}
+
+int dokuen_signal_descendants(pid_t skip_pgid, int signal_number) {
+    pid_t self = getpid();
+    size_t signalled_capacity = 64;
+    size_t signalled_count = 0;
+    pid_t *signalled = malloc(signalled_capacity * sizeof *signalled);
+    if (signalled == NULL) return -1;
+    // Scan again after signalling: a descendant may have forked between the scan and the signal. Bounded, so that
+    // a fork bomb cannot hold the shim here; the teardown's next step comes back anyway.
+    for (int round = 0; round < 16; round++) {
+        size_t count = 0;
+        struct process_entry *entries = read_processes(&count);
+        if (entries == NULL) {
+            free(signalled);
+            return -1;
+        }
+        size_t before = signalled_count;
+        for (size_t i = 0; i < count; i++) {
+            const struct process_entry *entry = &entries[i];
+            if (!entry->live || (skip_pgid > 0 && entry->pgrp == skip_pgid)) continue;
+            if (!descends_from(entries, count, entry, self)) continue;
+            int seen = 0;
+            for (size_t j = 0; j < signalled_count && !seen; j++) seen = signalled[j] == entry->pid;
+            if (seen) continue;
+            if (signalled_count == signalled_capacity) {
+                pid_t *grown = realloc(signalled, 2 * signalled_capacity * sizeof *signalled);
+                if (grown == NULL) break;
+                signalled = grown;
+                signalled_capacity *= 2;
+            }
+            kill(entry->pid, signal_number);
+            signalled[signalled_count++] = entry->pid;
+        }
+        free(entries);
+        if (signalled_count == before) break;
+    }
+    free(signalled);
+    return (int)signalled_count;
+}
+
+int dokuen_count_descendants(void) {
+    pid_t self = getpid();
+    size_t count = 0;
+    struct process_entry *entries = read_processes(&count);
+    if (entries == NULL) return -1;
+    int found = 0;
+    for (size_t i = 0; i < count; i++) found += entries[i].live && descends_from(entries, count, &entries[i], self);
+    free(entries);
+    return found;
+}
+
 // The steps of a child's start, reported by index through the error pipe (nothing is allocated after fork).
-static const char *const spawn_steps[] = {"setsid", "dup2", "chdir", "setgroups", "setgid", "setuid", "prctl",
-                                          "check parent", "execve"};
-enum { STEP_SETSID, STEP_DUP2, STEP_CHDIR, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID, STEP_PRCTL, STEP_PARENT, STEP_EXEC };
+static const char *const spawn_steps[] = {"setsid", "dup2",   "chdir", "setpriority",  "setrlimit", "setgroups",
+                                          "setgid", "setuid", "prctl", "check parent", "execve"};
+enum {
+    STEP_SETSID,
+    STEP_DUP2,
+    STEP_CHDIR,
+    STEP_SETPRIORITY,
+    STEP_SETRLIMIT,
+    STEP_SETGROUPS,
+    STEP_SETGID,
+    STEP_SETUID,
+    STEP_PRCTL,
+    STEP_PARENT,
+    STEP_EXEC
+};
+
+// The rlimit(2) resource of a DOKUEN_LIMIT_* code, or -1.
+static int limit_resource(int code) {
+    switch (code) {
+    case DOKUEN_LIMIT_NOFILE: return RLIMIT_NOFILE;
+    case DOKUEN_LIMIT_NPROC: return RLIMIT_NPROC;
+    case DOKUEN_LIMIT_CORE: return RLIMIT_CORE;
+    default: return -1;
+    }
+}
 
 // Closes every fd from 3 up, except `keep_a` and `keep_b` (either may be -1), with close_range(2) over the gaps.
 static void close_all_except(int keep_a, int keep_b) {
@@ -138,6 +286,21 @@ pid_t dokuen_spawn_child(const struct dokuen_spawn_request *r, int *failed_errno
         // Close every other fd but the error pipe, which is CLOEXEC and closes itself at exec.
         close_all_except(r->ready_fd_target, err);
         if (r->cwd != NULL && chdir(r->cwd) != 0) child_fail(err, STEP_CHDIR);
+        // Always, 0 included: otherwise the child inherits the niceness of the thread that started the shim (a
+        // thread of dokuend's pool runs at -2). Before the credential change, which may forbid a negative value.
+        if (setpriority(PRIO_PROCESS, 0, r->nice) != 0) child_fail(err, STEP_SETPRIORITY);
+        // Before the credential change too, so that a hard limit can be raised. RLIMIT_NPROC counts the processes
+        // of the real uid, but the kernel checks it at fork and execve, so it applies to the user switched to below.
+        for (int i = 0; i < r->limit_count; i++) {
+            int resource = limit_resource(r->limits[i].resource);
+            if (resource < 0) {
+                errno = EINVAL;
+                child_fail(err, STEP_SETRLIMIT);
+            }
+            rlim_t value = r->limits[i].value < 0 ? RLIM_INFINITY : (rlim_t)r->limits[i].value;
+            struct rlimit limit = {.rlim_cur = value, .rlim_max = value};
+            if (setrlimit(resource, &limit) != 0) child_fail(err, STEP_SETRLIMIT);
+        }
         if (r->drop_privileges) {
             if (setgroups((size_t)r->group_count, r->groups) != 0) child_fail(err, STEP_SETGROUPS);
             if (setgid(r->gid) != 0) child_fail(err, STEP_SETGID);

@@ -29,7 +29,9 @@ public struct ShimMachine: Sendable {
         case spawnFailed(String)
         /// The main process was reaped.
         case childExited(ProcessExit)
-        /// No process of the child's group is left.
+        /// No process of the child's group is left, nor any other descendant of the shim (a setsid'd or
+        /// double-forked process leaves the group but, the shim being a subreaper, stays in its tree): nothing of
+        /// the instance runs any more (issue 12).
         case groupGone
         /// A readiness probe (notification fd, notify socket, port) succeeded.
         case ready
@@ -46,7 +48,8 @@ public struct ShimMachine: Sendable {
         case spawn
         /// Signal the main process only.
         case signalProcess(Int32)
-        /// Signal the child's whole process group.
+        /// Signal the child's whole process group, then every other descendant of the shim: the instance's whole
+        /// process tree, so that no process escapes a teardown by leaving the group.
         case signalGroup(Int32)
         /// Try the readiness port once; report `.ready` if it accepts.
         case probePort(Int32)
@@ -67,6 +70,7 @@ public struct ShimMachine: Sendable {
     /// group, so it is also the pgid.
     public private(set) var pid: Int32 = 0
     public private(set) var childAlive = false
+    /// Whether the group, or another descendant of the shim, may still run (until `groupGone`).
     public private(set) var groupAlive = false
     public private(set) var ready = false
     /// Restarts since the shim started (not counting `u` or `r` from a person).
@@ -149,7 +153,8 @@ public struct ShimMachine: Sendable {
         case .stopping:
             return groupAlive ? [] : finishStop(now)
         case .starting, .running:
-            // The main process is gone: nothing of its group may outlive it (DESIGN.md invariant 3).
+            // The main process is gone: nothing of its group, nor any other descendant, may outlive it, so a
+            // restart never finds leftovers of the previous run (systemd's KillMode=control-group; docs/SHIM.md).
             let cleanup: [Action] = groupAlive ? [.signalGroup(Signals.kill)] : []
             guard settings.restart.restarts(after: exit) else {
                 move(to: .exited, now)
@@ -213,7 +218,7 @@ public struct ShimMachine: Sendable {
                 deadline = now + settings.killGrace
                 return [.signalGroup(Signals.kill)]
             }
-            lastError = "process group " + String(pid) + " survived SIGKILL"
+            lastError = "process group " + String(pid) + " or a descendant survived SIGKILL"
             groupAlive = false
             childAlive = false
             return finishStop(now)

@@ -165,6 +165,10 @@ struct Supervisor {
                 if machine.pid > 0 { _ = kill(machine.pid, signal) }
             case .signalGroup(let signal):
                 if machine.pid > 0 { _ = kill(-machine.pid, signal) }
+                // Then every other descendant: a setsid'd or double-forked process leaves the group, but not the
+                // shim's tree (it is a subreaper, so orphans come to it). Skipping the group's members means none
+                // gets the signal twice. Without /proc the group alone is signalled, as before issue 12.
+                _ = dokuen_signal_descendants(machine.pid, signal)
             case .probePort(let port):
                 if dokuen_port_accepts(port, 50) != 0 { perform(machine.handle(.ready, at: dokuen_monotonic_ms())) }
             case .exit(let code):
@@ -219,17 +223,23 @@ struct Supervisor {
         var failedErrno: Int32 = 0
         var failedStep: UnsafePointer<CChar>?
         let groups = userIDs?.groups ?? []
+        let limits = options.limits.map { limit in
+            dokuen_resource_limit(resource: Self.limitCode(limit.resource), value: limit.value ?? -1)
+        }
         let pid = path.withCString { pathPointer in
             options.workingDirectory.withCString { cwdPointer in
                 groups.withUnsafeBufferPointer { groupPointer in
-                    var request = dokuen_spawn_request(
-                        path: pathPointer, argv: argv, envp: envp,
-                        cwd: options.workingDirectory.isEmpty ? nil : cwdPointer,
-                        stdin_fd: devNull, output_fd: logWrite, ready_fd_source: readyWrite,
-                        ready_fd_target: readyTarget, drop_privileges: userIDs == nil ? 0 : 1,
-                        uid: userIDs?.uid ?? 0, gid: userIDs?.gid ?? 0, groups: groupPointer.baseAddress,
-                        group_count: Int32(groups.count))
-                    return dokuen_spawn_child(&request, &failedErrno, &failedStep)
+                    limits.withUnsafeBufferPointer { limitPointer in
+                        var request = dokuen_spawn_request(
+                            path: pathPointer, argv: argv, envp: envp,
+                            cwd: options.workingDirectory.isEmpty ? nil : cwdPointer,
+                            stdin_fd: devNull, output_fd: logWrite, ready_fd_source: readyWrite,
+                            ready_fd_target: readyTarget, drop_privileges: userIDs == nil ? 0 : 1,
+                            uid: userIDs?.uid ?? 0, gid: userIDs?.gid ?? 0, groups: groupPointer.baseAddress,
+                            group_count: Int32(groups.count), nice: options.nice, limits: limitPointer.baseAddress,
+                            limit_count: Int32(limits.count))
+                        return dokuen_spawn_child(&request, &failedErrno, &failedStep)
+                    }
                 }
             }
         }
@@ -238,6 +248,15 @@ struct Supervisor {
             return .spawnFailed(step + " " + path + ": " + System.describe(failedErrno))
         }
         return .spawned(pid: pid)
+    }
+
+    /// The C side's code for a `--limit` resource.
+    static func limitCode(_ resource: ShimOptions.ResourceLimit.Resource) -> Int32 {
+        switch resource {
+        case .nofile: DOKUEN_LIMIT_NOFILE
+        case .nproc: DOKUEN_LIMIT_NPROC
+        case .core: DOKUEN_LIMIT_CORE
+        }
     }
 
     // MARK: - Events
@@ -255,7 +274,9 @@ struct Supervisor {
     }
 
     /// Reaps every child (the shim is a subreaper, so orphaned grandchildren come here too), then tells the
-    /// machine when its process group is empty.
+    /// machine when its process group is empty and no other descendant is left: a setsid'd descendant that outlived
+    /// the group keeps the teardown going (issue 12). The scan of /proc runs only once the main process is gone,
+    /// never at steady state; without /proc the group alone counts.
     mutating func reap() {
         // Whatever the child wrote before it exited is in the pipe: log it before the exit is reported, so that
         // EXITED or STOPPED in `status` means the log is complete.
@@ -271,7 +292,9 @@ struct Supervisor {
                 perform(machine.handle(.childExited(exit), at: dokuen_monotonic_ms()))
             }
         }
-        if machine.pgid > 0 && !machine.childAlive && dokuen_group_alive(machine.pgid) == 0 {
+        if machine.pgid > 0 && !machine.childAlive && dokuen_group_alive(machine.pgid) == 0
+            && dokuen_count_descendants() <= 0
+        {
             perform(machine.handle(.groupGone, at: dokuen_monotonic_ms()))
         }
     }

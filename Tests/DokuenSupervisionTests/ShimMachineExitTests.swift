@@ -76,8 +76,9 @@ import Testing
                     since: 2_000))
     }
 
-    /// Whatever follows the exit (restart, BACKOFF, EXITED, FATAL), what is left of the group gets SIGKILL first,
-    /// and `pgid` still names that group until it is gone.
+    /// Whatever follows the exit (restart, BACKOFF, EXITED, FATAL), what is left of the group, and every other
+    /// descendant (`signalGroup` reaches the whole tree), gets SIGKILL first: a restarted instance's previous run
+    /// leaves nothing behind. `pgid` still names that group until `groupGone` says the whole tree is gone.
     @Test(arguments: [
         (10, RestartPolicy.always, [ShimMachine.Action.signalGroup(9), .spawn], ShimState.starting),
         (10, .always, [.signalGroup(9)], .backoff),

@@ -133,7 +133,8 @@ import Testing
         #expect(
             machine.snapshot
                 == MachineSnapshot(
-                    state: state, wantUp: wantUp, lastError: "process group 100 survived SIGKILL", since: 37_000))
+                    state: state, wantUp: wantUp, lastError: "process group 100 or a descendant survived SIGKILL",
+                    since: 37_000))
     }
 
     /// `r` stops the child, then starts it again as a fresh series: failures are reset, restarts (which count only

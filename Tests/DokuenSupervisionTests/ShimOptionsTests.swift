@@ -37,6 +37,45 @@ import Testing
         #expect(options.machine == settings)
     }
 
+    /// `--nice` and `--limit` (issue 12): niceness 0 and no limits unless given; limits keep their order.
+    @Test func niceAndLimits() throws {
+        let defaults = try ShimOptions.parse(["--dir", "/s", "--", "x"])
+        #expect(defaults.nice == 0 && defaults.limits == [])
+        let options = try ShimOptions.parse([
+            "--dir", "/s", "--nice", "-5", "--limit", "nofile=4096", "--limit", "core=unlimited", "--limit",
+            "nproc=0", "--", "x",
+        ])
+        #expect(options.nice == -5)
+        #expect(
+            options.limits == [
+                .init(resource: .nofile, value: 4096), .init(resource: .core, value: nil),
+                .init(resource: .nproc, value: 0),
+            ])
+        #expect(options.limits.map(\.argument) == ["nofile=4096", "core=unlimited", "nproc=0"])
+    }
+
+    static let limitUsage =
+        "--limit takes NAME=VALUE with NAME nofile, nproc or core and VALUE a whole number or unlimited"
+
+    @Test(arguments: [
+        (["--nice", "20"], "--nice takes a whole number from -20 to 19, got '20'"),
+        (["--nice", "-21"], "--nice takes a whole number from -20 to 19, got '-21'"),
+        (["--nice", "low"], "--nice takes a whole number from -20 to 19, got 'low'"),
+        (["--limit", "nofile"], limitUsage + ", got 'nofile'"),
+        (["--limit", "stack=1"], limitUsage + ", got 'stack=1'"),
+        (["--limit", "nofile=-1"], limitUsage + ", got 'nofile=-1'"),
+        (["--limit", "nproc=lots"], limitUsage + ", got 'nproc=lots'"),
+        (["--limit", "=5"], limitUsage + ", got '=5'"),
+    ])
+    func rejectsNiceAndLimits(_ arguments: [String], _ message: String) {
+        do {
+            let options = try ShimOptions.parse(["--dir", "/s"] + arguments + ["--", "x"])
+            Issue.record("accepted \(options)")
+        } catch {
+            #expect(error.message == message)
+        }
+    }
+
     @Test(arguments: [
         (["--", "x"], "--dir is required"),
         (["--dir", "/s"], "no program given"),
@@ -50,6 +89,8 @@ import Testing
         (["--dir", "/s", "--stop-timeout", "-1", "--", "x"], "--stop-timeout takes a whole number from 0"),
         (["--dir", "/s", "--ready-fd", "2", "--", "x"], "--ready-fd takes a whole number from 3 to 1023"),
         (["--dir", "/s", "--backoff", "100", "--backoff-max", "10", "--", "x"], "--backoff-max must be at least"),
+        (["--dir", "/s", "--limit"], "--limit needs a value"),
+        (["--dir", "/s", "--nice"], "--nice needs a value"),
     ])
     func rejects(_ arguments: [String], _ message: String) {
         do {
@@ -75,6 +116,9 @@ import Testing
         ["--dir", "/s", "--restart", "on-failure", "--ok-exit", "0,2", "--ready-notify", "--down", "--", "x", "--"],
         ["--dir", "/s", "--restart", "never", "--ready-port", "5001", "--stop-signal", "INT", "--", "x"],
         ["--dir", "/s", "--ready-fd", "3", "--events", "/e.sock", "--backoff", "5", "--backoff-max", "5", "--", "x"],
+        ["--dir", "/s", "--nice", "-20", "--limit", "nproc=100", "--limit", "nofile=unlimited", "--", "x"],
+        ["--dir", "/s", "--nice", "19", "--limit", "core=0", "--limit", "core=unlimited", "--", "x"],
+        ["--dir", "/s", "--nice", "0", "--", "x"],
     ])
     func argumentsRoundTrip(_ arguments: [String]) throws {
         let options = try ShimOptions.parse(arguments)

@@ -81,3 +81,32 @@ func isAlive(_ pid: Int32) -> Bool {
     guard let close = text.lastIndex(of: ")") else { return false }
     return !text[text.index(after: close)...].hasPrefix(" Z")
 }
+
+/// The pids of live processes whose arguments, joined by spaces, are `commandLine` (a zombie's command line is
+/// empty, so zombies never match).
+func pids(commandLine: String) -> [Int32] {
+    guard let names = try? Posix.listDirectory("/proc") else { return [] }
+    return names.compactMap { name in
+        guard let pid = Int32(name), let bytes = try? Posix.readFile("/proc/\(name)/cmdline") else { return nil }
+        let words = bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return words.joined(separator: " ") == commandLine ? pid : nil
+    }
+}
+
+/// Waits until a process runs each of `commandLines`; false if `milliseconds` pass first. No event says that a
+/// grandchild has exec'd, so this one wait looks at /proc every 10 ms, up to its deadline.
+func awaitProcesses(_ commandLines: [String], milliseconds: Int64 = 10_000) -> Bool {
+    let end = monotonic() + milliseconds
+    while !commandLines.allSatisfy({ !pids(commandLine: $0).isEmpty }) {
+        if monotonic() >= end { return false }
+        usleep(10_000)
+    }
+    return true
+}
+
+/// SIGKILLs, by pid, every process running one of `commandLines`: a test's cleanup of what it started.
+func killProcesses(_ commandLines: [String]) {
+    for line in commandLines {
+        for pid in pids(commandLine: line) { _ = try? Posix.kill(pid, SIGKILL) }
+    }
+}

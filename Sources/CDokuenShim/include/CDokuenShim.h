@@ -56,11 +56,30 @@ int dokuen_become_subreaper(void);
 int dokuen_reap_one(int *signaled, int *value);
 /// Whether any process of group pgid is alive (kill(-pgid, 0)).
 int dokuen_group_alive(pid_t pgid);
+/// Sends signal_number to every live descendant of the calling process (found through the ppid links of
+/// /proc/<pid>/stat) outside process group skip_pgid (0: none, e.g. the group already signalled with kill(-pgid)).
+/// Scans again until a scan finds no descendant not yet signalled, so that one forked meanwhile is not missed
+/// (at most 16 rounds). Returns how many were signalled, or -1 when /proc cannot be read.
+int dokuen_signal_descendants(pid_t skip_pgid, int signal_number);
+/// How many live (not zombie) descendants the calling process has, or -1 when /proc cannot be read.
+int dokuen_count_descendants(void);
+
+/// The resources of `struct dokuen_resource_limit` (the shim's own codes, mapped to RLIMIT_* in the child).
+#define DOKUEN_LIMIT_NOFILE 1
+#define DOKUEN_LIMIT_NPROC 2
+#define DOKUEN_LIMIT_CORE 3
+
+/// One rlimit the child starts with: soft = hard = value, or RLIM_INFINITY when value < 0.
+struct dokuen_resource_limit {
+    int resource;
+    int64_t value;
+};
 
 /// What `dokuen_spawn_child` needs. The child gets: a new session, default signal dispositions and an empty mask,
 /// stdin from stdin_fd, stdout and stderr on output_fd, ready_fd_source as ready_fd_target (when >= 0), no other
-/// fd, cwd (when non-NULL), the user's groups, gid and uid (when drop_privileges), PDEATHSIG = SIGKILL (after the
-/// credential change, which clears it), and a check that the shim is still its parent; then execve.
+/// fd, cwd (when non-NULL), niceness `nice` (always set, never inherited), the rlimits of `limits`, the user's
+/// groups, gid and uid (when drop_privileges), PDEATHSIG = SIGKILL (after the credential change, which clears it),
+/// and a check that the shim is still its parent; then execve.
 struct dokuen_spawn_request {
     const char *path;
     char *const *argv;
@@ -75,9 +94,12 @@ struct dokuen_spawn_request {
     gid_t gid;
     const gid_t *groups;
     int group_count;
+    int nice;
+    const struct dokuen_resource_limit *limits;
+    int limit_count;
 };
-/// Forks and execs. Returns the child's pid, or -1 with *failed_errno and *failed_step ("chdir", "setuid",
-/// "execve", …) set when the child could not be started; the failed child is already reaped.
+/// Forks and execs. Returns the child's pid, or -1 with *failed_errno and *failed_step ("chdir", "setpriority",
+/// "setrlimit", "setuid", "execve", …) set when the child could not be started; the failed child is already reaped.
 pid_t dokuen_spawn_child(const struct dokuen_spawn_request *request, int *failed_errno, const char **failed_step);
 
 /// Resolves a user name: uid, gid, supplementary groups (at most *group_count; updated). 0, or -1 when unknown.
