@@ -72,16 +72,8 @@ import Testing
         try daemon.restart()
         let after = try daemon.dokuen(["status", "--json"])
         // Memory and CPU time move while the apps run; everything else must be exactly as before.
-        func withoutUsage(_ statuses: [InstanceStatus]) -> [InstanceStatus] {
-            statuses.map { status in
-                var status = status
-                status.rssBytes = nil
-                status.cpuSeconds = nil
-                return status
-            }
-        }
         let decoded = try JSONDecoder().decode([InstanceStatus].self, from: Data(after.stdout))
-        #expect(withoutUsage(decoded) == withoutUsage(before))
+        #expect(decoded.map(\.withoutUsage) == before.map(\.withoutUsage))
         #expect(decoded.allSatisfy { ($0.rssBytes ?? 0) > 0 && $0.cpuSeconds != nil }, "read again by the new dokuend")
     }
 
