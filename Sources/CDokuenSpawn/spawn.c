@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #if defined(__linux__)
@@ -98,6 +99,11 @@ static void exclusive_child(const char *path, char *const argv[], char *const en
     sigemptyset(&empty);
     if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, sizeof(uint64_t)) != 0) goto fail;
 
+    // Niceness 0, whatever the calling thread's: Linux keeps a niceness per thread (sched(7)) and a clone copies
+    // the caller's, so a program started from one of dokuend's pool threads would keep their -2 (issue 12). Set
+    // before the credentials change, while raising priority is still allowed; an unprivileged caller whose thread
+    // runs above 0 gets EACCES and the program stays nicer than asked, which costs no one else anything.
+    if (syscall(SYS_setpriority, PRIO_PROCESS, 0, 0) != 0 && errno != EACCES && errno != EPERM) goto fail;
     if (flags & DOKUEN_SPAWN_NEW_SESSION) {
         if (setsid() < 0) goto fail;
     } else if (flags & DOKUEN_SPAWN_NEW_PROCESS_GROUP) {

@@ -93,10 +93,16 @@ public struct InstanceStatus: Codable, Equatable, Sendable {
     public var restarts: Int
     /// `code 1`, `signal 9`, or nil.
     public var exit: String?
+    /// The app process's resident memory in bytes (`/proc/PID/statm`), read when the status was asked; nil
+    /// without a pid. Its children are not counted.
+    public var rssBytes: Int?
+    /// The app process's user plus system CPU time in seconds (`/proc/PID/stat`); nil without a pid. Its
+    /// children are not counted.
+    public var cpuSeconds: Double?
 
     public init(
         app: String, type: String, index: Int, release: String, state: String, pid: Int32?, shimPID: Int32?,
-        port: Int?, since: Int64, restarts: Int, exit: String?
+        port: Int?, since: Int64, restarts: Int, exit: String?, rssBytes: Int? = nil, cpuSeconds: Double? = nil
     ) {
         self.app = app
         self.type = type
@@ -109,11 +115,15 @@ public struct InstanceStatus: Codable, Equatable, Sendable {
         self.since = since
         self.restarts = restarts
         self.exit = exit
+        self.rssBytes = rssBytes
+        self.cpuSeconds = cpuSeconds
     }
 
     enum CodingKeys: String, CodingKey {
         case app, type, index, release, state, pid, port, since, restarts, exit
         case shimPID = "shim_pid"
+        case rssBytes = "rss_bytes"
+        case cpuSeconds = "cpu_seconds"
     }
 
     /// Always write every key, null included, as `status --json` promises.
@@ -130,6 +140,8 @@ public struct InstanceStatus: Codable, Equatable, Sendable {
         try container.encode(since, forKey: .since)
         try container.encode(restarts, forKey: .restarts)
         try container.encode(exit, forKey: .exit)
+        try container.encode(rssBytes, forKey: .rssBytes)
+        try container.encode(cpuSeconds, forKey: .cpuSeconds)
     }
 }
 

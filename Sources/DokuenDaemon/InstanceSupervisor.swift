@@ -264,13 +264,18 @@ public actor InstanceSupervisor {
             let port = leases.first {
                 $0.app == id.app && $0.type == id.type && $0.index == id.index && $0.release == id.release
             }?.port
+            let pid = alive && (status?.pid ?? 0) > 0 ? status?.pid : nil
+            // Only the shim's own child: a status file read just after the app exited may name a pid that
+            // something else has taken since.
+            let usage = pid.flatMap { ProcessUsage.read(pid: $0) }.flatMap {
+                $0.parentPID == status?.shimPID ? $0 : nil
+            }
             return InstanceStatus(
                 app: id.app.rawValue, type: id.type.rawValue, index: id.index, release: id.release.description,
-                state: alive ? (status?.state.name ?? "UNKNOWN") : "GONE",
-                pid: alive && (status?.pid ?? 0) > 0 ? status?.pid : nil,
+                state: alive ? (status?.state.name ?? "UNKNOWN") : "GONE", pid: pid,
                 shimPID: alive ? status?.shimPID : nil, port: port,
                 since: (status?.sinceMilliseconds ?? 0) / 1000, restarts: status?.restarts ?? 0,
-                exit: status?.lastExit?.text)
+                exit: status?.lastExit?.text, rssBytes: usage?.residentBytes, cpuSeconds: usage?.cpuSeconds)
         }
         func order(_ status: InstanceStatus) -> (String, String, Int, Int) {
             (status.app, status.type, status.index, Int(status.release.dropFirst()) ?? 0)

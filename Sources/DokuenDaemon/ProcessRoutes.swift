@@ -30,6 +30,11 @@ extension APIServer {
             guard !set.isEmpty || !unset.isEmpty else {
                 throw APIFailure(status: .badRequest, message: "nothing to change; give KEY=VALUE or KEY= to unset")
             }
+            // Values first, so that a bad one is 400 whatever the key; then what this host cannot enforce.
+            _ = try ProcessSettings(values: body.set)
+            if let key = set.keys.sorted().first(where: \.needsCgroup) {
+                throw cgroupRefusal(key, app: name, type: type)
+            }
             try await checkReleaseHas(type, app: name, verb: "change the settings of", store: store)
             let actor = await actor(request, context)
             let before = try await store.processSettings(app: name, type: type)
@@ -140,6 +145,17 @@ extension APIServer {
         throw APIFailure(
             status: .badRequest,
             message: "unable to \(verb) \(app): release \(release.id) has no process type '\(type)' (it has \(known))")
+    }
+
+    /// Refuses a key only a cgroup v2 of the instance's own can enforce (`memory`, `pids`). InstanceSupervisor
+    /// starts every shim in dokuend's own cgroup and creates none, so such a setting would be stored and shown but
+    /// never enforced; unsetting one stays allowed.
+    static func cgroupRefusal(_ key: ProcessSettings.Key, app: AppName, type: ProcessType) -> APIFailure {
+        APIFailure(
+            status: .conflict,
+            message: "unable to change the settings of \(app):\(type): \(key) needs a cgroup v2 per instance, in a "
+                + "subtree delegated to dokuend (systemd Delegate=yes), and this dokuend creates none, so it cannot "
+                + "be enforced")
     }
 
     static func settingsEntry(_ type: ProcessType, _ settings: ProcessSettings) -> ProcessSettingsEntry {

@@ -69,7 +69,8 @@ struct PsCommand: AsyncParsableCommand {
     /// `dokuen ps set blog web stop_timeout=10 stop_signal=INT`.
     struct SetSettings: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "set", abstract: "Set how the instances of one process type stop, restart and become ready.",
+            commandName: "set",
+            abstract: "Set how the instances of one process type stop, restart, become ready and what they may use.",
             discussion: help)
 
         /// Every key with its default, what it does and the values it takes, then examples.
@@ -89,6 +90,7 @@ struct PsCommand: AsyncParsableCommand {
                   dokuen ps set blog web stop_signal=INT stop_timeout=10
                   dokuen ps set blog worker restart=on-failure
                   dokuen ps set blog web readiness=port start_timeout=120
+                  dokuen ps set blog worker nice=10 nofile=4096 core=0
                   dokuen ps set blog web stop_timeout=
                 """
         }

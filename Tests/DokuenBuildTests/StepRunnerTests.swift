@@ -1,8 +1,9 @@
-import DokuenBuild
 import DokuenPosix
 import Foundation
 import TestSupport
 import Testing
+
+@testable import DokuenBuild
 
 #if canImport(Glibc)
     import Glibc
@@ -28,6 +29,31 @@ import Testing
         #expect(status == .exited(0))
         #expect(lines.lines.prefix(2) == ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"])
         #expect(lines.lines[2].trimmingCharacters(in: .whitespaces) == lines.lines[3], "the child leads its session")
+    }
+
+    /// Issue 12: Linux keeps a niceness per thread and a new process copies its creator's, so a step started from
+    /// one of dokuend's threads at -2 would run at -2. It runs at 0: the spawned program's own
+    /// `/proc/self/stat` (field 19) says so, while the thread that started it is at -2.
+    @Test(.enabled(if: Posix.geteuid() == 0)) func stepStartsAtNicenessZeroWhateverTheCallersThread() async throws {
+        let lines = LineCollector()
+        let step = Self.shell("read -r stat < /proc/self/stat; set -- $stat; echo ${19}")
+        let (callerNice, result) = await withCheckedContinuation {
+            (continuation: CheckedContinuation<(Int32, Result<DokuenPosix.ExitStatus, BuildError>), Never>) in
+            // A thread of its own, so no thread of the cooperative pool is left at -2 for the tests that follow.
+            let thread = Thread {
+                guard setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, -2) == 0, let wake = try? WakePipe()
+                else {
+                    return continuation.resume(returning: (0, .failure(.cancelled(step: "setup"))))
+                }
+                // On Linux, PRIO_PROCESS with 0 reads the calling thread (setpriority(2), BUGS).
+                let nice = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+                continuation.resume(returning: (nice, StepRunner.runBlocking(step, wake: wake, onLine: lines.add)))
+            }
+            thread.start()
+        }
+        #expect(callerNice == -2, "the caller's thread runs at -2, as dokuend's pool threads do")
+        #expect(try result.get() == .exited(0))
+        #expect(lines.lines == ["0"])
     }
 
     /// Trap 1, its consequence: on timeout, SIGTERM to the group reaches a script that traps it, well before the

@@ -10,9 +10,13 @@ import Testing
         #expect(
             ProcessSettings.Key.allCases.map { "\($0)=\(settings.value($0))" } == [
                 "stop_signal=TERM", "stop_timeout=30", "restart=always", "startsecs=1", "readiness=startsecs",
-                "start_timeout=60",
+                "start_timeout=60", "nice=0", "nofile=inherit", "nproc=inherit", "core=inherit", "memory=inherit",
+                "pids=inherit",
             ])
         #expect(settings.stopSignal == 15 && settings.stopTimeout == 30 && settings.startTimeout == 60)
+        #expect(settings.nice == 0, "0, not the daemon's niceness")
+        #expect(settings.nofile == nil && settings.nproc == nil && settings.core == nil, "rlimits are inherited")
+        #expect(settings.memory == nil && settings.pids == nil)
     }
 
     @Test(arguments: [
@@ -25,6 +29,13 @@ import Testing
         ("startsecs=0", "0"), ("startsecs=10", "10"), ("startsecs=86400", "86400"),
         ("readiness=startsecs", "startsecs"), ("readiness=port", "port"), ("readiness=notify", "notify"),
         ("start_timeout=1", "1"), ("start_timeout=86400", "86400"),
+        ("nice=0", "0"), ("nice=-20", "-20"), ("nice=19", "19"), ("nice=5", "5"), ("nice=-0", "0"), ("nice=07", "7"),
+        ("nofile=0", "0"), ("nofile=1024", "1024"), ("nofile=unlimited", "unlimited"),
+        ("nofile=9223372036854775807", "9223372036854775807"), ("nproc=64", "64"), ("nproc=unlimited", "unlimited"),
+        ("core=0", "0"), ("core=unlimited", "unlimited"), ("core=0001", "1"),
+        ("memory=1", "1"), ("memory=1000", "1000"), ("memory=1024", "1K"), ("memory=512M", "512M"),
+        ("memory=1024M", "1G"), ("memory=1536M", "1536M"), ("memory=2G", "2G"), ("memory=536870912", "512M"),
+        ("memory=8589934591G", "8589934591G"), ("pids=1", "1"), ("pids=100", "100"), ("pids=4194304", "4194304"),
     ])
     func acceptsAndCanonicalizes(_ text: String, _ canonical: String) throws {
         let (key, value) = try ProcessSettings.assignment(text)
@@ -38,10 +49,13 @@ import Testing
     @Test func typedValuesFollowTheText() throws {
         let settings = try ProcessSettings(values: [
             "stop_signal": "INT", "stop_timeout": "2", "restart": "on-failure", "startsecs": "5",
-            "readiness": "port", "start_timeout": "9",
+            "readiness": "port", "start_timeout": "9", "nice": "-5", "nofile": "4096", "nproc": "unlimited",
+            "core": "0", "memory": "256M", "pids": "50",
         ])
         #expect(settings.stopSignal == 2 && settings.stopTimeout == 2 && settings.restart == .onFailure)
         #expect(settings.startsecs == 5 && settings.readiness == .port && settings.startTimeout == 9)
+        #expect(settings.nice == -5 && settings.nofile == .at(4096) && settings.nproc == .unlimited)
+        #expect(settings.core == .at(0) && settings.memory == 256 << 20 && settings.pids == 50)
         #expect(settings.explicitKeys == Set(ProcessSettings.Key.allCases))
     }
 
@@ -75,10 +89,37 @@ import Testing
         ),
         ("restart=Always", "restart takes always, on-failure, never"),
         ("readiness=http", "invalid setting \"readiness=http\": readiness takes startsecs, port, notify"),
+        ("nice=-21", "invalid setting \"nice=-21\": nice takes a whole number from -20 (first served) to 19 (last)"),
+        ("nice=20", "nice takes a whole number from -20"),
+        ("nice=+1", "nice takes a whole number from -20"),
+        ("nice=--1", "nice takes a whole number from -20"),
+        ("nice=-", "nice takes a whole number from -20"),
+        ("nice=1.5", "nice takes a whole number from -20"),
+        ("nofile=-1", "invalid setting \"nofile=-1\": nofile takes a whole number (0 or more) or unlimited"),
+        ("nofile=9223372036854775808", "nofile takes a whole number (0 or more) or unlimited"),
+        ("nofile=inherit", "nofile takes a whole number (0 or more) or unlimited"),
+        ("nproc=Unlimited", "nproc takes a whole number (0 or more) or unlimited"),
+        ("nproc=infinity", "nproc takes a whole number (0 or more) or unlimited"),
+        ("core=1K", "core takes a whole number (0 or more) or unlimited"),
+        (
+            "memory=0",
+            "invalid setting \"memory=0\": memory takes bytes, a whole number from 1 with an optional K, M or G "
+                + "suffix (1024-based)"
+        ),
+        ("memory=512m", "memory takes bytes"),
+        ("memory=512MB", "memory takes bytes"),
+        ("memory=1T", "memory takes bytes"),
+        ("memory=M", "memory takes bytes"),
+        ("memory=-1G", "memory takes bytes"),
+        ("memory=unlimited", "memory takes bytes"),
+        ("memory=8589934592G", "memory takes bytes"),
+        ("pids=0", "invalid setting \"pids=0\": pids takes a whole number from 1 to 4194304"),
+        ("pids=4194305", "pids takes a whole number from 1 to 4194304"),
+        ("pids=unlimited", "pids takes a whole number from 1 to 4194304"),
         (
             "stop_timout=2",
             "invalid setting \"stop_timout=2\": unknown key \"stop_timout\"; the keys are stop_signal, "
-                + "stop_timeout, restart, startsecs, readiness, start_timeout"
+                + "stop_timeout, restart, startsecs, readiness, start_timeout, nice, nofile, nproc, core, memory, pids"
         ),
         ("STOP_TIMEOUT=2", "unknown key \"STOP_TIMEOUT\""),
         ("=2", "unknown key \"\""),
@@ -103,6 +144,25 @@ import Testing
         #expect(settings.stopTimeout == 30 && settings.explicitValues == ["restart": "never"])
         settings.unset(.restart)
         #expect(settings == ProcessSettings())
+    }
+
+    @Test func limitsUnsetBackToInheritAndRoundTripThroughTheirText() throws {
+        var settings = try ProcessSettings(values: [
+            "nice": "10", "nofile": "65536", "nproc": "unlimited", "core": "0", "memory": "1536M", "pids": "200",
+        ])
+        #expect(try ProcessSettings(values: settings.explicitValues) == settings, "what the store keeps reads back")
+        for key in [ProcessSettings.Key.nofile, .nproc, .core, .memory, .pids] {
+            settings.unset(key)
+            #expect(settings.value(key) == "inherit")
+        }
+        settings.unset(.nice)
+        #expect(settings == ProcessSettings())
+    }
+
+    @Test func onlyMemoryAndPidsNeedACgroup() {
+        #expect(ProcessSettings.Key.allCases.filter(\.needsCgroup) == [.memory, .pids])
+        #expect(ProcessSettings.Key.memory.summary.contains("needs a cgroup v2 per instance"))
+        #expect(ProcessSettings.Key.pids.summary.contains("so ps set refuses it"))
     }
 
     @Test func storedValuesAreCheckedToo() {

@@ -25,6 +25,25 @@ import Testing
         }
     }
 
+    /// The limit keys fit the v2 schema's value shape (`-5`, `unlimited`, `1G`), so they need no migration.
+    @Test func limitsAreStoredInTheirCanonicalTextAndReadBack() async throws {
+        try await withStore { store, _ in
+            try await store.createApp(blog, actor: "alice")
+            let changed = try await store.changeProcessSettings(
+                app: blog, type: worker,
+                set: [.nice: "-5", .nofile: "unlimited", .core: "0", .memory: "1024M", .pids: "100"], unset: [],
+                actor: "alice")
+            #expect(
+                changed.explicitValues == [
+                    "nice": "-5", "nofile": "unlimited", "core": "0", "memory": "1G", "pids": "100",
+                ])
+            #expect(try await store.processSettings(app: blog, type: worker) == changed)
+            #expect(
+                try await store.events(app: blog, limit: 1).first?.detail
+                    == "worker: nice=-5, nofile=unlimited, core=0, memory=1G, pids=100")
+        }
+    }
+
     @Test func unsetPutsAKeyBackToItsDefault() async throws {
         try await withStore { store, _ in
             try await store.createApp(blog, actor: "alice")

@@ -31,3 +31,14 @@ extension DaemonHarness {
         throw ProgramRunError(description: "never \(what): \(try dokuen(["status"]).standardOutput)")
     }
 }
+
+extension InstanceStatus {
+    /// The status without `rss_bytes` and `cpu_seconds`, which move while the app runs: what must stay exactly the
+    /// same when nothing happened to the instance.
+    var withoutUsage: InstanceStatus {
+        var status = self
+        status.rssBytes = nil
+        status.cpuSeconds = nil
+        return status
+    }
+}

@@ -54,6 +54,11 @@ import Testing
             let owner = try runProgram("/bin/ps", ["-o", "user=", "-p", "\(try #require(web.pid))"])
             #expect(owner.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "dk-blog")
         }
+        // status --json: every instance's resident memory and CPU time, read from /proc for its app process.
+        let json = try JSONSerialization.jsonObject(with: Data(try daemon.dokuen(["status", "--json"]).stdout))
+        let first = try #require((json as? [[String: Any]])?.first)
+        #expect(first["rss_bytes"] is NSNumber && first["cpu_seconds"] is NSNumber, "\(first)")
+        #expect((first["rss_bytes"] as? Int ?? 0) > 1 << 20, "python3 holds more than a MiB")
         let text = try daemon.dokuen(["status"])
         #expect(text.status == .exited(0))
         #expect(
@@ -66,7 +71,10 @@ import Testing
         let before = try deploy(daemon)
         try daemon.restart()
         let after = try daemon.dokuen(["status", "--json"])
-        #expect(try JSONDecoder().decode([InstanceStatus].self, from: Data(after.stdout)) == before)
+        // Memory and CPU time move while the apps run; everything else must be exactly as before.
+        let decoded = try JSONDecoder().decode([InstanceStatus].self, from: Data(after.stdout))
+        #expect(decoded.map(\.withoutUsage) == before.map(\.withoutUsage))
+        #expect(decoded.allSatisfy { ($0.rssBytes ?? 0) > 0 && $0.cpuSeconds != nil }, "read again by the new dokuend")
     }
 
     @Test func statusOfAnUnknownTargetExits4() throws {

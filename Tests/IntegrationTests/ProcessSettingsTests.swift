@@ -59,7 +59,12 @@ import Testing
             (
                 ["stop_signal=INT", "stop_tmeout=2"], 64,
                 "dokuen: error: invalid setting \"stop_tmeout=2\": unknown key \"stop_tmeout\"; the keys are "
-                    + "stop_signal, stop_timeout, restart, startsecs, readiness, start_timeout"
+                    + "stop_signal, stop_timeout, restart, startsecs, readiness, start_timeout, nice, nofile, nproc, "
+                    + "core, memory, pids"
+            ),
+            (
+                ["nofile=lots"], 64,
+                "dokuen: error: invalid setting \"nofile=lots\": nofile takes a whole number (0 or more) or unlimited"
             ),
             (
                 ["restart=sometimes"], 64,
@@ -127,6 +132,39 @@ import Testing
         #expect(try daemon.dokuen(["ps", "set", "blog", "web", "stop_timeout="]).status == .exited(0))
         #expect(
             try settings(daemon).first { $0.type == "web" }?.setKeys == ["stop_signal", "restart", "readiness"])
+
+        // memory and pids need a cgroup per instance, which dokuend does not create: refused, nothing stored.
+        let before = try settings(daemon)
+        for key in ["memory=512M", "pids=100"] {
+            let refused = try daemon.dokuen(["ps", "set", "blog", "web", "nice=1", key])
+            #expect(refused.status == .exited(1))
+            #expect(
+                refused.standardError
+                    == "dokuen: error: unable to change the settings of blog:web: \(key.prefix { $0 != "=" }) needs "
+                    + "a cgroup v2 per instance, in a subtree delegated to dokuend (systemd Delegate=yes), and this "
+                    + "dokuend creates none, so it cannot be enforced\n")
+        }
+        #expect(try settings(daemon) == before, "nothing changed, nice=1 included")
+        #expect(try daemon.dokuen(["ps", "set", "blog", "web", "memory="]).status == .exited(0), "unset is fine")
+
+        // nice and the rlimits go on the shim's command line; unset rlimits are not passed (inherited).
+        let limits = try daemon.dokuen(["ps", "set", "blog", "worker", "nice=5", "nofile=4096", "core=unlimited"])
+        #expect(limits.status == .exited(0), "\(limits.standardError)")
+        let limited = try daemon.waitUntil("worker replaced and RUNNING") { statuses in
+            Self.live(statuses).filter { $0.type == "worker" }.count == 1
+                && Self.live(statuses).allSatisfy { $0.state == "RUNNING" }
+        }
+        let workerShimAfter = try commandLine(
+            try #require(Self.live(limited).first { $0.type == "worker" }?.shimPID))
+        #expect(workerShimAfter.contains(["--nice", "5"]), "\(workerShimAfter)")
+        #expect(
+            workerShimAfter.contains(["--limit", "nofile=4096"])
+                && workerShimAfter.contains(["--limit", "core=unlimited"]))
+        #expect(!workerShimAfter.contains { $0.hasPrefix("nproc") }, "unset: inherited")
+        let workerTable = try daemon.dokuen(["ps", "settings", "blog", "worker"]).standardOutput
+        #expect(
+            workerTable.contains("worker  nice           5\n")
+                && workerTable.contains("worker  nproc          inherit  (default)\n"), "\(workerTable)")
     }
 
     @Test func stoppingOneSlotSurvivesARestartAndAScaleUntilItStarts() throws {
@@ -147,6 +185,7 @@ import Testing
         #expect(stop.standardOutput == "Stopped blog:web.2\n", "\(stop.standardError)")
         #expect(try Posix.waitForExit(pid: web2, milliseconds: 30_000), "web.2's process ends")
         var now = try daemon.waitUntil("web.2 gone") { Self.slots($0) == ["web.1", "web.3", "worker.1"] }
+        #expect(now.contains { $0.index == 2 && $0.state == "STOPPED" && $0.rssBytes == nil && $0.cpuSeconds == nil })
         #expect(pid(now, 1) == pid(three, 1) && pid(now, 3) == pid(three, 3), "web.1 and web.3 keep running")
 
         let tooHigh = try daemon.dokuen(["stop", "blog:web.7"])

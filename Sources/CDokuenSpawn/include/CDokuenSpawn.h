@@ -29,9 +29,9 @@ typedef struct {
 /// reaping with waitpid(-1), or SIGCHLD set to SIG_IGN. The caller's direct child is a "keeper", started by clone3
 /// with CLONE_PIDFD and no exit signal, which never execs (exec would reset its exit signal to SIGCHLD), so
 /// waitpid(-1) without __WALL does not see it and an ignored SIGCHLD does not reap it. The keeper starts the
-/// program as its own child, which before exec resets every signal disposition and its mask, starts a new session
-/// or process group (`flags`), switches to `credentials` when given (groups, gid, uid), changes to `cwd` when given,
-/// and keeps only fds 0–2. When the program exits, the keeper kills what is left of its group (SIGKILL), reaps it,
+/// program as its own child, which before exec resets every signal disposition and its mask, sets its niceness to
+/// 0 (it would keep the calling thread's otherwise), starts a new session or process group (`flags`), switches to
+/// `credentials` when given (groups, gid, uid), changes to `cwd` when given, and keeps only fds 0–2. When the program exits, the keeper kills what is left of its group (SIGKILL), reaps it,
 /// writes its wait status to the report pipe and exits.
 /// Returns 0 or an errno value (a failure before exec comes back synchronously, and everything is reaped); on
 /// success *pid is the program's pid, and the caller owns *keeper_pidfd and *report_fd (both O_CLOEXEC): poll
