@@ -127,11 +127,14 @@ public struct AppAccounts: Sendable {
     /// instances stopped, at `apps destroy`.
     public func endProcesses(_ app: AppName) {
         guard isolated, let entry = try? existing(AppUser(app)) else { return }
+        // A process may fork while the list is read: a few rounds, each waiting (pidfd) for what it killed.
         for _ in 0..<10 {
             let pids = Ownership.processes(of: entry.uid)
             if pids.isEmpty { return }
             for pid in pids { _ = try? Posix.kill(pid, 9) }  // SIGKILL
+            for pid in pids { _ = try? Posix.waitForExit(pid: pid, milliseconds: 2_000) }
         }
+        log("dokuend: \(app): processes of \(entry.name) still run after 10 rounds of SIGKILL")
     }
 
     /// Removes `app`'s user and group (`apps destroy --purge`).
@@ -171,7 +174,8 @@ public struct AppAccounts: Sendable {
             onLine: output.add)
         guard status == .exited(0) else {
             throw DaemonError.appUser(
-                app: arguments.last ?? "", reason: "\(program) failed (\(status)): \(output.lines.joined(separator: " "))")
+                app: arguments.last ?? "",
+                reason: "\(program) failed (\(status)): \(output.lines.joined(separator: " "))")
         }
     }
 }

@@ -103,16 +103,18 @@ public enum Ownership {
         return (info.st_uid, info.st_gid, info.st_mode & 0o7777)
     }
 
-    /// The pids of the processes whose real, effective, saved or filesystem uid is `uid` (from /proc/PID/status).
+    /// The pids of the live (not zombie) processes whose real, effective, saved or filesystem uid is `uid` (from /proc/PID/status).
     public static func processes(of uid: UInt32) -> [Int32] {
         var pids: [Int32] = []
         for name in (try? Posix.listDirectory("/proc")) ?? [] {
             guard let pid = Int32(name), pid > 0 else { continue }
             guard let bytes = try? Posix.readFile("/proc/\(pid)/status") else { continue }
             let text = String(decoding: bytes, as: UTF8.self)
+            // A zombie has ended; only its parent's wait is left.
+            if text.split(separator: "\n").contains(where: { $0.hasPrefix("State:") && $0.contains("Z") }) { continue }
             guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }) else { continue }
-            if line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().contains(where: { UInt32($0) == uid })
-            {
+            if line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().contains(where: { UInt32($0) == uid }
+            ) {
                 pids.append(pid)
             }
         }

@@ -10,7 +10,7 @@ import Testing
 struct IsolationTests {
     static let procfile = """
         web: exec python3 -m http.server $PORT --bind 127.0.0.1
-        worker: echo "worker nice $(ps -o ni= -p $$) nofile $(ulimit -n) nproc $(ulimit -u)"; exec sleep 100000
+        worker: exec bash -c 'echo "worker nice $(ps -o ni= -p $$ | tr -d " ") nofile $(ulimit -n) nproc $(ulimit -u)"; exec sleep 100000'
         """
 
     /// Writes an app with `procfile` and an index naming it; every file readable by all, so an admin can deploy it.
@@ -235,24 +235,24 @@ struct IsolationTests {
     @Test func appsAndBuildsStartAtNiceZeroAndTheirLimits() throws {
         let daemon = try DaemonHarness(label: "nice")
         defer { daemon.stop() }
-        let procfile = Self.procfile + "\nrelease: echo \"release nice $(ps -o ni= -p $$)\"\n"
+        let procfile = Self.procfile + "\nrelease: echo \"release nice $(ps -o ni= -p $$ | tr -d ' ')\"\n"
         let directory = try source(daemon, "alpha", procfile: procfile)
         #expect(try daemon.dokuen(["apps", "create", "alpha"]).status == .exited(0))
         let deployed = try daemon.dokuen(["deploy", "alpha", directory])
         #expect(deployed.status == .exited(0), "\(deployed.standardError)")
-        #expect(deployed.standardOutput.contains("release nice  0\n"), "\(deployed.standardOutput)")
+        #expect(deployed.standardOutput.contains("release nice 0\n"), "\(deployed.standardOutput)")
         let web = try web(daemon, "alpha")
         let ni = try runProgram("/bin/ps", ["-o", "ni=", "-p", "\(try #require(web.pid))"])
-        #expect(ni.standardOutput.trimmingCharacters(in: .whitespaces) == "0\n")
+        #expect(ni.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
         try daemon.waitFor("the worker reports") {
-            try daemon.dokuen(["logs", "alpha", "--type", "worker"]).standardOutput.contains("worker nice  0")
+            try daemon.dokuen(["logs", "alpha", "--type", "worker"]).standardOutput.contains("worker nice 0 nofile ")
         }
 
         let set = try daemon.dokuen(["ps", "set", "alpha", "worker", "nice=5", "nofile=1234", "nproc=345"])
         #expect(set.status == .exited(0), "\(set.standardError)")
         try daemon.waitFor("the worker reports its settings") {
             try daemon.dokuen(["logs", "alpha", "--type", "worker"]).standardOutput.contains(
-                "worker nice  5 nofile 1234 nproc 345")
+                "worker nice 5 nofile 1234 nproc 345")
         }
     }
 
@@ -283,7 +283,10 @@ struct IsolationTests {
         let port = try #require(after.port)
         let body = try runProgram(
             "/usr/bin/python3",
-            ["-c", "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:\(port)/index.txt').read().decode(), end='')"])
+            [
+                "-c",
+                "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:\(port)/index.txt').read().decode(), end='')",
+            ])
         #expect(body.standardOutput == "hello from alpha\n", "the same answer: \(body.standardError)")
         #expect(try inside(daemon, "alpha", "cat \"$DOKUEN_DATA_DIR/state\"").standardOutput == "kept\n")
         let user = try #require(UserEntry.named("dk-alpha"))
