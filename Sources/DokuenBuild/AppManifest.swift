@@ -15,9 +15,16 @@ import Foundation
 /// dropped: checks of other process types, `readiness`/`liveness` checks, `command` and `https` checks. `uptime`
 /// and `listening` are noted as covered: every instance must stay up `startsecs` and every web port must accept.
 /// Other top-level keys (`env`, `formation`, `scripts`…) are ignored, as Dokku ignores what it does not use.
+///
+/// The `dokuen` section holds per-type process settings, the keys of `dokuen ps set` (docs/API.md, Process settings),
+/// as strings or numbers; `ps set` wins over it key by key (docs/ISOLATION.md):
+///
+///     {"dokuen": {"worker": {"nice": 10, "nofile": 4096, "stop_timeout": "5"}}}
 public struct AppManifest: Equatable, Sendable {
     /// The HTTP checks of `web`, in file order.
     public var checks: [HealthCheck] = []
+    /// The `dokuen` section: settings per process type, each checked as `ps set` checks it.
+    public var settings: [ProcessType: ProcessSettings] = [:]
     /// One line per entry not run, for the deploy's output.
     public var notes: [String] = []
 
@@ -57,6 +64,29 @@ public struct AppManifest: Equatable, Sendable {
             throw .manifest(reason: "app.json is not valid JSON")
         }
         var manifest = AppManifest()
+        for (name, values) in (file.dokuen ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let label = "dokuen.\(Self.printable(name))"
+            let type: ProcessType
+            do throws(CoreError) { type = try ProcessType(name) } catch {
+                throw .manifest(reason: "\(label): \(error)")
+            }
+            var settings = ProcessSettings()
+            for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+                do throws(CoreError) {
+                    let setting = try ProcessSettings.key(key, in: "\(label).\(Self.printable(key))")
+                    if setting.needsCgroup {
+                        manifest.notes.append(
+                            "\(label).\(setting): needs a cgroup v2 per instance, which this dokuend does not "
+                                + "create; not enforced")
+                        continue
+                    }
+                    try settings.set(setting, to: value.text)
+                } catch {
+                    throw .manifest(reason: "\(label): \(error)")
+                }
+            }
+            manifest.settings[type] = settings
+        }
         for (type, entries) in (file.healthchecks ?? [:]).sorted(by: { $0.key < $1.key }) {
             for (position, entry) in entries.enumerated() {
                 // The name is the user's: printable ASCII only in what Dokuen prints.
@@ -111,6 +141,21 @@ public struct AppManifest: Equatable, Sendable {
     /// The keys read, with Dokku's names.
     struct File: Decodable {
         let healthchecks: [String: [Entry]]?
+        let dokuen: [String: [String: SettingValue]]?
+    }
+
+    /// A setting's value in JSON: a string, or a whole number (`"nice": 5`).
+    struct SettingValue: Decodable {
+        let text: String
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Int64.self) {
+                text = String(number)
+            } else {
+                text = try container.decode(String.self)
+            }
+        }
     }
 
     struct Entry: Decodable {

@@ -249,6 +249,16 @@ public struct ProcessSettings: Equatable, Sendable, KeyValueSettings {
         Dictionary(uniqueKeysWithValues: explicitKeys.map { ($0.rawValue, value($0)) })
     }
 
+    /// These settings with every key `other` sets taking its value: app.json's `dokuen` section overlaid by `ps set`.
+    public func overlaid(by other: ProcessSettings) -> ProcessSettings {
+        var result = self
+        for key in other.explicitKeys {
+            // The value is other's canonical text, which `set` accepted once already.
+            try? result.set(key, to: other.value(key))
+        }
+        return result
+    }
+
     /// The default of `key`, as text.
     public static func defaultValue(_ key: Key) -> String { ProcessSettings().value(key) }
 

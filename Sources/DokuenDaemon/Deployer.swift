@@ -167,6 +167,11 @@ public struct Deployer: Sendable {
             for check in manifest.checks {
                 line(BuildLog.header("app.json: health check GET \(check.path) → \(check.status)"))
             }
+            for (type, settings) in manifest.settings.sorted(by: { $0.key < $1.key })
+            where !settings.explicitKeys.isEmpty {
+                let values = settings.explicitKeys.sorted().map { "\($0)=\(settings.value($0))" }
+                line(BuildLog.header("app.json: \(type) settings \(values.joined(separator: " ")) (ps set wins)"))
+            }
             for note in manifest.notes { line(BuildLog.indent("app.json: " + note)) }
             let build = try await store.createBuild(
                 app: app, stamp: stamp, buildpack: result.buildpacks.joined(separator: ","), commit: commit,

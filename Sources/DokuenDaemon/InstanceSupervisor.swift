@@ -1,4 +1,5 @@
 import DokuenAPI
+import DokuenBuild
 import DokuenCore
 import DokuenPosix
 import DokuenReconciliation
@@ -368,7 +369,12 @@ public actor InstanceSupervisor {
         options.user = credentials == nil ? "" : AppUser(id.app).name
         options.eventsSocket = layout.eventsSocket
         options.command = ProcessCommand.procfile(command)
-        options.apply(try await store.processSettings(app: id.app, type: id.type), port: lease.port)
+        // app.json's `dokuen` section, then `ps set` over it key by key (docs/ISOLATION.md). The build is frozen
+        // and its app.json was checked at deploy; one that no longer reads gives no settings.
+        let fromBuild =
+            (try? AppManifest.load(buildDirectory: paths.build(build.stamp)))?.settings[id.type] ?? ProcessSettings()
+        options.apply(
+            fromBuild.overlaid(by: try await store.processSettings(app: id.app, type: id.type)), port: lease.port)
         try Posix.mkdir(options.directory, existingOK: true)
 
         let stdin = try Posix.open("/dev/null", O_RDONLY)

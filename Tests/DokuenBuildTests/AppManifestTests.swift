@@ -103,6 +103,43 @@ import Testing
         #expect(manifest.notes == ["healthchecks.web[0] (ab): live[31mness checks are not run by Dokuen; skipped"])
     }
 
+    @Test func theDokuenSectionGivesSettingsPerType() throws {
+        let manifest = try parse(
+            #"{"dokuen": {"worker": {"nice": 5, "nofile": "unlimited", "stop_signal": "sigint", "memory": "1G"}}}"#)
+        let worker = try #require(manifest.settings[try ProcessType("worker")])
+        #expect(worker.explicitKeys == [.nice, .nofile, .stopSignal])
+        #expect(
+            worker.value(.nice) == "5" && worker.value(.nofile) == "unlimited" && worker.value(.stopSignal) == "INT")
+        #expect(
+            manifest.notes == [
+                "dokuen.worker.memory: needs a cgroup v2 per instance, which this dokuend does not create; not enforced"
+            ])
+    }
+
+    @Test func psSetWinsOverAppJSONKeyByKey() throws {
+        let fromBuild = try #require(
+            try parse(#"{"dokuen": {"web": {"nice": 5, "nofile": 100}}}"#).settings.first?.value)
+        var stored = ProcessSettings()
+        try stored.set(.nice, to: "-1")
+        let merged = fromBuild.overlaid(by: stored)
+        #expect(merged.value(.nice) == "-1" && merged.value(.nofile) == "100")
+        #expect(merged.explicitKeys == [.nice, .nofile])
+    }
+
+    @Test(arguments: [
+        (#"{"dokuen": {"web": {"nice": 20}}}"#, #"dokuen.web: invalid setting "nice=20": nice takes "#),
+        (#"{"dokuen": {"web": {"colour": "red"}}}"#, #"dokuen.web: invalid setting "dokuen.web.colour": unknown key "#),
+        (#"{"dokuen": {"we b": {"nice": 1}}}"#, "dokuen.we b: "),
+    ])
+    func badDokuenSettingsFailWithTheirKey(_ text: String, _ start: String) {
+        #expect {
+            try parse(text)
+        } throws: { error in
+            guard case BuildError.manifest(let reason) = error else { return false }
+            return reason.hasPrefix(start)
+        }
+    }
+
     @Test(arguments: [
         ("{", "app.json is not valid JSON"),
         ("[]", "app.json should be an object"),

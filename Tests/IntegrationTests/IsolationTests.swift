@@ -237,15 +237,19 @@ struct IsolationTests {
         defer { daemon.stop() }
         let procfile = Self.procfile + "\nrelease: echo \"release nice $(ps -o ni= -p $$ | tr -d ' ')\"\n"
         let directory = try source(daemon, "alpha", procfile: procfile)
+        try AtomicFile.write(
+            Array(#"{"dokuen": {"worker": {"nice": 3, "nofile": "2048"}}}"#.utf8), to: directory + "/app.json")
         #expect(try daemon.dokuen(["apps", "create", "alpha"]).status == .exited(0))
         let deployed = try daemon.dokuen(["deploy", "alpha", directory])
         #expect(deployed.status == .exited(0), "\(deployed.standardError)")
         #expect(deployed.standardOutput.contains("release nice 0\n"), "\(deployed.standardOutput)")
+        #expect(deployed.standardOutput.contains("-----> app.json: worker settings nice=3 nofile=2048 (ps set wins)\n"))
         let web = try web(daemon, "alpha")
         let ni = try runProgram("/bin/ps", ["-o", "ni=", "-p", "\(try #require(web.pid))"])
         #expect(ni.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
         try daemon.waitFor("the worker reports") {
-            try daemon.dokuen(["logs", "alpha", "--type", "worker"]).standardOutput.contains("worker nice 0 nofile ")
+            try daemon.dokuen(["logs", "alpha", "--type", "worker"]).standardOutput.contains(
+                "worker nice 3 nofile 2048 ")
         }
 
         let set = try daemon.dokuen(["ps", "set", "alpha", "worker", "nice=5", "nofile=1234", "nproc=345"])
