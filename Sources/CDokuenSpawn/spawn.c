@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #if defined(__linux__)
+#include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #endif
 
@@ -179,6 +181,57 @@ static void close_all_but(const int fds[3], int error_fd, int report_fd) {
     }
 }
 
+// Kills every child of the keeper but none, round after round, until it has none: the keeper is a child subreaper,
+// so whatever the program's tree left behind (setsid, double forks) is re-parented here when its parent dies, and
+// each round's deaths re-parent the next generation. Raw system calls and a stack buffer only (no allocation after
+// the clone): /proc/PID/task/PID/children lists the children of the keeper's one thread.
+static void end_adopted(void) {
+    char path[64] = "/proc/";
+    char digits[16];
+    long pid = syscall(SYS_getpid);
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + pid % 10);
+        pid /= 10;
+    } while (pid > 0 && n < 15);
+    size_t at = 6;
+    for (int round = 0; round < 2; round++) {
+        for (int i = n - 1; i >= 0; i--) path[at++] = digits[i];
+        const char *middle = round == 0 ? "/task/" : "/children";
+        for (const char *c = middle; *c; c++) path[at++] = *c;
+    }
+    path[at] = 0;
+    for (int round = 0; round < 64; round++) {
+        int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+        char text[4096];
+        long length = 0;
+        if (fd >= 0) {
+            long got;
+            while (length < (long)sizeof text - 1 &&
+                   (got = syscall(SYS_read, fd, text + length, sizeof text - 1 - (size_t)length)) > 0) {
+                length += got;
+            }
+            (void)close(fd);
+        }
+        long child = -1;
+        for (long i = 0; i <= length; i++) {
+            char c = i < length ? text[i] : ' ';
+            if (c >= '0' && c <= '9') {
+                child = (child < 0 ? 0 : child * 10) + (c - '0');
+            } else if (child > 0) {
+                // Killed, then reaped by pid: a blocking wait for anyone could wait on a child adopted meanwhile,
+                // which nobody has killed yet (the next round does).
+                (void)kill((pid_t)child, SIGKILL);
+                int status;
+                while (waitpid((pid_t)child, &status, __WALL) < 0 && errno == EINTR) {
+                }
+                child = -1;
+            }
+        }
+        if (length == 0) return;
+    }
+}
+
 static void keeper(const char *path, char *const argv[], char *const envp[], const char *cwd, const int fds[3],
                    int flags, const dokuen_credentials *credentials, int error_fd, int report_fd) {
     // SIGCHLD must not stay ignored here (the caller's SIG_IGN would reap the program behind our back); every
@@ -191,6 +244,9 @@ static void keeper(const char *path, char *const argv[], char *const envp[], con
     // execs, so O_CLOEXEC closes nothing here: a file another thread had open for writing at the clone (a script
     // being written) would stay open in the keeper, and exec of that file would fail with ETXTBSY meanwhile.
     close_all_but(fds, error_fd, report_fd);
+    // What the program's tree leaves behind comes here, to be ended with it (`end_adopted`): no build step leaves
+    // a process running after its end, `setsid` included (docs/ISOLATION.md).
+    (void)syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
 
     long program = syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
     if (program == 0) exclusive_child(path, argv, envp, cwd, fds, flags, credentials, error_fd);
@@ -218,6 +274,7 @@ static void keeper(const char *path, char *const argv[], char *const envp[], con
     do {
         reaped = waitpid((pid_t)program, &status, 0);
     } while (reaped < 0 && errno == EINTR);
+    end_adopted();
     write_int(report_fd, status);
     _exit(0);
 }

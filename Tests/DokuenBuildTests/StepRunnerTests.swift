@@ -109,14 +109,33 @@ import Testing
         let status = try await StepRunner.run(
             Self.shell("setsid sh -c 'echo $$ > \(temp("escaped")); exec sleep 600' & sleep 0.3; echo done"),
             onLine: lines.add)
-        if let escaped = Int32(
-            String(decoding: (try? Posix.readFile(temp("escaped"))) ?? [], as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines))
-        {
-            try Posix.kill(escaped, SIGKILL)
-        }
+        let escaped = try #require(
+            Int32(
+                String(decoding: (try? Posix.readFile(temp("escaped"))) ?? [], as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)))
+        // The keeper is a subreaper: the escaped process came back to it and ended with the step.
+        let alive = (try? Posix.kill(escaped, 0)) ?? false
+        if alive { try Posix.kill(escaped, SIGKILL) }
+        #expect(!alive, "a setsid process outlived its step")
         #expect(status == .exited(0))
         #expect(lines.lines == ["done"])
+    }
+
+    /// A double-forked daemon started by a step (as a careless compile script would) ends with the step.
+    @Test func aDoubleForkedDaemonEndsWithItsStep() async throws {
+        let temp = try TemporaryDirectory("step")
+        defer { temp.remove() }
+        let status = try await StepRunner.run(
+            Self.shell("(setsid sh -c 'echo $$ > \(temp("daemon")); exec sleep 600' &) ; sleep 0.2"),
+            onLine: { _ in })
+        #expect(status == .exited(0))
+        let daemon = try #require(
+            Int32(
+                String(decoding: try Posix.readFile(temp("daemon")), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let alive = (try? Posix.kill(daemon, 0)) ?? false
+        if alive { try Posix.kill(daemon, SIGKILL) }
+        #expect(!alive, "a double-forked process outlived its step")
     }
 
     /// A step past its timeout that ignores SIGTERM is killed with its whole group after the grace period, and no
