@@ -11,8 +11,8 @@ import DokuenPosix
 /// to a generation directory `apps/<app>/.tls-<n>/` that is written whole and never changed. A change writes a new
 /// generation and swaps the link with one rename(2), so nginx (and a crash) sees the old pair or the new one,
 /// never a mix. The key is 0600 and the certificate 0644, in a 0700 directory, all owned by dokuend's user: on a
-/// server that is root, so no app (they run as `dokuen`) can read the key, while nginx's master process, which loads
-/// certificates as root, can. A change reads the pair first, so that `restore` can put it back when nginx refuses
+/// server that is root, so no app (each runs as its own user, docs/ISOLATION.md) can read the key, while nginx's
+/// master process, which loads certificates as root, can. A change reads the pair first, so that `restore` can put it back when nginx refuses
 /// the new one.
 struct CertificateFiles: Sendable {
     let paths: RootLayout.AppPaths

@@ -129,18 +129,6 @@ public enum Ownership {
             throw PosixError("list", path: path, errno: errno)
         }
         defer { closedir(dir) }
-        var names: [String] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(dir) else {
-                if errno != 0 { throw PosixError("list", path: path, errno: errno) }
-                break
-            }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        return try Posix.names(in: dir, path: path)
     }
 }

@@ -166,6 +166,11 @@ public enum Posix {
     public static func listDirectory(_ path: String) throws(PosixError) -> [String] {
         guard let dir = opendir(path) else { throw PosixError("list", path: path, errno: errno) }
         defer { closedir(dir) }
+        return try names(in: dir, path: path).sorted()
+    }
+
+    /// The names an open directory stream lists, without `.` and `..`, in its order.
+    static func names(in dir: OpaquePointer, path: String) throws(PosixError) -> [String] {
         var names: [String] = []
         while true {
             errno = 0
@@ -178,7 +183,7 @@ public enum Posix {
             }
             if name != "." && name != ".." { names.append(name) }
         }
-        return names.sorted()
+        return names
     }
 
     /// Gives `path` and, for a directory, everything under it to `uid`:`gid`. Symlinks are changed themselves,

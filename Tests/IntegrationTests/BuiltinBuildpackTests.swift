@@ -192,7 +192,8 @@ struct BuildpackRun {
 
     func remove() { temp.remove() }
 
-    /// The argv that runs `program` as the platform would: as `dokuen` when the tests run as root.
+    /// The argv that runs `program` as an unprivileged user, as the platform would run a build (`dokuen` stands in
+    /// for an app's user) when the tests run as root.
     func command(_ program: String, _ arguments: [String], withoutNetwork: Bool = false) -> (String, [String]) {
         guard geteuid() == 0, let setpriv = which("setpriv") else { return (program, arguments) }
         let drop = ["--reuid=dokuen", "--regid=dokuen", "--init-groups", program] + arguments

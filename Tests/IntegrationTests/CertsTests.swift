@@ -126,7 +126,7 @@ import Testing
         let challenge = try harness.get("blog.localhost", path: "/.well-known/acme-challenge/token-1")
         #expect(challenge.standardOutput == "token-1.key\n", "\(challenge.standardError)")
 
-        // The key is dokuend's alone (root's here): apps, which run as `dokuen`, cannot read it.
+        // The key is dokuend's alone (root's here): apps, which run as users of their own, cannot read it.
         let keyInfo = try #require(try Posix.lstat(paths.key))
         #expect(keyInfo.st_mode & 0o777 == 0o600)
         #expect(keyInfo.st_uid == geteuid())

@@ -25,7 +25,7 @@ final class DaemonHarness {
         // Routing is off unless a test asks for its own nginx: this machine's nginx is not the test's.
         self.options = options.contains("--nginx") ? options : options + ["--nginx", "off"]
         temp = try TemporaryDirectory(label)
-        // Apps run as the unprivileged user when the tests run as root: they must reach the root.
+        // Apps run as users of their own when the tests run as root: they must reach the root.
         try Posix.chmod(temp.path, 0o755)
         let notify = try NotifySocket(path: temp("notify"))
         daemon = try BackgroundProgram(
