@@ -209,6 +209,8 @@ public enum APIServer {
             return try json(try await supervisor.control(body.command, targets: targets))
         }
         v1.post("shutdown") { _, _ in
+            // A laptop's private nginx stops with a shutdown, not with a restart (docs/MODES.md).
+            settings.privateNginx?.stop()
             // The main thread's signal wait point does the rest: STOPPING=1, then exit. Apps keep running.
             kill(getpid(), SIGTERM)
             return Response(status: .accepted)

@@ -8,6 +8,7 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
     case rollbackRefused(app: String, reason: String)
     case repositoryFailed(app: String, reason: String)
     case appUser(app: String, reason: String)
+    case privateNginx(reason: String)
 
     public var description: String {
         switch self {
@@ -18,6 +19,7 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
         case .rollbackRefused(let app, let reason): "unable to roll back \(app): \(reason)"
         case .repositoryFailed(let app, let reason): "unable to create the git repository of \(app): \(reason)"
         case .appUser(let app, let reason): "unable to set up the user of \(app): \(reason)"
+        case .privateNginx(let reason): "unable to start the private nginx: \(reason)"
         case .configReverted(let app, let reason):
             "unable to change the config of \(app), so it was put back: \(reason)"
         }

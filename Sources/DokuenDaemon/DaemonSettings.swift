@@ -11,6 +11,8 @@ public struct DaemonSettings: Sendable {
     public var isolateApps = false
     /// The user pushes arrive as when dokuend is root; never an app's user. Its group is the admin group.
     public var gitUser = "dokuen"
+    /// The private nginx of a dokuend that is not root (docs/MODES.md), which `dokuen shutdown` stops; nil otherwise.
+    public var privateNginx: PrivateNginxService?
     /// After routing switched to a new release, how long the old instances keep running for requests in flight.
     public var drainMilliseconds = 2_000
     /// How long a new release's instances have to become RUNNING, and its web instances to accept on their

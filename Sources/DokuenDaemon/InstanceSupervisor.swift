@@ -375,28 +375,34 @@ public actor InstanceSupervisor {
             (try? AppManifest.load(buildDirectory: paths.build(build.stamp)))?.settings[id.type] ?? ProcessSettings()
         options.apply(
             fromBuild.overlaid(by: try await store.processSettings(app: id.app, type: id.type)), port: lease.port)
-        try Posix.mkdir(options.directory, existingOK: true)
+        try Self.startShim(shimPath, options, environment: environment, name: id.description)
+    }
 
+    /// Starts a dokuen-shim with `options` (`dokuen-shim start`) and returns once it is up: an instance, or the
+    /// private nginx (`PrivateNginxService`). `start` forks: the shim runs in its own session, outlives dokuend, is
+    /// never its child (no zombie), and the starter learns whether it came up (SWIFT-NOTES.md §4.7).
+    static func startShim(
+        _ shimPath: String, _ options: ShimOptions, environment: [String: String], name: String
+    ) throws {
+        try Posix.mkdir(options.directory, existingOK: true)
         let stdin = try Posix.open("/dev/null", O_RDONLY)
         let shimLog = try Posix.open(options.directory + "/shim.log", O_WRONLY | O_CREAT | O_APPEND)
         defer {
             Posix.close(stdin)
             Posix.close(shimLog)
         }
-        // `start` forks: the shim runs in its own session, outlives dokuend, is never its child (no zombie), and
-        // the starter learns whether it came up (SWIFT-NOTES.md §4.7).
         let starter = try ChildProcess.spawn(
             shimPath, arguments: ["start"] + options.arguments(), environment: environment, stdin: stdin,
             stdout: shimLog, stderr: shimLog, grouping: .newSession)
         guard let outcome = try starter.wait(milliseconds: 10_000) else {
             _ = try? starter.signalGroup(SIGKILL)
             _ = try? starter.wait()
-            throw DaemonError.shimDidNotStart(id.description, reason: "no answer in 10 s")
+            throw DaemonError.shimDidNotStart(name, reason: "no answer in 10 s")
         }
         guard outcome == .exited(0) else {
             let reason = String(decoding: (try? Posix.readFile(options.directory + "/shim.log")) ?? [], as: UTF8.self)
             throw DaemonError.shimDidNotStart(
-                id.description, reason: reason.split(separator: "\n").last.map(String.init) ?? "\(outcome)")
+                name, reason: reason.split(separator: "\n").last.map(String.init) ?? "\(outcome)")
         }
     }
 

@@ -75,14 +75,16 @@ public enum NginxRenderer {
     private static func upstream(_ app: AppName) -> String { "dokuen-\(app)" }
 
     private static func serverHead(listen: String, _ config: RouteConfig) -> String {
-        """
+        // A laptop's private nginx answers on loopback only (docs/MODES.md).
+        let address = config.settings.loopbackOnly ? "127.0.0.1:" : ""
+        return """
 
-        server {
-            listen \(listen);
-            server_name \(config.hostnames.map(\.rawValue).joined(separator: " "));
-            client_max_body_size \(config.settings.clientMaxBodySize);
+            server {
+                listen \(address)\(listen);
+                server_name \(config.hostnames.map(\.rawValue).joined(separator: " "));
+                client_max_body_size \(config.settings.clientMaxBodySize);
 
-        """
+            """
     }
 
     /// `^~` so that no regex location of the app can take the challenge; certbot's `--webroot` layout.

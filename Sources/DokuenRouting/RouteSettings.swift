@@ -9,6 +9,8 @@ public struct RouteSettings: Hashable, Sendable {
     public var clientMaxBodySize: BodySize
     /// Where an ACME client (certbot `--webroot`, lego, acme.sh) puts http-01 challenge files; nil serves none.
     public var acmeWebroot: ConfigPath?
+    /// Whether server blocks listen on 127.0.0.1 only (a laptop's private nginx) rather than on every address.
+    public var loopbackOnly = false
 
     public init(
         baseDomain: Hostname, listenPort: Port, tlsPort: Port, clientMaxBodySize: BodySize,

@@ -15,9 +15,9 @@ import ServiceLifecycle
     import Darwin
 #endif
 
-/// `dokuend`, the control plane. This first version prepares the root, opens the state store as its single
-/// writer, tells systemd it is ready and keeps the watchdog fed until SIGTERM or SIGINT. The API, the
-/// reconciler and deploys arrive with later issues.
+/// `dokuend`, the control plane: it prepares the root, opens the state store as its single writer, re-adopts the
+/// shims, serves the API on the control socket, routes through nginx (the system's as root, a private one
+/// otherwise: docs/MODES.md), tells systemd it is ready and keeps the watchdog fed until SIGTERM or SIGINT.
 @main
 struct Dokuend: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,7 +65,9 @@ struct Dokuend: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "The nginx binary, or off (default: nginx on PATH or in an sbin; routing is off without one).",
+            "The nginx binary, or off (default: nginx on PATH or in an sbin; routing is off without one). As root, "
+                + "the system's nginx, which includes ROOT/nginx/*.conf; otherwise a private nginx master under "
+                + "ROOT/run/nginx (docs/MODES.md).",
             valueName: "path|off"))
     var nginx: String?
 
@@ -89,10 +91,17 @@ struct Dokuend: ParsableCommand {
             valueName: "size"))
     var clientMaxBodySize = "100m"
 
-    @Option(help: "The port nginx's server blocks listen on.") var httpPort = 80
+    @Option(help: "The port nginx's server blocks listen on (default: 80 as root, 8080 otherwise).")
+    var httpPort: Int?
 
-    @Option(help: "The port nginx's TLS server blocks listen on, for apps with a certificate (dokuen certs).")
-    var httpsPort = 443
+    @Option(
+        help: ArgumentHelp(
+            "The port nginx's TLS server blocks listen on, for apps with a certificate (dokuen certs) "
+                + "(default: 443 as root, 8443 otherwise)."))
+    var httpsPort: Int?
+
+    /// Whether this dokuend runs its own nginx: not root, and nginx's configuration not given by the options.
+    var usesPrivateNginx: Bool { Posix.geteuid() != 0 && nginxArguments.isEmpty && nginxReload == nil }
 
     @Option(help: ArgumentHelp("Apps are reached at APP.DOMAIN.", valueName: "domain")) var baseDomain = "localhost"
 
@@ -121,6 +130,10 @@ struct Dokuend: ParsableCommand {
             throw ValidationError("--nginx takes an absolute path or off, got '\(binary)'")
         }
         var route = RouteSettings.standard
+        let root = Posix.geteuid() == 0
+        let httpPort = httpPort ?? (root ? 80 : 8080)
+        let httpsPort = httpsPort ?? (root ? 443 : 8443)
+        route.loopbackOnly = usesPrivateNginx
         do {
             route.baseDomain = try Hostname(baseDomain)
             route.listenPort = try Port(httpPort)
@@ -199,9 +212,18 @@ struct Dokuend: ParsableCommand {
 
         let store: Store
         do {
+            // A new user's default root (~/.local/share/dokuen) may lack its parents, as `mkdir -p` would make.
+            var parents: [String] = []
+            var parent = layout.root
+            while let slash = parent.lastIndex(of: "/"), slash != parent.startIndex {
+                parent = String(parent[..<slash])
+                if Posix.isDirectory(parent) { break }
+                parents.insert(parent, at: 0)
+            }
+            for directory in parents { try Posix.mkdir(directory, mode: 0o700, existingOK: true) }
             for directory in layout.directories {
                 try Posix.mkdir(directory, existingOK: true)
-                // Apps run as another user: the root's directories must be traversable (DESIGN.md §2).
+                // Apps run as other users: the root's directories must be traversable (docs/ISOLATION.md).
                 try Posix.chmod(directory, 0o755)
             }
             // The store holds the writer lock for as long as it lives: the daemon's whole life.
@@ -214,11 +236,39 @@ struct Dokuend: ParsableCommand {
         let supervisor = InstanceSupervisor(
             layout: layout, store: store, shimPath: Posix.executableDirectory() + "/dokuen-shim",
             accounts: AppAccounts(layout: layout, isolated: Posix.geteuid() == 0), portRange: try portRange())
-        let settings = settings()
-        let routing = try routing().map { nginx, route in
+        var settings = settings()
+        let chosen = try routing()
+        if chosen == nil && nginx != "off" {
+            log(
+                "dokuend: no nginx on this machine, so routing is off: apps answer on their ports "
+                    + "(Debian's nginx-light adds it)")
+        }
+        var nginxSettings = chosen?.0
+        if let found = nginxSettings, usesPrivateNginx, let route = chosen?.1 {
+            // A laptop: never the system's nginx, but a master of its own under the root (docs/MODES.md).
+            do {
+                let mimeTypes = ["/etc/nginx/mime.types", "/usr/local/etc/nginx/mime.types"].first {
+                    (try? Posix.lstat($0)) != nil
+                }
+                let nginx = PrivateNginx(
+                    directory: try ConfigPath(layout.runDirectory + "/nginx"),
+                    include: try ConfigPath(layout.nginxDirectory), binary: found.binary,
+                    mimeTypes: try mimeTypes.map { (path) throws(RoutingError) in try ConfigPath(path) })
+                let service = PrivateNginxService(
+                    nginx: nginx, shimPath: Posix.executableDirectory() + "/dokuen-shim",
+                    port: route.listenPort.rawValue)
+                try service.start()
+                settings.privateNginx = service
+                nginxSettings = nginx.settings()
+            } catch {
+                log("dokuend: error: \(error)")
+                throw ExitCode.failure
+            }
+        }
+        let routing = nginxSettings.map { nginx in
             var nginx = nginx
             nginx.directory = layout.nginxDirectory
-            return Routing(nginx: nginx, settings: route, layout: layout, store: store, supervisor: supervisor)
+            return Routing(nginx: nginx, settings: chosen!.1, layout: layout, store: store, supervisor: supervisor)
         }
         let server = APIServer.application(
             layout: layout, store: store, supervisor: supervisor, routing: routing, settings: settings
