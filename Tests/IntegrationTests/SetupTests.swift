@@ -44,6 +44,26 @@ import Testing
         #expect(verify.standardError == "", "systemd reports nothing: \(verify.standardError)")
     }
 
+    /// The user unit of laptop mode (etc/systemd/dokuend-user.service) is one systemd's user manager accepts. Its
+    /// `%h/.local/bin/dokuend` is pointed at the built binary, since this test must not write into a real home.
+    @Test func theUserUnitVerifies() throws {
+        let analyze = try #require(which("systemd-analyze"), "systemd-analyze comes with Debian's systemd package")
+        let temp = try TemporaryDirectory("user-unit")
+        defer { temp.remove() }
+        try Posix.mkdir(temp("runtime"), mode: 0o700)
+        let text = String(
+            decoding: try Posix.readFile(Self.repository + "/etc/systemd/dokuend-user.service"), as: UTF8.self)
+        #expect(text.contains("ExecStart=%h/.local/bin/dokuend\n") && text.contains("KillMode=process\n"))
+        #expect(text.contains("WantedBy=default.target\n") && text.contains("loginctl enable-linger"))
+        let unit = text.replacing("%h/.local/bin/dokuend", with: builtProductsDirectory() + "/dokuend")
+        try AtomicFile.write(Array(unit.utf8), to: temp("dokuend.service"))
+        var environment = Posix.environment()
+        environment["XDG_RUNTIME_DIR"] = temp("runtime")
+        let verify = try runProgram(analyze, ["--user", "verify", temp("dokuend.service")], environment: environment)
+        #expect(verify.status == .exited(0), "\(verify.standardError)")
+        #expect(verify.standardError == "", "systemd reports nothing: \(verify.standardError)")
+    }
+
     /// The launchd agent for a Mac parses as a property list (Python's plistlib, a real parser) and keeps the
     /// shims alive when the daemon stops, as KillMode=process does under systemd.
     @Test func theLaunchdAgentIsAValidPropertyList() throws {
