@@ -100,6 +100,22 @@ struct UserModeTests {
         try runProgram("/usr/bin/curl", ["-s", "--max-time", "5", url]).standardOutput
     }
 
+    /// dokuend as `user` with its defaults, once its pid file says it serves.
+    func startDaemon(_ user: User) throws -> BackgroundProgram {
+        let daemon = try BackgroundProgram(
+            "/usr/bin/setpriv",
+            ["--reuid=\(user.name)", "--regid=\(user.name)", "--init-groups", user.bin + "/dokuend"],
+            environment: user.environment)
+        let deadline = monotonicMilliseconds() + 30_000
+        while (try? Posix.lstat(user.root + "/run/dokuend.pid")) == nil {
+            guard monotonicMilliseconds() < deadline, try daemon.wait(milliseconds: 100) == nil else {
+                daemon.stop()
+                throw ProgramRunError(description: "dokuend did not come up: \(daemon.standardError)")
+            }
+        }
+        return daemon
+    }
+
     @Test func anOrdinaryUsersInstallRoutesThroughItsOwnNginx() throws {
         let user = try User()
         defer { user.remove() }
@@ -129,20 +145,25 @@ struct UserModeTests {
         let systemPID = try Posix.readFile("/run/nginx.pid")
         let systemConfiguration = try systemNginxConfiguration()
 
-        let daemon = try BackgroundProgram(
-            "/usr/bin/setpriv",
-            ["--reuid=\(user.name)", "--regid=\(user.name)", "--init-groups", user.bin + "/dokuend"],
-            environment: user.environment)
+        var daemon = try startDaemon(user)
         defer { daemon.stop() }
-        let deadline = monotonicMilliseconds() + 30_000
-        while (try? Posix.lstat(user.root + "/run/dokuend.pid")) == nil {
-            guard monotonicMilliseconds() < deadline else {
-                Issue.record("dokuend did not come up: \(daemon.standardError)")
-                return
-            }
-            _ = try daemon.wait(milliseconds: 100)
-        }
         #expect(daemon.standardError.contains("started the private nginx on 127.0.0.1:8080"), "\(daemon.standardError)")
+
+        // A restart of dokuend leaves the private nginx running, as it leaves the apps.
+        let firstMaster = try #require(pid(in: user.root + "/run/nginx/nginx.pid"))
+        daemon.stop()
+        try Posix.unlink(user.root + "/run/dokuend.pid")
+        daemon = try startDaemon(user)
+        #expect(!daemon.standardError.contains("started the private nginx"), "\(daemon.standardError)")
+        #expect(pid(in: user.root + "/run/nginx/nginx.pid") == firstMaster)
+
+        // Another program on the port: dokuend says so at start, with the setting that changes it.
+        let taken = try user.run(user.bin + "/dokuend", ["--root", user.home + "/taken", "--http-port", "80"])
+        #expect(taken.status == .exited(1))
+        #expect(
+            taken.standardError.contains(
+                "unable to start the private nginx: port 80 is taken by another program; give dokuend --http-port"),
+            "\(taken.standardError)")
 
         #expect(try user.dokuen(["apps", "create", "blog"]).status == .exited(0))
         let pushed = try push(user, app: "blog", root: user.root, message: "one")
@@ -198,8 +219,9 @@ struct UserModeTests {
             ],
             environment: user.environment)
         defer { other.stop() }
+        let deadline = monotonicMilliseconds() + 30_000
         while (try? Posix.lstat(second + "/run/dokuend.pid")) == nil {
-            guard monotonicMilliseconds() < deadline + 30_000 else {
+            guard monotonicMilliseconds() < deadline else {
                 Issue.record("the second dokuend did not come up: \(other.standardError)")
                 return
             }
