@@ -26,6 +26,8 @@ public struct ProcessSettings: Equatable, Sendable, KeyValueSettings {
         case core
         case memory
         case pids
+        case logMaxBytes = "log_max_bytes"
+        case logBackups = "log_backups"
 
         public var description: String { rawValue }
 
@@ -45,6 +47,8 @@ public struct ProcessSettings: Equatable, Sendable, KeyValueSettings {
             case .nofile, .nproc, .core: "a whole number (0 or more) or unlimited"
             case .memory: "bytes, a whole number from 1 with an optional K, M or G suffix (1024-based)"
             case .pids: "a whole number from 1 to \(ProcessSettings.maxPIDs)"
+            case .logMaxBytes: "bytes from 0 (never rotate) to 1024G, a whole number with an optional K, M or G suffix"
+            case .logBackups: "a whole number from 0 to \(ProcessSettings.maxLogBackups)"
             }
         }
 
@@ -78,6 +82,8 @@ public struct ProcessSettings: Equatable, Sendable, KeyValueSettings {
             case .pids:
                 "the most processes an instance may run; needs a cgroup v2 per instance, which this dokuend does "
                     + "not create, so ps set refuses it"
+            case .logMaxBytes: "the size at which an instance's log rotates (at the instance's next start)"
+            case .logBackups: "how many rotated logs an instance keeps (at the instance's next start)"
             }
         }
 
@@ -109,6 +115,10 @@ public struct ProcessSettings: Equatable, Sendable, KeyValueSettings {
 
     /// The most processes `pids` takes: Linux's PID_MAX_LIMIT on 64-bit hosts.
     public static let maxPIDs = 4_194_304
+
+    /// The most rotated logs `log_backups` keeps, and the largest `log_max_bytes` (1 TiB): dokuen-shim's limits.
+    public static let maxLogBackups = 1000
+    public static let maxLogBytes: Int64 = 1 << 40
 
     /// The text of a limit key that is not set: the instance inherits dokuend's rlimits and cgroup.
     public static let inherit = "inherit"
@@ -155,6 +165,10 @@ public struct ProcessSettings: Equatable, Sendable, KeyValueSettings {
     public private(set) var memory: Int64?
     /// Processes; nil unless set. Needs a cgroup v2 per instance (`Key.needsCgroup`).
     public private(set) var pids: Int?
+    /// Bytes at which the log rotates (0: never); dokuen-shim's default, 10 MiB, unless set.
+    public private(set) var logMaxBytes: Int64 = 10 << 20
+    /// Rotated logs kept; dokuen-shim's default, 5, unless set.
+    public private(set) var logBackups = 5
     /// The keys given a value; every other key holds its default.
     public private(set) var explicitKeys: Set<Key> = []
 
@@ -201,6 +215,12 @@ public struct ProcessSettings: Equatable, Sendable, KeyValueSettings {
                 throw refuse()
             }
             pids = number
+        case .logMaxBytes:
+            guard let bytes = text == "0" ? 0 : Self.bytes(text), bytes <= Self.maxLogBytes else { throw refuse() }
+            logMaxBytes = bytes
+        case .logBackups:
+            guard let number = Self.digits(text, maxLength: 4), number <= Self.maxLogBackups else { throw refuse() }
+            logBackups = number
         }
         explicitKeys.insert(key)
     }
@@ -221,6 +241,8 @@ public struct ProcessSettings: Equatable, Sendable, KeyValueSettings {
         case .core: core = nil
         case .memory: memory = nil
         case .pids: pids = nil
+        case .logMaxBytes: logMaxBytes = defaults.logMaxBytes
+        case .logBackups: logBackups = defaults.logBackups
         }
         explicitKeys.remove(key)
     }
@@ -241,6 +263,8 @@ public struct ProcessSettings: Equatable, Sendable, KeyValueSettings {
         case .core: core?.description ?? Self.inherit
         case .memory: memory.map(Self.bytesText) ?? Self.inherit
         case .pids: pids.map { String($0) } ?? Self.inherit
+        case .logMaxBytes: logMaxBytes == 0 ? "0" : Self.bytesText(logMaxBytes)
+        case .logBackups: String(logBackups)
         }
     }
 

@@ -9,6 +9,8 @@ extension ShimOptions {
     /// the same as the shim's own.
     public mutating func apply(_ settings: ProcessSettings, port: Int?) {
         machine.stopSignal = settings.stopSignal
+        logMaxBytes = settings.logMaxBytes
+        logBackups = settings.logBackups
         machine.stopTimeout = Int64(settings.stopTimeout) * 1000
         switch settings.restart {
         case .always: machine.restart = .always

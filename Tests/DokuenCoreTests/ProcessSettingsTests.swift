@@ -11,12 +11,13 @@ import Testing
             ProcessSettings.Key.allCases.map { "\($0)=\(settings.value($0))" } == [
                 "stop_signal=TERM", "stop_timeout=30", "restart=always", "startsecs=1", "readiness=startsecs",
                 "start_timeout=60", "nice=0", "nofile=inherit", "nproc=inherit", "core=inherit", "memory=inherit",
-                "pids=inherit",
+                "pids=inherit", "log_max_bytes=10M", "log_backups=5",
             ])
         #expect(settings.stopSignal == 15 && settings.stopTimeout == 30 && settings.startTimeout == 60)
         #expect(settings.nice == 0, "0, not the daemon's niceness")
         #expect(settings.nofile == nil && settings.nproc == nil && settings.core == nil, "rlimits are inherited")
         #expect(settings.memory == nil && settings.pids == nil)
+        #expect(settings.logMaxBytes == 10 << 20 && settings.logBackups == 5, "dokuen-shim's own defaults")
     }
 
     @Test(arguments: [
@@ -36,6 +37,9 @@ import Testing
         ("memory=1", "1"), ("memory=1000", "1000"), ("memory=1024", "1K"), ("memory=512M", "512M"),
         ("memory=1024M", "1G"), ("memory=1536M", "1536M"), ("memory=2G", "2G"), ("memory=536870912", "512M"),
         ("memory=8589934591G", "8589934591G"), ("pids=1", "1"), ("pids=100", "100"), ("pids=4194304", "4194304"),
+        ("log_max_bytes=0", "0"), ("log_max_bytes=1", "1"), ("log_max_bytes=512K", "512K"),
+        ("log_max_bytes=1048576", "1M"), ("log_max_bytes=1024G", "1024G"), ("log_backups=0", "0"),
+        ("log_backups=1000", "1000"), ("log_backups=07", "7"),
     ])
     func acceptsAndCanonicalizes(_ text: String, _ canonical: String) throws {
         let (key, value) = try ProcessSettings.assignment(text)
@@ -50,16 +54,24 @@ import Testing
         let settings = try ProcessSettings(values: [
             "stop_signal": "INT", "stop_timeout": "2", "restart": "on-failure", "startsecs": "5",
             "readiness": "port", "start_timeout": "9", "nice": "-5", "nofile": "4096", "nproc": "unlimited",
-            "core": "0", "memory": "256M", "pids": "50",
+            "core": "0", "memory": "256M", "pids": "50", "log_max_bytes": "1M", "log_backups": "2",
         ])
         #expect(settings.stopSignal == 2 && settings.stopTimeout == 2 && settings.restart == .onFailure)
         #expect(settings.startsecs == 5 && settings.readiness == .port && settings.startTimeout == 9)
         #expect(settings.nice == -5 && settings.nofile == .at(4096) && settings.nproc == .unlimited)
         #expect(settings.core == .at(0) && settings.memory == 256 << 20 && settings.pids == 50)
+        #expect(settings.logMaxBytes == 1 << 20 && settings.logBackups == 2)
         #expect(settings.explicitKeys == Set(ProcessSettings.Key.allCases))
     }
 
     @Test(arguments: [
+        (
+            "log_max_bytes=1025G",
+            "invalid setting \"log_max_bytes=1025G\": log_max_bytes takes bytes from 0 (never rotate) to 1024G"
+        ),
+        ("log_max_bytes=-1", "log_max_bytes takes bytes from 0"), ("log_max_bytes=1T", "log_max_bytes takes bytes"),
+        ("log_backups=1001", "invalid setting \"log_backups=1001\": log_backups takes a whole number from 0 to 1000"),
+        ("log_backups=x", "log_backups takes a whole number from 0 to 1000"),
         (
             "stop_timeout=abc",
             "invalid setting \"stop_timeout=abc\": stop_timeout takes whole seconds from 0 to 86400"

@@ -60,7 +60,7 @@ import Testing
                 ["stop_signal=INT", "stop_tmeout=2"], 64,
                 "dokuen: error: invalid setting \"stop_tmeout=2\": unknown key \"stop_tmeout\"; the keys are "
                     + "stop_signal, stop_timeout, restart, startsecs, readiness, start_timeout, nice, nofile, nproc, "
-                    + "core, memory, pids"
+                    + "core, memory, pids, log_max_bytes, log_backups"
             ),
             (
                 ["nofile=lots"], 64,
@@ -148,7 +148,10 @@ import Testing
         #expect(try daemon.dokuen(["ps", "set", "blog", "web", "memory="]).status == .exited(0), "unset is fine")
 
         // nice and the rlimits go on the shim's command line; unset rlimits are not passed (inherited).
-        let limits = try daemon.dokuen(["ps", "set", "blog", "worker", "nice=5", "nofile=4096", "core=unlimited"])
+        let limits = try daemon.dokuen([
+            "ps", "set", "blog", "worker", "nice=5", "nofile=4096", "core=unlimited", "log_max_bytes=64K",
+            "log_backups=2",
+        ])
         #expect(limits.status == .exited(0), "\(limits.standardError)")
         let limited = try daemon.waitUntil("worker replaced and RUNNING") { statuses in
             Self.live(statuses).filter { $0.type == "worker" }.count == 1
@@ -161,6 +164,13 @@ import Testing
             workerShimAfter.contains(["--limit", "nofile=4096"])
                 && workerShimAfter.contains(["--limit", "core=unlimited"]))
         #expect(!workerShimAfter.contains { $0.hasPrefix("nproc") }, "unset: inherited")
+        #expect(
+            workerShimAfter.contains(["--log-max-bytes", "65536", "--log-backups", "2"]),
+            "log rotation at the next start: \(workerShimAfter)")
+        let bad = try daemon.dokuen(["ps", "set", "blog", "worker", "log_backups=1001"])
+        #expect(
+            bad.standardError.hasPrefix(
+                "dokuen: error: invalid setting \"log_backups=1001\": log_backups takes a whole number from 0 to 1000"))
         let workerTable = try daemon.dokuen(["ps", "settings", "blog", "worker"]).standardOutput
         #expect(
             workerTable.contains("worker  nice           5\n")
