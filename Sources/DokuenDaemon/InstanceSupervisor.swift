@@ -92,15 +92,41 @@ public actor InstanceSupervisor {
         return done
     }
 
+    /// What one pass reads once rather than per instance: the ports other programs listen on, and the apps whose
+    /// user and owners it has already checked (`launch`).
+    private var passBusyPorts: Set<Int>?
+    private var passSecured: [AppName: ChildProcess.Credentials?] = [:]
+
     private func pass() async throws -> [ReconcileAction] {
         let plan = Reconciler.plan(desired: try await desired(), observed: try observed())
+        passBusyPorts = nil
+        passSecured = [:]
+        defer {
+            passBusyPorts = nil
+            passSecured = [:]
+        }
+        // Starts are spawned as they come and waited for together, before any other kind of action and at the end,
+        // so the plan's order holds between starts and the rest.
+        var started: [(ReconcileAction, ShimStarter)] = []
+        func waitForStarted() {
+            for (action, starter) in started {
+                do { try starter.wait() } catch { log("dokuend: \(action.instance): unable to start: \(error)") }
+            }
+            started.removeAll()
+        }
         for action in plan {
             do {
-                try await apply(action)
+                if case .start(let id) = action {
+                    if let starter = try await launch(id) { started.append((action, starter)) }
+                } else {
+                    waitForStarted()
+                    try await apply(action)
+                }
             } catch {
                 log("dokuend: \(action.instance): unable to \(verb(action)): \(error)")
             }
         }
+        waitForStarted()
         return plan
     }
 
@@ -338,16 +364,35 @@ public actor InstanceSupervisor {
         }
     }
 
-    func start(_ id: InstanceID) async throws {
-        // The app's user, made if an app of the shared-user layout has none yet, and its files' owners.
-        let credentials = try await accounts.credentials(id.app)
-        try accounts.secure(id.app, credentials)
+    func start(_ id: InstanceID) async throws { try await launch(id)?.wait() }
+
+    /// The ports other programs listen on, read once per pass (a shim started in this pass is not listening yet).
+    private func busyPorts() -> Set<Int> {
+        if let passBusyPorts { return passBusyPorts }
+        let ports = Posix.listeningTCPPorts()
+        passBusyPorts = ports
+        return ports
+    }
+
+    /// Prepares `id`'s start and spawns its shim without waiting for it: a pass spawns every instance it starts,
+    /// then waits for them all (`ShimStarter`), so a fleet starts in about the time of one.
+    func launch(_ id: InstanceID) async throws -> ShimStarter? {
+        // The app's user, made if an app of the shared-user layout has none yet, and its files' owners: once per app
+        // in a pass.
+        let credentials: ChildProcess.Credentials?
+        if let known = passSecured[id.app] {
+            credentials = known
+        } else {
+            credentials = try await accounts.credentials(id.app)
+            try accounts.secure(id.app, credentials)
+            passSecured[id.app] = credentials
+        }
         let (build, env, formation) = try await launchSpec(id)
-        guard let command = build.processes[id.type] else { return }
+        guard let command = build.processes[id.type] else { return nil }
         let paths = layout.app(id.app)
         let lease = try await store.leasePort(
             app: id.app, type: id.type, index: id.index, release: id.release, range: portRange,
-            busy: Posix.listeningTCPPorts(), actor: "dokuend")
+            busy: busyPorts(), actor: "dokuend")
         let leases = try await store.portLeases(app: id.app)
         var singles: [ProcessType: Int] = [:]
         for scale in formation.scales where scale.count == 1 {
@@ -375,35 +420,7 @@ public actor InstanceSupervisor {
             (try? AppManifest.load(buildDirectory: paths.build(build.stamp)))?.settings[id.type] ?? ProcessSettings()
         options.apply(
             fromBuild.overlaid(by: try await store.processSettings(app: id.app, type: id.type)), port: lease.port)
-        try Self.startShim(shimPath, options, environment: environment, name: id.description)
-    }
-
-    /// Starts a dokuen-shim with `options` (`dokuen-shim start`) and returns once it is up: an instance, or the
-    /// private nginx (`PrivateNginxService`). `start` forks: the shim runs in its own session, outlives dokuend, is
-    /// never its child (no zombie), and the starter learns whether it came up (SWIFT-NOTES.md §4.7).
-    static func startShim(
-        _ shimPath: String, _ options: ShimOptions, environment: [String: String], name: String
-    ) throws {
-        try Posix.mkdir(options.directory, existingOK: true)
-        let stdin = try Posix.open("/dev/null", O_RDONLY)
-        let shimLog = try Posix.open(options.directory + "/shim.log", O_WRONLY | O_CREAT | O_APPEND)
-        defer {
-            Posix.close(stdin)
-            Posix.close(shimLog)
-        }
-        let starter = try ChildProcess.spawn(
-            shimPath, arguments: ["start"] + options.arguments(), environment: environment, stdin: stdin,
-            stdout: shimLog, stderr: shimLog, grouping: .newSession)
-        guard let outcome = try starter.wait(milliseconds: 10_000) else {
-            _ = try? starter.signalGroup(SIGKILL)
-            _ = try? starter.wait()
-            throw DaemonError.shimDidNotStart(name, reason: "no answer in 10 s")
-        }
-        guard outcome == .exited(0) else {
-            let reason = String(decoding: (try? Posix.readFile(options.directory + "/shim.log")) ?? [], as: UTF8.self)
-            throw DaemonError.shimDidNotStart(
-                name, reason: reason.split(separator: "\n").last.map(String.init) ?? "\(outcome)")
-        }
+        return try ShimStarter(shimPath, options, environment: environment, name: id.description)
     }
 
     /// The build, env and formation an instance starts with: its release's, or the candidate's while one is

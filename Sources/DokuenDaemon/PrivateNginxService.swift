@@ -43,8 +43,9 @@ public struct PrivateNginxService: Sendable {
         options.machine.stopSignal = 3
         options.machine.stopTimeout = 10_000
         options.command = nginx.serveCommand
-        try InstanceSupervisor.startShim(
-            shimPath, options, environment: ["PATH": InstanceEnvironment.defaultPath], name: "the private nginx")
+        try ShimStarter(
+            shimPath, options, environment: ["PATH": InstanceEnvironment.defaultPath], name: "the private nginx"
+        ).wait()
         log("dokuend: started the private nginx on 127.0.0.1:\(port) (\(nginx.configFile))")
     }
 

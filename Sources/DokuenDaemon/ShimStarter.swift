@@ -1,0 +1,45 @@
+import DokuenPosix
+import DokuenSupervision
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A `dokuen-shim start` under way: spawned by `init`, and `wait` returns once the shim is up (it holds its lock and
+/// reads its control FIFO) or says why not. `start` forks: the shim runs in its own session, outlives dokuend, is
+/// never its child (no zombie), and the starter learns whether it came up (SWIFT-NOTES.md §4.7). Spawning many
+/// before waiting for any starts a fleet in about the time of one.
+struct ShimStarter {
+    let starter: ChildProcess
+    let directory: String
+    let name: String
+
+    init(_ shimPath: String, _ options: ShimOptions, environment: [String: String], name: String) throws {
+        try Posix.mkdir(options.directory, existingOK: true)
+        let stdin = try Posix.open("/dev/null", O_RDONLY)
+        let shimLog = try Posix.open(options.directory + "/shim.log", O_WRONLY | O_CREAT | O_APPEND)
+        defer {
+            Posix.close(stdin)
+            Posix.close(shimLog)
+        }
+        starter = try ChildProcess.spawn(
+            shimPath, arguments: ["start"] + options.arguments(), environment: environment, stdin: stdin,
+            stdout: shimLog, stderr: shimLog, grouping: .newSession)
+        directory = options.directory
+        self.name = name
+    }
+
+    /// Waits up to 10 s for the shim to be up; throws with the shim's last word when it is not.
+    func wait() throws {
+        guard let outcome = try starter.wait(milliseconds: 10_000) else {
+            _ = try? starter.signalGroup(SIGKILL)
+            _ = try? starter.wait()
+            throw DaemonError.shimDidNotStart(name, reason: "no answer in 10 s")
+        }
+        guard outcome == .exited(0) else {
+            let reason = String(decoding: (try? Posix.readFile(directory + "/shim.log")) ?? [], as: UTF8.self)
+            throw DaemonError.shimDidNotStart(
+                name, reason: reason.split(separator: "\n").last.map(String.init) ?? "\(outcome)")
+        }
+    }
+}
