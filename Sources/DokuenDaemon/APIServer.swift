@@ -32,7 +32,9 @@ public enum APIServer {
         let router = Router(context: DokuenContext.self)
         // Middleware first: Hummingbird applies it only to routes added after it.
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: PeerCheck(adminGroup: settings.gitUser))
+        // Each app's user and who owns its files: the supervisor's, so that every part agrees.
+        let accounts = supervisor.accounts
+        router.add(middleware: PeerCheck(adminGroup: accounts.gitUser))
         let v1 = router.group("v1")
 
         v1.get("health") { _, _ in
@@ -49,11 +51,10 @@ public enum APIServer {
             let name = try appName(body.name)
             let actor = await actor(request, context)
             let record = try await store.createApp(name, actor: actor)
-            let accounts = AppAccounts(layout: layout, isolated: settings.isolateApps, gitUser: settings.gitUser)
             do {
                 // Its own user first (DESIGN.md §2, Privileges), then the repository, then who owns what.
                 let credentials = try await accounts.credentials(name)
-                try await GitRepository(layout: layout, owner: settings.isolateApps ? settings.gitUser : nil)
+                try await GitRepository(layout: layout, owner: accounts.isolated ? accounts.gitUser : nil)
                     .create(name)
                 try accounts.secure(name, credentials)
             } catch {
@@ -81,7 +82,6 @@ public enum APIServer {
             // Its instances stop now, and anything else its user still runs; its files go, but data/ (and its
             // user, who owns it) stay unless purged.
             try await supervisor.reconcile()
-            let accounts = AppAccounts(layout: layout, isolated: settings.isolateApps, gitUser: settings.gitUser)
             accounts.endProcesses(name)
             let paths = layout.app(name)
             for path in [

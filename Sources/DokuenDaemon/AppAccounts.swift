@@ -46,7 +46,7 @@ public struct AppAccounts: Sendable {
                 [
                     "--system", "--user-group", "--no-create-home", "--home-dir", layout.app(app).current,
                     "--shell", "/usr/sbin/nologin", "--comment", user.comment, user.name,
-                ])
+                ], for: app)
             log("dokuend: \(app): created the user \(user.name)")
         }
         guard let entry = try existing(user) else {
@@ -141,7 +141,7 @@ public struct AppAccounts: Sendable {
     public func remove(_ app: AppName) async throws {
         guard isolated, let entry = try existing(AppUser(app)) else { return }
         endProcesses(app)
-        try await Self.gate.holding { try await run("userdel", [entry.name]) }
+        try await Self.gate.holding { try await run("userdel", [entry.name], for: app) }
         log("dokuend: \(app): removed the user \(entry.name)")
     }
 
@@ -159,12 +159,13 @@ public struct AppAccounts: Sendable {
         return "\(entry.name) is not in the \(adminGroup) group; only root and its members may use dokuend"
     }
 
-    private func run(_ program: String, _ arguments: [String]) async throws {
+    private func run(_ program: String, _ arguments: [String], for app: AppName) async throws {
         let executable = ["/usr/sbin/", "/sbin/", "/usr/bin/"].map { $0 + program }.first {
             Posix.isExecutableFile($0)
         }
         guard let executable else {
-            throw DaemonError.appUser(app: "", reason: "\(program) is not installed (Debian's passwd package)")
+            throw DaemonError.appUser(
+                app: app.rawValue, reason: "\(program) is not installed (Debian's passwd package)")
         }
         let output = LineCollector()
         let status = try await StepRunner.run(
@@ -174,7 +175,7 @@ public struct AppAccounts: Sendable {
             onLine: output.add)
         guard status == .exited(0) else {
             throw DaemonError.appUser(
-                app: arguments.last ?? "",
+                app: app.rawValue,
                 reason: "\(program) failed (\(status)): \(output.lines.joined(separator: " "))")
         }
     }

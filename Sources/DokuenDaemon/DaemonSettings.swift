@@ -7,10 +7,6 @@ public struct DaemonSettings: Sendable {
     public var buildTimeoutSeconds = 900
     /// The built-in buildpacks (the repository's `buildpacks/`, installed beside the binaries).
     public var builtinBuildpacks = ""
-    /// Whether each app runs as a user of its own (dokuend is root; DESIGN.md §2, Privileges, and `AppAccounts`).
-    public var isolateApps = false
-    /// The user pushes arrive as when dokuend is root; never an app's user. Its group is the admin group.
-    public var gitUser = "dokuen"
     /// The private nginx of a dokuend that is not root (docs/MODES.md), which `dokuen shutdown` stops; nil otherwise.
     public var privateNginx: PrivateNginxService?
     /// After routing switched to a new release, how long the old instances keep running for requests in flight.

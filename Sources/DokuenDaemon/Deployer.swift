@@ -16,7 +16,7 @@ public struct Deployer: Sendable {
     let store: Store
     let cutover: Cutover
     let settings: DaemonSettings
-    var accounts: AppAccounts { AppAccounts(layout: layout, isolated: settings.isolateApps, gitUser: settings.gitUser) }
+    var accounts: AppAccounts { cutover.supervisor.accounts }
 
     public init(layout: RootLayout, store: Store, cutover: Cutover, settings: DaemonSettings) {
         self.layout = layout

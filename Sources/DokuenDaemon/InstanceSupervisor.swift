@@ -92,19 +92,23 @@ public actor InstanceSupervisor {
         return done
     }
 
-    /// What one pass reads once rather than per instance: the ports other programs listen on, and the apps whose
-    /// user and owners it has already checked (`launch`).
-    private var passBusyPorts: Set<Int>?
-    private var passSecured: [AppName: ChildProcess.Credentials?] = [:]
+    /// What the starts of one pass read once rather than per instance (`launch`): the ports other programs listen
+    /// on (a shim started in the pass is not listening yet), and the apps whose user and owners are checked.
+    struct LaunchFacts {
+        var busyPorts: Set<Int>?
+        var secured: [AppName: ChildProcess.Credentials?] = [:]
+
+        mutating func ports() -> Set<Int> {
+            if let busyPorts { return busyPorts }
+            let ports = Posix.listeningTCPPorts()
+            busyPorts = ports
+            return ports
+        }
+    }
 
     private func pass() async throws -> [ReconcileAction] {
         let plan = Reconciler.plan(desired: try await desired(), observed: try observed())
-        passBusyPorts = nil
-        passSecured = [:]
-        defer {
-            passBusyPorts = nil
-            passSecured = [:]
-        }
+        var facts = LaunchFacts()
         // Starts are spawned as they come and waited for together, before any other kind of action and at the end,
         // so the plan's order holds between starts and the rest.
         var started: [(ReconcileAction, ShimStarter)] = []
@@ -116,12 +120,8 @@ public actor InstanceSupervisor {
         }
         for action in plan {
             do {
-                if case .start(let id) = action {
-                    if let starter = try await launch(id) { started.append((action, starter)) }
-                } else {
-                    waitForStarted()
-                    try await apply(action)
-                }
+                if case .start = action {} else { waitForStarted() }
+                if let starter = try await apply(action, &facts) { started.append((action, starter)) }
             } catch {
                 log("dokuend: \(action.instance): unable to \(verb(action)): \(error)")
             }
@@ -337,9 +337,10 @@ public actor InstanceSupervisor {
         return apps
     }
 
-    func apply(_ action: ReconcileAction) async throws {
+    /// Does `action`; a start only spawns its shim and returns the starter to wait for (`pass`).
+    func apply(_ action: ReconcileAction, _ facts: inout LaunchFacts) async throws -> ShimStarter? {
         switch action {
-        case .start(let id): try await start(id)
+        case .start(let id): return try await launch(id, &facts)
         case .stop(let id): try sendControl("x", to: id)
         case .reap(let id, let pgid):
             _ = try? Posix.kill(-pgid, SIGKILL)
@@ -354,6 +355,7 @@ public actor InstanceSupervisor {
             try await remove(id)
         case .remove(let id): try await remove(id)
         }
+        return nil
     }
 
     func remove(_ id: InstanceID) async throws {
@@ -364,35 +366,25 @@ public actor InstanceSupervisor {
         }
     }
 
-    func start(_ id: InstanceID) async throws { try await launch(id)?.wait() }
-
-    /// The ports other programs listen on, read once per pass (a shim started in this pass is not listening yet).
-    private func busyPorts() -> Set<Int> {
-        if let passBusyPorts { return passBusyPorts }
-        let ports = Posix.listeningTCPPorts()
-        passBusyPorts = ports
-        return ports
-    }
-
     /// Prepares `id`'s start and spawns its shim without waiting for it: a pass spawns every instance it starts,
     /// then waits for them all (`ShimStarter`), so a fleet starts in about the time of one.
-    func launch(_ id: InstanceID) async throws -> ShimStarter? {
+    func launch(_ id: InstanceID, _ facts: inout LaunchFacts) async throws -> ShimStarter? {
         // The app's user, made if an app of the shared-user layout has none yet, and its files' owners: once per app
         // in a pass.
         let credentials: ChildProcess.Credentials?
-        if let known = passSecured[id.app] {
+        if let known = facts.secured[id.app] {
             credentials = known
         } else {
             credentials = try await accounts.credentials(id.app)
             try accounts.secure(id.app, credentials)
-            passSecured[id.app] = credentials
+            facts.secured[id.app] = credentials
         }
         let (build, env, formation) = try await launchSpec(id)
         guard let command = build.processes[id.type] else { return nil }
         let paths = layout.app(id.app)
         let lease = try await store.leasePort(
             app: id.app, type: id.type, index: id.index, release: id.release, range: portRange,
-            busy: busyPorts(), actor: "dokuend")
+            busy: facts.ports(), actor: "dokuend")
         let leases = try await store.portLeases(app: id.app)
         var singles: [ProcessType: Int] = [:]
         for scale in formation.scales where scale.count == 1 {
@@ -480,7 +472,12 @@ public actor InstanceSupervisor {
     }
 
     func sendControl(_ command: String, to id: InstanceID) throws {
-        let fd = try Posix.open(layout.serviceDirectory(id) + "/control", O_WRONLY | O_NONBLOCK)
+        try Self.sendControl(command, toDirectory: layout.serviceDirectory(id))
+    }
+
+    /// Writes one command line to the `control` FIFO of the shim of `directory` (docs/SHIM.md), without blocking.
+    static func sendControl(_ command: String, toDirectory directory: String) throws {
+        let fd = try Posix.open(directory + "/control", O_WRONLY | O_NONBLOCK)
         defer { Posix.close(fd) }
         try Posix.writeAll(fd, Array((command + "\n").utf8))
     }

@@ -3,10 +3,6 @@ import DokuenPosix
 import DokuenRouting
 import DokuenSupervision
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The private nginx master of a dokuend that is not root (docs/MODES.md), run by a dokuen-shim: restarted by its
 /// shim when it crashes, left running across a restart of dokuend (as apps are), stopped by `dokuen shutdown`.
 public struct PrivateNginxService: Sendable {
@@ -53,9 +49,7 @@ public struct PrivateNginxService: Sendable {
     public func stop() {
         guard isRunning else { return }
         do {
-            let fd = try Posix.open(nginx.serviceDirectory + "/control", O_WRONLY | O_NONBLOCK)
-            defer { Posix.close(fd) }
-            try Posix.writeAll(fd, Array("x\n".utf8))
+            try InstanceSupervisor.sendControl("x", toDirectory: nginx.serviceDirectory)
         } catch {
             log("dokuend: unable to stop the private nginx: \(error)")
             return

@@ -19,60 +19,65 @@ public enum Ownership {
     /// Freezes a build after compile: every entry the app's user (`appUID`) owns becomes root's, loses its group and
     /// other write bits and any setuid or setgid bit, so the app may read and execute its build but never write it
     /// (and root never owns a setuid program the app wrote). Entries of other owners are left alone: the app could
-    /// only have placed them by hard link, and it cannot write them anyway. Symlinks are re-owned, never followed.
+    /// only have placed them by hard link, and it cannot write them anyway. Symlinks are re-owned, never followed;
+    /// a FIFO, socket or device has no use in a build and is removed, never opened.
     public static func freeze(_ path: String, appUID: UInt32) throws(PosixError) {
-        let fd = try Posix.call("open", path: path) {
-            sys_open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0)
-        }
-        defer { Posix.close(fd) }
-        try freezeEntry(fd: fd, path: path, appUID: appUID)
-    }
-
-    private static func freezeEntry(fd: Int32, path: String, appUID: UInt32) throws(PosixError) {
-        var info = stat()
-        try Posix.call("stat", path: path) { fstat(fd, &info) }
-        let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
-        if isDirectory {
-            for name in try names(fd, path: path) {
-                let child = path + "/" + name
-                var entry = stat()
-                let found = name.withCString { fstatat(fd, $0, &entry, AT_SYMLINK_NOFOLLOW) }
-                if found != 0 { continue }  // gone meanwhile
-                switch entry.st_mode & S_IFMT {
-                case S_IFLNK:
-                    if entry.st_uid == appUID {
-                        _ = name.withCString { fchownat(fd, $0, 0, 0, AT_SYMLINK_NOFOLLOW) }
-                    }
-                case S_IFDIR, S_IFREG:
-                    let childFD = name.withCString { openat(fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
-                    if childFD < 0 { throw PosixError("open", path: child, errno: errno) }
-                    defer { Posix.close(childFD) }
-                    try freezeEntry(fd: childFD, path: child, appUID: appUID)
-                default:
-                    // A FIFO, socket or device in a build has no use: removed, never opened.
-                    if entry.st_uid == appUID { _ = name.withCString { unlinkat(fd, $0, 0) } }
+        try walk(
+            path,
+            other: { directory, name, entry in
+                guard entry.st_uid == appUID else { return }
+                if (entry.st_mode & S_IFMT) == S_IFLNK {
+                    _ = name.withCString { fchownat(directory, $0, 0, 0, AT_SYMLINK_NOFOLLOW) }
+                } else {
+                    _ = name.withCString { unlinkat(directory, $0, 0) }
                 }
-            }
-        }
-        guard info.st_uid == appUID || info.st_uid == 0 else { return }
-        if info.st_uid != 0 || info.st_gid != 0 {
-            try Posix.call("chown", path: path) { fchown(fd, 0, 0) }
-        }
-        let mode = info.st_mode & 0o7777 & ~mode_t(0o6022)
-        if mode != info.st_mode & 0o7777 { try Posix.call("chmod", path: path) { fchmod(fd, mode) } }
+            },
+            opened: { fd, path, info throws(PosixError) in
+                guard info.st_uid == appUID || info.st_uid == 0 else { return }
+                if info.st_uid != 0 || info.st_gid != 0 {
+                    try Posix.call("chown", path: path) { fchown(fd, 0, 0) }
+                }
+                let mode = info.st_mode & 0o7777 & ~mode_t(0o6022)
+                if mode != info.st_mode & 0o7777 { try Posix.call("chmod", path: path) { fchmod(fd, mode) } }
+            })
     }
 
     /// Gives a tree to `uid`:`gid` (an app's `data/` or cache), walking as `freeze` does. Only entries that are not
     /// already the user's are changed.
     public static func give(_ path: String, uid: UInt32, gid: UInt32) throws(PosixError) {
+        try walk(
+            path,
+            other: { directory, name, entry in
+                if entry.st_uid != uid || entry.st_gid != gid {
+                    _ = name.withCString { fchownat(directory, $0, uid, gid, AT_SYMLINK_NOFOLLOW) }
+                }
+            },
+            opened: { fd, path, info throws(PosixError) in
+                if info.st_uid != uid || info.st_gid != gid {
+                    try Posix.call("chown", path: path) { fchown(fd, uid, gid) }
+                }
+            })
+    }
+
+    /// Walks the directory `path` depth first through fds: each directory and regular file is opened with
+    /// O_NOFOLLOW and handed to `opened` (a directory after its entries), anything else (symlinks, FIFOs, sockets,
+    /// devices) is handed by name to `other` with its directory's fd, never opened. An entry gone meanwhile is
+    /// skipped.
+    private static func walk(
+        _ path: String, other: (Int32, String, stat) -> Void,
+        opened: (Int32, String, stat) throws(PosixError) -> Void
+    ) throws(PosixError) {
         let fd = try Posix.call("open", path: path) {
             sys_open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0)
         }
         defer { Posix.close(fd) }
-        try giveEntry(fd: fd, path: path, uid: uid, gid: gid)
+        try walkEntry(fd: fd, path: path, other: other, opened: opened)
     }
 
-    private static func giveEntry(fd: Int32, path: String, uid: UInt32, gid: UInt32) throws(PosixError) {
+    private static func walkEntry(
+        fd: Int32, path: String, other: (Int32, String, stat) -> Void,
+        opened: (Int32, String, stat) throws(PosixError) -> Void
+    ) throws(PosixError) {
         var info = stat()
         try Posix.call("stat", path: path) { fstat(fd, &info) }
         if (info.st_mode & S_IFMT) == S_IFDIR {
@@ -81,20 +86,17 @@ public enum Ownership {
                 if (name.withCString { fstatat(fd, $0, &entry, AT_SYMLINK_NOFOLLOW) }) != 0 { continue }
                 switch entry.st_mode & S_IFMT {
                 case S_IFDIR, S_IFREG:
+                    let child = path + "/" + name
                     let childFD = name.withCString { openat(fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
-                    if childFD < 0 { throw PosixError("open", path: path + "/" + name, errno: errno) }
+                    if childFD < 0 { throw PosixError("open", path: child, errno: errno) }
                     defer { Posix.close(childFD) }
-                    try giveEntry(fd: childFD, path: path + "/" + name, uid: uid, gid: gid)
+                    try walkEntry(fd: childFD, path: child, other: other, opened: opened)
                 default:
-                    if entry.st_uid != uid || entry.st_gid != gid {
-                        _ = name.withCString { fchownat(fd, $0, uid, gid, AT_SYMLINK_NOFOLLOW) }
-                    }
+                    other(fd, name, entry)
                 }
             }
         }
-        if info.st_uid != uid || info.st_gid != gid {
-            try Posix.call("chown", path: path) { fchown(fd, uid, gid) }
-        }
+        try opened(fd, path, info)
     }
 
     /// The owner of `path` itself (not followed), nil when it does not exist.

@@ -177,7 +177,6 @@ struct Dokuend: ParsableCommand {
         settings.keepReleases = keepReleases
         settings.buildTimeoutSeconds = buildTimeout
         settings.builtinBuildpacks = buildpacks ?? Self.builtinBuildpacks()
-        settings.isolateApps = Posix.geteuid() == 0
         settings.drainMilliseconds = drainMilliseconds
         settings.bootTimeoutSeconds = bootTimeout
         return settings

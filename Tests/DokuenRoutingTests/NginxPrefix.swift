@@ -4,7 +4,8 @@ import TestSupport
 
 /// A private nginx configuration in a temp directory: its pid, logs and temp paths stay inside, so `nginx -t`
 /// (and a test server) runs as root or not without touching /etc or /var. Its `http {}` block includes
-/// `<root>/nginx/*.conf`, as the user's does (etc/nginx/dokuen.conf).
+/// `<root>/nginx/*.conf`, as the user's does (etc/nginx/dokuen.conf). It is user mode's `PrivateNginx`, with the
+/// temp directory as its prefix.
 struct NginxPrefix {
     /// Debian's `nginx-light` (or `nginx`) provides it.
     static let binary = NginxSettings.findBinary(searchPath: Posix.environment()["PATH"])
@@ -13,16 +14,22 @@ struct NginxPrefix {
     var path: String { temp.path }
     var root: String { temp("root") }
     var nginxDirectory: String { root + "/nginx" }
-    var configFile: String { temp("nginx.conf") }
+    let nginx: PrivateNginx
+    var configFile: String { nginx.configFile }
 
     init(label: String = "nginx") throws {
         temp = try TemporaryDirectory(label)
-        for directory in ["logs", "tmp", "root", "root/nginx", "root/acme"] { try Posix.mkdir(temp(directory)) }
-        try write(configFile, NginxPrefix.mainConfig(prefix: path, include: nginxDirectory + "/*.conf"))
+        nginx = try PrivateNginx(
+            directory: ConfigPath(temp.path), include: ConfigPath(temp("root/nginx")),
+            binary: NginxPrefix.binary ?? "/usr/sbin/nginx", mimeTypes: nil)
+        for directory in nginx.directories + [temp("root"), temp("root/nginx"), temp("root/acme")] {
+            try Posix.mkdir(directory, existingOK: true)
+        }
+        try write(configFile, nginx.config())
     }
 
     /// The arguments that point nginx at this configuration (NginxSettings.configArguments).
-    var configArguments: [String] { ["-p", path + "/", "-c", configFile, "-e", temp("logs/error.log")] }
+    var configArguments: [String] { nginx.configArguments }
 
     func remove() { temp.remove() }
 
@@ -31,24 +38,5 @@ struct NginxPrefix {
     /// `nginx -t` of the whole configuration.
     func test() throws -> ProgramResult {
         try runProgram(NginxPrefix.binary!, configArguments + ["-t", "-q"], deadlineSeconds: 30)
-    }
-
-    static func mainConfig(prefix: String, include: String) -> String {
-        """
-        pid \(prefix)/nginx.pid;
-        error_log \(prefix)/logs/error.log;
-        worker_processes 1;
-        events { worker_connections 64; }
-        http {
-            access_log \(prefix)/logs/access.log;
-            client_body_temp_path \(prefix)/tmp/body;
-            proxy_temp_path \(prefix)/tmp/proxy;
-            fastcgi_temp_path \(prefix)/tmp/fastcgi;
-            uwsgi_temp_path \(prefix)/tmp/uwsgi;
-            scgi_temp_path \(prefix)/tmp/scgi;
-            include \(include);
-        }
-
-        """
     }
 }

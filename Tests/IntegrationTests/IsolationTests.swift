@@ -182,16 +182,8 @@ struct IsolationTests {
         #expect(events.contains(admin), "the event log names the admin: \(events)")
     }
 
-    /// The processes whose command line is `sleep <seconds>`.
-    func sleepers(_ seconds: Int) -> [Int32] {
-        var pids: [Int32] = []
-        for name in (try? Posix.listDirectory("/proc")) ?? [] {
-            guard let pid = Int32(name), let bytes = try? Posix.readFile("/proc/\(pid)/cmdline") else { continue }
-            let words = bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            if words.count == 2, words[0].hasSuffix("sleep"), words[1] == "\(seconds)" { pids.append(pid) }
-        }
-        return pids
-    }
+    /// The processes whose command line is `sleep <seconds>` (`pids(commandLine:)` of ShimHarness.swift).
+    func sleepers(_ seconds: Int) -> [Int32] { pids(commandLine: "sleep \(seconds)") }
 
     @Test func noProcessEscapesAStopARedeployAScaleToZeroOrADestroy() throws {
         let daemon = try DaemonHarness(label: "escape")

@@ -100,18 +100,23 @@ struct UserModeTests {
         try runProgram("/usr/bin/curl", ["-s", "--max-time", "5", url]).standardOutput
     }
 
-    /// dokuend as `user` with its defaults, once its pid file says it serves.
-    func startDaemon(_ user: User) throws -> BackgroundProgram {
+    /// dokuend as `user` with `arguments`, once it has sent READY=1 (it serves) to a notification socket the user may
+    /// write to.
+    func startDaemon(_ user: User, _ arguments: [String] = []) throws -> BackgroundProgram {
+        let sockets = try TemporaryDirectory("notify")
+        defer { sockets.remove() }
+        try Posix.chmod(sockets.path, 0o755)
+        let notify = try NotifySocket(path: sockets("notify"))
+        try Posix.chmod(notify.path, 0o666)
+        var environment = user.environment
+        environment["NOTIFY_SOCKET"] = notify.path
         let daemon = try BackgroundProgram(
             "/usr/bin/setpriv",
-            ["--reuid=\(user.name)", "--regid=\(user.name)", "--init-groups", user.bin + "/dokuend"],
-            environment: user.environment)
-        let deadline = monotonicMilliseconds() + 30_000
-        while (try? Posix.lstat(user.root + "/run/dokuend.pid")) == nil {
-            guard monotonicMilliseconds() < deadline, try daemon.wait(milliseconds: 100) == nil else {
-                daemon.stop()
-                throw ProgramRunError(description: "dokuend did not come up: \(daemon.standardError)")
-            }
+            ["--reuid=\(user.name)", "--regid=\(user.name)", "--init-groups", user.bin + "/dokuend"] + arguments,
+            environment: environment)
+        guard try notify.waitFor("READY=1") != nil else {
+            daemon.stop()
+            throw ProgramRunError(description: "dokuend did not come up: \(daemon.standardError)")
         }
         return daemon
     }
@@ -152,7 +157,6 @@ struct UserModeTests {
         // A restart of dokuend leaves the private nginx running, as it leaves the apps.
         let firstMaster = try #require(pid(in: user.root + "/run/nginx/nginx.pid"))
         daemon.stop()
-        try Posix.unlink(user.root + "/run/dokuend.pid")
         daemon = try startDaemon(user)
         #expect(!daemon.standardError.contains("started the private nginx"), "\(daemon.standardError)")
         #expect(pid(in: user.root + "/run/nginx/nginx.pid") == firstMaster)
@@ -210,23 +214,9 @@ struct UserModeTests {
 
         // A second root of the same user, on another port, beside the first.
         let second = user.home + "/second"
-        let other = try BackgroundProgram(
-            "/usr/bin/setpriv",
-            [
-                "--reuid=\(user.name)", "--regid=\(user.name)", "--init-groups", user.bin + "/dokuend", "--root",
-                second,
-                "--http-port", "8081", "--https-port", "8444", "--ports", "6100-6199",
-            ],
-            environment: user.environment)
+        let other = try startDaemon(
+            user, ["--root", second, "--http-port", "8081", "--https-port", "8444", "--ports", "6100-6199"])
         defer { other.stop() }
-        let deadline = monotonicMilliseconds() + 30_000
-        while (try? Posix.lstat(second + "/run/dokuend.pid")) == nil {
-            guard monotonicMilliseconds() < deadline else {
-                Issue.record("the second dokuend did not come up: \(other.standardError)")
-                return
-            }
-            _ = try other.wait(milliseconds: 100)
-        }
         #expect(try user.dokuen(["apps", "create", "shop"], root: second).status == .exited(0))
         #expect(try push(user, app: "shop", root: second, message: "shop").status == .exited(0))
         #expect(try get("http://shop.localhost:8081/") == "shop\n")
