@@ -1,6 +1,7 @@
 // swift-tools-version:6.1
-// Dependencies point one way: executables -> DokuenStore/DokuenSystemd -> DokuenPosix -> DokuenCore.
-// See STYLE.md (package layout) and docs/DEPENDENCIES.md (why each dependency is here).
+// Dependencies point one way: executables -> DokuenDaemon/DokuenAPI -> libraries -> DokuenPosix -> DokuenCore; only
+// DokuenPosix (and the C targets) call libc. See docs/ARCHITECTURE.md (the modules and what must never depend on
+// what) and docs/DEPENDENCIES.md (why each package is here). Every module a target imports is listed below.
 import Foundation
 import PackageDescription
 
@@ -83,8 +84,8 @@ let package = Package(
         .target(
             name: "DokuenDaemon",
             dependencies: [
-                "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenAPI", "DokuenSystemd", "DokuenSupervision",
-                "DokuenReconciliation", "DokuenBuild", "DokuenRouting",
+                "CDokuenSpawn", "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenAPI", "DokuenSystemd",
+                "DokuenSupervision", "DokuenReconciliation", "DokuenBuild", "DokuenRouting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
@@ -108,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "dokuend",
             dependencies: [
-                "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenSystemd", "DokuenDaemon",
+                "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenSystemd", "DokuenDaemon", "DokuenRouting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,10 +125,14 @@ let package = Package(
         // Tests.
         .target(name: "TestSupport", dependencies: ["DokuenPosix"], path: "Tests/TestSupport"),
         .testTarget(name: "DokuenCoreTests", dependencies: ["DokuenCore", "TestSupport"]),
-        .testTarget(name: "DokuenPosixTests", dependencies: ["DokuenPosix", "TestSupport"]),
-        .testTarget(name: "DokuenStoreTests", dependencies: ["DokuenStore", "TestSupport"]),
+        .testTarget(
+            name: "DokuenPosixTests", dependencies: ["DokuenPosix", "DokuenCore", "DokuenSupervision", "TestSupport"]),
+        .testTarget(
+            name: "DokuenStoreTests", dependencies: ["DokuenStore", "DokuenCore", "DokuenPosix", "TestSupport"]),
         .testTarget(name: "DokuenSupervisionTests", dependencies: ["DokuenSupervision"]),
-        .testTarget(name: "DokuenReconciliationTests", dependencies: ["DokuenReconciliation"]),
+        .testTarget(
+            name: "DokuenReconciliationTests",
+            dependencies: ["DokuenReconciliation", "DokuenCore", "DokuenSupervision"]),
         .testTarget(
             name: "DokuenRoutingTests", dependencies: ["DokuenRouting", "DokuenCore", "DokuenPosix", "TestSupport"],
             exclude: ["Golden"]),
@@ -135,7 +140,10 @@ let package = Package(
             name: "DokuenBuildTests", dependencies: ["DokuenBuild", "DokuenCore", "DokuenPosix", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "DokuenCore", "DokuenSupervision", "dokuen", "dokuend"]),
+            dependencies: [
+                "TestSupport", "DokuenCore", "DokuenPosix", "DokuenAPI", "DokuenDaemon", "DokuenSupervision", "dokuen",
+                "dokuend",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -78,9 +78,9 @@ import Testing
 
         // Files are 0600 and the generation directory 0700: config values are secrets.
         let file = try #require(try Posix.lstat(temp("env.g3/A")))
-        #expect(file.st_mode & 0o777 == 0o600)
+        #expect(file.permissions & 0o777 == 0o600)
         let generation = try #require(try Posix.lstat(temp("env.g3")))
-        #expect(generation.st_mode & 0o777 == 0o700)
+        #expect(generation.permissions & 0o777 == 0o700)
     }
 
     @Test func refusedValueLeavesTheConfigUntouched() throws {
