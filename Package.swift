@@ -34,6 +34,8 @@ let unicodeDataTables: [LinkerSetting] = {
     return []
 }()
 
+let importChecks: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+
 let package = Package(
     name: "dokuen",
     platforms: [.macOS(.v14)],
@@ -147,3 +149,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+let importChecked: Set<String> = [
+    "DokuenCore", "DokuenPosix", "DokuenSystemd", "DokuenStore", "DokuenSupervision", "DokuenAPI",
+    "DokuenBuild", "DokuenReconciliation", "DokuenRouting", "dokuen", "dokuend", "TestSupport", "DokuenCoreTests",
+    "DokuenPosixTests", "DokuenStoreTests", "DokuenSupervisionTests", "DokuenReconciliationTests", "DokuenRoutingTests",
+    "DokuenBuildTests",
+]
+for target in package.targets where importChecked.contains(target.name) {
+    target.swiftSettings = (target.swiftSettings ?? []) + importChecks
+}
