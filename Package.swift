@@ -34,8 +34,6 @@ let unicodeDataTables: [LinkerSetting] = {
     return []
 }()
 
-let importChecks: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
-
 let package = Package(
     name: "dokuen",
     platforms: [.macOS(.v14)],
@@ -150,12 +148,25 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-let importChecked: Set<String> = [
-    "DokuenCore", "DokuenPosix", "DokuenSystemd", "DokuenStore", "DokuenSupervision", "DokuenAPI",
-    "DokuenBuild", "DokuenReconciliation", "DokuenRouting", "dokuen", "dokuend", "TestSupport", "DokuenCoreTests",
-    "DokuenPosixTests", "DokuenStoreTests", "DokuenSupervisionTests", "DokuenReconciliationTests", "DokuenRoutingTests",
-    "DokuenBuildTests",
+// The compiler's import checks (docs/ARCHITECTURE.md). MemberImportVisibility: a file must import each module whose
+// members it uses, so no dependency creeps in through another import. InternalImportsByDefault: an import is
+// internal unless written `public import`, so a module's public API shows which modules its clients must know.
+// Targets not listed here still need edits to build with them: DokuenDaemon and IntegrationTests (missing imports),
+// DokuenStore, DokuenReconciliation and TestSupport (public API over internal imports, for InternalImportsByDefault;
+// DokuenDaemon and dokuend were not tried, as other work is reshaping them).
+let memberImportVisibility: Set<String> = [
+    "DokuenCore", "DokuenPosix", "DokuenSystemd", "DokuenStore", "DokuenSupervision", "DokuenAPI", "DokuenBuild",
+    "DokuenReconciliation", "DokuenRouting", "dokuen", "dokuend", "TestSupport", "DokuenCoreTests", "DokuenPosixTests",
+    "DokuenStoreTests", "DokuenSupervisionTests", "DokuenReconciliationTests", "DokuenRoutingTests", "DokuenBuildTests",
 ]
-for target in package.targets where importChecked.contains(target.name) {
-    target.swiftSettings = (target.swiftSettings ?? []) + importChecks
+let internalImportsByDefault: Set<String> = [
+    "DokuenCore", "DokuenPosix", "DokuenSystemd", "DokuenSupervision", "DokuenAPI", "DokuenBuild", "DokuenRouting",
+    "dokuen", "DokuenCoreTests", "DokuenPosixTests", "DokuenStoreTests", "DokuenSupervisionTests",
+    "DokuenReconciliationTests", "DokuenRoutingTests", "DokuenBuildTests",
+]
+for target in package.targets where memberImportVisibility.contains(target.name) {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
+}
+for target in package.targets where internalImportsByDefault.contains(target.name) {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("InternalImportsByDefault")]
 }

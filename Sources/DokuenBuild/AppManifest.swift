@@ -1,4 +1,4 @@
-import DokuenCore
+public import DokuenCore
 import DokuenPosix
 import Foundation
 

@@ -1,4 +1,4 @@
-import DokuenCore
+public import DokuenCore
 import DokuenPosix
 
 /// Builds one build directory with Heroku classic buildpacks (DESIGN.md §2, deploy step 3): chooses the buildpacks

@@ -1,4 +1,4 @@
-import DokuenPosix
+public import DokuenPosix
 import Foundation
 
 /// Runs one buildpack program and streams its output line by line. The four traps of SWIFT-NOTES.md §1.5 and §4

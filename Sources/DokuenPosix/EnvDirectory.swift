@@ -1,4 +1,4 @@
-import DokuenCore
+public import DokuenCore
 
 #if canImport(Glibc)
     import Glibc

@@ -53,16 +53,6 @@ extension Posix {
         return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
     }
 
-    /// The calendar fields of `seconds` since the epoch in UTC (gmtime_r(3)).
-    public static func utcCalendar(_ seconds: Int64) -> CalendarTime {
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        return CalendarTime(
-            year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
-            hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: Int(parts.tm_sec))
-    }
-
     /// chdir(2).
     public static func chdir(_ path: String) throws(PosixError) {
         try call("enter", path: path) { sys_chdir(path) }
@@ -88,24 +78,5 @@ extension Posix {
         let code = errno
         for pointer in argv + envp { free(pointer) }
         throw PosixError("run", path: program, errno: code)
-    }
-}
-
-/// A moment as calendar fields: month 1–12, day 1–31, hour 0–23 (what gmtime_r(3) gives, without its offsets).
-public struct CalendarTime: Equatable, Sendable {
-    public let year: Int
-    public let month: Int
-    public let day: Int
-    public let hour: Int
-    public let minute: Int
-    public let second: Int
-
-    public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
-        self.year = year
-        self.month = month
-        self.day = day
-        self.hour = hour
-        self.minute = minute
-        self.second = second
     }
 }

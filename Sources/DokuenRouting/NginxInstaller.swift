@@ -1,5 +1,5 @@
 import Dispatch
-import DokuenCore
+public import DokuenCore
 import DokuenPosix
 
 /// Puts generated files in `<root>/nginx/` so that nginx never loads one it has not accepted.

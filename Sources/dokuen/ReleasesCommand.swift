@@ -1,7 +1,10 @@
 import ArgumentParser
 import DokuenAPI
 import DokuenCore
-import DokuenPosix
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `dokuen releases APP`: the releases dokuend keeps, newest first.
 struct ReleasesCommand: AsyncParsableCommand {
@@ -33,10 +36,12 @@ struct ReleasesCommand: AsyncParsableCommand {
 
     /// `2026-11-22 08:30:01` for unix seconds.
     static func utc(_ seconds: Int64) -> String {
-        let parts = Posix.utcCalendar(seconds)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.year)-\(two(parts.month))-\(two(parts.day)) "
-            + "\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))"
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
     }
 }
 

@@ -22,15 +22,6 @@ import Testing
         #expect(micro / 1_000_000 >= seconds)
     }
 
-    @Test(arguments: [
-        (Int64(0), CalendarTime(year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0)),
-        (Int64(951_782_400), CalendarTime(year: 2000, month: 2, day: 29, hour: 0, minute: 0, second: 0)),
-        (Int64(1_795_163_401), CalendarTime(year: 2026, month: 11, day: 20, hour: 8, minute: 30, second: 1)),
-    ])
-    func utcCalendar(seconds: Int64, expected: CalendarTime) {
-        #expect(Posix.utcCalendar(seconds) == expected)
-    }
-
     @Test func writeToStreamWritesAllOrReportsFalse() throws {
         let pipe = try Posix.pipe()
         defer {
