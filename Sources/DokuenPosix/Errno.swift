@@ -37,12 +37,16 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     public static let textBusy = Errno(rawValue: ETXTBSY)
     /// EFBIG: the file is too large (also: a user's file over its limit, see `readUserFile`).
     public static let fileTooLarge = Errno(rawValue: EFBIG)
+    /// EMFILE: this process has no fd left.
+    public static let tooManyOpenFiles = Errno(rawValue: EMFILE)
     /// ENOSPC: no space left on the device.
     public static let noSpace = Errno(rawValue: ENOSPC)
     /// EPIPE: the other end of a pipe or socket is closed.
     public static let brokenPipe = Errno(rawValue: EPIPE)
     /// ENAMETOOLONG: the path (or a socket's address) is too long.
     public static let nameTooLong = Errno(rawValue: ENAMETOOLONG)
+    /// ENOSYS: the kernel lacks the call (pidfd_open before Linux 5.3).
+    public static let notImplemented = Errno(rawValue: ENOSYS)
     /// ENOTEMPTY: the directory is not empty.
     public static let notEmpty = Errno(rawValue: ENOTEMPTY)
     /// ELOOP: too many symlinks, or a symlink opened with O_NOFOLLOW.

@@ -14,8 +14,10 @@ import Testing
             (.notPermitted, EPERM), (.noEntry, ENOENT), (.noSuchProcess, ESRCH), (.interrupted, EINTR),
             (.noChild, ECHILD), (.wouldBlock, EAGAIN), (.accessDenied, EACCES), (.exists, EEXIST),
             (.notDirectory, ENOTDIR), (.isDirectory, EISDIR), (.invalid, EINVAL), (.textBusy, ETXTBSY),
-            (.fileTooLarge, EFBIG), (.noSpace, ENOSPC), (.brokenPipe, EPIPE), (.nameTooLong, ENAMETOOLONG),
-            (.notEmpty, ENOTEMPTY), (.loop, ELOOP), (.connectionRefused, ECONNREFUSED), (.timedOut, ETIMEDOUT),
+            (.fileTooLarge, EFBIG), (.tooManyOpenFiles, EMFILE), (.noSpace, ENOSPC), (.brokenPipe, EPIPE),
+            (.nameTooLong, ENAMETOOLONG),
+            (.notImplemented, ENOSYS), (.notEmpty, ENOTEMPTY), (.loop, ELOOP), (.connectionRefused, ECONNREFUSED),
+            (.timedOut, ETIMEDOUT),
             (.inProgress, EINPROGRESS),
         ]
         for (named, number) in table { #expect(named.rawValue == number, "\(named)") }
