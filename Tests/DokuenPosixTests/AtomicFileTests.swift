@@ -2,10 +2,6 @@ import DokuenPosix
 import TestSupport
 import Testing
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 @Suite(.timeLimit(.minutes(2))) struct AtomicFileTests {
     @Test func writesReplacesAndSetsTheMode() throws {
         let temp = try TemporaryDirectory("atomic")

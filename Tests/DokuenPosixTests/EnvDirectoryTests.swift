@@ -3,10 +3,6 @@ import DokuenPosix
 import TestSupport
 import Testing
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 @Suite(.timeLimit(.minutes(2))) struct EnvDirectoryTests {
     /// The environment `envdir DIR env -0` produces, starting from `initial`.
     func envdir(_ directory: String, initial: [String: String] = [:]) throws -> [String: String] {
