@@ -1,6 +1,7 @@
 import ArgumentParser
 import DokuenAPI
 import DokuenCore
+import DokuenSupervision
 import DokuenPosix
 
 #if canImport(Glibc)
