@@ -113,7 +113,7 @@ extension ChildProcess {
                     dokuen_spawn_exclusive(request, &pid, &keeper, &report, failure)
                 }
                 return (ChildProcess(pid: pid), report, keeper)
-            } catch where error.errno == ETXTBSY && attempt < 4 {
+            } catch  where error.errno == ETXTBSY && attempt < 4 {
                 attempt += 1
                 usleep(useconds_t(attempt * 20_000))
             }

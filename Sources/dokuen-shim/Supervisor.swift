@@ -98,7 +98,8 @@ struct Supervisor {
         }
         if !System.lockExclusively(lockFD) {
             var holder = ""
-            if let status = System.readFile(statusPath), let record = StatusRecord(decoding: status), record.shimPID > 0 {
+            if let status = System.readFile(statusPath), let record = StatusRecord(decoding: status), record.shimPID > 0
+            {
                 holder = " (pid " + String(record.shimPID) + ")"
             }
             System.writeError(
@@ -188,7 +189,9 @@ struct Supervisor {
                 // gets the signal twice. Without /proc the group alone is signalled, as before issue 12.
                 System.signalDescendants(skipGroup: machine.pid, signal)
             case .probePort(let port):
-                if System.portAccepts(port, milliseconds: 50) { perform(machine.handle(.ready, at: System.monotonicMilliseconds())) }
+                if System.portAccepts(port, milliseconds: 50) {
+                    perform(machine.handle(.ready, at: System.monotonicMilliseconds()))
+                }
             case .exit(let code):
                 publish()
                 drainLog(completely: true)
@@ -246,7 +249,8 @@ struct Supervisor {
         while let signal = System.nextSignal(signalFD) {
             switch signal {
             case System.childSignal: reap()
-            case System.terminateSignal, System.interruptSignal: perform(machine.handle(.terminate, at: System.monotonicMilliseconds()))
+            case System.terminateSignal, System.interruptSignal:
+                perform(machine.handle(.terminate, at: System.monotonicMilliseconds()))
             default: break  // SIGHUP: the shim has no terminal and nothing to reload
             }
         }

@@ -314,8 +314,10 @@ enum System {
                 kind: Int32(DOKUEN_FD_OPEN.rawValue), target: 0, source: -1,
                 path: UnsafeRawPointer(devNull.utf8Start).assumingMemoryBound(to: CChar.self), flags: O_RDONLY,
                 mode: 0),
-            dokuen_fd_action(kind: Int32(DOKUEN_FD_DUP2.rawValue), target: 1, source: output, path: nil, flags: 0, mode: 0),
-            dokuen_fd_action(kind: Int32(DOKUEN_FD_DUP2.rawValue), target: 2, source: output, path: nil, flags: 0, mode: 0),
+            dokuen_fd_action(
+                kind: Int32(DOKUEN_FD_DUP2.rawValue), target: 1, source: output, path: nil, flags: 0, mode: 0),
+            dokuen_fd_action(
+                kind: Int32(DOKUEN_FD_DUP2.rawValue), target: 2, source: output, path: nil, flags: 0, mode: 0),
         ]
         if let readyFD {
             actions.append(

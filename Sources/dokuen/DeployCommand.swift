@@ -1,8 +1,8 @@
 import ArgumentParser
 import DokuenAPI
 import DokuenCore
-import DokuenSupervision
 import DokuenPosix
+import DokuenSupervision
 
 #if canImport(Glibc)
     import Glibc
