@@ -12,8 +12,9 @@
 #define DOKUEN_SPAWN_NEW_SESSION 1
 /// Start the child in a new process group (setpgid(0, 0)) but keep the caller's session.
 #define DOKUEN_SPAWN_NEW_PROCESS_GROUP 2
-/// The child gets SIGKILL when the spawning thread's process dies (PR_SET_PDEATHSIG, set after the credential
-/// change, which clears it), and fails with ESRCH if that process is already gone.
+/// The child gets SIGKILL when the thread that spawned it ends (PR_SET_PDEATHSIG, set after the credential change,
+/// which clears it; in the single-threaded shim, when the shim dies), and fails with ESRCH if its parent is already
+/// gone.
 #define DOKUEN_SPAWN_DIE_WITH_PARENT 4
 /// A niceness the caller may not set (EACCES, EPERM: it would lower the calling thread's) is not an error: the child
 /// keeps the thread's, which costs no one else anything.
