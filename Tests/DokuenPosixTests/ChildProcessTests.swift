@@ -40,6 +40,19 @@ import Testing
         #expect(result.standardOutput == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n")
     }
 
+    /// The child starts at niceness 0 whatever the calling thread's (a thread of the concurrency pool runs at -2),
+    /// as the shim's children do.
+    @Test func childStartsAtNicenessZeroWhateverTheThreadRunsAt() throws {
+        // On Linux, PRIO_PROCESS with 0 reads and sets the calling thread (setpriority(2), BUGS).
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        errno = 0
+        let own = getpriority(which, 0)
+        try #require(errno == 0 && setpriority(which, 0, 3) == 0)
+        defer { setpriority(which, 0, own) }
+        let result = try runProgram("/bin/sh", ["-c", "cut -d ' ' -f 19 /proc/self/stat"])
+        #expect(result.standardOutput == "0\n")
+    }
+
     @Test func aMissingProgramIsAnErrorNotACrash() {
         #expect(throws: PosixError("start", path: "/nonexistent/program", errno: ENOENT)) {
             try ChildProcess.spawn(
