@@ -9,7 +9,7 @@ import CDokuenSpawn
 /// A child started by Dokuen's one spawner (CDokuenSpawn, shared with the shim): default dispositions for every
 /// signal and an empty mask, only fds 0–2 inherited, niceness 0 whatever the calling thread's, and its own process
 /// group or session, so that a signal to `-pid` reaches everything it started. The daemon reaps only the children it
-/// spawned (`waitpid(pid)`), never `waitpid(-1)` (SWIFT-NOTES.md §4.4).
+/// spawned (`waitpid(pid)`), never `waitpid(-1)` (docs/STACK-NOTES.md §4.4).
 public struct ChildProcess: Sendable {
     public let pid: Int32
 
@@ -85,13 +85,13 @@ extension ChildProcess {
     }
 
     /// Starts a program whose exit status only the caller can collect (Linux), even while another thread reaps
-    /// with `waitpid(-1)` or SIGCHLD is ignored (SWIFT-NOTES.md §1.5, §4.4). The caller's direct child is a small
-    /// keeper (a copy of this process that never execs, started with no exit signal, so `waitpid(-1)` does not see
-    /// it); the keeper starts the program, waits for it, kills what is left of its process group, and reports its
-    /// status on a pipe. Like `spawn`, the program starts with an empty signal mask and default dispositions, in a
-    /// new session or group; it also changes to `workingDirectory` and switches to `credentials` (groups, gid, uid)
-    /// before exec. The caller owns `report` (polls readable when the program has exited) and `keeper` (a pidfd),
-    /// must call `exclusiveStatus(report:keeper:)`, and then close both.
+    /// with `waitpid(-1)` or SIGCHLD is ignored (docs/STACK-NOTES.md §1.5, §4.4). The caller's direct child is a
+    /// small keeper (a copy of this process that never execs, started with no exit signal, so `waitpid(-1)` does not
+    /// see it); the keeper starts the program, waits for it, kills what is left of its process group, and reports
+    /// its status on a pipe. The program starts exactly as `spawn`'s children do, and also switches to
+    /// `credentials` (groups, gid, uid) and then changes to `workingDirectory` before exec. The caller owns `report`
+    /// (polls readable when the program has exited) and `keeper` (a pidfd), must call
+    /// `exclusiveStatus(report:keeper:)`, and then close both.
     public static func spawnExclusive(
         _ executable: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
         credentials: Credentials? = nil, stdin: Int32, stdout: Int32, stderr: Int32,
@@ -153,7 +153,7 @@ extension Posix {
     }
 
     /// Waits up to `milliseconds` for any process (not only a child) to exit, through a pidfd: true once it is
-    /// gone (a zombie counts as gone). dokuend watches shims it did not start this way (SWIFT-NOTES.md §4.8).
+    /// gone (a zombie counts as gone). dokuend watches shims it did not start this way (docs/STACK-NOTES.md §4.8).
     public static func waitForExit(pid: Int32, milliseconds: Int32) throws(PosixError) -> Bool {
         let pidfd = dokuen_pidfd_open(pid)
         if pidfd < 0 {

@@ -7,7 +7,7 @@ import Testing
 #endif
 
 @Suite(.timeLimit(.minutes(2))) struct ChildProcessTests {
-    /// A child starts with no blocked signals even when spawned from a Swift pool thread (SWIFT-NOTES.md §1.5),
+    /// A child starts with no blocked signals even when spawned from a Swift pool thread (docs/STACK-NOTES.md §1.5),
     /// in its own process group.
     @Test func childHasAnEmptySignalMaskAndItsOwnGroup() throws {
         let result = try runProgram("/bin/sh", ["-c", "grep SigBlk /proc/self/status; ps -o pgid= -p $$; echo $$"])

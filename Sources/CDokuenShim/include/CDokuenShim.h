@@ -1,7 +1,7 @@
 // The C side of dokuen-shim, but for spawning (CDokuenSpawn, shared with the daemon). The shim is Embedded Swift,
 // which cannot import Glibc: this header brings in the system declarations it uses, and the .c file holds what Swift
-// cannot do (macros, variadic calls, GNU extensions). _GNU_SOURCE is defined in the .c file only (SWIFT-NOTES.md
-// §4.1). Symbols are prefixed dokuen_. Only the shim's System.swift imports it.
+// cannot do (macros, variadic calls, GNU extensions). _GNU_SOURCE is defined in the .c file only
+// (docs/STACK-NOTES.md §4.1). Symbols are prefixed dokuen_. Only the shim's System.swift imports it.
 #ifndef CDOKUEN_SHIM_H
 #define CDOKUEN_SHIM_H
 

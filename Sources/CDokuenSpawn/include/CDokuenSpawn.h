@@ -1,7 +1,7 @@
 // Dokuen's one spawner, used by the shim (Embedded Swift) and by DokuenPosix (the daemon, the CLI, the tests), and
 // small helpers for what Swift's Glibc module hides (GNU extensions) or cannot express (macros). _GNU_SOURCE is
-// defined in the .c file only: defining it in a public header breaks the Glibc module (SWIFT-NOTES.md §4.1). Every
-// symbol is prefixed dokuen_.
+// defined in the .c file only: defining it in a public header breaks the Glibc module (docs/STACK-NOTES.md §4.1).
+// Every symbol is prefixed dokuen_.
 #ifndef CDOKUEN_SPAWN_H
 #define CDOKUEN_SPAWN_H
 
