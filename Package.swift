@@ -13,6 +13,12 @@ let embedded: [SwiftSetting] = [
     .unsafeFlags(["-Osize", "-Xfrontend", "-function-sections"], .when(configuration: .release)),
 ]
 
+/// C compiled for the shim too: in release, one section per function and datum, which the shim's --gc-sections
+/// link drops when unused (the keeper of `ChildProcess.spawnExclusive` is the daemon's alone).
+let cSections: [CSetting] = [
+    .unsafeFlags(["-ffunction-sections", "-fdata-sections"], .when(configuration: .release))
+]
+
 /// Embedded Swift keeps Unicode's data tables (needed to compare strings) in a static library of the toolchain,
 /// which must be linked by hand ("Strings" in the Embedded Swift user manual). It sits beside the `swiftc` on PATH.
 let unicodeDataTables: [LinkerSetting] = {
@@ -63,8 +69,11 @@ let package = Package(
             name: "CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
-        .target(name: "CDokuenSpawn"),
-        .target(name: "CDokuenShim"),
+        // The one spawner (fork, fd actions as data, signals reset, credentials, execve) for the shim and DokuenPosix.
+        // Each function in its own section, so that the shim's release link drops what only the daemon calls.
+        .target(name: "CDokuenSpawn", cSettings: cSections),
+        // The shim's libc face but for spawning: the system headers Embedded Swift needs, signalfd, /proc, sockets.
+        .target(name: "CDokuenShim", cSettings: cSections),
 
         // Libraries.
         .target(name: "DokuenCore"),
@@ -116,7 +125,8 @@ let package = Package(
             ]),
         // The shim links no Foundation and no store: it must stay tiny and outlive the daemon.
         .executableTarget(
-            name: "dokuen-shim", dependencies: ["CDokuenShim", "DokuenSupervisionEmbedded"], swiftSettings: embedded,
+            name: "dokuen-shim", dependencies: ["CDokuenShim", "CDokuenSpawn", "DokuenSupervisionEmbedded"],
+            swiftSettings: embedded,
             // String comparison needs Unicode's normalization tables, which Embedded Swift keeps in a library.
             linkerSettings: unicodeDataTables + [
                 .unsafeFlags(["-Xlinker", "--gc-sections"], .when(configuration: .release))

@@ -2,6 +2,7 @@ import ArgumentParser
 import DokuenAPI
 import DokuenCore
 import DokuenPosix
+import DokuenSupervision
 
 /// `dokuen deploy APP DIR|TARBALL`: sends a directory (as a tarball) or a tarball to dokuend, which makes a build
 /// and a release of it.

@@ -2,6 +2,7 @@ import ArgumentParser
 import DokuenAPI
 import DokuenCore
 import DokuenPosix
+import DokuenSupervision
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
