@@ -8,7 +8,8 @@ import DokuenStore
 /// nginx routes to them (when routing is on) and the old ones drain for `drainMilliseconds`; then the release is
 /// recorded, `current`/`previous` swap, and the reconciler stops the old instances. On any failure before the
 /// switch the candidate is withdrawn, its instances stop, and what was serving never noticed (invariant 1). The
-/// caller holds the app's deploy lock.
+/// caller holds the app's deploy lock. The policy is `CutoverMachine`'s; this shell records each phase before its
+/// step, so that `recover()` finishes or rolls back a cutover cut short by a crash (docs/FAULTS.md).
 public struct Cutover: Sendable {
     let layout: RootLayout
     let store: Store
@@ -188,15 +189,16 @@ public struct Cutover: Sendable {
                 app: app, buildID: input.build.id, env: input.env, formation: input.formation, summary: input.summary,
                 actor: state.actor)
         case .switchLinks:
-            // vN is recorded and serves from now on: the reconciler's desired state is the latest release.
-            if let input = state.input {
-                do { try await store.setFormation(app: app, input.formation, actor: state.actor) } catch {
+            // vN is recorded and serves from now on: the reconciler's desired state is the latest release, with
+            // its formation (after a restart, the one recorded with it).
+            let recorded = try await store.latestRelease(app: app)
+            if let formation = state.input?.formation ?? recorded?.formation {
+                do { try await store.setFormation(app: app, formation, actor: state.actor) } catch {
                     log("dokuend: \(app): unable to record the formation of \(state.release): \(error)")
                 }
             }
             await supervisor.withdraw(app: app)
             try? await routing?.pin(app, to: nil)  // the latest release is the candidate now: the same routes
-            let recorded = try await store.latestRelease(app: app)
             if let recorded { try switchLinks(app, to: try await store.build(app: app, id: recorded.buildID)) }
         case .stopOld:
             try await supervisor.reconcile()
@@ -334,7 +336,7 @@ public struct Cutover: Sendable {
         }
     }
 
-    /// After a restart (DESIGN.md invariant 2), before the first reconcile pass: each deploy that was running when
+    /// After a restart (DESIGN.md invariant 2, docs/FAULTS.md), before the first reconcile pass: each deploy that was running when
     /// dokuend stopped is finished from its recorded phase (`CutoverMachine` rule 4). One whose release was
     /// recorded ends succeeded: its links switch, the reconciler stops the release before it, the prune finishes.
     /// One cut short before that ends failed: a build still running is killed and its directory removed, and the

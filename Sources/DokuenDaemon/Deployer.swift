@@ -88,8 +88,14 @@ public struct Deployer: Sendable {
     /// Procfile's `release:` command, and record the build. `line` gets every output line as the user sees it.
     private func build(
         _ app: AppName, deploy: Int64, tarball: [UInt8], commit: String?, actor: String,
-        line: @escaping @Sendable (String) -> Void
+        line report: @escaping @Sendable (String) -> Void
     ) async throws -> BuildRecord {
+        let line: @Sendable (String) -> Void = { text in
+            // A test's fault hook kills dokuend while a build process runs: its output (compile's, the release
+            // command's) is indented.
+            if text.hasPrefix(BuildLog.indentation) { FaultHook.reached(.building) }
+            report(text)
+        }
         let paths = layout.app(app)
         let credentials = try await accounts.credentials(app)
         try accounts.secure(app, credentials)
@@ -119,11 +125,7 @@ public struct Deployer: Sendable {
             let result = try await builder.build(
                 buildDirectory: buildDirectory, cacheDirectory: paths.cache, envDirectory: envDirectory,
                 appEnvironment: env, sourceVersion: commit,
-                progress: { text in
-                    // A test's fault hook kills dokuend while a build process runs: its output is indented.
-                    if text.hasPrefix(BuildLog.indentation) { FaultHook.reached(.building) }
-                    line(text)
-                })
+                progress: line)
             // Compile is over: the build is frozen, root's and read-only to the app, before anything reads it.
             try accounts.freeze(buildDirectory, credentials)
             let procfileBytes: [UInt8]?
