@@ -348,8 +348,10 @@ public struct Cutover: Sendable {
             let latest = try await store.latestRelease(app: deploy.app)
             let recorded = deploy.candidate != nil && latest?.id == deploy.candidate
             var state = CutoverState(
-                app: deploy.app, deploy: deploy.id, release: deploy.candidate ?? (latest?.id ?? ReleaseID.first),
-                serving: nil, actor: "dokuend")
+                app: deploy.app, deploy: deploy.id,
+                // A deploy cut short before its first phase would have made the release after the latest.
+                release: try deploy.candidate ?? ReleaseID(number: (latest?.id.number ?? 0) + 1), serving: nil,
+                actor: "dokuend")
             state.buildStamp = deploy.buildStamp
             if let latest, recorded { state.serving = try? ReleaseID(number: latest.id.number - 1) }
             var machine = CutoverMachine(

@@ -15,21 +15,22 @@ actor DeployQueue {
     }
 
     /// Starts a deploy of `app`, waiting while another holds the app, and saying once which one it waits for.
+    /// Returns the deploy and the deploys it waited behind, oldest first.
     func start(_ app: AppName, source: String, actor: String, progress: @Sendable (String) -> Void) async throws
-        -> DeployRecord
+        -> (deploy: DeployRecord, waitedFor: [Int64])
     {
-        var said = false
+        var holders: [Int64] = []
         while true {
             let seen = finished[app, default: 0]
             let holder: Int64
             do {
-                return try await store.startDeploy(app: app, source: source, actor: actor)
+                return (try await store.startDeploy(app: app, source: source, actor: actor), holders)
             } catch {
                 guard case .deployInProgress(_, let id) = error else { throw error }
                 holder = id
             }
-            if !said { progress("Waiting for deploy \(holder) of \(app) to finish first") }
-            said = true
+            if holders.isEmpty { progress("Waiting for deploy \(holder) of \(app) to finish first") }
+            if holders.last != holder { holders.append(holder) }
             try Task.checkCancellation()
             if finished[app, default: 0] == seen {
                 await withCheckedContinuation { waiters[app, default: []].append($0) }

@@ -36,11 +36,11 @@ public struct Deployer: Sendable {
         guard try await store.app(named: app) != nil else { throw StoreError.appNotFound(app) }
         let source = commit.map { "git push \($0.prefix(7))" } ?? "tarball"
         let step: @Sendable (String) -> Void = { progress(BuildLog.header($0)) }
-        let deploy = try await cutover.queue.start(app, source: source, actor: actor, progress: step)
+        let (deploy, waitedFor) = try await cutover.queue.start(app, source: source, actor: actor, progress: step)
         let clock = ContinuousClock()
         let began = clock.now
         do {
-            try await push?.check(app: app)
+            if let push { try await check(push, app: app, waitedFor: waitedFor) }
             let release = try await cutover.run(
                 app, deploy: deploy.id,
                 source: .make {
@@ -68,6 +68,24 @@ public struct Deployer: Sendable {
                 deploy.id, app: app, outcome: .failed(error: "\(reported)"), actor: actor)
             throw reported
         }
+    }
+
+    /// A push deploys only if its branch did not move while it waited (`PushGuard`). A push it waited behind moves
+    /// the branch only once its hook returns, after its deploy finished and woke this one: a push deploy that
+    /// succeeded meanwhile with another commit moved it too.
+    private func check(_ push: PushGuard, app: AppName, waitedFor: [Int64]) async throws {
+        for id in waitedFor.reversed() {
+            let holder = try await store.deploy(id)
+            let prefix = "git push "
+            guard holder.state == .succeeded, holder.source.hasPrefix(prefix) else { continue }
+            let commit = holder.source.dropFirst(prefix.count)
+            guard !push.old.hasPrefix(commit) else { break }
+            throw DaemonError.deployFailed(
+                app: app.rawValue,
+                reason: "\(push.ref.dropFirst("refs/heads/".count)) moved to \(commit) while this push waited; "
+                    + "fetch, merge and push again")
+        }
+        try await push.check(app: app)
     }
 
     /// Where the app answers now: its web instances' ports, and its nginx name when routing is on (nginx serves
