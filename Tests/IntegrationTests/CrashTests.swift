@@ -16,7 +16,7 @@ import Testing
     /// build, and whose `sleep` is the build process a restart must kill.
     static let marker = "3017"
 
-    // `routing` needs nginx, which these daemons run without; its recovery is the machine's, tested without I/O.
+    // `routing` needs nginx: see the test after this one.
     @Test(arguments: [
         ("building", false), ("built", false), ("starting", false), ("checking", false), ("recording", false),
         ("recorded", true), ("stopping-old", true), ("pruning", true), ("done", true), ("withdrawn", false),
@@ -24,6 +24,25 @@ import Testing
     func aKillAtEachPhaseEndsWithTheTruth(_ phase: String, _ succeeds: Bool) throws {
         let daemon = try DaemonHarness(label: "crash")
         defer { daemon.stop() }
+        try killDeploy(daemon, at: phase, succeeds: succeeds)
+    }
+
+    /// With nginx, the `routing` phase too; nginx routes to the release that serves after the restart.
+    @Test(
+        .enabled(if: NginxHarness.binary != nil, "needs nginx (Debian's nginx-light)"),
+        arguments: [("routing", false), ("recorded", true)])
+    func aKillWhileNginxSwitchesEndsWithTheTruth(_ phase: String, _ succeeds: Bool) throws {
+        let harness = try NginxHarness(label: "crash-nginx")
+        defer { harness.stop() }
+        try killDeploy(harness.daemon, at: phase, succeeds: succeeds)
+        let expected = succeeds ? "v2\n" : "v1\n"
+        try harness.daemon.waitFor("nginx routes blog to \(expected)") {
+            try harness.get("blog.localhost", path: "/index.txt").standardOutput == expected
+        }
+    }
+
+    /// Deploys v1, then v2 with a dokuend killed after recording `phase`, restarts it, and checks what is left.
+    func killDeploy(_ daemon: DaemonHarness, at phase: String, succeeds: Bool) throws {
         try write(daemon, version: "v1", release: nil)
         #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
         let first = try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
