@@ -41,6 +41,25 @@ import Testing
         }
     }
 
+    /// A prune cut short after it deleted a build's record leaves its directory; the next start removes it, and
+    /// nothing else of `releases/`.
+    @Test func aStartRemovesTheBuildDirectoriesNoRecordNames() throws {
+        let daemon = try DaemonHarness(label: "crash-prune")
+        defer { daemon.stop() }
+        try write(daemon, version: "v1", release: nil)
+        #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        #expect(try daemon.dokuen(["deploy", "blog", daemon.temp("app")]).status == .exited(0))
+        let releases = daemon.root + "/apps/blog/releases"
+        let kept = try Posix.listDirectory(releases)
+        let orphan = releases + "/20200101T000000.000000Z"
+        try Posix.mkdir(orphan)
+        try AtomicFile.write(Array("old\n".utf8), to: orphan + "/index.txt")
+        try AtomicFile.write([], to: releases + "/notes")
+        try daemon.restart()
+        #expect(try Posix.listDirectory(releases).sorted() == (kept + ["notes"]).sorted())
+        _ = try serving(daemon, "v1")
+    }
+
     /// Deploys v1, then v2 with a dokuend killed after recording `phase`, restarts it, and checks what is left.
     func killDeploy(_ daemon: DaemonHarness, at phase: String, succeeds: Bool) throws {
         try write(daemon, version: "v1", release: nil)
