@@ -4,10 +4,6 @@ import DokuenPosix
 import DokuenReconciliation
 import DokuenStore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// A deploy of a tarball holding a Procfile (DESIGN.md §2, deploy steps 1–7, before buildpacks exist): unpack into
 /// a fresh build directory `releases/<stamp>/`, record the build, then cut over to a release of it with the app's
 /// env (`Cutover`). Deploys of an app are serialized by the store's deploy lock. A failure leaves what was serving
@@ -151,10 +147,10 @@ public struct Deployer: Sendable {
                 procfileBytes = try Posix.readUserFile(buildDirectory + "/Procfile", limit: 1 << 20)
             } catch {
                 let why =
-                    switch error.errno {
-                    case ELOOP: "it is a symlink; it must be a plain file"
-                    case EINVAL: "it is not a plain file"
-                    case EFBIG: "it is larger than 1 MiB"
+                    switch error.code {
+                    case .loop: "it is a symlink; it must be a plain file"
+                    case .invalid: "it is not a plain file"
+                    case .fileTooLarge: "it is larger than 1 MiB"
                     default: "\(error)"
                     }
                 throw DaemonError.deployFailed(app: app.rawValue, reason: "the Procfile cannot be used: \(why)")
@@ -305,8 +301,8 @@ public struct Deployer: Sendable {
         let archive = directory + ".tar"
         try AtomicFile.write(tarball, to: archive, mode: 0o600)
         defer { try? Posix.unlink(archive) }
-        let null = try Posix.open("/dev/null", O_RDWR)
-        let errors = try Posix.open(archive + ".err", O_WRONLY | O_CREAT | O_TRUNC)
+        let null = try Posix.open("/dev/null", .readWrite)
+        let errors = try Posix.open(archive + ".err", [.writeOnly, .create, .truncate])
         defer {
             Posix.close(null)
             Posix.close(errors)
@@ -316,7 +312,7 @@ public struct Deployer: Sendable {
             "/bin/tar", arguments: ["-x", "-f", archive, "-C", directory, "--no-same-owner", "--no-same-permissions"],
             environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C"], stdin: null, stdout: null, stderr: errors)
         guard let status = try tar.wait(milliseconds: 120_000) else {
-            _ = try? tar.signalGroup(SIGKILL)
+            _ = try? tar.signalGroup(.kill)
             _ = try? tar.wait()
             throw DaemonError.deployFailed(app: directory, reason: "unpacking took more than 120 s")
         }
@@ -327,9 +323,5 @@ public struct Deployer: Sendable {
         }
     }
 
-    static func nowMicroseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1_000
-    }
+    static func nowMicroseconds() -> Int64 { Posix.realtimeMicroseconds() }
 }
