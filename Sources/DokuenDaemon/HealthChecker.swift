@@ -1,4 +1,3 @@
-import Dispatch
 import DokuenAPI
 import DokuenBuild
 import DokuenCore
@@ -14,8 +13,8 @@ import DokuenStore
 /// 1. every web instance's port accepts a TCP connection within 60 s of the cutover's start (Heroku's R10);
 /// 2. then each HTTP check (`HealthCheck`): `dokuen checks set`'s when the app has one, else `app.json`'s.
 ///
-/// `dokuen checks run APP` runs the same against what serves now. Probes block, so they run on a Dispatch
-/// thread, never on the cooperative pool.
+/// `dokuen checks run APP` runs the same against what serves now. Probes block, so they run on a thread of
+/// their own (`BlockingThread`), never on the cooperative pool.
 struct HealthChecker: Sendable {
     let store: Store
     let supervisor: InstanceSupervisor
@@ -164,10 +163,8 @@ struct HealthChecker: Sendable {
         return Outcome(dyno: dyno, port: port, failure: "\(failure) (\(tries))", detail: failure)
     }
 
-    /// Runs blocking work on a Dispatch thread.
+    /// Runs blocking work (a probe) on a thread of its own, off the cooperative pool.
     static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: work()) }
-        }
+        await BlockingThread.run("dokuend probe", work)
     }
 }

@@ -268,8 +268,7 @@ extension LogFollower {
     /// (IN_MODIFY of a file in it), rotation (IN_MOVED_FROM/TO), new instance logs (IN_CREATE) and the directory's
     /// removal (IN_IGNORED), so a follower reads only when there is something to read: inotify(7) rather than a
     /// poll, because an idle `logs -f` should cost nothing. The daemon has one inotify instance and one thread
-    /// blocked in read(2) on it, for all followers (as EventsListener does for shims); Swift's cooperative pool
-    /// must not block, and Hummingbird exposes no way to add an fd to NIO's event loop.
+    /// blocked in read(2) on it (`BlockingThread`), for all followers, made when the first follower starts.
     final class Watcher: Sendable {
         private struct Registry {
             var fd: Int32 = -1
@@ -293,7 +292,7 @@ extension LogFollower {
                         throw PosixError("create an inotify instance for", path: directory, errno: errno)
                     }
                     registry.fd = fd
-                    Thread.detachNewThread { [self] in run(fd) }
+                    BlockingThread.start("dokuend logs") { [self] in run(fd) }
                 }
                 let watch = inotify_add_watch(registry.fd, directory, mask)
                 guard watch >= 0 else { throw PosixError("watch", path: directory, errno: errno) }

@@ -1,6 +1,7 @@
 import CDokuenSpawn
 import DokuenPosix
 import Foundation
+import ServiceLifecycle
 
 #if canImport(Glibc)
     import Glibc
@@ -13,11 +14,11 @@ import Foundation
 ///
 /// It holds a pidfd (pidfd_open(2)) for every live shim the reconciler hands it. A shim is not dokuend's child
 /// (`dokuen-shim start` forks, and a restarted dokuend adopts shims it never started), so waitpid(2) cannot see it,
-/// but a pidfd polls readable when its process exits, child or not (SWIFT-NOTES.md §1.4, §4.8). One thread blocks in
-/// poll(2) on every pidfd plus the read end of a pipe that `watch` writes to when the set changes: it wakes when a
+/// but a pidfd polls readable when its process exits, child or not (pidfd_open(2)). A thread of its own
+/// (`BlockingThread`) blocks in poll(2) on every pidfd plus the read end of a pipe that `watch` writes to when the set changes: it wakes when a
 /// shim dies or the set changes, never on a timer. poll takes any number of fds, so hundreds of shims cost one
 /// `pollfd` each.
-public final class ShimWatcher: @unchecked Sendable {
+public final class ShimWatcher: Service, @unchecked Sendable {
     /// A shim to watch: its pid (`shim_pid` in its `status`) and its service directory, whose `lock` it holds for
     /// its whole life.
     public struct Shim: Hashable, Sendable {
@@ -45,16 +46,17 @@ public final class ShimWatcher: @unchecked Sendable {
     /// Set once pidfd_open(2) says ENOSYS (not Linux, or a kernel before 5.3): nothing can be watched.
     private var unsupported = false
 
-    /// `onExit` runs on the watcher's thread, once for each watched shim that exits; it must not block.
+    /// `onExit` runs once for each watched shim that exits, in `run`; it must not block.
     public init(onExit: @escaping @Sendable (Shim) -> Void) throws(PosixError) {
         self.onExit = onExit
         wake = try Posix.pipe()
         for fd in [wake.read, wake.write] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
     }
 
-    /// Starts the watching thread.
-    public func start() {
-        Thread.detachNewThread { [self] in run() }
+    /// Reports each exit until the group shuts down.
+    public func run() async throws {
+        let exits = BlockingThread.stream("dokuend shims") { (yield: (Shim) -> Void) in self.watchLoop(yield) }
+        for await shim in exits.cancelOnGracefulShutdown() { onExit(shim) }
     }
 
     /// Makes `shims` the watched set: a pidfd is opened for each new one and closed for each that left.
@@ -127,7 +129,7 @@ public final class ShimWatcher: @unchecked Sendable {
     }
 
     /// The thread: report, close, poll, repeat.
-    private func run() {
+    private func watchLoop(_ onExit: (Shim) -> Void) {
         while true {
             let (entries, dead, closing) = lock.withLock {
                 defer {
