@@ -4,10 +4,6 @@ import DokuenStore
 import DokuenSupervision
 import ServiceLifecycle
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Listens on `run/events.sock` for the datagrams shims send on every state change (docs/SHIM.md, Events): each
 /// one makes the reconciler look again at once, and an exit the shim did not ask for is written to the event
 /// log. A thread of its own (`BlockingThread`) blocks in recv(2): the daemon's wait point for shims, nothing polls.
@@ -37,13 +33,13 @@ public final class EventsListener: Service, Sendable {
     private func receive(_ yield: (String) -> Void) {
         var buffer = [UInt8](repeating: 0, count: 8192)
         while true {
-            let count = recv(fd, &buffer, buffer.count, 0)
-            if count < 0 {
-                if errno == EINTR { continue }
-                log("dokuend: unable to read \(path): \(String(cString: strerror(errno)))")
+            do {
+                let count = try Posix.receive(fd, into: &buffer, path: path)
+                yield(String(decoding: buffer[0..<count], as: UTF8.self))
+            } catch {
+                log("dokuend: \(error)")
                 return
             }
-            yield(String(decoding: buffer[0..<count], as: UTF8.self))
         }
     }
 

@@ -271,7 +271,7 @@ extension LogFollower {
     /// blocked in read(2) on it (`BlockingThread`), for all followers, made when the first follower starts.
     final class Watcher: Sendable {
         private struct Registry {
-            var fd: Int32 = -1
+            var inotify: Inotify?
             var followers: [Int32: [Int: AsyncStream<Void>.Continuation]] = [:]
             var nextID = 0
         }
@@ -284,18 +284,16 @@ extension LogFollower {
         /// `stop` is called (from any thread, any number of times).
         func watch(_ directory: String) throws(PosixError) -> (changes: AsyncStream<Void>, stop: @Sendable () -> Void) {
             let (changes, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-            let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_DELETE_SELF)
             let (watch, id) = try registry.withLock { registry throws(PosixError) in
-                if registry.fd < 0 {
-                    let fd = inotify_init1(Int32(IN_CLOEXEC))
-                    guard fd >= 0 else {
-                        throw PosixError("create an inotify instance for", path: directory, errno: errno)
-                    }
-                    registry.fd = fd
-                    BlockingThread.start("dokuend logs") { [self] in run(fd) }
+                let inotify: Inotify
+                if let existing = registry.inotify {
+                    inotify = existing
+                } else {
+                    inotify = try Inotify()
+                    registry.inotify = inotify
+                    BlockingThread.start("dokuend logs") { [self] in run(inotify) }
                 }
-                let watch = inotify_add_watch(registry.fd, directory, mask)
-                guard watch >= 0 else { throw PosixError("watch", path: directory, errno: errno) }
+                let watch = try inotify.watchDirectory(directory)
                 registry.nextID += 1
                 registry.followers[watch, default: [:]][registry.nextID] = continuation
                 return (watch, registry.nextID)
@@ -310,7 +308,7 @@ extension LogFollower {
                 guard let continuation = registry.followers[watch]?.removeValue(forKey: id) else { return nil }
                 if registry.followers[watch]?.isEmpty == true {
                     registry.followers[watch] = nil
-                    inotify_rm_watch(registry.fd, watch)
+                    registry.inotify?.removeWatch(watch)
                 }
                 return continuation
             }
@@ -318,42 +316,28 @@ extension LogFollower {
             continuation?.finish()
         }
 
-        /// The thread: reads events and wakes the followers of their directories.
-        private func run(_ fd: Int32) {
-            // inotify(7): a buffer must hold at least one event with the longest name.
-            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        /// The thread: reads changes and wakes the followers of their directories.
+        private func run(_ inotify: Inotify) {
             while true {
-                let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    log("dokuend: unable to read log changes: \(String(cString: strerror(errno)))")
+                let changes: [Inotify.Change]
+                do { changes = try inotify.read() } catch {
+                    log("dokuend: unable to read log changes: \(error)")
                     return
                 }
-                var woken: [Int32: Bool] = [:]  // watch -> removed
-                var offset = 0
-                while offset + 16 <= count {
-                    let (watch, mask, length) = buffer.withUnsafeBytes {
-                        (
-                            $0.loadUnaligned(fromByteOffset: offset, as: Int32.self),
-                            $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self),
-                            $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)
-                        )
-                    }
-                    woken[watch] = (woken[watch] ?? false) || mask & UInt32(IN_IGNORED) != 0
-                    offset += 16 + Int(length)
-                }
-                // An overflow (wd -1) may have lost any event: wake everyone.
+                var woken: [Int32: Bool] = [:]  // watch -> ended
+                for change in changes { woken[change.watch] = change.ended }
+                // An overflow (watch -1) may have lost any change: wake everyone.
                 if woken[-1] != nil { registry.withLock { for watch in $0.followers.keys { woken[watch] = false } } }
                 let wake = registry.withLock { registry in
-                    woken.map { watch, removed in
+                    woken.map { watch, ended in
                         let followers = Array((registry.followers[watch] ?? [:]).values)
-                        if removed { registry.followers[watch] = nil }
-                        return (followers, removed)
+                        if ended { registry.followers[watch] = nil }
+                        return (followers, ended)
                     }
                 }
-                for (followers, removed) in wake {
+                for (followers, ended) in wake {
                     for follower in followers {
-                        if removed { follower.finish() } else { follower.yield() }
+                        if ended { follower.finish() } else { follower.yield() }
                     }
                 }
             }
