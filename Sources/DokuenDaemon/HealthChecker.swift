@@ -8,8 +8,8 @@ import DokuenStore
     import Glibc
 #endif
 
-/// The checks a new release's `web` instances pass before nginx routes to them (DESIGN.md §2, deploy step 5;
-/// invariant 1: a failed check never changes what serves):
+/// The checks a new release's `web` instances pass before nginx routes to them (a failed check
+/// never changes what serves):
 /// 1. every web instance's port accepts a TCP connection within 60 s of the cutover's start (Heroku's R10);
 /// 2. then each HTTP check (`HealthCheck`): `dokuen checks set`'s when the app has one, else `app.json`'s.
 ///

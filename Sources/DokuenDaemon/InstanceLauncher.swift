@@ -11,9 +11,9 @@ struct InstanceLauncher: Sendable {
     let layout: RootLayout
     let store: Store
     let shimPath: String
-    /// Each app's user when dokuend is root (DESIGN.md §2, Privileges), and the owners of its files.
+    /// Each app's user when dokuend is root (docs/ISOLATION.md), and the owners of its files.
     let accounts: AppAccounts
-    /// The ports instances lease from (DESIGN.md §2: 5000–5999 unless set).
+    /// The ports instances lease from (`dokuend --ports`, 5000–5999 unless set).
     let portRange: ClosedRange<Int>
 
     /// What an instance starts with: its release's build, env and formation, or the candidate's during a cutover.

@@ -11,7 +11,7 @@ import DokuenSupervision
 /// The reconcile loop: it reads the desired state (`DesiredState`, from the store and the cutovers under way) and the
 /// actual state (`InstanceObserver`, from `run/svc`), asks the pure planner (`Reconciler.plan`) what to do, and does
 /// it through `InstanceLauncher` and the shims' control FIFOs. It is the only code that starts or stops shims
-/// (DESIGN.md §2). An actor, so that passes never overlap; it knows no wire type (the API maps its values, in
+/// (docs/SHIM.md describes the shim's side). An actor, so that passes never overlap; it knows no wire type (the API maps its values, in
 /// `InstanceSupervisor+API.swift`).
 ///
 /// Every pass ends by announcing a change: `waitUntilReady`, `waitUntilGone` and `GET /v1/changes` await those
@@ -20,7 +20,7 @@ import DokuenSupervision
 public actor InstanceSupervisor {
     let layout: RootLayout
     let store: Store
-    /// Each app's user when dokuend is root (DESIGN.md §2, Privileges), and the owners of its files.
+    /// Each app's user when dokuend is root (docs/ISOLATION.md), and the owners of its files.
     let accounts: AppAccounts
     let observer: InstanceObserver
     let launcher: InstanceLauncher

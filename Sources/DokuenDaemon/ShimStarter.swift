@@ -7,7 +7,7 @@ import DokuenSupervision
 
 /// A `dokuen-shim start` under way: spawned by `init`, and `wait` returns once the shim is up (it holds its lock and
 /// reads its control FIFO) or says why not. `start` forks: the shim runs in its own session, outlives dokuend, is
-/// never its child (no zombie), and the starter learns whether it came up (SWIFT-NOTES.md §4.7). Spawning many
+/// never its child (no zombie), and the starter learns whether it came up. Spawning many
 /// before waiting for any starts a fleet in about the time of one.
 struct ShimStarter {
     let starter: ChildProcess

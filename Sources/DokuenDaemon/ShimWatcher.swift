@@ -4,8 +4,8 @@ import ServiceLifecycle
 
 /// Tells dokuend the moment a shim dies. A shim that is SIGKILLed or OOM-killed sends no event datagram
 /// (docs/SHIM.md, Events), so without this its instance would stay dead, and what is left of its process group
-/// alive, until something else made the reconciler look (DESIGN.md §2: a dead shim's group is killed before a
-/// replacement starts).
+/// alive, until something else made the reconciler look (a dead shim's group is killed before a replacement
+/// starts).
 ///
 /// It holds a pidfd (pidfd_open(2)) for every live shim the reconciler hands it. A shim is not dokuend's child
 /// (`dokuen-shim start` forks, and a restarted dokuend adopts shims it never started), so waitpid(2) cannot see it,

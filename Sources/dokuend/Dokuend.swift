@@ -221,7 +221,7 @@ struct Dokuend: AsyncParsableCommand {
             // The store holds the writer lock for as long as it lives: the daemon's whole life.
             store = try Store.open(path: layout.database)
         } catch {
-            // One line, once, in the project's grammar (STYLE.md).
+            // One line, once, in the project's grammar: `dokuend: error: …`.
             log("dokuend: error: \(error)")
             throw ExitCode.failure
         }
@@ -278,7 +278,7 @@ struct Dokuend: AsyncParsableCommand {
         do {
             // Shims report every change on the events socket, bound here so that no event of a shim started below
             // is lost; a shim killed without a word (SIGKILL, the OOM killer) sends none: its pidfd says so. Then
-            // re-adopt every live shim and start what is missing before serving (DESIGN.md §2).
+            // re-adopt every live shim and start what is missing before serving.
             let events = try EventsListener(layout: layout, supervisor: supervisor, store: store)
             let watcher = try ShimWatcher { _ in supervisor.requestReconcile() }
             await supervisor.setShimWatcher(watcher)
