@@ -7,9 +7,6 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-#if canImport(Glibc)
-    import Glibc
-#endif
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else

@@ -4,10 +4,6 @@ import DokuenCore
 import DokuenPosix
 import DokuenStore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The checks a new release's `web` instances pass before nginx routes to them (a failed check
 /// never changes what serves):
 /// 1. every web instance's port accepts a TCP connection within 60 s of the cutover's start (Heroku's R10);
@@ -151,7 +147,7 @@ struct HealthChecker: Sendable {
                 failure = "GET \(check.path) \(verdict)"
             case .failure(let error):
                 failure =
-                    error.errno == ETIMEDOUT
+                    error.code == .timedOut
                     ? "GET \(check.path) got no answer within \(check.timeout) s"
                     : "GET \(check.path): \(error)"
             }

@@ -4,10 +4,6 @@ import DokuenReconciliation
 import DokuenStore
 import DokuenSupervision
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The reconcile loop: it reads the desired state (`DesiredState`, from the store and the cutovers under way) and the
 /// actual state (`InstanceObserver`, from `run/svc`), asks the pure planner (`Reconciler.plan`) what to do, and does
 /// it through `InstanceLauncher` and the shims' control FIFOs. It is the only code that starts or stops shims
@@ -136,7 +132,7 @@ public actor InstanceSupervisor {
         case .start(let id): return try await launcher.launch(id, try await launchSpec(id), &facts)
         case .stop(let id): try sendControl(.exit, to: id)
         case .reap(let id, let pgid):
-            _ = try? Posix.kill(-pgid, SIGKILL)
+            _ = try? Posix.kill(-pgid, .kill)
             // The shim died without a word (SIGKILL, the OOM killer): invariant 6 wants it in the event log.
             let shim = observer.status(of: id)
             try? await store.appendEvent(

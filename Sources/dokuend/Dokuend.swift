@@ -7,6 +7,7 @@ import DokuenStore
 import DokuenSystemd
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// `dokuend`, the control plane: it prepares the root, opens the state store as its single writer, re-adopts the
 /// shims, serves the API on the control socket, routes through nginx (the system's as root, a private one
@@ -192,7 +193,7 @@ struct Dokuend: AsyncParsableCommand {
 
     func run() async throws {
         // Nothing to reload yet, and a hangup must never stop the daemon: ignored before anything else can happen.
-        try? Posix.ignoreHangups()
+        try? Posix.ignoreSignal(.hangup)
         let rootPath: String
         do {
             rootPath = try RootDiscovery.daemonRoot(
@@ -271,7 +272,7 @@ struct Dokuend: AsyncParsableCommand {
                 try await Self.announce(layout, store)
             } catch {
                 log("dokuend: error: \(error)")
-                Posix.exitProcess(1)
+                Posix.exit(1)
             }
         }
         let stop = StopService(requests: stopRequests)
