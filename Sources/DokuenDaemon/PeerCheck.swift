@@ -15,7 +15,7 @@ struct PeerCheck: RouterMiddleware {
             let reason = AppAccounts.refusal(uid: peer.uid, adminGroup: adminGroup)
         {
             log("dokuend: refused \(request.method) \(request.uri.path) from pid \(peer.pid): \(reason)")
-            throw APIFailure(status: .forbidden, message: "forbidden: \(reason)")
+            throw APIError(.forbidden, "forbidden: \(reason)")
         }
         return try await next(request, context)
     }

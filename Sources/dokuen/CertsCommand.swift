@@ -112,12 +112,12 @@ struct CertsCommand: AsyncParsableCommand {
     static func readPEM(_ path: String, what: String, app: String) throws -> String {
         let bytes: [UInt8]
         do { bytes = try Posix.readFile(path) } catch {
-            throw DaemonError(
+            throw CLIError(
                 message: "\(app): unable to read the \(what) \(path): \(String(cString: strerror(error.errno)))")
         }
         // The daemon's limit is on each text (PEMBundle.maxBytes); saying so here spares sending megabytes.
         guard bytes.count <= 1 << 20 else {
-            throw DaemonError(message: "\(app): the \(what) \(path) is \(bytes.count) bytes; the limit is 1 MiB")
+            throw CLIError(message: "\(app): the \(what) \(path) is \(bytes.count) bytes; the limit is 1 MiB")
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -39,7 +39,7 @@ struct ConfigCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try DaemonClient(options).call("GET", "/v1/apps/\(app)/config", as: [String: String].self)
-            guard let value = config[key] else { throw DaemonError(message: "\(app) has no config key \(key)") }
+            guard let value = config[key] else { throw CLIError(message: "\(app) has no config key \(key)") }
             print(value)
         }
     }
@@ -95,7 +95,7 @@ struct ConfigCommand: AsyncParsableCommand {
 
         func run() async throws {
             let bytes: [UInt8]
-            do { bytes = try Posix.readFile(file) } catch { throw DaemonError(message: "\(error)") }
+            do { bytes = try Posix.readFile(file) } catch { throw CLIError(message: "\(error)") }
             let variables: [DotEnv.Variable]
             do { variables = try DotEnv.parse(String(decoding: bytes, as: UTF8.self)) } catch {
                 throw ValidationError("\(file): \(error.description)")

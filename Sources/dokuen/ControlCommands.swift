@@ -71,7 +71,7 @@ struct PidCommand: AsyncParsableCommand {
         let all = try DaemonClient(options).call("GET", "/v1/status", as: [InstanceStatus].self)
         let matching = all.filter { $0.app == app.rawValue && $0.type == type.rawValue && $0.index == index }
         guard let pid = matching.compactMap(\.pid).last else {
-            throw DaemonError(message: "\(target) has no running process")
+            throw CLIError(message: "\(target) has no running process")
         }
         print(pid)
     }

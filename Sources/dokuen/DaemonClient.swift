@@ -45,10 +45,7 @@ struct DaemonClient {
         let payload = try body.map { Array(try JSONEncoder().encode($0)) }
         let response = try client.send(method, path, body: payload, headers: Self.actorHeaders)
         guard (200..<300).contains(response.status) else {
-            if let error = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
-                throw DaemonError(message: error.error)
-            }
-            throw DaemonError(message: "dokuend answered \(response.status)")
+            throw CLIError(answer: response.body, status: response.status)
         }
         return response.body
     }
@@ -62,10 +59,7 @@ struct DaemonClient {
         let response = try client.stream(
             method, path, body: body, headers: Self.actorHeaders.merging(headers) { $1 }, onData: onData)
         guard (200..<300).contains(response.status) else {
-            if let error = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
-                throw DaemonError(message: error.error)
-            }
-            throw DaemonError(message: "dokuend answered \(response.status)")
+            throw CLIError(answer: response.body, status: response.status)
         }
     }
 
@@ -78,12 +72,6 @@ struct DaemonClient {
         }
         return [:]
     }
-}
-
-/// An error line that dokuend sent back.
-struct DaemonError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }
 
 /// Prints `value` as JSON, sorted keys, one trailing newline.

@@ -44,7 +44,7 @@ struct Dokuen: AsyncParsableCommand {
         } catch let code as ExitCode {
             Glibc.exit(code.rawValue)  // an outcome (status 3 or 4), already shown; not an error to print
         } catch {
-            let code = exitCode(for: error)
+            let code = (error as? CLIError).map { ExitCode($0.exitStatus) } ?? exitCode(for: error)
             if code == .success { exit(withError: error) }  // --help, --version
             var text = "dokuen: error: " + message(for: error) + "\n"
             if code == .validationFailure {

@@ -73,7 +73,7 @@ struct GitoliteCommand: AsyncParsableCommand {
             for (path, text, mode) in files {
                 try AtomicFile.write(Array(text.utf8), to: path, mode: mode)
                 guard chown(path, uid, gid) == 0 else {
-                    throw DaemonError(message: "unable to chown \(path): \(String(cString: strerror(errno)))")
+                    throw CLIError(message: "unable to chown \(path): \(String(cString: strerror(errno)))")
                 }
                 Swift.print("Wrote \(path)")
             }
@@ -83,7 +83,7 @@ struct GitoliteCommand: AsyncParsableCommand {
             }
             let candidates: [String] = ["/usr/bin/gitolite", "/usr/share/gitolite3/gitolite"]
             let gitolite = candidates.first { access($0, X_OK) == 0 }
-            guard let gitolite else { throw DaemonError(message: "no gitolite program; install gitolite3") }
+            guard let gitolite else { throw CLIError(message: "no gitolite program; install gitolite3") }
             if geteuid() == 0, uid != 0 {
                 try Self.run("/usr/sbin/runuser", ["-u", user, "--", gitolite, "setup", "--hooks-only"], home: home)
             } else {
@@ -129,7 +129,7 @@ struct GitoliteCommand: AsyncParsableCommand {
                 stdout: 1, stderr: 2)
             guard try child.wait(milliseconds: 120_000) == .exited(0) else {
                 _ = try? child.signalGroup(SIGKILL)
-                throw DaemonError(message: "\(program) \(arguments.joined(separator: " ")) did not succeed")
+                throw CLIError(message: "\(program) \(arguments.joined(separator: " ")) did not succeed")
             }
         }
     }
@@ -182,10 +182,10 @@ struct GitoliteCommand: AsyncParsableCommand {
         }
 
         func refuse(_ reason: String, command: String) throws -> Never {
-            let detail = reason + " (command: " + SSHCommand.printable(command, limit: 200) + ")"
+            let detail = reason + " (command: " + Quoting.printable(command, limit: 200) + ")"
             _ = try? DaemonClient(options).request(
                 "POST", "/v1/events", body: ["action": "ssh.refused", "detail": detail])
-            throw DaemonError(message: "refused: " + reason)
+            throw CLIError(message: "refused: " + reason)
         }
 
         /// The gitolite permissions a verb needs: (repository, R or W) pairs; none for help and version.
@@ -231,7 +231,7 @@ struct GitoliteCommand: AsyncParsableCommand {
                 for target in targets {
                     let name = String(target.prefix { $0 != ":" })
                     guard (try? AppName(name)) != nil else {
-                        return .failure(.init("'\(SSHCommand.printable(target))' is not APP, APP:TYPE or APP:TYPE.N"))
+                        return .failure(.init("'\(Quoting.printable(target))' is not APP, APP:TYPE or APP:TYPE.N"))
                     }
                     needs.append((name, permission))
                 }
@@ -245,7 +245,7 @@ struct GitoliteCommand: AsyncParsableCommand {
             let bindir = getenv("GL_BINDIR").map { String(cString: $0) } ?? "/usr/share/gitolite3"
             let candidates: [String] = [bindir + "/gitolite", "/usr/bin/gitolite"]
             guard let gitolite = candidates.first(where: { access($0, X_OK) == 0 }) else {
-                throw DaemonError(message: "no gitolite program to check access with")
+                throw CLIError(message: "no gitolite program to check access with")
             }
             let null = try Posix.open("/dev/null", O_RDWR)
             defer { Posix.close(null) }
@@ -255,7 +255,7 @@ struct GitoliteCommand: AsyncParsableCommand {
             guard let status = try child.wait(milliseconds: 30_000) else {
                 _ = try? child.signalGroup(SIGKILL)
                 _ = try? child.wait()
-                throw DaemonError(message: "gitolite access took more than 30 s")
+                throw CLIError(message: "gitolite access took more than 30 s")
             }
             return status == .exited(0)
         }

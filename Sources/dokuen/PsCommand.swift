@@ -163,7 +163,7 @@ struct PsCommand: AsyncParsableCommand {
                 "GET", "/v1/apps/\(app)/settings", as: [ProcessSettingsEntry].self)
             if let type {
                 entries = entries.filter { $0.type == type }
-                guard !entries.isEmpty else { throw DaemonError(message: "\(app) has no process type '\(type)'") }
+                guard !entries.isEmpty else { throw CLIError(message: "\(app) has no process type '\(type)'") }
             }
             if options.json { return try printJSON(entries) }
             if entries.isEmpty { return print("\(app) has no process types yet; deploy it first") }

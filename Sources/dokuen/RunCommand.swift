@@ -25,11 +25,11 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let spec = try DaemonClient(options).call("GET", "/v1/apps/\(app)/run", as: RunSpec.self)
         guard chdir(spec.directory) == 0 else {
-            throw DaemonError(message: "unable to enter \(spec.directory): \(String(cString: strerror(errno)))")
+            throw CLIError(message: "unable to enter \(spec.directory): \(String(cString: strerror(errno)))")
         }
         if let user = spec.user {
             guard let entry = getpwnam(user) else {
-                throw DaemonError(message: "unable to run as \(user): no such user")
+                throw CLIError(message: "unable to run as \(user): no such user")
             }
             var gid = entry.pointee.pw_gid
             let uid = entry.pointee.pw_uid
@@ -37,13 +37,13 @@ struct RunCommand: AsyncParsableCommand {
                 // Only root can become the app's user, and a one-off process runs as the app and no one else
                 // (docs/ISOLATION.md); an admin who is not root asks sudo.
                 guard geteuid() == 0 else {
-                    throw DaemonError(
+                    throw CLIError(
                         message:
                             "unable to run as \(user), \(app)'s user: only root can; try sudo dokuen run \(app) -- …")
                 }
                 // Its own group only, as the shim gives its processes: never the groups the database adds.
                 guard setgroups(1, &gid) == 0, setgid(gid) == 0, setuid(uid) == 0 else {
-                    throw DaemonError(message: "unable to become \(user): \(String(cString: strerror(errno)))")
+                    throw CLIError(message: "unable to become \(user): \(String(cString: strerror(errno)))")
                 }
             }
         }
@@ -54,7 +54,7 @@ struct RunCommand: AsyncParsableCommand {
         var cArgv = argv.map { strdup($0) } + [nil]
         var cEnvp = envp.map { strdup($0) } + [nil]
         execve("/bin/sh", &cArgv, &cEnvp)
-        throw DaemonError(message: "unable to run \(command[0]): \(String(cString: strerror(errno)))")
+        throw CLIError(message: "unable to run \(command[0]): \(String(cString: strerror(errno)))")
     }
 }
 
