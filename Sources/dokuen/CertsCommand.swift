@@ -1,5 +1,6 @@
 import ArgumentParser
 import DokuenAPI
+import DokuenCore
 import DokuenPosix
 
 #if canImport(Glibc)
@@ -54,7 +55,7 @@ struct CertsCommand: AsyncParsableCommand {
             print("\(app) has a certificate")
             if let subject = info.subject { print("subject:   \(subject)") }
             if let issuer = info.issuer { print("issuer:    \(issuer)") }
-            if let notAfter = info.notAfter { print("not after: \(ReleasesCommand.utc(notAfter)) UTC") }
+            if let notAfter = info.notAfter { print("not after: \(UTCTime.text(notAfter))") }
             print("serving:   " + CertsCommand.serving(info))
         }
     }
@@ -78,7 +79,7 @@ struct CertsCommand: AsyncParsableCommand {
             if options.json { return try printJSON(info) }
             var line = "Installed the certificate of \(app)"
             if let subject = info.subject, let issuer = info.issuer { line += ": \(subject) (issuer \(issuer))" }
-            if let notAfter = info.notAfter { line += ", valid until \(ReleasesCommand.utc(notAfter)) UTC" }
+            if let notAfter = info.notAfter { line += ", valid until \(UTCTime.text(notAfter))" }
             print(line)
             print(CertsCommand.serving(info))
         }
