@@ -14,7 +14,7 @@ struct PeerCheck: RouterMiddleware {
         if let peer = await context.peerCredentials(),
             let reason = AppAccounts.refusal(uid: peer.uid, adminGroup: adminGroup)
         {
-            log("dokuend: refused \(request.method) \(request.uri.path) from pid \(peer.pid): \(reason)")
+            DaemonLog.error("api", "refused \(request.method) \(request.uri.path) from pid \(peer.pid): \(reason)")
             throw APIError(.forbidden, "forbidden: \(reason)")
         }
         return try await next(request, context)

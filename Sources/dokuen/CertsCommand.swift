@@ -118,7 +118,8 @@ struct CertsCommand: AsyncParsableCommand {
         }
         // The daemon's limit is on each text (PEMBundle.maxBytes); saying so here spares sending megabytes.
         guard bytes.count <= 1 << 20 else {
-            throw CLIError(message: "\(app): the \(what) \(path) is \(bytes.count) bytes; the limit is 1 MiB")
+            throw CLIError(
+                message: "invalid \(what) \(Quoting.quoted(path)): it is \(bytes.count) bytes; the limit is 1 MiB")
         }
         return String(decoding: bytes, as: UTF8.self)
     }

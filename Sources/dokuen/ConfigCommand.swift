@@ -98,11 +98,11 @@ struct ConfigCommand: AsyncParsableCommand {
             do { bytes = try Posix.readFile(file) } catch { throw CLIError(message: "\(error)") }
             let variables: [DotEnv.Variable]
             do { variables = try DotEnv.parse(String(decoding: bytes, as: UTF8.self)) } catch {
-                throw ValidationError("\(file): \(error.description)")
+                throw ValidationError("unable to import \(file): \(error.description)")
             }
             for variable in variables {
                 do { try EnvDir.validate(variable.value, for: variable.key) } catch {
-                    throw ValidationError("\(file): \(error.description)")
+                    throw ValidationError("unable to import \(file): \(error.description)")
                 }
             }
             let set = Dictionary(uniqueKeysWithValues: variables.map { ($0.key.rawValue, $0.value) })
@@ -117,7 +117,8 @@ func parsePairs(_ pairs: [String]) throws -> [String: String] {
     var result: [String: String] = [:]
     for pair in pairs {
         guard let equals = pair.firstIndex(of: "=") else {
-            throw ValidationError("expected KEY=VALUE, got a word without '=' (\(pair.count) characters)")
+            throw ValidationError(
+                "invalid config pair (\(pair.count) characters, not shown: it may be a secret): expected KEY=VALUE")
         }
         let key = String(pair[..<equals])
         let value = String(pair[pair.index(after: equals)...])

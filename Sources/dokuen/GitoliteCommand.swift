@@ -83,7 +83,7 @@ struct GitoliteCommand: AsyncParsableCommand {
             }
             let candidates: [String] = ["/usr/bin/gitolite", "/usr/share/gitolite3/gitolite"]
             let gitolite = candidates.first { access($0, X_OK) == 0 }
-            guard let gitolite else { throw CLIError(message: "no gitolite program; install gitolite3") }
+            guard let gitolite else { throw CLIError(message: "unable to find gitolite: install gitolite3") }
             if geteuid() == 0, uid != 0 {
                 try Self.run("/usr/sbin/runuser", ["-u", user, "--", gitolite, "setup", "--hooks-only"], home: home)
             } else {
@@ -129,7 +129,7 @@ struct GitoliteCommand: AsyncParsableCommand {
                 stdout: 1, stderr: 2)
             guard try child.wait(milliseconds: 120_000) == .exited(0) else {
                 _ = try? child.signalGroup(SIGKILL)
-                throw CLIError(message: "\(program) \(arguments.joined(separator: " ")) did not succeed")
+                throw CLIError(message: "unable to run \(program) \(arguments.joined(separator: " ")): it failed")
             }
         }
     }
@@ -245,7 +245,7 @@ struct GitoliteCommand: AsyncParsableCommand {
             let bindir = getenv("GL_BINDIR").map { String(cString: $0) } ?? "/usr/share/gitolite3"
             let candidates: [String] = [bindir + "/gitolite", "/usr/bin/gitolite"]
             guard let gitolite = candidates.first(where: { access($0, X_OK) == 0 }) else {
-                throw CLIError(message: "no gitolite program to check access with")
+                throw CLIError(message: "unable to check access: there is no gitolite program")
             }
             let null = try Posix.open("/dev/null", O_RDWR)
             defer { Posix.close(null) }
@@ -255,7 +255,7 @@ struct GitoliteCommand: AsyncParsableCommand {
             guard let status = try child.wait(milliseconds: 30_000) else {
                 _ = try? child.signalGroup(SIGKILL)
                 _ = try? child.wait()
-                throw CLIError(message: "gitolite access took more than 30 s")
+                throw CLIError(message: "unable to check access: gitolite access took more than 30 s")
             }
             return status == .exited(0)
         }

@@ -225,7 +225,9 @@ struct KeysCommand: AsyncParsableCommand {
             let path = try file.path()
             let lines = try KeysCommand.readLines(path)
             let kept = lines.filter { KeysCommand.name(of: $0) != name }
-            guard kept.count < lines.count else { throw CLIError(message: "no key named \(name) in \(path)") }
+            guard kept.count < lines.count else {
+                throw CLIError(message: "unable to find a key named \(name) in \(path)")
+            }
             try KeysCommand.write(kept, to: path, owner: file.owner)
             print("Removed the key \(name) from \(path)")
         }
