@@ -29,7 +29,7 @@ struct APIError: Error, Equatable, CustomStringConvertible {
         case let error as RoutingError: self.init(Self.code(for: error), error.description)
         case let error as BuildError: self.init(Self.code(for: error), error.description)
         case let error as HTTPError:
-            self.init(APIErrorCode(status: error.status.code), error.body ?? error.status.reasonPhrase)
+            self.init(APIErrorCode(status: error.status.code), error.body ?? "\(error.status)")
         default: self.init(.internal, "\(error)")
         }
     }

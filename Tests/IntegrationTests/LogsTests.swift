@@ -124,7 +124,9 @@ import Testing
             if status == 200 {
                 #expect(body == "", "an app that never ran has no lines")
             } else {
-                #expect(body.hasPrefix("{\"error\":\"") && body.hasSuffix("\"}\n"), "\(path): \(body)")
+                let code = status == 404 ? "not_found" : "invalid"
+                #expect(body.hasPrefix("{\"error\":{\"code\":\"\(code)\",\"message\":\""), "\(path): \(body)")
+                #expect(body.hasSuffix("\"}}\n"), "\(path): \(body)")
             }
         }
     }
