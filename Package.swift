@@ -133,6 +133,13 @@ let package = Package(
             exclude: ["Golden"]),
         .testTarget(
             name: "DokuenBuildTests", dependencies: ["DokuenBuild", "DokuenCore", "DokuenPosix", "TestSupport"]),
+        .testTarget(name: "DokuenAPITests", dependencies: ["DokuenAPI", "DokuenPosix", "TestSupport"]),
+        .testTarget(
+            name: "DokuenDaemonTests",
+            dependencies: [
+                "DokuenDaemon", "DokuenAPI", "DokuenCore", "DokuenStore", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["TestSupport", "DokuenCore", "DokuenSupervision", "dokuen", "dokuend"]),
