@@ -137,8 +137,10 @@ let package = Package(
         .testTarget(
             name: "DokuenDaemonTests",
             dependencies: [
-                "DokuenDaemon", "DokuenAPI", "DokuenCore", "DokuenStore", "TestSupport",
+                "DokuenDaemon", "DokuenAPI", "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenRouting", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(
             name: "IntegrationTests",
