@@ -108,7 +108,8 @@ public enum APIServer {
                 !(7...64).contains(commit.utf8.count)
                     || !commit.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
             {
-                throw APIError(.invalid, "invalid commit '\(commit)': it must be 7 to 64 lowercase hex digits")
+                throw APIError(
+                    .invalid, "invalid commit \(Quoting.quoted(commit)): it must be 7 to 64 lowercase hex digits")
             }
             let query = request.uri.queryParameters
             let push = try query.get("repository").map {

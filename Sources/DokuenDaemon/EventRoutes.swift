@@ -17,7 +17,7 @@ extension APIServer {
             guard clientActions.contains(action) else {
                 throw APIError(
                     .invalid,
-                    "unknown event action '\(Quoting.printable(action))'; clients may record only "
+                    "invalid event action \(Quoting.quoted(action)): clients may record only "
                         + clientActions.sorted().joined(separator: ", "))
             }
             let app = try body["app"].map { try appName($0) }
