@@ -111,7 +111,7 @@ extension APIServer {
     private static func uninstall(_ app: AppName, layout: RootLayout, routing: Routing?) async throws {
         let files = CertificateFiles(paths: layout.app(app))
         guard let previous = try files.read() else {
-            throw APIError(.notFound, "\(app) has no certificate")
+            throw APIError(.notFound, "unable to remove the certificate of \(app): it has none")
         }
         guard let routing else { return try files.remove() }
         do {
@@ -126,9 +126,9 @@ extension APIServer {
         if case .configRejected(_, let summary, _) = error as? RoutingError {
             return APIError(
                 .rejected,
-                "\(app): unable to \(verb) the certificate: nginx -t refused it: \(summary); \(kept)")
+                "unable to \(verb) the certificate of \(app): nginx -t refused it: \(summary); \(kept)")
         }
-        return APIError(.internal, "\(app): unable to \(verb) the certificate: \(error); \(kept)")
+        return APIError(.internal, "unable to \(verb) the certificate of \(app): \(error); \(kept)")
     }
 
     static func certificateInfo(_ app: AppName, layout: RootLayout, routing: Routing?) async -> CertificateInfo {
@@ -154,7 +154,8 @@ actor CertificateChanges {
 
     func claim(_ app: AppName) throws {
         guard busy.insert(app).inserted else {
-            throw APIError(.conflict, "\(app): a certificate change is in progress; try again")
+            throw APIError(
+                .conflict, "unable to change the certificate of \(app): another change is in progress; try again")
         }
     }
 

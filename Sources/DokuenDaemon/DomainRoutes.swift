@@ -26,7 +26,7 @@ extension APIServer {
             let name = try appName(context.parameters.get("app") ?? "")
             let hostname = try strictHostname(context.parameters.get("hostname") ?? "")
             guard try await store.domains(app: name).contains(where: { $0.hostname == hostname }) else {
-                throw APIError(.notFound, "\(name) has no domain \(hostname)")
+                throw APIError(.notFound, "unable to remove domain \(hostname) of \(name): the app has no such domain")
             }
             try await store.removeDomain(hostname, actor: await actor(request, context))
             try await routing?.update(name)

@@ -46,7 +46,8 @@ extension APIServer {
             do {
                 backlog = try follower.backlog(count)
                 if let type, let index, !follow, follower.isEmpty {
-                    throw APIError(.notFound, "\(name):\(type).\(index) has no log: that instance has never run")
+                    throw APIError(
+                        .notFound, "unable to read the log of \(name):\(type).\(index): that instance has never run")
                 }
             } catch {
                 follower.close()
@@ -77,7 +78,9 @@ extension APIServer {
 
     private static func instanceNumber(_ text: String, name: AppName, type: ProcessType?) throws -> Int {
         guard let type else {
-            throw APIError(.invalid, "an instance number (index=\(text)) needs a type")
+            throw APIError(
+                .invalid,
+                "invalid index \(Quoting.quoted(text)): an instance number needs a type, as in ?type=web&index=2")
         }
         do throws(CoreError) {
             guard case .slot(_, _, let index) = try Target("\(name):\(type).\(text)") else {
@@ -89,7 +92,8 @@ extension APIServer {
 
     private static func lineCount(_ text: String) throws -> Int {
         guard text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let count = Int(text), count <= maxLogLines else {
-            throw APIError(.invalid, "invalid line count \"\(text)\": use a number from 0 to \(maxLogLines)")
+            throw APIError(
+                .invalid, "invalid line count \(Quoting.quoted(text)): use a number from 0 to \(maxLogLines)")
         }
         return count
     }
@@ -98,7 +102,7 @@ extension APIServer {
         switch text {
         case "1", "true": return true
         case "0", "false": return false
-        default: throw APIError(.invalid, "invalid follow=\"\(text)\": use 1 or 0")
+        default: throw APIError(.invalid, "invalid follow \(Quoting.quoted(text)): use 1 or 0")
         }
     }
 

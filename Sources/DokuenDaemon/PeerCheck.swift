@@ -15,7 +15,7 @@ struct PeerCheck: RouterMiddleware {
             let reason = AppAccounts.refusal(uid: peer.uid, adminGroup: adminGroup)
         {
             DaemonLog.error("api", "refused \(request.method) \(request.uri.path) from pid \(peer.pid): \(reason)")
-            throw APIError(.forbidden, "forbidden: \(reason)")
+            throw APIError(.forbidden, "unable to use dokuend: \(reason)")
         }
         return try await next(request, context)
     }

@@ -88,7 +88,9 @@ extension APIServer {
         let type = try request.uri.queryParameters.get("type").map { try processType($0) }
         let index = try request.uri.queryParameters.get("index").map { text in
             guard let type else {
-                throw APIError(.invalid, "index=\(text) needs a type, as in ?type=web&index=2")
+                throw APIError(
+                    .invalid,
+                    "invalid index \(Quoting.quoted(text)): an instance number needs a type, as in ?type=web&index=2")
             }
             guard text.utf8.count <= 3, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = Int(text),
                 (1...InstanceID.maxIndex).contains(number)

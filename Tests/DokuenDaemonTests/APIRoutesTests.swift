@@ -73,7 +73,7 @@ import Testing
             #"invalid buildpack name "Bad/Name""#
         ),
         (.delete, "/v1/buildpacks/python", nil, .notFound, "no buildpack called python is installed"),
-        (.delete, "/v1/apps/blog/certs", nil, .notFound, "blog has no certificate"),
+        (.delete, "/v1/apps/blog/certs", nil, .notFound, "unable to remove the certificate of blog: it has none"),
         (.post, "/v1/apps/blog/domains", #"{"hostname":"a;b.example"}"#, .invalid, #"invalid hostname "a;b.example""#),
         (.get, "/v1/no-such-route", nil, .notFound, ""),
     ]

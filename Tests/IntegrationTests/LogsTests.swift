@@ -92,7 +92,10 @@ import Testing
         (["tail", "-n", "-1", "blog:web.1"], 64, "dokuen: error: invalid line count \"-1\""),
         (["tail", "blog"], 64, "dokuen: error: invalid target \"blog\": tail takes one instance"),
         (["tail", "nope:web.1"], 1, "dokuen: error: unable to find app nope"),
-        (["tail", "blog:web.1"], 1, "dokuen: error: blog:web.1 has no log: that instance has never run"),
+        (
+            ["tail", "blog:web.1"], 1,
+            "dokuen: error: unable to read the log of blog:web.1: that instance has never run"
+        ),
     ])
     func badInputIsRefusedOnOneLine(_ arguments: [String], _ code: Int32, _ message: String) throws {
         let daemon = try DaemonHarness(label: "badlogs")
