@@ -231,7 +231,8 @@ struct GitoliteCommand: AsyncParsableCommand {
                 for target in targets {
                     let name = String(target.prefix { $0 != ":" })
                     guard (try? AppName(name)) != nil else {
-                        return .failure(.init("'\(Quoting.printable(target))' is not APP, APP:TYPE or APP:TYPE.N"))
+                        return .failure(
+                            .init("invalid target \(Quoting.quoted(target)): use APP, APP:TYPE or APP:TYPE.N"))
                     }
                     needs.append((name, permission))
                 }
