@@ -1,11 +1,5 @@
 import DokuenPosix
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// A small HTTP/1.1 client over a Unix socket, for the CLI: one request per connection (`Connection: close`),
 /// bodies by Content-Length, chunked, or up to the end of the connection. AsyncHTTPClient would cost 145 s of build
 /// for this (SWIFT-NOTES.md §1.6).
@@ -60,7 +54,7 @@ public struct UnixHTTPClient: Sendable {
         onData: (Int, [UInt8]) throws -> Void
     ) throws -> Response {
         let fd = try connect()
-        defer { close(fd) }
+        defer { Posix.close(fd) }
         var fields = ["Host": "dokuend", "Connection": "close", "Accept": "application/json"]
         if let body {
             fields["Content-Type"] = "application/json"
@@ -79,10 +73,9 @@ public struct UnixHTTPClient: Sendable {
         var decoder = ResponseDecoder(headRequest: method == "HEAD")
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw APIClientError.connectionFailed(socketPath, errno: errno)
+            let count: Int
+            do { count = try Posix.read(fd, into: &buffer) } catch {
+                throw APIClientError.connectionFailed(socketPath, errno: error.errno)
             }
             for piece in try decoder.feed(buffer[0..<count], ended: count == 0) {
                 try onData(decoder.status ?? 0, piece)
@@ -98,15 +91,7 @@ public struct UnixHTTPClient: Sendable {
     }
 
     private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(APIClientError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw .connectionFailed(socketPath, errno: errno)
-            }
-            offset += written
-        }
+        do { try Posix.writeAll(fd, bytes) } catch { throw .connectionFailed(socketPath, errno: error.errno) }
     }
 }
 
@@ -234,10 +219,11 @@ public enum APIClientError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .cannotConnect(let socket, let code):
-            "unable to reach dokuend at \(socket): \(String(cString: strerror(code)))"
-                + (code == ENOENT || code == ECONNREFUSED ? "; is dokuend running? (start it with scripts/up)" : "")
+            "unable to reach dokuend at \(socket): \(Errno(rawValue: code))"
+                + ([.noEntry, .connectionRefused].contains(Errno(rawValue: code))
+                    ? "; is dokuend running? (start it with scripts/up)" : "")
         case .connectionFailed(let socket, let code):
-            "unable to talk to dokuend at \(socket): \(String(cString: strerror(code)))"
+            "unable to talk to dokuend at \(socket): \(Errno(rawValue: code))"
         case .badResponse(let reason): "unable to read dokuend's answer: \(reason)"
         }
     }

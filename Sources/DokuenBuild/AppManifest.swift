@@ -1,10 +1,6 @@
-import DokuenCore
+public import DokuenCore
 import DokuenPosix
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// What Dokuen reads of a build's `app.json` (DESIGN.md §5): the `healthchecks` of its `web` process, in Dokku's
 /// format, with one addition: `status`, the status the answer must have (default 200).
@@ -43,10 +39,10 @@ public struct AppManifest: Equatable, Sendable {
         do throws(PosixError) {
             bytes = try Posix.readUserFile(buildDirectory + "/app.json", limit: maxSize)
         } catch {
-            switch error.errno {
-            case ELOOP: throw .manifest(reason: "app.json is a symlink; it must be a plain file")
-            case EINVAL: throw .manifest(reason: "app.json is not a plain file")
-            case EFBIG: throw .manifest(reason: "app.json is larger than 1 MiB")
+            switch error.code {
+            case .loop: throw .manifest(reason: "app.json is a symlink; it must be a plain file")
+            case .invalid: throw .manifest(reason: "app.json is not a plain file")
+            case .fileTooLarge: throw .manifest(reason: "app.json is larger than 1 MiB")
             default: throw .manifest(reason: "app.json could not be read: \(error)")
             }
         }

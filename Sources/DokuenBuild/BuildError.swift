@@ -1,5 +1,5 @@
 import DokuenCore
-import DokuenPosix
+public import DokuenPosix
 
 /// Every way a build, a buildpack step or a buildpack install can fail. Each description is one line that names
 /// the buildpack (or the step) and the cause, so the deploy output and the CLI can print it once.

@@ -1,4 +1,4 @@
-import DokuenPosix
+public import DokuenPosix
 
 /// How builds run: as whom, with which time limits, and what the platform tells buildpacks.
 public struct BuildSettings: Sendable {

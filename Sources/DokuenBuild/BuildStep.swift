@@ -1,4 +1,4 @@
-import DokuenPosix
+public import DokuenPosix
 
 /// One program for `StepRunner`: what runs, with exactly which environment, where, as whom, and for how long.
 public struct BuildStep: Sendable {

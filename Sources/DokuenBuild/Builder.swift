@@ -1,9 +1,5 @@
-import DokuenCore
+public import DokuenCore
 import DokuenPosix
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Builds one build directory with Heroku classic buildpacks (DESIGN.md §2, deploy step 3): chooses the buildpacks
 /// (`BuildpackSelection`), runs each one's `bin/detect BUILD_DIR`, then each `bin/compile BUILD_DIR CACHE_DIR
@@ -155,10 +151,10 @@ public struct Builder: Sendable {
     /// user's repository, and dokuend must not follow a symlink out of it.
     private func readBuildpacksFile(in buildDirectory: String) throws(BuildError) -> String? {
         let path = buildDirectory + "/.buildpacks"
-        let info: stat?
+        let info: FileInfo?
         do { info = try Posix.lstat(path) } catch { throw .file(error) }
         guard let info else { return nil }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
+        guard info.kind == .regular else {
             throw .buildpacksFile(line: 1, reason: "it is not a regular file")
         }
         do { return String(decoding: try Posix.readFile(path), as: UTF8.self) } catch { throw .file(error) }

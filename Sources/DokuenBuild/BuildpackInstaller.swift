@@ -1,9 +1,5 @@
 import DokuenPosix
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `dokuen buildpacks install|remove|list`: installed buildpacks live in `<root>/buildpacks/<name>/`.
 ///
 /// An install clones the source (a git URL or a local repository path) into a private temporary directory beside
@@ -57,7 +53,7 @@ public struct BuildpackInstaller: Sendable {
                 // mkdtemp made it 0700; the build user must be able to run the buildpack.
                 try Posix.chmod(temporary, 0o755)
                 try Posix.rename(temporary, directory)
-            } catch  where error.errno == EEXIST || error.errno == ENOTEMPTY {
+            } catch  where error.code == .exists || error.code == .notEmpty {
                 throw BuildError.alreadyInstalled(name.rawValue)
             } catch {
                 throw BuildError.file(error)

@@ -1,4 +1,4 @@
-import DokuenCore
+public import DokuenCore
 import Yams
 
 /// What a buildpack's `bin/release` prints (Heroku classic API): YAML with `default_process_types` (used only

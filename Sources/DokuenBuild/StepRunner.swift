@@ -1,9 +1,5 @@
-import DokuenPosix
+public import DokuenPosix
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Runs one buildpack program and streams its output line by line. The four traps of SWIFT-NOTES.md §1.5 and §4
 /// are closed by construction (docs/DEPENDENCIES.md, "Running buildpack programs"):
@@ -55,7 +51,7 @@ public enum StepRunner {
         do { output = try Posix.pipe() } catch { return .failure(.couldNotStart(step: step.label, error)) }
         let started: (child: ChildProcess, report: Int32, keeper: Int32)
         do {
-            let input = try Posix.open("/dev/null", O_RDONLY)
+            let input = try Posix.open("/dev/null", .readOnly)
             defer { Posix.close(input) }
             started = try ChildProcess.spawnExclusive(
                 step.executable, arguments: step.arguments, environment: step.environment,
@@ -85,7 +81,7 @@ public enum StepRunner {
             }
         } catch {
             // Only poll or read can fail here, and neither should: make sure nothing is left running.
-            _ = try? started.child.signalGroup(SIGKILL)
+            _ = try? started.child.signalGroup(.kill)
             _ = try? ChildProcess.exclusiveStatus(report: started.report, keeper: started.keeper)
             reader.finish()
             return .failure(.io(step: step.label, error))
@@ -123,18 +119,18 @@ public enum StepRunner {
             if ready[2] {
                 stopReason = .cancelled
                 timeoutAt = nil
-                try child.signalGroup(SIGTERM)
+                try child.signalGroup(.terminate)
                 killAt = clock.now + step.grace
             }
             if let deadline = timeoutAt, clock.now >= deadline {
                 stopReason = .timedOut(seconds: seconds(of: step.timeout ?? .zero))
                 timeoutAt = nil
-                try child.signalGroup(SIGTERM)
+                try child.signalGroup(.terminate)
                 killAt = clock.now + step.grace
             }
             if let deadline = killAt, clock.now >= deadline {
                 killAt = nil
-                try child.signalGroup(SIGKILL)
+                try child.signalGroup(.kill)
             }
         }
     }

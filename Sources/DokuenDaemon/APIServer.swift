@@ -7,9 +7,6 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-#if canImport(Glibc)
-    import Glibc
-#endif
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -210,7 +207,7 @@ public enum APIServer {
             // A laptop's private nginx stops with a shutdown, not with a restart (docs/MODES.md).
             settings.privateNginx?.stop()
             // The main thread's signal wait point does the rest: STOPPING=1, then exit. Apps keep running.
-            kill(getpid(), SIGTERM)
+            _ = try? Posix.kill(Posix.getpid(), .terminate)
             return Response(status: .accepted)
         }
         v1.get("apps/:app/run") { _, context in

@@ -1,12 +1,6 @@
 import DokuenCore
 import DokuenPosix
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// An app's certificate and key on disk: `apps/<app>/tls/server.crt` and `server.key`, where `tls` is a symlink
 /// to a generation directory `apps/<app>/.tls-<n>/` that is written whole and never changed. A change writes a new
 /// generation and swaps the link with one rename(2), so nginx (and a crash) sees the old pair or the new one,
@@ -52,7 +46,7 @@ struct CertificateFiles: Sendable {
     /// Removes the link, then every generation.
     func remove() throws(PosixError) {
         if let info = try Posix.lstat(paths.tls) {
-            if info.st_mode & S_IFMT == S_IFLNK { try Posix.unlink(paths.tls) } else { try Posix.removeTree(paths.tls) }
+            if info.kind == .symlink { try Posix.unlink(paths.tls) } else { try Posix.removeTree(paths.tls) }
         }
         try removeGenerations(except: nil)
     }
@@ -64,7 +58,7 @@ struct CertificateFiles: Sendable {
 
     /// `tls` → `name`, atomically. A real directory there (an earlier layout) is removed first.
     private func switchLink(to name: String) throws(PosixError) {
-        if let info = try Posix.lstat(paths.tls), info.st_mode & S_IFMT != S_IFLNK { try Posix.removeTree(paths.tls) }
+        if let info = try Posix.lstat(paths.tls), info.kind != .symlink { try Posix.removeTree(paths.tls) }
         let temporary = paths.tls + ".new"
         if try Posix.lstat(temporary) != nil { try Posix.unlink(temporary) }
         try Posix.symlink(target: name, at: temporary)

@@ -3,12 +3,6 @@ import DokuenCore
 import DokuenPosix
 import DokuenRouting
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Reads an installed certificate's subject, issuer and expiry with `openssl x509`, run with an argv (never a shell)
 /// through StepRunner, on a path built from a validated app name. Without openssl there is nothing to show, and
 /// certificates still work: nginx reads them itself.
@@ -24,7 +18,7 @@ enum CertificateReader {
 
     static let candidates = ["/usr/bin/openssl", "/usr/local/bin/openssl", "/opt/homebrew/bin/openssl", "/bin/openssl"]
 
-    static var openssl: String? { candidates.first { access($0, X_OK) == 0 } }
+    static var openssl: String? { candidates.first { Posix.canExecute($0) } }
 
     static func read(_ path: String) async -> Reading {
         guard let openssl else { return .noOpenSSL }

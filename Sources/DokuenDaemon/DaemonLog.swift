@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import DokuenPosix
 
 /// dokuend's log: one line per event on stderr (the journal under systemd), `dokuend: SUBJECT: message`. The
 /// subject is what the line is about (an app, `blog:web.1`, `routing`, `api`), given apart from the message so
@@ -24,6 +20,5 @@ public enum DaemonLog {
 /// Writes one line to stderr, which is the journal under systemd. `DaemonLog` is the way to call it: this stays
 /// for the call sites that still write their own `dokuend: ` prefix.
 public func log(_ line: String) {
-    var text = line + "\n"
-    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    Posix.writeToStandardError(line + "\n")
 }

@@ -2,10 +2,6 @@ import DokuenBuild
 import DokuenCore
 import DokuenPosix
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// An app's bare repository, `apps/<app>/repo.git` (DESIGN.md §3), for pushes when gitolite does not host it. Its
 /// `pre-receive` hook is a stub that embeds the absolute paths of the `dokuen` binary and the root, so a push
 /// deploys through `dokuen hook pre-receive` whatever the pusher's PATH.
@@ -18,7 +14,7 @@ struct GitRepository: Sendable {
     /// in dokuend's log and the app works without it.
     func create(_ app: AppName) async throws {
         let candidates: [String] = ["/usr/bin/git", "/usr/local/bin/git", "/bin/git"]
-        guard let git = candidates.first(where: { access($0, X_OK) == 0 }) else {
+        guard let git = candidates.first(where: { Posix.canExecute($0) }) else {
             log("dokuend: \(app): no git on this machine, so no repository for pushes; deploy with dokuen deploy")
             return
         }
@@ -36,8 +32,8 @@ struct GitRepository: Sendable {
         }
         try AtomicFile.write(
             Array(Self.hook(app: app, layout: layout).utf8), to: path + "/hooks/pre-receive", mode: 0o755)
-        if let owner, let entry = getpwnam(owner) {
-            try Posix.chownTree(path, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
+        if let owner, let entry = UserEntry.named(owner) {
+            try Posix.chownTree(path, uid: entry.uid, gid: entry.gid)
         }
     }
 

@@ -4,10 +4,6 @@ import DokuenStore
 import Hummingbird
 import NIOCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 extension APIServer {
     /// The most lines a backlog may ask for.
     static let maxLogLines = 10_000

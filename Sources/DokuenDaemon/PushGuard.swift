@@ -2,10 +2,6 @@ import DokuenBuild
 import DokuenCore
 import DokuenPosix
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// What a push expects of its repository: `ref` still at `old` once its deploy holds the app's lock. Two pushes at
 /// once both deploy in pre-receive, before git moves the ref; the second waits for the first, and then its ref
 /// update would fail, leaving its release serving while the branch names the other commit. Checking after the

@@ -1,9 +1,6 @@
+import DokuenPosix
 import Hummingbird
 import NIOCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The context of every API request: Hummingbird's, plus who is on the other end of the Unix socket. The kernel
 /// says who connected (SO_PEERCRED), so the event log names a user the client cannot choose (DESIGN.md invariant 6).
@@ -34,6 +31,8 @@ struct PeerCredentials {
     /// Glibc hides `struct ucred` behind _GNU_SOURCE; a tuple has its C layout (int, uid_t, gid_t). Kept internal
     /// and out of line, as NIO asks of `unsafeGetSocketOption` calls.
     static func read(_ provider: SocketOptionProvider) -> EventLoopFuture<(Int32, UInt32, UInt32)> {
-        provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+        provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SocketOption.peerCredentials.level),
+            name: SocketOptionName(SocketOption.peerCredentials.name))
     }
 }

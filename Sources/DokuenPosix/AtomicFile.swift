@@ -7,7 +7,7 @@
 /// Writes a file so that readers see either the old content or the new, never a part, even across a crash:
 /// a temp file in the same directory, fsync, rename(2) over the target, fsync of the directory.
 public enum AtomicFile {
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(PosixError) {
+    public static func write(_ bytes: [UInt8], to path: String, mode: UInt32 = 0o644) throws(PosixError) {
         let (directory, name) = split(path)
         let temporary = directory + "/." + name + ".tmp." + String(Posix.getpid())
         // A leftover from a crashed writer with the same pid is garbage: remove it.

@@ -6,9 +6,10 @@ import CDokuenSpawn
     import Darwin
 #endif
 
-/// A child started with posix_spawn: empty signal mask, default dispositions, only fds 0–2 inherited, and its own
-/// process group or session, so that a signal to `-pid` reaches everything it started. The daemon reaps only the
-/// children it spawned (`waitpid(pid)`), never `waitpid(-1)` (SWIFT-NOTES.md §4.4).
+/// A child started by Dokuen's one spawner (CDokuenSpawn, shared with the shim): default dispositions for every
+/// signal and an empty mask, only fds 0–2 inherited, niceness 0 whatever the calling thread's, and its own process
+/// group or session, so that a signal to `-pid` reaches everything it started. The daemon reaps only the children it
+/// spawned (`waitpid(pid)`), never `waitpid(-1)` (docs/STACK-NOTES.md §4.4).
 public struct ChildProcess: Sendable {
     public let pid: Int32
 
@@ -23,16 +24,11 @@ public struct ChildProcess: Sendable {
         _ executable: String, arguments: [String], environment: [String: String],
         stdin: Int32, stdout: Int32, stderr: Int32, grouping: Grouping = .newProcessGroup
     ) throws(PosixError) -> ChildProcess {
-        let argv = [executable] + arguments
-        let envp = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
-        let flags = grouping == .newSession ? DOKUEN_SPAWN_NEW_SESSION : DOKUEN_SPAWN_NEW_PROCESS_GROUP
-        let result = withCStrings(argv) { argvPointer in
-            withCStrings(envp) { envPointer in
-                dokuen_spawn(executable, argvPointer, envPointer, stdin, stdout, stderr, flags, &pid)
-            }
-        }
-        if result != 0 { throw PosixError("start", path: executable, errno: result) }
+        let start = SpawnRequest(
+            executable, arguments: arguments, environment: environment, workingDirectory: nil, credentials: nil,
+            fds: [stdin, stdout, stderr], grouping: grouping)
+        try start.run { request, failure in dokuen_spawn(request, &pid, failure) }
         return ChildProcess(pid: pid)
     }
 
@@ -89,50 +85,37 @@ extension ChildProcess {
     }
 
     /// Starts a program whose exit status only the caller can collect (Linux), even while another thread reaps
-    /// with `waitpid(-1)` or SIGCHLD is ignored (SWIFT-NOTES.md §1.5, §4.4). The caller's direct child is a small
-    /// keeper (a copy of this process that never execs, started with no exit signal, so `waitpid(-1)` does not see
-    /// it); the keeper starts the program, waits for it, kills what is left of its process group, and reports its
-    /// status on a pipe. Like `spawn`, the program starts with an empty signal mask and default dispositions, in a
-    /// new session or group; it also changes to `workingDirectory` and switches to `credentials` (groups, gid, uid)
-    /// before exec. The caller owns `report` (polls readable when the program has exited) and `keeper` (a pidfd),
-    /// must call `exclusiveStatus(report:keeper:)`, and then close both.
+    /// with `waitpid(-1)` or SIGCHLD is ignored (docs/STACK-NOTES.md §1.5, §4.4). The caller's direct child is a
+    /// small keeper (a copy of this process that never execs, started with no exit signal, so `waitpid(-1)` does not
+    /// see it); the keeper starts the program, waits for it, kills what is left of its process group, and reports
+    /// its status on a pipe. The program starts exactly as `spawn`'s children do, and also switches to
+    /// `credentials` (groups, gid, uid) and then changes to `workingDirectory` before exec. The caller owns `report`
+    /// (polls readable when the program has exited) and `keeper` (a pidfd), must call
+    /// `exclusiveStatus(report:keeper:)`, and then close both.
     public static func spawnExclusive(
         _ executable: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
         credentials: Credentials? = nil, stdin: Int32, stdout: Int32, stderr: Int32,
         grouping: Grouping = .newSession
     ) throws(PosixError) -> (child: ChildProcess, report: Int32, keeper: Int32) {
-        let argv = [executable] + arguments
-        let envp = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         var keeper: Int32 = -1
         var report: Int32 = -1
-        let flags = grouping == .newSession ? DOKUEN_SPAWN_NEW_SESSION : DOKUEN_SPAWN_NEW_PROCESS_GROUP
-        let groups: [gid_t] = credentials?.groups ?? []
+        let start = SpawnRequest(
+            executable, arguments: arguments, environment: environment, workingDirectory: workingDirectory,
+            credentials: credentials, fds: [stdin, stdout, stderr], grouping: grouping)
         // ETXTBSY is passing: a process that forked while this file was open for writing (another thread
         // writing it, then renaming it into place) holds the write copy until it execs. Try again a few times,
         // as Go's cmd/go does, before calling it a failure.
-        var result: Int32 = ETXTBSY
-        for attempt in 0..<5 where result == ETXTBSY {
-            if attempt > 0 { usleep(useconds_t(attempt * 20_000)) }
-            result = start()
-        }
-        if result != 0 { throw PosixError("start", path: executable, errno: result) }
-        return (ChildProcess(pid: pid), report, keeper)
-
-        func start() -> Int32 {
-            withCStrings(argv) { argvPointer in
-                withCStrings(envp) { envPointer in
-                    groups.withUnsafeBufferPointer { groupPointer in
-                        var drop = dokuen_credentials(
-                            uid: credentials?.uid ?? 0, gid: credentials?.gid ?? 0, groups: groupPointer.baseAddress,
-                            group_count: Int32(groups.count))
-                        return withUnsafePointer(to: &drop) { dropPointer in
-                            dokuen_spawn_exclusive(
-                                executable, argvPointer, envPointer, workingDirectory, stdin, stdout, stderr, flags,
-                                credentials == nil ? nil : dropPointer, &pid, &keeper, &report)
-                        }
-                    }
+        var attempt = 0
+        while true {
+            do throws(PosixError) {
+                try start.run { request, failure in
+                    dokuen_spawn_exclusive(request, &pid, &keeper, &report, failure)
                 }
+                return (ChildProcess(pid: pid), report, keeper)
+            } catch  where error.errno == ETXTBSY && attempt < 4 {
+                attempt += 1
+                usleep(useconds_t(attempt * 20_000))
             }
         }
     }
@@ -170,7 +153,7 @@ extension Posix {
     }
 
     /// Waits up to `milliseconds` for any process (not only a child) to exit, through a pidfd: true once it is
-    /// gone (a zombie counts as gone). dokuend watches shims it did not start this way (SWIFT-NOTES.md §4.8).
+    /// gone (a zombie counts as gone). dokuend watches shims it did not start this way (docs/STACK-NOTES.md §4.8).
     public static func waitForExit(pid: Int32, milliseconds: Int32) throws(PosixError) -> Bool {
         let pidfd = dokuen_pidfd_open(pid)
         if pidfd < 0 {
@@ -180,6 +163,75 @@ extension Posix {
         defer { close(pidfd) }
         return try waitReadable(pidfd, milliseconds: milliseconds)
     }
+}
+
+/// What both spawns hand to the C spawner: argv and envp as C strings, fds 0–2 as dup2 actions, the grouping, and
+/// the credentials. The niceness is 0, best effort: a caller whose thread runs above 0 and may not lower it keeps
+/// its own.
+private struct SpawnRequest {
+    let executable: String
+    let argv: [String]
+    let envp: [String]
+    let workingDirectory: String?
+    let credentials: ChildProcess.Credentials?
+    let fds: [Int32]
+    let flags: Int32
+
+    init(
+        _ executable: String, arguments: [String], environment: [String: String], workingDirectory: String?,
+        credentials: ChildProcess.Credentials?, fds: [Int32], grouping: ChildProcess.Grouping
+    ) {
+        self.executable = executable
+        argv = [executable] + arguments
+        envp = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        self.workingDirectory = workingDirectory
+        self.credentials = credentials
+        self.fds = fds
+        flags =
+            (grouping == .newSession ? DOKUEN_SPAWN_NEW_SESSION : DOKUEN_SPAWN_NEW_PROCESS_GROUP)
+            | DOKUEN_SPAWN_NICE_BEST_EFFORT
+    }
+
+    /// Calls `spawn` with the C request; a failure names the executable.
+    func run(
+        _ spawn: (UnsafePointer<dokuen_spawn_request>, UnsafeMutablePointer<dokuen_spawn_failure>) -> Int32
+    ) throws(PosixError) {
+        let actions = fds.enumerated().map { target, source in
+            dokuen_fd_action(
+                kind: Int32(DOKUEN_FD_DUP2.rawValue), target: Int32(target), source: source, path: nil, flags: 0,
+                mode: 0)
+        }
+        let groups: [gid_t] = credentials?.groups ?? []
+        var failure = dokuen_spawn_failure(error: 0, step: nil)
+        let result = withCStrings(argv) { argvPointer in
+            withCStrings(envp) { envPointer in
+                groups.withUnsafeBufferPointer { groupPointer in
+                    actions.withUnsafeBufferPointer { actionPointer in
+                        var user = dokuen_credentials(
+                            uid: credentials?.uid ?? 0, gid: credentials?.gid ?? 0, groups: groupPointer.baseAddress,
+                            group_count: Int32(groups.count))
+                        return withUnsafePointer(to: &user) { userPointer in
+                            withOptionalCString(workingDirectory) { cwd in
+                                var request = dokuen_spawn_request(
+                                    path: argvPointer[0], argv: argvPointer, envp: envPointer, cwd: cwd,
+                                    fd_actions: actionPointer.baseAddress, fd_action_count: Int32(actions.count),
+                                    flags: flags, nice: 0, limits: nil, limit_count: 0,
+                                    credentials: credentials == nil ? nil : userPointer)
+                                return spawn(&request, &failure)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // The step (failure.step) stays out of the error, as it did with posix_spawn: callers match on the errno.
+        if result != 0 { throw PosixError("start", path: executable, errno: result) }
+    }
+}
+
+private func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let string else { return body(nil) }
+    return string.withCString { body($0) }
 }
 
 private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {

@@ -1,4 +1,4 @@
-import DokuenCore
+public import DokuenCore
 
 #if canImport(Glibc)
     import Glibc
@@ -20,7 +20,7 @@ public struct EnvDirectory: Sendable {
     public func read() throws -> [(key: EnvKey, value: String)] {
         guard let info = try Posix.lstat(path) else { return [] }
         // A link to a generation that is gone would read as an empty config: refuse it rather than lose the config.
-        if (info.st_mode & S_IFMT) == S_IFLNK, !Posix.isDirectory(path) {
+        if info.kind == .symlink, !Posix.isDirectory(path) {
             throw EnvDirectoryError.danglingLink(path: path, target: (try? Posix.readlink(path)) ?? "?")
         }
         var result: [(key: EnvKey, value: String)] = []
@@ -51,7 +51,7 @@ public struct EnvDirectory: Sendable {
         try Posix.mkdir(directory, mode: 0o700)
         for (key, bytes) in files {
             let file = directory + "/" + key.rawValue
-            let fd = try Posix.open(file, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+            let fd = try Posix.open(file, [.writeOnly, .create, .exclusive], mode: 0o600)
             defer { Posix.close(fd) }
             try Posix.fchmod(fd, 0o600, path: file)
             try Posix.writeAll(fd, bytes, path: file)
@@ -87,7 +87,7 @@ public struct EnvDirectory: Sendable {
     /// The generation `path` points to; 0 when there is none yet.
     private func currentGeneration() throws -> Int {
         guard let info = try Posix.lstat(path) else { return 0 }
-        guard (info.st_mode & S_IFMT) == S_IFLNK else {
+        guard info.kind == .symlink else {
             throw EnvDirectoryError.notAGenerationLink(path: path)
         }
         let target = try Posix.readlink(path)

@@ -9,11 +9,11 @@
 /// user while the walk runs cannot take it outside the tree.
 public enum Ownership {
     /// chown(2) and chmod(2) of one path, which must not be a symlink.
-    public static func set(_ path: String, uid: UInt32, gid: UInt32, mode: mode_t) throws(PosixError) {
+    public static func set(_ path: String, uid: UInt32, gid: UInt32, mode: UInt32) throws(PosixError) {
         let fd = try Posix.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
         defer { Posix.close(fd) }
         try Posix.call("chown", path: path) { fchown(fd, uid, gid) }
-        try Posix.call("chmod", path: path) { fchmod(fd, mode) }
+        try Posix.call("chmod", path: path) { fchmod(fd, mode_t(mode)) }
     }
 
     /// Freezes a build after compile: every entry the app's user (`appUID`) owns becomes root's, loses its group and
@@ -100,9 +100,9 @@ public enum Ownership {
     }
 
     /// The owner of `path` itself (not followed), nil when it does not exist.
-    public static func owner(_ path: String) throws(PosixError) -> (uid: UInt32, gid: UInt32, mode: mode_t)? {
+    public static func owner(_ path: String) throws(PosixError) -> (uid: UInt32, gid: UInt32, mode: UInt32)? {
         guard let info = try Posix.lstat(path) else { return nil }
-        return (info.st_uid, info.st_gid, info.st_mode & 0o7777)
+        return (info.uid, info.gid, info.permissions)
     }
 
     /// The pids of the live (not zombie) processes whose real, effective, saved or filesystem uid is `uid` (from /proc/PID/status).

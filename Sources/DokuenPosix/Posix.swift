@@ -23,8 +23,8 @@ public enum Posix {
     }
 
     /// open(2) with O_CLOEXEC always set. The caller owns the returned fd.
-    public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws(PosixError) -> Int32 {
-        try call("open", path: path) { sys_open(path, flags | O_CLOEXEC, mode) }
+    public static func open(_ path: String, _ flags: Int32, mode: UInt32 = 0o600) throws(PosixError) -> Int32 {
+        try call("open", path: path) { sys_open(path, flags | O_CLOEXEC, mode_t(mode)) }
     }
 
     public static func close(_ fd: Int32) {
@@ -123,7 +123,7 @@ public enum Posix {
 
     /// mkdir(2). Returns false when the directory already exists and `existingOK` is set.
     @discardableResult
-    public static func mkdir(_ path: String, mode: mode_t = 0o755, existingOK: Bool = false) throws(PosixError)
+    public static func mkdir(_ path: String, mode: UInt32 = 0o755, existingOK: Bool = false) throws(PosixError)
         -> Bool
     {
         do {
@@ -142,19 +142,8 @@ public enum Posix {
         try call("remove directory", path: path) { sys_rmdir(path) }
     }
 
-    public static func chmod(_ path: String, _ mode: mode_t) throws(PosixError) {
+    public static func chmod(_ path: String, _ mode: UInt32) throws(PosixError) {
         try call("chmod", path: path) { sys_chmod(path, mode) }
-    }
-
-    /// lstat(2): the status of `path` itself, not of what a symlink points to. Nil when nothing is there.
-    public static func lstat(_ path: String) throws(PosixError) -> stat? {
-        var info = stat()
-        do {
-            try call("stat", path: path) { sys_lstat(path, &info) }
-        } catch  where error.errno == ENOENT || error.errno == ENOTDIR {
-            return nil
-        }
-        return info
     }
 
     public static func isDirectory(_ path: String) -> Bool {
@@ -191,7 +180,7 @@ public enum Posix {
     public static func chownTree(_ path: String, uid: UInt32, gid: UInt32) throws(PosixError) {
         guard let info = try lstat(path) else { return }
         if lchown(path, uid, gid) != 0 { throw PosixError("chown", path: path, errno: errno) }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
+        if info.kind == .directory {
             for name in try listDirectory(path) { try chownTree(path + "/" + name, uid: uid, gid: gid) }
         }
     }
@@ -199,7 +188,7 @@ public enum Posix {
     /// Removes `path` and, for a directory, everything under it. Symlinks are removed, never followed.
     public static func removeTree(_ path: String) throws(PosixError) {
         guard let info = try lstat(path) else { return }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
+        if info.kind == .directory {
             for name in try listDirectory(path) { try removeTree(path + "/" + name) }
             try rmdir(path)
         } else {
@@ -207,7 +196,7 @@ public enum Posix {
         }
     }
 
-    public static func fchmod(_ fd: Int32, _ mode: mode_t, path: String? = nil) throws(PosixError) {
+    public static func fchmod(_ fd: Int32, _ mode: UInt32, path: String? = nil) throws(PosixError) {
         try call("chmod", path: path) { sys_fchmod(fd, mode) }
     }
 

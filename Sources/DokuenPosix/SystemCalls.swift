@@ -51,3 +51,21 @@ func sys_connect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: sock
 func sys_bind(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
     bind(fd, address, length)
 }
+func sys_chown(_ path: String, _ uid: UInt32, _ gid: UInt32) -> Int32 { chown(path, uid, gid) }
+func sys_getenv(_ name: String) -> UnsafeMutablePointer<CChar>? { getenv(name) }
+func sys_setenv(_ name: String, _ value: String, _ overwrite: Int32) -> Int32 { setenv(name, value, overwrite) }
+func sys_getegid() -> UInt32 { getegid() }
+func sys_isatty(_ fd: Int32) -> Int32 { isatty(fd) }
+func sys_exit(_ code: Int32) -> Never { exit(code) }
+func sys_chdir(_ path: String) -> Int32 { chdir(path) }
+func sys_setgroups(_ count: Int, _ groups: UnsafePointer<UInt32>) -> Int32 { setgroups(count, groups) }
+func sys_setgid(_ gid: UInt32) -> Int32 { setgid(gid) }
+func sys_setuid(_ uid: UInt32) -> Int32 { setuid(uid) }
+func sys_execve(
+    _ path: String, _ argv: UnsafePointer<UnsafeMutablePointer<CChar>?>,
+    _ envp: UnsafePointer<UnsafeMutablePointer<CChar>?>
+) -> Int32 {
+    execve(path, argv, envp)
+}
+/// libc's `struct stat` under a name no member of `Posix` can hide.
+typealias CStat = stat

@@ -1,4 +1,4 @@
-import DokuenCore
+public import DokuenCore
 
 /// A hostname that may appear in nginx's `server_name`: DNS letters, digits and hyphens only (RFC 1123 §2.1), so
 /// nothing a user types can break out of the directive (DESIGN.md invariant 4).

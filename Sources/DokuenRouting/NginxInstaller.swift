@@ -1,12 +1,6 @@
 import Dispatch
-import DokuenCore
+public import DokuenCore
 import DokuenPosix
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// Puts generated files in `<root>/nginx/` so that nginx never loads one it has not accepted.
 ///
@@ -146,7 +140,7 @@ public actor NginxInstaller {
         let backup = backupPath(name)
         do {
             guard let info = try Posix.lstat(backup) else { return }
-            if info.st_size == 0 {
+            if info.size == 0 {
                 if try Posix.lstat(path(name)) != nil { try Posix.unlink(path(name)) }
                 try Posix.unlink(backup)
             } else {
@@ -184,9 +178,9 @@ public actor NginxInstaller {
             throw .system("unable to run \(argv.joined(separator: " ")): the program must be an absolute path")
         }
         do {
-            let input = try Posix.open("/dev/null", O_RDONLY)
+            let input = try Posix.open("/dev/null", .readOnly)
             defer { Posix.close(input) }
-            let output = try Posix.open(outputPath, O_WRONLY | O_CREAT | O_TRUNC)
+            let output = try Posix.open(outputPath, [.writeOnly, .create, .truncate])
             defer {
                 Posix.close(output)
                 try? Posix.unlink(outputPath)
@@ -195,7 +189,7 @@ public actor NginxInstaller {
                 program, arguments: Array(argv.dropFirst()), environment: ["PATH": Self.childPath],
                 stdin: input, stdout: output, stderr: output)
             guard let status = try child.wait(milliseconds: timeout) else {
-                try child.signalGroup(SIGKILL)
+                try child.signalGroup(.kill)
                 _ = try child.wait()
                 throw RoutingError.timedOut(command: argv, milliseconds: timeout)
             }

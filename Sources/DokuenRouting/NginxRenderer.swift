@@ -1,4 +1,4 @@
-import DokuenCore
+public import DokuenCore
 
 /// Turns routes into nginx configuration text: a pure function of validated values, with no I/O, so that golden
 /// files pin every byte (Tests/DokuenRoutingTests/Golden).

@@ -1,11 +1,5 @@
 import DokuenPosix
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// How the installer reaches nginx (DESIGN.md §3): the directory of generated files, the binary, the arguments
 /// that make it read the right configuration, and the reload command. Every command is an argv, never a shell
 /// string, and its program is an absolute path.
@@ -49,8 +43,7 @@ public struct NginxSettings: Hashable, Sendable {
             let candidate = directory + "/nginx"
             // A symlink is taken on trust: spawning it reports a dangling one.
             guard let info = try? Posix.lstat(candidate) else { continue }
-            let type = info.st_mode & S_IFMT
-            if type == S_IFLNK || (type == S_IFREG && info.st_mode & 0o111 != 0) { return candidate }
+            if info.kind == .symlink || (info.kind == .regular && info.permissions & 0o111 != 0) { return candidate }
         }
         return nil
     }

@@ -1,4 +1,4 @@
-import DokuenCore
+public import DokuenCore
 
 /// Everything one app's nginx file says: its names, its backend and its certificate. Built only from validated
 /// values, so rendering cannot fail and cannot emit anything a user typed unchecked.

@@ -1,12 +1,6 @@
 import DokuenCore
 import DokuenPosix
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// The state store, `dokuen.sqlite`: the desired state of every app and the audit log (DESIGN.md §2).
 ///
 /// There is one writer. `open` takes an exclusive flock on `<path>.lock` first and holds it until `close`
@@ -21,7 +15,7 @@ public actor Store {
     public static var schemaVersion: Int { Migrations.latestVersion }
 
     /// Unix seconds from the system clock.
-    public static let systemClock: @Sendable () -> Int64 = { Int64(time(nil)) }
+    public static let systemClock: @Sendable () -> Int64 = { Posix.realtimeSeconds() }
 
     /// The database file.
     public nonisolated let path: String
@@ -52,7 +46,7 @@ public actor Store {
         guard let lock else { throw .writerLocked(lockPath: lockPath) }
         // Created 0600 before SQLite opens it: release env snapshots hold secrets. SQLite gives the -wal and
         // -shm files the mode of the database file.
-        do { Posix.close(try Posix.open(path, O_RDWR | O_CREAT, mode: 0o600)) } catch { throw .posix(error) }
+        do { Posix.close(try Posix.open(path, [.readWrite, .create], mode: 0o600)) } catch { throw .posix(error) }
         let database = try Database.open(path: path)
         try Migrations.migrate(database)
         return Store(path: path, database: database, writerLock: lock, clock: clock)

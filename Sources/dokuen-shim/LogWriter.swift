@@ -1,5 +1,3 @@
-import CDokuenShim
-
 /// Appends the child's output to the instance's log: whole lines only (two instances of a slot may share the file
 /// during a cutover, and O_APPEND keeps their lines apart), optional UTC timestamps, size-based rotation keeping
 /// exactly `backups` old files, and, when the disk refuses, a count of the bytes dropped instead of a stall.
@@ -25,13 +23,10 @@ struct LogWriter {
         self.timestamps = timestamps
     }
 
-    /// Opens (or creates) the log. Returns the errno of a failure, or 0.
-    mutating func open() -> Int32 {
-        fd = dokuen_open(path, O_WRONLY | O_APPEND | O_CREAT, 0o640)
-        if fd < 0 { return dokuen_errno() }
-        var info = stat()
-        size = fstat(fd, &info) == 0 ? Int64(info.st_size) : 0
-        return 0
+    /// Opens (or creates) the log.
+    mutating func open() throws(System.Errno) {
+        fd = try System.open(path, [.writeOnly, .append, .create], mode: 0o640)
+        size = System.fileSize(fd)
     }
 
     /// Takes a chunk of output as it came from the pipe.
@@ -40,12 +35,9 @@ struct LogWriter {
         if timestamps {
             var stamped: [UInt8] = []
             stamped.reserveCapacity(chunk.count + 64)
-            var stamp = [CChar](repeating: 0, count: 32)
-            dokuen_format_timestamp(dokuen_realtime_ms(), &stamp)
+            let stamp = System.timestamp(System.realtimeMilliseconds())
             for byte in chunk {
-                if atLineStart {
-                    for index in 0..<25 { stamped.append(UInt8(bitPattern: stamp[index])) }
-                }
+                if atLineStart { stamped.append(contentsOf: stamp) }
                 stamped.append(byte)
                 atLineStart = byte == 0x0A
             }
@@ -122,39 +114,32 @@ struct LogWriter {
     }
 
     private mutating func writeOut(_ bytes: UnsafeRawBufferPointer) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                let code = dokuen_errno()
-                if code == EINTR { continue }
-                // Disk full, quota, file too large, I/O error: keep draining the pipe, count what is lost.
-                droppedBytes += Int64(bytes.count - offset)
-                return
-            }
-            offset += written
-            size += Int64(written)
-        }
+        let written = System.writeAll(fd, bytes).written
+        size += Int64(written)
+        // Disk full, quota, file too large, I/O error: keep draining the pipe, count what is lost.
+        droppedBytes += Int64(bytes.count - written)
     }
 
     /// FILE → FILE.1 → … → FILE.K; what was FILE.K is gone. With K = 0 the log is truncated.
     private mutating func rotate() {
         if backups == 0 {
-            _ = ftruncate(fd, 0)
+            System.truncate(fd)
             size = 0
             return
         }
         var index = backups
         while index >= 2 {
-            _ = rename(path + "." + String(index - 1), path + "." + String(index))
+            System.rename(path + "." + String(index - 1), to: path + "." + String(index))
             index -= 1
         }
-        _ = rename(path, path + ".1")
+        System.rename(path, to: path + ".1")
         let old = fd
-        if open() != 0 {
+        do throws(System.Errno) {
+            try open()
+        } catch {
             fd = old  // keep writing to the renamed file rather than losing output
             return
         }
-        close(old)
+        System.close(old)
     }
 }

@@ -1,4 +1,3 @@
-import CDokuenShim
 import DokuenSupervisionEmbedded
 
 /// dokuen-shim: supervises one process instance (docs/SHIM.md). Embedded Swift on libc only, so that each
@@ -17,9 +16,7 @@ struct Shim {
         """
 
     static func main() {
-        var arguments: [String] = []
-        let argv = dokuen_argv()!
-        for index in 1..<Int(dokuen_argc()) { arguments.append(String(cString: argv[index]!)) }
+        let arguments = System.arguments()
 
         guard let verb = arguments.first else { usageError("no command given") }
         switch verb {
@@ -42,7 +39,7 @@ struct Shim {
             guard let command = ControlCommand(line: arguments[2]) else {
                 usageError("unknown control command '" + arguments[2] + "'; use u d r h t k x or s<N>")
             }
-            exit(ControlClient.send(command, to: arguments[1]))
+            System.exit(ControlClient.send(command, to: arguments[1]))
         default:
             usageError("unknown command '" + verb + "'")
         }
@@ -52,27 +49,27 @@ struct Shim {
     /// reads `control`), or 1 when the child could not (its error is on the shared stderr). The starter (dokuend)
     /// so gets a real answer and no zombie: the running shim is not its child. Returns the fd to report on.
     static func detach() -> Int32 {
-        var fds: [Int32] = [-1, -1]
-        guard dokuen_pipe(&fds) == 0 else { return -1 }
-        let pid = fork()
-        if pid < 0 {
-            System.writeError("dokuen-shim: error: unable to fork: " + System.describe(dokuen_errno()) + "\n")
-            exit(1)
+        guard let report = try? System.pipe() else { return -1 }
+        let pid: Int32
+        do throws(System.Errno) {
+            pid = try System.fork()
+        } catch {
+            System.writeError("dokuen-shim: error: unable to fork: " + error.description + "\n")
+            System.exit(1)
         }
         if pid > 0 {
-            close(fds[1])
+            System.close(report.write)
             var byte: UInt8 = 0
-            var count = -1
-            repeat { count = read(fds[0], &byte, 1) } while count < 0 && dokuen_errno() == EINTR
-            exit(count == 1 ? 0 : 1)
+            let count = withUnsafeMutableBytes(of: &byte) { System.read(report.read, into: $0) }
+            System.exit(count == 1 ? 0 : 1)
         }
-        close(fds[0])
-        _ = setsid()  // its own session, whatever the starter had
-        return fds[1]
+        System.close(report.read)
+        System.newSession()  // its own session, whatever the starter had
+        return report.write
     }
 
     static func usageError(_ message: String) -> Never {
         System.writeError("dokuen-shim: error: " + message + "\n" + usage)
-        exit(64)  // EX_USAGE (sysexits.h), as for every usage error in Dokuen
+        System.exit(64)  // EX_USAGE (sysexits.h), as for every usage error in Dokuen
     }
 }

@@ -1,4 +1,3 @@
-import CDokuenShim
 import DokuenSupervisionEmbedded
 
 /// The shim's I/O shell around `ShimMachine`: one `poll` is the only wait point (the signalfd, the log pipe, the
@@ -20,14 +19,13 @@ struct Supervisor {
     var controlKeep: Int32 = -1
     var readyRead: Int32 = -1
     var notifyFD: Int32 = -1
-    var devNull: Int32 = -1
     var lockFD: Int32 = -1
-    var controlBuffer: [UInt8] = []
+    var controlLines = LineSplitter()
     var published: StatusRecord?
-    var userIDs: (uid: uid_t, gid: gid_t, groups: [gid_t])?
+    var user: System.User?
     var bootID = ""
     /// Wall clock minus monotonic clock, read once: times in `status` then differ exactly as the machine's do.
-    let wallOffset = dokuen_realtime_ms() - dokuen_monotonic_ms()
+    let wallOffset = System.realtimeMilliseconds() - System.monotonicMilliseconds()
     /// With `start`: where to tell the waiting parent that setup succeeded (then closed).
     var setUpFD: Int32 = -1
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Supervisor.readSize, alignment: 16)
@@ -45,26 +43,27 @@ struct Supervisor {
     mutating func run() -> Never {
         setUp()
         if setUpFD >= 0 {
-            var byte: UInt8 = 0x6B
-            _ = write(setUpFD, &byte, 1)
-            close(setUpFD)
+            System.writeAll(setUpFD, "k")
+            System.close(setUpFD)
             setUpFD = -1
         }
-        perform(machine.handle(.boot, at: dokuen_monotonic_ms()))
-        var fds: [pollfd] = []
+        perform(machine.handle(.boot, at: System.monotonicMilliseconds()))
+        var fds: [Int32] = []
+        var ready: [Int32] = []
         while true {
             fds.removeAll(keepingCapacity: true)
-            for fd in [signalFD, logRead, controlRead, readyRead, notifyFD] where fd >= 0 {
-                fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
-            }
+            for fd in [signalFD, logRead, controlRead, readyRead, notifyFD] where fd >= 0 { fds.append(fd) }
             var timeout: Int32 = -1
             if let deadline = machine.deadline {
-                timeout = Int32(clamping: max(0, deadline - dokuen_monotonic_ms()))
+                timeout = Int32(clamping: max(0, deadline - System.monotonicMilliseconds()))
             }
-            let ready = poll(&fds, nfds_t(fds.count), timeout)
-            if ready < 0 && dokuen_errno() != EINTR { fail("unable to wait for events", dokuen_errno()) }
-            for entry in fds where entry.revents != 0 {
-                switch entry.fd {
+            do throws(System.Errno) {
+                try System.poll(fds, milliseconds: timeout, ready: &ready)
+            } catch {
+                fail("unable to wait for events", error)
+            }
+            for fd in ready {
+                switch fd {
                 case signalFD: handleSignals()
                 case logRead: drainLog()
                 case controlRead: readControl()
@@ -73,8 +72,8 @@ struct Supervisor {
                 default: break
                 }
             }
-            if let deadline = machine.deadline, dokuen_monotonic_ms() >= deadline {
-                perform(machine.handle(.deadline, at: dokuen_monotonic_ms()))
+            if let deadline = machine.deadline, System.monotonicMilliseconds() >= deadline {
+                perform(machine.handle(.deadline, at: System.monotonicMilliseconds()))
             }
         }
     }
@@ -84,72 +83,92 @@ struct Supervisor {
     mutating func setUp() {
         // Nothing the starter left open stays open for the shim's whole life (dokuend starts shims with fds 0-2 only,
         // but a shim started by hand may inherit anything). The `start` report pipe is kept.
-        dokuen_close_inherited_except(setUpFD)
+        System.closeInherited(except: setUpFD)
         let directory = options.directory
-        if mkdir(directory, 0o755) != 0 && dokuen_errno() != EEXIST {
-            fail("unable to create " + directory, dokuen_errno())
+        do throws(System.Errno) {
+            try System.makeDirectory(directory, mode: 0o755)
+        } catch {
+            fail("unable to create " + directory, error)
         }
 
-        lockFD = dokuen_open(directory + "/lock", O_RDWR | O_CREAT, 0o644)
-        if lockFD < 0 { fail("unable to open " + directory + "/lock", dokuen_errno()) }
-        if flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
+        do throws(System.Errno) {
+            lockFD = try System.open(directory + "/lock", [.readWrite, .create], mode: 0o644)
+        } catch {
+            fail("unable to open " + directory + "/lock", error)
+        }
+        if !System.lockExclusively(lockFD) {
             var holder = ""
-            if let status = readFile(statusPath), let record = StatusRecord(decoding: status), record.shimPID > 0 {
+            if let status = System.readFile(statusPath), let record = StatusRecord(decoding: status), record.shimPID > 0
+            {
                 holder = " (pid " + String(record.shimPID) + ")"
             }
             System.writeError(
                 "dokuen-shim: error: " + directory + " is already supervised by another shim" + holder + "\n")
-            exit(1)
+            System.exit(1)
         }
         // lockFD stays open, and locked, for the shim's whole life.
 
         let control = directory + "/control"
-        if mkfifo(control, 0o600) != 0 && dokuen_errno() != EEXIST {
-            fail("unable to create " + control, dokuen_errno())
+        do throws(System.Errno) {
+            try System.makeFIFO(control, mode: 0o600)
+        } catch {
+            fail("unable to create " + control, error)
         }
-        controlRead = dokuen_open(control, O_RDONLY | O_NONBLOCK, 0)
-        if controlRead < 0 { fail("unable to open " + control, dokuen_errno()) }
+        do throws(System.Errno) {
+            controlRead = try System.open(control, [.readOnly, .nonBlocking])
+        } catch {
+            fail("unable to open " + control, error)
+        }
         // Held open so that the FIFO never reads as end-of-file between writers (runsv and s6 do the same).
-        controlKeep = dokuen_open(control, O_WRONLY | O_NONBLOCK, 0)
+        controlKeep = (try? System.open(control, [.writeOnly, .nonBlocking])) ?? -1
 
-        signalFD = dokuen_signalfd_setup()
-        if signalFD < 0 { fail("unable to set up signals", dokuen_errno()) }
-        if dokuen_become_subreaper() != 0 { fail("unable to become a subreaper", dokuen_errno()) }
+        do throws(System.Errno) {
+            signalFD = try System.signalFD()
+        } catch {
+            fail("unable to set up signals", error)
+        }
+        do throws(System.Errno) {
+            try System.becomeSubreaper()
+        } catch {
+            fail("unable to become a subreaper", error)
+        }
 
-        var pipeFDs: [Int32] = [-1, -1]
-        if dokuen_pipe(&pipeFDs) != 0 { fail("unable to create the log pipe", dokuen_errno()) }
-        logRead = pipeFDs[0]
-        logWrite = pipeFDs[1]
+        do throws(System.Errno) {
+            (logRead, logWrite) = try System.pipe()
+        } catch {
+            fail("unable to create the log pipe", error)
+        }
         // A larger pipe lets a chatty child run ahead of the disk. Only as root: an ordinary user's pipes share a
         // budget (/proc/sys/fs/pipe-user-pages-soft, 64 MiB), and 1 MiB per instance would exhaust it for every
         // pipe of that user. Best effort: the limit is /proc/sys/fs/pipe-max-size.
-        if geteuid() == 0 { _ = dokuen_set_pipe_size(logRead, Self.pipeSize) }
-        _ = dokuen_set_nonblocking(logRead)
-        devNull = dokuen_open("/dev/null", O_RDONLY, 0)
+        if System.isRoot() { System.setPipeSize(logRead, bytes: Self.pipeSize) }
+        System.setNonBlocking(logRead)
 
-        if let text = readFile("/proc/sys/kernel/random/boot_id") {
+        if let text = System.readFile("/proc/sys/kernel/random/boot_id") {
             bootID = String(text.utf8.prefix { $0 != 0x0A }.map { Character(Unicode.Scalar($0)) })
         }
 
-        let failure = log.open()
-        if failure != 0 { fail("unable to open the log " + options.logPath, failure) }
+        do throws(System.Errno) {
+            try log.open()
+        } catch {
+            fail("unable to open the log " + options.logPath, error)
+        }
 
         if !options.user.isEmpty {
-            if geteuid() != 0 { fail("--user " + options.user + " needs the shim to run as root", EPERM) }
-            var uid: uid_t = 0
-            var gid: gid_t = 0
-            var groups = [gid_t](repeating: 0, count: 256)
-            var count: Int32 = 256
-            if dokuen_lookup_user(options.user, &uid, &gid, &groups, &count) != 0 {
+            if !System.isRoot() { fail("--user " + options.user + " needs the shim to run as root", .notPermitted) }
+            guard let found = System.lookUpUser(options.user) else {
                 System.writeError("dokuen-shim: error: unknown user '" + options.user + "'\n")
-                exit(1)
+                System.exit(1)
             }
-            userIDs = (uid, gid, Array(groups[0..<Int(count)]))
+            user = found
         }
 
         if options.machine.readiness == .notifySocket {
-            notifyFD = dokuen_bind_datagram(directory + "/notify")
-            if notifyFD < 0 { fail("unable to bind " + directory + "/notify", dokuen_errno()) }
+            do throws(System.Errno) {
+                notifyFD = try System.bindDatagram(directory + "/notify")
+            } catch {
+                fail("unable to bind " + directory + "/notify", error)
+            }
         }
     }
 
@@ -160,25 +179,27 @@ struct Supervisor {
             switch action {
             case .spawn:
                 let event = spawn()
-                perform(machine.handle(event, at: dokuen_monotonic_ms()))
+                perform(machine.handle(event, at: System.monotonicMilliseconds()))
             case .signalProcess(let signal):
-                if machine.pid > 0 { _ = kill(machine.pid, signal) }
+                if machine.pid > 0 { System.kill(machine.pid, signal) }
             case .signalGroup(let signal):
-                if machine.pid > 0 { _ = kill(-machine.pid, signal) }
+                if machine.pid > 0 { System.kill(-machine.pid, signal) }
                 // Then every other descendant: a setsid'd or double-forked process leaves the group, but not the
                 // shim's tree (it is a subreaper, so orphans come to it). Skipping the group's members means none
                 // gets the signal twice. Without /proc the group alone is signalled, as before issue 12.
-                _ = dokuen_signal_descendants(machine.pid, signal)
+                System.signalDescendants(skipGroup: machine.pid, signal)
             case .probePort(let port):
-                if dokuen_port_accepts(port, 50) != 0 { perform(machine.handle(.ready, at: dokuen_monotonic_ms())) }
+                if System.portAccepts(port, milliseconds: 50) {
+                    perform(machine.handle(.ready, at: System.monotonicMilliseconds()))
+                }
             case .exit(let code):
                 publish()
                 drainLog(completely: true)
                 log.flush()
                 // Let go of the lock first, then say so once more: a listener that looks now sees the shim gone.
-                close(lockFD)
+                System.close(lockFD)
                 announce(published ?? StatusRecord())
-                exit(code)
+                System.exit(code)
             }
         }
         publish()
@@ -195,79 +216,41 @@ struct Supervisor {
         let program = options.command[0]
         guard
             let path = ShimOptions.resolve(
-                program, searchPath: searchPath, isExecutable: { access($0, X_OK) == 0 })
+                program, searchPath: searchPath, isExecutable: { System.isExecutable($0) })
         else {
             return .spawnFailed("unable to find " + program + " in PATH " + searchPath)
         }
 
-        var readyWrite: Int32 = -1
-        var readyTarget: Int32 = -1
+        var readyFD: (source: Int32, target: Int32)?
         if case .notificationFD(let target) = options.machine.readiness {
-            if readyRead >= 0 { close(readyRead) }
-            var fds: [Int32] = [-1, -1]
-            if dokuen_pipe(&fds) == 0 {
-                readyRead = fds[0]
-                readyWrite = fds[1]
-                readyTarget = target
-                _ = dokuen_set_nonblocking(readyRead)
+            if readyRead >= 0 { System.close(readyRead) }
+            readyRead = -1
+            if let pipe = try? System.pipe() {
+                readyRead = pipe.read
+                readyFD = (pipe.write, target)
+                System.setNonBlocking(readyRead)
             }
         }
-
-        let argv = System.cStrings([path] + options.command.dropFirst())
-        let envp = System.cStrings(environment)
-        defer {
-            System.free(cStrings: argv, count: options.command.count)
-            System.free(cStrings: envp, count: environment.count)
-            if readyWrite >= 0 { close(readyWrite) }
-        }
-        var failedErrno: Int32 = 0
-        var failedStep: UnsafePointer<CChar>?
-        let groups = userIDs?.groups ?? []
-        let limits = options.limits.map { limit in
-            dokuen_resource_limit(resource: Self.limitCode(limit.resource), value: limit.value ?? -1)
-        }
-        let pid = path.withCString { pathPointer in
-            options.workingDirectory.withCString { cwdPointer in
-                groups.withUnsafeBufferPointer { groupPointer in
-                    limits.withUnsafeBufferPointer { limitPointer in
-                        var request = dokuen_spawn_request(
-                            path: pathPointer, argv: argv, envp: envp,
-                            cwd: options.workingDirectory.isEmpty ? nil : cwdPointer,
-                            stdin_fd: devNull, output_fd: logWrite, ready_fd_source: readyWrite,
-                            ready_fd_target: readyTarget, drop_privileges: userIDs == nil ? 0 : 1,
-                            uid: userIDs?.uid ?? 0, gid: userIDs?.gid ?? 0, groups: groupPointer.baseAddress,
-                            group_count: Int32(groups.count), nice: options.nice, limits: limitPointer.baseAddress,
-                            limit_count: Int32(limits.count))
-                        return dokuen_spawn_child(&request, &failedErrno, &failedStep)
-                    }
-                }
-            }
-        }
-        if pid < 0 {
-            let step = failedStep.map { String(cString: $0) } ?? "spawn"
-            return .spawnFailed(step + " " + path + ": " + System.describe(failedErrno))
-        }
-        return .spawned(pid: pid)
-    }
-
-    /// The C side's code for a `--limit` resource.
-    static func limitCode(_ resource: ShimOptions.ResourceLimit.Resource) -> Int32 {
-        switch resource {
-        case .nofile: DOKUEN_LIMIT_NOFILE
-        case .nproc: DOKUEN_LIMIT_NPROC
-        case .core: DOKUEN_LIMIT_CORE
+        defer { if let readyFD { System.close(readyFD.source) } }
+        do throws(System.SpawnFailure) {
+            let pid = try System.spawn(
+                path: path, arguments: Array(options.command.dropFirst()), environment: environment,
+                cwd: options.workingDirectory, output: logWrite, readyFD: readyFD, nice: options.nice,
+                limits: options.limits, user: user)
+            return .spawned(pid: pid)
+        } catch {
+            return .spawnFailed(error.step + " " + path + ": " + error.errno.description)
         }
     }
 
     // MARK: - Events
 
     mutating func handleSignals() {
-        while true {
-            let signal = dokuen_signalfd_next(signalFD)
-            if signal <= 0 { break }
+        while let signal = System.nextSignal(signalFD) {
             switch signal {
-            case SIGCHLD: reap()
-            case SIGTERM, SIGINT: perform(machine.handle(.terminate, at: dokuen_monotonic_ms()))
+            case System.childSignal: reap()
+            case System.terminateSignal, System.interruptSignal:
+                perform(machine.handle(.terminate, at: System.monotonicMilliseconds()))
             default: break  // SIGHUP: the shim has no terminal and nothing to reload
             }
         }
@@ -281,21 +264,16 @@ struct Supervisor {
         // Whatever the child wrote before it exited is in the pipe: log it before the exit is reported, so that
         // EXITED or STOPPED in `status` means the log is complete.
         drainLog(completely: true)
-        var signaled: Int32 = 0
-        var value: Int32 = 0
-        while true {
-            let pid = dokuen_reap_one(&signaled, &value)
-            if pid <= 0 { break }
-            if pid == machine.pid && machine.childAlive {
+        while let reaped = System.reapAny() {
+            if reaped.pid == machine.pid && machine.childAlive {
                 log.flush()
-                let exit: ProcessExit = signaled != 0 ? .signal(value) : .code(value)
-                perform(machine.handle(.childExited(exit), at: dokuen_monotonic_ms()))
+                perform(machine.handle(.childExited(reaped.exit), at: System.monotonicMilliseconds()))
             }
         }
-        if machine.pgid > 0 && !machine.childAlive && dokuen_group_alive(machine.pgid) == 0
-            && dokuen_count_descendants() <= 0
+        if machine.pgid > 0 && !machine.childAlive && !System.groupAlive(machine.pgid)
+            && System.countDescendants() <= 0
         {
-            perform(machine.handle(.groupGone, at: dokuen_monotonic_ms()))
+            perform(machine.handle(.groupGone, at: System.monotonicMilliseconds()))
         }
     }
 
@@ -305,7 +283,7 @@ struct Supervisor {
     mutating func drainLog(completely: Bool = false) {
         var reads = 0
         while completely || reads < 16 {
-            let count = read(logRead, buffer.baseAddress!, buffer.count)
+            let count = System.read(logRead, into: buffer)
             if count <= 0 { break }
             log.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             reads += 1
@@ -314,40 +292,38 @@ struct Supervisor {
     }
 
     mutating func readControl() {
-        let count = read(controlRead, buffer.baseAddress!, 4096)
+        let count = System.read(controlRead, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<4096]))
         if count <= 0 { return }
-        controlBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        while let newline = controlBuffer.firstIndex(of: 0x0A) {
-            let line = String(decoding: controlBuffer[0..<newline], as: UTF8.self)
-            controlBuffer.removeFirst(newline + 1)
-            if let command = ControlCommand(line: line) {
-                perform(machine.handle(.control(command), at: dokuen_monotonic_ms()))
+        for line in controlLines.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) {
+            if let command = ControlCommand(line: String(decoding: line, as: UTF8.self)) {
+                perform(machine.handle(.control(command), at: System.monotonicMilliseconds()))
             } else {
                 System.writeError("dokuen-shim: " + options.directory + ": ignoring unknown control command\n")
             }
         }
-        if controlBuffer.count > 4096 { controlBuffer.removeAll() }
+        // A writer that never ends its line cannot make the shim hold more and more.
+        if controlLines.remainder.count > 4096 { controlLines = LineSplitter() }
     }
 
     mutating func readReadyFD() {
-        let count = read(readyRead, buffer.baseAddress!, 4096)
+        let count = System.read(readyRead, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<4096]))
         if count <= 0 {
-            close(readyRead)  // end of file: the child closed its end without a newline
+            System.close(readyRead)  // end of file: the child closed its end without a newline
             readyRead = -1
             return
         }
         if UnsafeRawBufferPointer(rebasing: buffer[0..<count]).contains(0x0A) {
-            perform(machine.handle(.ready, at: dokuen_monotonic_ms()))
+            perform(machine.handle(.ready, at: System.monotonicMilliseconds()))
         }
     }
 
     mutating func readNotifySocket() {
         while true {
-            let count = dokuen_receive(notifyFD, buffer.baseAddress!, 4096)
+            let count = System.receive(notifyFD, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<4096]))
             if count <= 0 { return }
             let message = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[0..<count]), as: UTF8.self)
             for line in message.split(separator: "\n") where line == "READY=1" {
-                perform(machine.handle(.ready, at: dokuen_monotonic_ms()))
+                perform(machine.handle(.ready, at: System.monotonicMilliseconds()))
             }
         }
     }
@@ -359,7 +335,7 @@ struct Supervisor {
         var record = StatusRecord()
         record.state = machine.state
         record.wantUp = machine.wantUp
-        record.shimPID = getpid()
+        record.shimPID = System.processID()
         record.pid = machine.childAlive ? machine.pid : 0
         record.pgid = machine.pgid
         record.sinceMilliseconds = machine.since + wallOffset
@@ -384,31 +360,15 @@ struct Supervisor {
         if !options.eventsSocket.isEmpty {
             // The whole record plus a `dir` line (readers ignore keys they do not know), so that a listener sees
             // every transition even when the file has moved on.
-            var message = record.encoded() + "dir=" + StatusRecord.escape(options.directory) + "\n"
-            message.withUTF8 { bytes in
-                options.eventsSocket.withCString { dokuen_send_datagram($0, bytes.baseAddress, bytes.count) }
-            }
+            System.sendDatagram(
+                options.eventsSocket, record.encoded() + "dir=" + StatusRecord.escape(options.directory) + "\n")
         }
     }
 
     // MARK: - Helpers
 
-    func fail(_ what: String, _ code: Int32) -> Never {
-        System.writeError("dokuen-shim: error: " + what + ": " + System.describe(code) + "\n")
-        exit(1)
-    }
-
-    func readFile(_ path: String) -> String? {
-        let fd = dokuen_open(path, O_RDONLY, 0)
-        if fd < 0 { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(fd, &chunk, chunk.count)
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+    func fail(_ what: String, _ failure: System.Errno) -> Never {
+        System.writeError("dokuen-shim: error: " + what + ": " + failure.description + "\n")
+        System.exit(1)
     }
 }

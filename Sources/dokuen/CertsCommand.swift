@@ -3,10 +3,6 @@ import DokuenAPI
 import DokuenCore
 import DokuenPosix
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `dokuen certs [info] APP`, `certs add APP CERT_FILE KEY_FILE`, `certs remove APP`.
 struct CertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -114,7 +110,7 @@ struct CertsCommand: AsyncParsableCommand {
         let bytes: [UInt8]
         do { bytes = try Posix.readFile(path) } catch {
             throw CLIError(
-                message: "\(app): unable to read the \(what) \(path): \(String(cString: strerror(error.errno)))")
+                message: "\(app): unable to read the \(what) \(path): \(error.code)")
         }
         // The daemon's limit is on each text (PEMBundle.maxBytes); saying so here spares sending megabytes.
         guard bytes.count <= 1 << 20 else {

@@ -1,14 +1,12 @@
 import ArgumentParser
 import DokuenAPI
 import DokuenCore
+import DokuenPosix
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
     import Foundation
-#endif
-#if canImport(Glibc)
-    import Glibc
 #endif
 
 /// The CLI's side of the API: finds the socket, sends one request, decodes the answer or turns an error body into
@@ -18,12 +16,11 @@ struct DaemonClient {
 
     init(_ options: GlobalOptions) throws {
         var environment: [String: String] = [:]
-        for key in ["HOME", "DOKUEN_ROOT"] { if let value = getenv(key) { environment[key] = String(cString: value) } }
+        for key in ["HOME", "DOKUEN_ROOT"] { if let value = Posix.getenv(key) { environment[key] = value } }
         let root: String
         do {
             root = try RootDiscovery.clientRoot(flag: options.root, environment: environment) { path in
-                var info = stat()
-                return stat(path, &info) == 0
+                Posix.exists(path)
             }
         } catch {
             throw ValidationError(error.description)

@@ -2,10 +2,7 @@ import ArgumentParser
 import DokuenAPI
 import DokuenCore
 import DokuenPosix
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import DokuenSupervision
 
 /// `dokuen deploy APP DIR|TARBALL`: sends a directory (as a tarball) or a tarball to dokuend, which makes a build
 /// and a release of it.
@@ -39,8 +36,7 @@ struct DeployCommand: AsyncParsableCommand {
         tarball: [UInt8], to app: String, commit: String?, push: (repository: String, ref: String, old: String)? = nil,
         options: GlobalOptions,
         failure: (String) -> Void = { message in
-            var text = "dokuen: error: " + message + "\n"
-            text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+            Posix.writeToStandardError("dokuen: error: " + message + "\n")
         }
     ) throws -> String? {
         let client = try DaemonClient(options)
@@ -64,7 +60,7 @@ struct DeployCommand: AsyncParsableCommand {
                 } else if let line = event.line {
                     print(line)
                 }
-                fflush(nil)  // each step shows as it happens, also through a pipe
+                Posix.flushOutput()  // each step shows as it happens, also through a pipe
                 if event.release != nil || event.error != nil { outcome = event }
             }
         }
@@ -87,7 +83,7 @@ struct DeployCommand: AsyncParsableCommand {
         guard Posix.isDirectory(source) else { return try Posix.readFile(source) }
         let scratch = try Posix.makeTemporaryDirectory(prefix: "/tmp/dokuen-deploy-")
         defer { try? Posix.removeTree(scratch) }
-        let null = try Posix.open("/dev/null", O_RDWR)
+        let null = try Posix.open("/dev/null", .readWrite)
         defer { Posix.close(null) }
         let tar = try ChildProcess.spawn(
             "/bin/tar", arguments: ["-c", "-f", scratch + "/source.tar", "-C", source, "--exclude=.git", "."],

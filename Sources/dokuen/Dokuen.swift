@@ -1,11 +1,6 @@
 import ArgumentParser
 import DokuenCore
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import DokuenPosix
 
 /// `dokuen`, the command-line client. It never opens SQLite: every verb is a call to dokuend's API.
 @main
@@ -43,7 +38,7 @@ struct Dokuen: AsyncParsableCommand {
                 try command.run()
             }
         } catch let code as ExitCode {
-            Glibc.exit(code.rawValue)  // an outcome (status 3 or 4), already shown; not an error to print
+            Posix.exit(code.rawValue)  // an outcome (status 3 or 4), already shown; not an error to print
         } catch {
             let code = (error as? CLIError).map { ExitCode($0.exitStatus) } ?? exitCode(for: error)
             if code == .success { exit(withError: error) }  // --help, --version
@@ -51,8 +46,8 @@ struct Dokuen: AsyncParsableCommand {
             if code == .validationFailure {
                 text += usageString(for: error) + "\n"
             }
-            text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-            Glibc.exit(code == .validationFailure ? 64 : code.rawValue == 0 ? 1 : code.rawValue)
+            Posix.writeToStandardError(text)
+            Posix.exit(code == .validationFailure ? 64 : code.rawValue == 0 ? 1 : code.rawValue)
         }
     }
 

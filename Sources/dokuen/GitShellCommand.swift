@@ -3,10 +3,6 @@ import DokuenAPI
 import DokuenCore
 import DokuenPosix
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `dokuen git-shell`: the authorized_keys forced command (`command="… git-shell --root ROOT --key NAME"`, written by
 /// `dokuen keys add`). sshd runs it for every connection with the client's command in SSH_ORIGINAL_COMMAND, which is
 /// parsed (`SSHCommand`), never given to a shell: a push or fetch of one app's repository, or a `dokuen` verb.
@@ -37,8 +33,8 @@ struct GitShellCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if let key { setenv("DOKUEN_ACTOR", key, 1) }
-        let original = getenv("SSH_ORIGINAL_COMMAND").map { String(cString: $0) } ?? ""
+        if let key { try Posix.setenv("DOKUEN_ACTOR", key) }
+        let original = Posix.getenv("SSH_ORIGINAL_COMMAND") ?? ""
         let command: SSHCommand
         switch SSHCommand.parse(original) {
         case .success(let parsed): command = parsed
@@ -47,7 +43,7 @@ struct GitShellCommand: AsyncParsableCommand {
         let root = try Self.root(options)
         var environment = [
             "PATH": InstanceEnvironment.defaultPath, "DOKUEN_ROOT": root, "LC_ALL": "C.UTF-8",
-            "HOME": getenv("HOME").map { String(cString: $0) } ?? "/",
+            "HOME": Posix.getenv("HOME") ?? "/",
         ]
         if let key { environment["DOKUEN_ACTOR"] = key }
         switch command {
@@ -62,10 +58,10 @@ struct GitShellCommand: AsyncParsableCommand {
                 _ = try DaemonClient(options).call(
                     "POST", "/v1/apps", body: CreateAppRequest(name: app.rawValue), as: AppInfo.self)
                 let note = "Created the app \(app) for this push\n"
-                note.withCString { _ = write(2, $0, strlen($0)) }
+                Posix.writeToStandardError(note)
             }
             // Protocol v2 arrives in GIT_PROTOCOL when sshd accepts it (AcceptEnv); it is a short list of keys.
-            if let version = getenv("GIT_PROTOCOL").map({ String(cString: $0) }),
+            if let version = Posix.getenv("GIT_PROTOCOL"),
                 version.utf8.allSatisfy({ Self.isProtocolByte($0) })
             {
                 environment["GIT_PROTOCOL"] = version
@@ -90,11 +86,10 @@ struct GitShellCommand: AsyncParsableCommand {
     /// The root as the client finds it (flag, DOKUEN_ROOT, the user's, the system's), so git gets an absolute path.
     static func root(_ options: GlobalOptions) throws -> String {
         var environment: [String: String] = [:]
-        for key in ["HOME", "DOKUEN_ROOT"] { if let value = getenv(key) { environment[key] = String(cString: value) } }
+        for key in ["HOME", "DOKUEN_ROOT"] { if let value = Posix.getenv(key) { environment[key] = value } }
         do {
             return try RootDiscovery.clientRoot(flag: options.root, environment: environment) { path in
-                var info = stat()
-                return stat(path, &info) == 0
+                Posix.exists(path)
             }
         } catch {
             throw ValidationError(error.description)
@@ -103,7 +98,7 @@ struct GitShellCommand: AsyncParsableCommand {
 
     static func git() -> String {
         let candidates: [String] = ["/usr/bin/git", "/usr/local/bin/git", "/bin/git"]
-        return candidates.first { access($0, X_OK) == 0 } ?? "/usr/bin/git"
+        return candidates.first { Posix.canExecute($0) } ?? "/usr/bin/git"
     }
 
     static func isProtocolByte(_ byte: UInt8) -> Bool {
@@ -112,9 +107,9 @@ struct GitShellCommand: AsyncParsableCommand {
 
     /// Replaces this process (git-shell(1) does the same): stdin and stdout stay the ssh channel.
     static func exec(_ program: String, _ argv: [String], environment: [String: String]) throws -> Never {
-        var cArgv = argv.map { strdup($0) } + [nil]
-        var cEnvp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        execve(program, &cArgv, &cEnvp)
-        throw CLIError(message: "unable to run \(program): \(String(cString: strerror(errno)))")
+        let envp = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        do { try Posix.execute(program, arguments: argv, environment: envp) } catch {
+            throw CLIError(message: "unable to run \(program): \(error.code)")
+        }
     }
 }

@@ -2,10 +2,6 @@ import ArgumentParser
 import DokuenCore
 import DokuenPosix
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `dokuen gitolite setup|command`: pushes and verbs through gitolite3 (etc/gitolite/README.md). `setup` wires dokuen
 /// into gitolite's site-local code: a common `pre-receive` hook that deploys pushes to repositories named like an app,
 /// and a gitolite command `dokuen`, so `ssh git@host dokuen VERB …` runs the CLI for GL_USER under gitolite's
@@ -33,11 +29,11 @@ struct GitoliteCommand: AsyncParsableCommand {
         @Flag(help: "Print what would be written, change nothing.") var print = false
 
         func run() async throws {
-            guard let entry = getpwnam(user) else {
+            guard let entry = UserEntry.named(user) else {
                 throw ValidationError("no user \(user); give the gitolite user with --user NAME")
             }
-            let home = gitoliteHome ?? String(cString: entry.pointee.pw_dir)
-            let (uid, gid) = (entry.pointee.pw_uid, entry.pointee.pw_gid)
+            let home = gitoliteHome ?? entry.home
+            let (uid, gid) = (entry.uid, entry.gid)
             let root = try GitShellCommand.root(options)
             let dokuen = Posix.executableDirectory() + "/dokuen"
             for path in [root, dokuen, home] where path.contains(where: { "'\"\\\n$`".contains($0) }) {
@@ -58,8 +54,8 @@ struct GitoliteCommand: AsyncParsableCommand {
             let rcPath = home + "/.gitolite.rc"
             let rc = try Self.enable(String(decoding: try Posix.readFile(rcPath), as: UTF8.self))
             let files = [
-                (home + "/local/hooks/common/pre-receive", hook, mode_t(0o755)),
-                (home + "/local/commands/dokuen", command, mode_t(0o755)), (rcPath, rc, mode_t(0o600)),
+                (home + "/local/hooks/common/pre-receive", hook, UInt32(0o755)),
+                (home + "/local/commands/dokuen", command, UInt32(0o755)), (rcPath, rc, UInt32(0o600)),
             ]
             if print {
                 for (path, text, _) in files { Swift.print("==> \(path)\n\(text)") }
@@ -67,24 +63,24 @@ struct GitoliteCommand: AsyncParsableCommand {
             }
             for directory in ["/local", "/local/hooks", "/local/hooks/common", "/local/commands"] {
                 if try Posix.mkdir(home + directory, mode: 0o755, existingOK: true) {
-                    _ = chown(home + directory, uid, gid)
+                    try? Posix.chown(home + directory, uid: uid, gid: gid)
                 }
             }
             for (path, text, mode) in files {
                 try AtomicFile.write(Array(text.utf8), to: path, mode: mode)
-                guard chown(path, uid, gid) == 0 else {
-                    throw CLIError(message: "unable to chown \(path): \(String(cString: strerror(errno)))")
+                do { try Posix.chown(path, uid: uid, gid: gid) } catch {
+                    throw CLIError(message: "unable to chown \(path): \(error.code)")
                 }
                 Swift.print("Wrote \(path)")
             }
-            if geteuid() == 0 {
+            if Posix.geteuid() == 0 {
                 try Self.run("/usr/sbin/usermod", ["-a", "-G", "dokuen", user], home: home)
                 Swift.print("Added \(user) to the group dokuen, so gitolite's hooks and commands reach dokuend")
             }
             let candidates: [String] = ["/usr/bin/gitolite", "/usr/share/gitolite3/gitolite"]
-            let gitolite = candidates.first { access($0, X_OK) == 0 }
+            let gitolite = candidates.first { Posix.canExecute($0) }
             guard let gitolite else { throw CLIError(message: "unable to find gitolite: install gitolite3") }
-            if geteuid() == 0, uid != 0 {
+            if Posix.geteuid() == 0, uid != 0 {
                 try Self.run("/usr/sbin/runuser", ["-u", user, "--", gitolite, "setup", "--hooks-only"], home: home)
             } else {
                 try Self.run(gitolite, ["setup", "--hooks-only"], home: home)
@@ -128,7 +124,7 @@ struct GitoliteCommand: AsyncParsableCommand {
                 environment: ["PATH": InstanceEnvironment.defaultPath, "HOME": home, "LC_ALL": "C"], stdin: 0,
                 stdout: 1, stderr: 2)
             guard try child.wait(milliseconds: 120_000) == .exited(0) else {
-                _ = try? child.signalGroup(SIGKILL)
+                _ = try? child.signalGroup(.kill)
                 throw CLIError(message: "unable to run \(program) \(arguments.joined(separator: " ")): it failed")
             }
         }
@@ -151,7 +147,7 @@ struct GitoliteCommand: AsyncParsableCommand {
         @Argument(parsing: .postTerminator, help: "The verb and its arguments.") var arguments: [String] = []
 
         func run() async throws {
-            let user = getenv("GL_USER").map { String(cString: $0) } ?? ""
+            let user = Posix.getenv("GL_USER") ?? ""
             guard !user.isEmpty else { throw ValidationError("GL_USER is not set; gitolite runs this command") }
             // gitolite split the words on spaces already; they must read back the same through the strict parser.
             let line = (["dokuen"] + arguments).joined(separator: " ")
@@ -174,7 +170,7 @@ struct GitoliteCommand: AsyncParsableCommand {
             }
             var environment = [
                 "PATH": InstanceEnvironment.defaultPath, "GL_USER": user, "LC_ALL": "C.UTF-8",
-                "HOME": getenv("HOME").map { String(cString: $0) } ?? "/",
+                "HOME": Posix.getenv("HOME") ?? "/",
             ]
             environment["DOKUEN_ROOT"] = try GitShellCommand.root(options)
             try GitShellCommand.exec(
@@ -243,18 +239,18 @@ struct GitoliteCommand: AsyncParsableCommand {
 
         /// `gitolite access -q REPO USER PERM any`: exit 0 when gitolite's rules allow it.
         static func allowed(_ repository: String, user: String, _ permission: String) throws -> Bool {
-            let bindir = getenv("GL_BINDIR").map { String(cString: $0) } ?? "/usr/share/gitolite3"
+            let bindir = Posix.getenv("GL_BINDIR") ?? "/usr/share/gitolite3"
             let candidates: [String] = [bindir + "/gitolite", "/usr/bin/gitolite"]
-            guard let gitolite = candidates.first(where: { access($0, X_OK) == 0 }) else {
+            guard let gitolite = candidates.first(where: { Posix.canExecute($0) }) else {
                 throw CLIError(message: "unable to check access: there is no gitolite program")
             }
-            let null = try Posix.open("/dev/null", O_RDWR)
+            let null = try Posix.open("/dev/null", .readWrite)
             defer { Posix.close(null) }
             let child = try ChildProcess.spawn(
                 gitolite, arguments: ["access", "-q", repository, user, permission, "any"],
                 environment: Posix.environment(), stdin: null, stdout: null, stderr: null)
             guard let status = try child.wait(milliseconds: 30_000) else {
-                _ = try? child.signalGroup(SIGKILL)
+                _ = try? child.signalGroup(.kill)
                 _ = try? child.wait()
                 throw CLIError(message: "unable to check access: gitolite access took more than 30 s")
             }

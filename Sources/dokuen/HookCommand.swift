@@ -3,10 +3,6 @@ import DokuenAPI
 import DokuenCore
 import DokuenPosix
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `dokuen hook pre-receive`: git runs it (through the stub in the repository's `hooks/`) with one `old new ref`
 /// line per pushed ref. A push of the deploy branch is deployed before git moves the ref, so a failed deploy
 /// rejects the push and the branch stays where it was (DESIGN.md §2).
@@ -44,7 +40,7 @@ struct HookCommand: AsyncParsableCommand {
             if gitolite {
                 // gitolite hosts other repositories too (gitolite-admin, …): only those named like an app of this
                 // dokuend deploy.
-                let repository = getenv("GL_REPO").map { String(cString: $0) } ?? ""
+                let repository = Posix.getenv("GL_REPO") ?? ""
                 guard (try? AppName(repository)) != nil,
                     let info = try DaemonClient(options).call("GET", "/v1/apps", as: [AppInfo].self).first(where: {
                         $0.name == repository
@@ -88,7 +84,7 @@ struct HookCommand: AsyncParsableCommand {
         /// not deploy first. `gitolite access -q REPO USER PERM REF` exits 0 when allowed; a push that is not a
         /// fast-forward needs `+` (gitolite's "RW+"), else `W`.
         func checkGitoliteAccess(app: String, update: (old: String, new: String, ref: String)) throws {
-            let user = getenv("GL_USER").map { String(cString: $0) } ?? ""
+            let user = Posix.getenv("GL_USER") ?? ""
             guard !user.isEmpty else { refuse("GL_USER is not set; is this hook running under gitolite?") }
             var permission = "W"
             if !update.old.allSatisfy({ $0 == "0" }),
@@ -96,9 +92,9 @@ struct HookCommand: AsyncParsableCommand {
             {
                 permission = "+"
             }
-            let bindir = getenv("GL_BINDIR").map { String(cString: $0) } ?? "/usr/share/gitolite3"
+            let bindir = Posix.getenv("GL_BINDIR") ?? "/usr/share/gitolite3"
             let candidates: [String] = [bindir + "/gitolite", "/usr/bin/gitolite"]
-            let gitolite = candidates.first { access($0, X_OK) == 0 }
+            let gitolite = candidates.first { Posix.canExecute($0) }
             let allowed = try gitolite.map {
                 try Self.run($0, ["access", "-q", app, user, permission, update.ref]).status == .exited(0)
             }
@@ -109,33 +105,30 @@ struct HookCommand: AsyncParsableCommand {
 
         func say(_ text: String) {
             print("-----> " + text)
-            fflush(nil)
+            Posix.flushOutput()
         }
 
         func refuse(_ text: String) -> Never {
             print(" !     " + text)
-            fflush(nil)
-            Glibc.exit(1)
+            Posix.flushOutput()
+            Posix.exit(1)
         }
 
         static func isHex(_ byte: UInt8) -> Bool { (48...57).contains(byte) || (97...102).contains(byte) }
 
         /// The repository's absolute path (git runs hooks in it).
         static func repositoryPath() throws -> String {
-            guard let directory = realpath(".", nil) else {
+            guard let directory = Posix.realpath(".") else {
                 throw CLIError(message: "unable to find the repository")
             }
-            defer { free(directory) }
-            return String(cString: directory)
+            return directory
         }
 
         /// The app a repository belongs to: `apps/APP/repo.git` (a plain repository) or `APP.git` (gitolite).
         static func appFromRepository() throws -> String {
-            guard let directory = realpath(".", nil) else {
+            guard let path = Posix.realpath(".") else {
                 throw CLIError(message: "unable to find the repository")
             }
-            defer { free(directory) }
-            let path = String(cString: directory)
             let parts = path.split(separator: "/")
             guard let last = parts.last, last.hasSuffix(".git") else {
                 throw ValidationError("unable to tell the app from the repository path \(path); give --app APP")
@@ -164,7 +157,7 @@ struct HookCommand: AsyncParsableCommand {
 
         static func git(_ arguments: [String]) throws -> (status: ExitStatus?, output: [UInt8], errors: [UInt8]) {
             let candidates: [String] = ["/usr/bin/git", "/usr/local/bin/git"]
-            return try run(candidates.first { access($0, X_OK) == 0 } ?? "/usr/bin/git", arguments)
+            return try run(candidates.first { Posix.canExecute($0) } ?? "/usr/bin/git", arguments)
         }
 
         static func run(_ program: String, _ arguments: [String]) throws -> (
@@ -172,9 +165,9 @@ struct HookCommand: AsyncParsableCommand {
         ) {
             let scratch = try Posix.makeTemporaryDirectory(prefix: "/tmp/dokuen-hook-")
             defer { try? Posix.removeTree(scratch) }
-            let null = try Posix.open("/dev/null", O_RDONLY)
-            let output = try Posix.open(scratch + "/out", O_WRONLY | O_CREAT | O_TRUNC)
-            let errors = try Posix.open(scratch + "/err", O_WRONLY | O_CREAT | O_TRUNC)
+            let null = try Posix.open("/dev/null", .readOnly)
+            let output = try Posix.open(scratch + "/out", [.writeOnly, .create, .truncate])
+            let errors = try Posix.open(scratch + "/err", [.writeOnly, .create, .truncate])
             defer {
                 Posix.close(null)
                 Posix.close(output)
@@ -185,7 +178,7 @@ struct HookCommand: AsyncParsableCommand {
                 stderr: errors)
             let status = try child.wait(milliseconds: 300_000)
             if status == nil {
-                _ = try? child.signalGroup(SIGKILL)
+                _ = try? child.signalGroup(.kill)
                 _ = try? child.wait()
             }
             return (status, try Posix.readFile(scratch + "/out"), try Posix.readFile(scratch + "/err"))

@@ -7,9 +7,6 @@ import DokuenPosix
 #else
     import Foundation
 #endif
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// `dokuen keys add|list|remove`: the ssh keys that may push and run verbs, as lines of an authorized_keys file whose
 /// forced command is `dokuen git-shell` (sshd(8), AUTHORIZED_KEYS FILE FORMAT). Each line carries the key's name, which
@@ -50,10 +47,10 @@ struct KeysCommand: AsyncParsableCommand {
                 guard file.hasPrefix("/") else { throw ValidationError("--file must be an absolute path") }
                 return file
             }
-            guard let entry = getpwuid(geteuid()), let home = entry.pointee.pw_dir else {
-                throw CLIError(message: "unable to find the home directory of uid \(geteuid())")
+            guard let entry = UserEntry.withID(Posix.geteuid()) else {
+                throw CLIError(message: "unable to find the home directory of uid \(Posix.geteuid())")
             }
-            return String(cString: home) + "/.ssh/authorized_keys"
+            return entry.home + "/.ssh/authorized_keys"
         }
     }
 
@@ -124,25 +121,25 @@ struct KeysCommand: AsyncParsableCommand {
     /// Writes the file atomically with mode 0600 (its directory 0700 when dokuen makes it), keeping the owner of
     /// the file it replaces: sshd's StrictModes wants the user or root to own it.
     static func write(_ lines: [Substring], to path: String, owner: String?) throws {
-        var ids: (uid: uid_t, gid: gid_t)? = nil
+        var ids: (uid: UInt32, gid: UInt32)? = nil
         if let owner {
-            guard let entry = getpwnam(owner) else { throw ValidationError("no user \(owner)") }
-            ids = (entry.pointee.pw_uid, entry.pointee.pw_gid)
+            guard let entry = UserEntry.named(owner) else { throw ValidationError("no user \(owner)") }
+            ids = (entry.uid, entry.gid)
         }
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         if !directory.isEmpty, !Posix.isDirectory(directory) {
             try Posix.mkdir(directory, mode: 0o700)
             if let ids { try chown(directory, ids) }
         }
-        if ids == nil, let before = try Posix.lstat(path) { ids = (before.st_uid, before.st_gid) }
+        if ids == nil, let before = try Posix.lstat(path) { ids = (before.uid, before.gid) }
         let text = lines.map { $0 + "\n" }.joined()
         try AtomicFile.write(Array(text.utf8), to: path, mode: 0o600)
-        if let ids, ids.uid != geteuid() || ids.gid != getegid() { try chown(path, ids) }
+        if let ids, ids.uid != Posix.geteuid() || ids.gid != Posix.getegid() { try chown(path, ids) }
     }
 
-    static func chown(_ path: String, _ ids: (uid: uid_t, gid: gid_t)) throws {
-        guard Glibc.chown(path, ids.uid, ids.gid) == 0 else {
-            throw CLIError(message: "unable to chown \(path): \(String(cString: strerror(errno)))")
+    static func chown(_ path: String, _ ids: (uid: UInt32, gid: UInt32)) throws {
+        do { try Posix.chown(path, uid: ids.uid, gid: ids.gid) } catch {
+            throw CLIError(message: "unable to chown \(path): \(error.code)")
         }
     }
 

@@ -1,14 +1,13 @@
 import ArgumentParser
 import DokuenAPI
 import DokuenCore
+import DokuenPosix
+import DokuenSupervision
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
     import Foundation
-#endif
-#if canImport(Glibc)
-    import Glibc
 #endif
 
 /// `dokuen logs APP`: an app's instance logs merged in time order, streamed from dokuend
@@ -113,7 +112,7 @@ private func validateLineCount(_ lines: Int) throws {
 
 /// Streams `path` to stdout: NDJSON as it comes with --json, else one line per log line.
 private func printLogs(_ options: GlobalOptions, path: String, showDyno: Bool) throws {
-    let colour = !options.json && isatty(1) == 1 && getenv("NO_COLOR") == nil
+    let colour = !options.json && Posix.isTerminal(1) && Posix.getenv("NO_COLOR") == nil
     var printer = LogPrinter(json: options.json, showDyno: showDyno, colour: colour)
     try DaemonClient(options).stream("GET", path) { try printer.take($0) }
 }
@@ -171,14 +170,7 @@ private struct LogPrinter {
     }
 
     private func output(_ bytes: [UInt8]) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw ExitCode.failure  // stdout is gone (a closed pipe): nothing more to say
-            }
-            offset += written
-        }
+        // stdout is gone (a closed pipe): nothing more to say.
+        guard Posix.writeToStream(1, bytes) else { throw ExitCode.failure }
     }
 }

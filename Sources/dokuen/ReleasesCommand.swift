@@ -2,10 +2,6 @@ import ArgumentParser
 import DokuenAPI
 import DokuenCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `dokuen releases APP`: the releases dokuend keeps, newest first.
 struct ReleasesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

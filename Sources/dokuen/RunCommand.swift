@@ -1,10 +1,7 @@
 import ArgumentParser
 import DokuenAPI
 import DokuenCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import DokuenPosix
 
 /// `dokuen run APP -- CMD…`: runs a one-off command in the app's current release, with its environment, as its
 /// user. The CLI executes the command itself, so a terminal, stdin and the exit code behave as for a local command.
@@ -24,26 +21,25 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let spec = try DaemonClient(options).call("GET", "/v1/apps/\(app)/run", as: RunSpec.self)
-        guard chdir(spec.directory) == 0 else {
-            throw CLIError(message: "unable to enter \(spec.directory): \(String(cString: strerror(errno)))")
+        do { try Posix.chdir(spec.directory) } catch {
+            throw CLIError(message: "unable to enter \(spec.directory): \(error.code)")
         }
         if let user = spec.user {
-            guard let entry = getpwnam(user) else {
+            guard let entry = UserEntry.named(user) else {
                 throw CLIError(message: "unable to run as \(user): no such user")
             }
-            var gid = entry.pointee.pw_gid
-            let uid = entry.pointee.pw_uid
-            if geteuid() != uid {
+            let (uid, gid) = (entry.uid, entry.gid)
+            if Posix.geteuid() != uid {
                 // Only root can become the app's user, and a one-off process runs as the app and no one else
                 // (docs/ISOLATION.md); an admin who is not root asks sudo.
-                guard geteuid() == 0 else {
+                guard Posix.geteuid() == 0 else {
                     throw CLIError(
                         message:
                             "unable to run as \(user), \(app)'s user: only root can; try sudo dokuen run \(app) -- …")
                 }
                 // Its own group only, as the shim gives its processes: never the groups the database adds.
-                guard setgroups(1, &gid) == 0, setgid(gid) == 0, setuid(uid) == 0 else {
-                    throw CLIError(message: "unable to become \(user): \(String(cString: strerror(errno)))")
+                do { try Posix.becomeUser(uid: uid, gid: gid) } catch {
+                    throw CLIError(message: "unable to become \(user): \(error.code)")
                 }
             }
         }
@@ -51,10 +47,9 @@ struct RunCommand: AsyncParsableCommand {
         // positional parameters, so nothing is re-parsed: `dokuen run blog -- echo '$HOME'` prints $HOME literally.
         let argv = ProcessCommand.oneOff(command)
         let envp = spec.environment.map { "\($0.key)=\($0.value)" }
-        var cArgv = argv.map { strdup($0) } + [nil]
-        var cEnvp = envp.map { strdup($0) } + [nil]
-        execve("/bin/sh", &cArgv, &cEnvp)
-        throw CLIError(message: "unable to run \(command[0]): \(String(cString: strerror(errno)))")
+        do { try Posix.execute("/bin/sh", arguments: argv, environment: envp) } catch {
+            throw CLIError(message: "unable to run \(command[0]): \(error.code)")
+        }
     }
 }
 

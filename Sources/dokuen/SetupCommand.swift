@@ -2,10 +2,6 @@ import ArgumentParser
 import DokuenCore
 import DokuenPosix
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `dokuen setup` (root): the `dokuen` user and group, the root directory, and dokuend's systemd unit with the real
 /// binary path. `--print` shows every step and the unit, and changes nothing.
 struct SetupCommand: ParsableCommand {
@@ -22,7 +18,7 @@ struct SetupCommand: ParsableCommand {
         guard root.hasPrefix("/"), unitDir.hasPrefix("/") else {
             throw ValidationError("--root and --unit-dir must be absolute")
         }
-        if !print && geteuid() != 0 {
+        if !print && Posix.geteuid() != 0 {
             throw ValidationError("dokuen setup needs root; on a laptop, run dokuend as yourself instead (no setup)")
         }
     }
@@ -32,8 +28,9 @@ struct SetupCommand: ParsableCommand {
         let unit = SystemdUnit.render(binDirectory: bin, root: root)
         let unitPath = unitDir + "/dokuend.service"
         let steps = [
-            "group dokuen: " + (getgrnam("dokuen") == nil ? "create (groupadd --system dokuen)" : "exists"),
-            "user dokuen: " + (getpwnam("dokuen") == nil ? "create (useradd --system, no login shell)" : "exists"),
+            "group dokuen: " + (UserEntry.groupID("dokuen") == nil ? "create (groupadd --system dokuen)" : "exists"),
+            "user dokuen: "
+                + (UserEntry.named("dokuen") == nil ? "create (useradd --system, no login shell)" : "exists"),
             "root \(root): create with mode 0755, owned by root",
             "unit \(unitPath): write, for \(bin)/dokuend",
         ]
@@ -42,8 +39,8 @@ struct SetupCommand: ParsableCommand {
             Swift.print("\n" + unit, terminator: "")
             return
         }
-        if getgrnam("dokuen") == nil { try Self.run("/usr/sbin/groupadd", ["--system", "dokuen"]) }
-        if getpwnam("dokuen") == nil {
+        if UserEntry.groupID("dokuen") == nil { try Self.run("/usr/sbin/groupadd", ["--system", "dokuen"]) }
+        if UserEntry.named("dokuen") == nil {
             try Self.run(
                 "/usr/sbin/useradd",
                 [
@@ -60,7 +57,7 @@ struct SetupCommand: ParsableCommand {
     }
 
     static func run(_ program: String, _ arguments: [String]) throws {
-        let null = try Posix.open("/dev/null", O_RDWR)
+        let null = try Posix.open("/dev/null", .readWrite)
         defer { Posix.close(null) }
         let child = try ChildProcess.spawn(
             program, arguments: arguments, environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], stdin: null,

@@ -241,6 +241,6 @@ import Testing
         let (_, lines) = try await scene.run(try scene.builder(settings: settings))
         #expect(lines.contains("       dokuen"))
         let made = try #require(try Posix.lstat(scene.build + "/made"))
-        #expect(made.st_uid == dokuen.uid)
+        #expect(made.uid == dokuen.uid)
     }
 }

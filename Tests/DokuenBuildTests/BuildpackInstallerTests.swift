@@ -69,7 +69,7 @@ import Testing
         #expect(installed.origin == listed.first?.origin)
         // The install left no temporary directory behind, and the buildpack is readable by the build user.
         #expect(try Posix.listDirectory(repo.root) == ["mine"])
-        #expect(try #require(try Posix.lstat(repo.root + "/mine")).st_mode & 0o777 == 0o755)
+        #expect(try #require(try Posix.lstat(repo.root + "/mine")).permissions & 0o777 == 0o755)
     }
 
     @Test func installsATag() async throws {

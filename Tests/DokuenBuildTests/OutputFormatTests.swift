@@ -1,4 +1,5 @@
 import DokuenBuild
+import DokuenPosix
 import Testing
 
 /// Line splitting and Heroku-style formatting, without processes.

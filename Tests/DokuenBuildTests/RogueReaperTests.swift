@@ -4,10 +4,6 @@ import Foundation
 import Synchronization
 import Testing
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Trap 4 (SWIFT-NOTES.md §1.5, §4.4): a thread elsewhere in the process that reaps with `waitpid(-1)` (what a
 /// SIGCHLD loop does), or a SIGCHLD set to SIG_IGN, must not take a step's exit status. Each case runs in a child
 /// process of its own (an exit test), so that its reaper cannot steal the children of tests running beside it.

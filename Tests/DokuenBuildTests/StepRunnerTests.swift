@@ -5,10 +5,6 @@ import Testing
 
 @testable import DokuenBuild
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The four traps of SWIFT-NOTES.md §1.5 / §4, one test each, with real processes.
 @Suite(.timeLimit(.minutes(2))) struct StepRunnerTests {
     static func shell(_ script: String, timeout: Duration? = nil, grace: Duration = .seconds(10)) -> BuildStep {

@@ -3,10 +3,6 @@ import DokuenPosix
 import TestSupport
 import Testing
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 @Suite(.timeLimit(.minutes(2))) struct EnvDirectoryTests {
     /// The environment `envdir DIR env -0` produces, starting from `initial`.
     func envdir(_ directory: String, initial: [String: String] = [:]) throws -> [String: String] {
@@ -78,9 +74,9 @@ import Testing
 
         // Files are 0600 and the generation directory 0700: config values are secrets.
         let file = try #require(try Posix.lstat(temp("env.g3/A")))
-        #expect(file.st_mode & 0o777 == 0o600)
+        #expect(file.permissions & 0o777 == 0o600)
         let generation = try #require(try Posix.lstat(temp("env.g3")))
-        #expect(generation.st_mode & 0o777 == 0o700)
+        #expect(generation.permissions & 0o777 == 0o700)
     }
 
     @Test func refusedValueLeavesTheConfigUntouched() throws {

@@ -4,10 +4,6 @@ import DokuenRouting
 import TestSupport
 import Testing
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// A real nginx master on a private configuration, reloaded by the installer: a static app is served by nginx
 /// from its files, and a change nginx refuses leaves it serving the old configuration.
 @Suite(

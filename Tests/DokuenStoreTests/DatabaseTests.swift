@@ -33,7 +33,7 @@ import Testing
         try await withStore { store, path in
             try await store.createApp(appName("blog"), actor: "alice")
             for file in [path, path + "-wal"] {
-                let mode = try #require(try Posix.lstat(file)).st_mode & 0o777
+                let mode = try #require(try Posix.lstat(file)).permissions & 0o777
                 #expect(mode == 0o600, "\(file)")
             }
         }

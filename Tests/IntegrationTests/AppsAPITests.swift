@@ -88,8 +88,8 @@ import Testing
         let daemon = try DaemonHarness()
         defer { daemon.stop() }
         let info = try #require(try Posix.lstat(daemon.root + "/run/dokuend.sock"))
-        #expect(info.st_mode & 0o777 == 0o660)
-        #expect(info.st_mode & S_IFMT == S_IFSOCK)
+        #expect(info.permissions & 0o777 == 0o660)
+        #expect(info.kind == .socket)
     }
 
     @Test func aStoppedDaemonIsReportedClearly() throws {
@@ -111,8 +111,8 @@ import Testing
                 let child = path + "/" + name
                 guard let info = try Posix.lstat(child) else { continue }
                 if name.hasPrefix("dokuen.sqlite") || name == "dokuend.sock" { continue }
-                entries.append("\(child) \(info.st_mode) \(info.st_size)")
-                if info.st_mode & S_IFMT == S_IFDIR { try walk(child) }
+                entries.append("\(child) \(info.kind) \(info.permissions) \(info.size)")
+                if info.kind == .directory { try walk(child) }
             }
         }
         try walk(root)

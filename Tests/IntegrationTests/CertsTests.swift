@@ -128,10 +128,10 @@ import Testing
 
         // The key is dokuend's alone (root's here): apps, which run as users of their own, cannot read it.
         let keyInfo = try #require(try Posix.lstat(paths.key))
-        #expect(keyInfo.st_mode & 0o777 == 0o600)
-        #expect(keyInfo.st_uid == geteuid())
-        #expect(try #require(try Posix.lstat(paths.directory + "/")).st_mode & 0o777 == 0o700)
-        #expect(try #require(try Posix.lstat(paths.certificate)).st_mode & 0o777 == 0o644)
+        #expect(keyInfo.permissions & 0o777 == 0o600)
+        #expect(keyInfo.uid == geteuid())
+        #expect(try #require(try Posix.lstat(paths.directory + "/")).permissions & 0o777 == 0o700)
+        #expect(try #require(try Posix.lstat(paths.certificate)).permissions & 0o777 == 0o644)
 
         let info = try JSONDecoder().decode(
             CertificateInfo.self, from: Data(try daemon.dokuen(["certs", "info", "blog", "--json"]).stdout))

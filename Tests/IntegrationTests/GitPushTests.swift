@@ -45,7 +45,7 @@ import Testing
         let repo = daemon.root + "/apps/blog/repo.git"
         let hook = String(decoding: try Posix.readFile(repo + "/hooks/pre-receive"), as: UTF8.self)
         #expect(hook.contains("hook pre-receive --root '\(daemon.root)' --app blog"), "\(hook)")
-        #expect(try #require(try Posix.lstat(repo + "/hooks/pre-receive")).st_mode & 0o777 == 0o755)
+        #expect(try #require(try Posix.lstat(repo + "/hooks/pre-receive")).permissions & 0o777 == 0o755)
 
         let work = daemon.temp("work")
         #expect(try git(daemon, ["init", "-q", work]).status == .exited(0))

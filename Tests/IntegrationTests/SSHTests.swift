@@ -182,7 +182,7 @@ struct SSHTests {
                 ",no-port-forwarding,no-X11-forwarding,no-agent-forwarding,no-pty,no-user-rc,restrict ssh-ed25519 "))
         #expect(line.hasSuffix(" dokuen:ada"))
         let info = try #require(try Posix.lstat(keys))
-        #expect(info.st_mode & 0o777 == 0o600)
+        #expect(info.permissions & 0o777 == 0o600)
         let listed = try daemon.dokuen(["keys", "list", "--json", "--file", keys]).standardOutput
         #expect(listed.contains("\"name\" : \"ada\"") && listed.contains("\"name\" : \"eve\""), "\(listed)")
 

@@ -36,7 +36,7 @@ import Testing
         let unit = String(decoding: try Posix.readFile(temp("units/dokuend.service")), as: UTF8.self)
         #expect(unit.contains("Type=notify\n") && unit.contains("KillMode=process\n") && unit.contains("WatchdogSec="))
         #expect(unit.contains("ExecStart=\(bin)/dokuend --root \(temp("root"))\n"))
-        #expect(try #require(try Posix.lstat(temp("root"))).st_mode & 0o777 == 0o755)
+        #expect(try #require(try Posix.lstat(temp("root"))).permissions & 0o777 == 0o755)
 
         let analyze = try #require(which("systemd-analyze"), "systemd-analyze comes with Debian's systemd package")
         let verify = try runProgram(analyze, ["verify", temp("units/dokuend.service")])

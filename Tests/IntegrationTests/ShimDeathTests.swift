@@ -12,7 +12,7 @@ import Testing
 
 /// A shim that dies without a word (SIGKILL, the OOM killer) sends no event datagram; dokuend learns of it through
 /// the shim's pidfd (`ShimWatcher`), kills what is left of its process group, starts a replacement and logs it,
-/// with nothing else prompting it (DESIGN.md §2).
+/// with nothing else prompting it (docs/DESIGN.md §2).
 @Suite(.serialized, .timeLimit(.minutes(2))) struct ShimDeathTests {
     /// The worker leaves a background `sleep` in its group. The shim's PDEATHSIG reaches only its main process, so
     /// only dokuend's reap can end that one. No type listens on its port, so nothing else on the machine can make a

@@ -1,6 +1,7 @@
-// The C side of dokuen-shim. The shim is Embedded Swift, which cannot import Glibc: this header brings in the
-// system declarations it uses, and the .c file holds what Swift cannot do (fork, macros, variadic calls, GNU
-// extensions). _GNU_SOURCE is defined in the .c file only (SWIFT-NOTES.md §4.1). Symbols are prefixed dokuen_.
+// The C side of dokuen-shim, but for spawning (CDokuenSpawn, shared with the daemon). The shim is Embedded Swift,
+// which cannot import Glibc: this header brings in the system declarations it uses, and the .c file holds what Swift
+// cannot do (macros, variadic calls, GNU extensions). _GNU_SOURCE is defined in the .c file only
+// (docs/STACK-NOTES.md §4.1). Symbols are prefixed dokuen_. Only the shim's System.swift imports it.
 #ifndef CDOKUEN_SHIM_H
 #define CDOKUEN_SHIM_H
 
@@ -28,9 +29,6 @@ char **dokuen_environ(void);
 int dokuen_open(const char *path, int flags, mode_t mode);
 /// recv(2) with MSG_DONTWAIT.
 ssize_t dokuen_receive(int fd, void *buffer, size_t length);
-
-/// Closes every fd from 3 up but `keep` (-1: none): the shim keeps nothing its starter left open.
-void dokuen_close_inherited_except(int keep);
 
 /// errno, which is a macro.
 int dokuen_errno(void);
@@ -63,44 +61,6 @@ int dokuen_group_alive(pid_t pgid);
 int dokuen_signal_descendants(pid_t skip_pgid, int signal_number);
 /// How many live (not zombie) descendants the calling process has, or -1 when /proc cannot be read.
 int dokuen_count_descendants(void);
-
-/// The resources of `struct dokuen_resource_limit` (the shim's own codes, mapped to RLIMIT_* in the child).
-#define DOKUEN_LIMIT_NOFILE 1
-#define DOKUEN_LIMIT_NPROC 2
-#define DOKUEN_LIMIT_CORE 3
-
-/// One rlimit the child starts with: soft = hard = value, or RLIM_INFINITY when value < 0.
-struct dokuen_resource_limit {
-    int resource;
-    int64_t value;
-};
-
-/// What `dokuen_spawn_child` needs. The child gets: a new session, default signal dispositions and an empty mask,
-/// stdin from stdin_fd, stdout and stderr on output_fd, ready_fd_source as ready_fd_target (when >= 0), no other
-/// fd, cwd (when non-NULL), niceness `nice` (always set, never inherited), the rlimits of `limits`, the user's
-/// groups, gid and uid (when drop_privileges), PDEATHSIG = SIGKILL (after the credential change, which clears it),
-/// and a check that the shim is still its parent; then execve.
-struct dokuen_spawn_request {
-    const char *path;
-    char *const *argv;
-    char *const *envp;
-    const char *cwd;
-    int stdin_fd;
-    int output_fd;
-    int ready_fd_source;
-    int ready_fd_target;
-    int drop_privileges;
-    uid_t uid;
-    gid_t gid;
-    const gid_t *groups;
-    int group_count;
-    int nice;
-    const struct dokuen_resource_limit *limits;
-    int limit_count;
-};
-/// Forks and execs. Returns the child's pid, or -1 with *failed_errno and *failed_step ("chdir", "setpriority",
-/// "setrlimit", "setuid", "execve", …) set when the child could not be started; the failed child is already reaped.
-pid_t dokuen_spawn_child(const struct dokuen_spawn_request *request, int *failed_errno, const char **failed_step);
 
 /// Resolves a user name: uid, gid, supplementary groups (at most *group_count; updated). 0, or -1 when unknown.
 int dokuen_lookup_user(const char *name, uid_t *uid, gid_t *gid, gid_t *groups, int *group_count);

@@ -1,5 +1,5 @@
-/// Splits a byte stream that arrives in arbitrary chunks into whole lines (without the `\n`), for NDJSON
-/// responses read as they stream.
+/// Splits a byte stream that arrives in arbitrary chunks into whole lines (without the `\n`): the shim's control
+/// FIFO, and the CLI's NDJSON responses read as they stream. No imports, so that the shim's Embedded twin builds it.
 public struct LineSplitter: Sendable {
     private var pending: [UInt8] = []
 
@@ -10,7 +10,7 @@ public struct LineSplitter: Sendable {
         pending.append(contentsOf: chunk)
         var lines: [[UInt8]] = []
         var start = pending.startIndex
-        while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+        while let newline = pending[start...].firstIndex(of: 0x0A) {
             lines.append(Array(pending[start..<newline]))
             start = newline + 1
         }
