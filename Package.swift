@@ -89,15 +89,18 @@ let package = Package(
         .target(name: "DokuenSupervisionEmbedded", swiftSettings: embedded),
         // Wire types of the HTTP/JSON API and the Unix-socket client the CLI uses.
         .target(name: "DokuenAPI", dependencies: ["DokuenCore", "DokuenPosix"]),
-        // The daemon's services: the API server, and (to come) the reconciler, shim watcher and deployer.
+        // The daemon's services, run by dokuend as one ServiceGroup: the API server, the reconcile loop, the shim
+        // watcher, the events listener, the deployer and nginx routing.
         .target(
             name: "DokuenDaemon",
             dependencies: [
                 "CDokuenSpawn", "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenAPI", "DokuenSystemd",
                 "DokuenSupervision", "DokuenReconciliation", "DokuenBuild", "DokuenRouting",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // Heroku classic buildpacks: detect, compile and release, run as the unprivileged user with streamed output.
         .target(
@@ -121,6 +124,7 @@ let package = Package(
                 "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenSystemd", "DokuenDaemon", "DokuenRouting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The shim links no Foundation and no store: it must stay tiny and outlive the daemon.

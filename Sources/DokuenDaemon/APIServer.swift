@@ -192,22 +192,21 @@ public enum APIServer {
         }
         v1.post("control") { request, context in
             let body = try await request.decode(as: ControlRequest.self, context: context)
-            guard ["r", "h", "t", "k"].contains(body.command) || body.command.hasPrefix("s") else {
-                throw APIError(.invalid, "unknown control command '\(body.command)'")
-            }
+            let command = try controlCommand(body.command)
             var targets: [Target] = []
             for text in body.targets {
                 do throws(CoreError) { targets.append(try Target(text)) } catch {
                     throw APIError(.invalid, error.description)
                 }
             }
-            return try json(try await supervisor.control(body.command, targets: targets))
+            return try json(try await supervisor.control(command, targets: targets))
         }
         v1.post("shutdown") { _, _ in
             // A laptop's private nginx stops with a shutdown, not with a restart (docs/MODES.md).
             settings.privateNginx?.stop()
-            // The main thread's signal wait point does the rest: STOPPING=1, then exit. Apps keep running.
-            _ = try? Posix.kill(Posix.getpid(), .terminate)
+            // dokuend's stop service does the rest: STOPPING=1, the group's graceful shutdown (this answer first),
+            // then exit. Apps keep running.
+            settings.stopRequests?.request(.shutdownRequest)
             return Response(status: .accepted)
         }
         v1.get("apps/:app/run") { _, context in

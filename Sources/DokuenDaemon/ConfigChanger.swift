@@ -48,10 +48,12 @@ struct ConfigChanger: Sendable {
                 actor: actor, app: app, action: "config.change", detail: changed.joined(separator: ", "))
             let formation = Formation(
                 scales: try await store.formation(app: app).map { Formation.Scale(type: $0.type, count: $0.count) })
+            let input = CutoverInput(
+                build: try await store.build(app: app, id: current.buildID), env: env, formation: formation,
+                summary: summary)
             let release = try await cutover.run(
-                app, build: try await store.build(app: app, id: current.buildID), env: env, formation: formation,
-                summary: summary, actor: actor, progress: { _ in })
-            try await store.finishDeploy(deploy.id, outcome: .succeeded(release: release), actor: actor)
+                app, deploy: deploy.id, source: .existing(input), actor: actor, progress: { _ in })
+            try await cutover.queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
             return ConfigChangeResult(keys: env.keys.map(\.rawValue).sorted(), release: release.description)
         } catch {
             let added = Set(try directory.dictionary().keys).subtracting(before.keys)
@@ -59,7 +61,7 @@ struct ConfigChanger: Sendable {
             try? await store.appendEvent(
                 actor: actor, app: app, action: "config.revert",
                 detail: "\(changed.joined(separator: ", ")) put back: the new release did not start")
-            try? await store.finishDeploy(deploy.id, outcome: .failed(error: "\(error)"), actor: actor)
+            _ = try? await cutover.queue.finish(deploy.id, app: app, outcome: .failed(error: "\(error)"), actor: actor)
             throw DaemonError.configReverted(app: app.rawValue, reason: "\(error)")
         }
     }

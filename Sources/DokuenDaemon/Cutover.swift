@@ -1,5 +1,6 @@
 import DokuenCore
 import DokuenPosix
+import DokuenReconciliation
 import DokuenStore
 
 /// The one way a new release comes to serve, shared by deploys, config changes, settings and rollbacks (DESIGN.md
@@ -7,7 +8,8 @@ import DokuenStore
 /// nginx routes to them (when routing is on) and the old ones drain for `drainMilliseconds`; then the release is
 /// recorded, `current`/`previous` swap, and the reconciler stops the old instances. On any failure before the
 /// switch the candidate is withdrawn, its instances stop, and what was serving never noticed (invariant 1). The
-/// caller holds the app's deploy lock.
+/// caller holds the app's deploy lock. The policy is `CutoverMachine`'s; this shell records each phase before its
+/// step, so that `recover()` finishes or rolls back a cutover cut short by a crash (docs/FAULTS.md).
 public struct Cutover: Sendable {
     let layout: RootLayout
     let store: Store
@@ -21,6 +23,8 @@ public struct Cutover: Sendable {
     /// After routing switched: how long requests already sent to the old instances get to finish.
     let drainMilliseconds: Int
     let checker: HealthChecker
+    /// The deploy lock's waiting line: shared by every copy of this cutover (deploys, config changes, rollbacks).
+    let queue: DeployQueue
 
     public init(
         layout: RootLayout, store: Store, supervisor: InstanceSupervisor, keepReleases: Int = 5,
@@ -34,93 +38,180 @@ public struct Cutover: Sendable {
         self.drainMilliseconds = drainMilliseconds
         readyDeadline = bootTimeoutSeconds * 1000
         checker = HealthChecker(store: store, supervisor: supervisor, portDeadline: bootTimeoutSeconds * 1000)
+        queue = DeployQueue(store: store)
     }
 
-    /// Cuts `app` over to a new release of `build`; returns the release.
-    func run(
-        _ app: AppName, build: BuildRecord, env: [EnvKey: String], formation: Formation, summary: String,
-        actor: String, progress: Progress
-    ) async throws -> ReleaseID {
+    /// Cuts `app` over to a new release of what `source` gives; returns the release. `deploy` is the running
+    /// deploy whose phase the cutover records before each step (docs/FAULTS.md). The policy is
+    /// `CutoverMachine`'s; this shell performs its actions. A failure before the release is recorded withdraws the
+    /// candidate and throws the failing step's error; after it, failures are logged and the release is returned.
+    func run(_ app: AppName, deploy: Int64, source: CutoverSource, actor: String, progress: Progress) async throws
+        -> ReleaseID
+    {
         let latest = try await store.latestRelease(app: app)
-        let number = (latest?.id.number ?? 0) + 1
-        let release = try ReleaseID(number: number)
-        let checks = await checks(app, build: build, progress: progress)
+        let release = try ReleaseID(number: (latest?.id.number ?? 0) + 1)
         let zeroDowntime = try await store.zeroDowntime(app: app)
-        let candidate = Candidate(
-            release: release, build: build, env: env, formation: formation, keepsServing: zeroDowntime)
-        let started = formation.scales.filter { $0.count > 0 }.map { "\($0.type)×\($0.count)" }
-        do {
-            if !zeroDowntime, let serving = latest?.id {
+        var state = CutoverState(app: app, deploy: deploy, release: release, serving: latest?.id, actor: actor)
+        let checksWeb: Bool
+        switch source {
+        case .existing(let input):
+            state.input = input
+            checksWeb = input.formation.scales.contains { $0.type.rawValue == "web" && $0.count > 0 }
+        case .make, .recovered:
+            checksWeb = true  // known once built; the step does nothing for a build without web
+        }
+        var machine = CutoverMachine(
+            plan: CutoverMachine.Plan(
+                makesBuild: { if case .make = source { true } else { false } }(),
+                stopsServingFirst: !zeroDowntime && latest != nil, checksWeb: checksWeb,
+                routes: await routing?.isOn ?? false, replacesServing: latest != nil))
+        var failure: (any Error)?
+        var event = CutoverMachine.Event.begin
+        while true {
+            var next: CutoverMachine.Event?
+            actions: for action in machine.handle(event) {
+                switch action {
+                case .record(let phase):
+                    do { try await record(phase, of: state) } catch {
+                        // Without its phase on record, a step must not run: a restart could not tell what it did.
+                        guard !phase.isRecorded, phase != .withdrawn else {
+                            log(
+                                "dokuend: \(app): unable to record phase \(phase.rawValue) of deploy \(deploy): \(error)"
+                            )
+                            continue
+                        }
+                        failure = error
+                        next = .stepFailed("\(error)")
+                        break actions
+                    }
+                case .run(let step):
+                    do {
+                        try await perform(step, source: source, &state, progress: progress)
+                        next = .stepDone
+                    } catch {
+                        failure = error
+                        next = .stepFailed("\(error)")
+                    }
+                case .killBuild:
+                    if let stamp = state.buildStamp { BuildRemains(layout: layout).kill(app, stamp: stamp) }
+                case .withdraw:
+                    await withdraw(&state, progress: progress)
+                case .discardBuild:
+                    await discard(state)
+                case .log(let message):
+                    log("dokuend: \(app): \(message)")
+                case .finish(.succeeded):
+                    return release
+                case .finish(.failed(let reason)):
+                    throw failure ?? DaemonError.deployFailed(app: app.rawValue, reason: reason)
+                }
+            }
+            guard let next else {
+                throw DaemonError.deployFailed(
+                    app: app.rawValue, reason: "the cutover stopped in \(machine.phase.map(\.rawValue) ?? "no phase")")
+            }
+            event = next
+        }
+    }
+
+    /// Writes `phase` before its step, then lets the fault hook kill dokuend there when a test asks.
+    private func record(_ phase: CutoverPhase, of state: CutoverState) async throws {
+        try await store.recordPhase(state.deploy, phase.rawValue, candidate: state.release)
+        // A build is killed by the hook once its processes run (`Deployer.build`), not before its directory exists.
+        if phase != .building { FaultHook.reached(phase) }
+    }
+
+    /// One step of the machine.
+    private func perform(
+        _ step: CutoverMachine.Step, source: CutoverSource, _ state: inout CutoverState, progress: Progress
+    )
+        async throws
+    {
+        let app = state.app
+        switch step {
+        case .build:
+            guard case .make(let make) = source else { return }
+            let input = try await make()
+            state.input = input
+            state.made = input.build
+        case .startCandidate(let stopServingFirst):
+            guard let input = state.input else { return }
+            state.checks = await checks(app, build: input.build, progress: progress)
+            let candidate = Candidate(
+                release: state.release, build: input.build, env: input.env, formation: input.formation,
+                keepsServing: !stopServingFirst)
+            state.candidate = candidate
+            if stopServingFirst, let serving = state.serving {
                 progress("Zero-downtime is off for \(app) (dokuen checks enable): stopping \(serving) first")
-                let none = Formation(scales: formation.scales.map { Formation.Scale(type: $0.type, count: 0) })
+                let none = Formation(scales: input.formation.scales.map { Formation.Scale(type: $0.type, count: 0) })
                 try await supervisor.propose(
-                    Candidate(release: release, build: build, env: env, formation: none, keepsServing: false))
+                    Candidate(
+                        release: state.release, build: input.build, env: input.env, formation: none,
+                        keepsServing: false))
                 // Out of nginx first (it answers 503 meanwhile), drained, then stopped.
                 if let routing, await routing.isOn {
-                    try await routing.pin(app, to: release)
+                    try await routing.pin(app, to: state.release)
                     if drainMilliseconds > 0 { try await Task.sleep(for: .milliseconds(drainMilliseconds)) }
                 }
                 try await supervisor.reconcile()
                 try await supervisor.waitUntilGone(app: app, release: serving, deadline: 120_000)
             }
             try await supervisor.propose(candidate)
-        } catch {
-            try? await routing?.pin(app, to: nil)
-            await withdraw(candidate, app: app, progress: progress)
-            throw error
-        }
-        // The boot timeout (R10) counts from here: a stop-first cutover's stopping is not the new release's boot.
-        let start = ContinuousClock.now
-        progress("Starting \(candidate.release): \(started.isEmpty ? "no processes" : started.joined(separator: " "))")
-        let recorded: ReleaseID
-        do {
+            // The boot timeout (R10) counts from here: a stop-first cutover's stopping is not the new release's boot.
+            state.start = ContinuousClock.now
+            let started = input.formation.scales.filter { $0.count > 0 }.map { "\($0.type)×\($0.count)" }
+            progress("Starting \(state.release): \(started.isEmpty ? "no processes" : started.joined(separator: " "))")
             try await supervisor.reconcile()
-            try await supervisor.waitUntilReady(app: app, release: candidate.release, deadline: readyDeadline)
-            let web = formation.scales.first { $0.type.rawValue == "web" }?.count ?? 0
-            if web > 0 {
-                let http = checks.checks.map { "GET \($0.path) → \($0.status)" }
-                progress(
-                    "Checking web: its port accepts"
-                        + (http.isEmpty ? "" : ", then " + http.joined(separator: ", ") + " (\(checks.source))"))
-                try await checker.run(
-                    app: app, release: candidate.release, checks: checks.checks, host: await host(of: app),
-                    since: start, progress: progress)
-            }
-            if let routing, await routing.isOn {
-                try await routing.pin(app, to: candidate.release)
-                progress("Routing \(app) to \(candidate.release)")
-                // Requests already sent to the old instances finish; and nginx, whose reload returns before its
-                // new workers take over, is routing to the new ones by the time the cutover returns.
-                if drainMilliseconds > 0 { try await Task.sleep(for: .milliseconds(drainMilliseconds)) }
-            }
+            try await supervisor.waitUntilReady(app: app, release: state.release, deadline: readyDeadline)
+        case .check:
+            guard let input = state.input,
+                input.formation.scales.contains(where: { $0.type.rawValue == "web" && $0.count > 0 })
+            else { return }
+            let checks = state.checks ?? ([], "none")
+            let http = checks.checks.map { "GET \($0.path) → \($0.status)" }
+            progress(
+                "Checking web: its port accepts"
+                    + (http.isEmpty ? "" : ", then " + http.joined(separator: ", ") + " (\(checks.source))"))
+            try await checker.run(
+                app: app, release: state.release, checks: checks.checks, host: await host(of: app),
+                since: state.start ?? ContinuousClock.now, progress: progress)
+        case .route:
+            guard let routing, await routing.isOn else { return }
+            try await routing.pin(app, to: state.release)
+            progress("Routing \(app) to \(state.release)")
+            // Requests already sent to the old instances finish; and nginx, whose reload returns before its new
+            // workers take over, is routing to the new ones by the time the cutover returns.
+            if drainMilliseconds > 0 { try await Task.sleep(for: .milliseconds(drainMilliseconds)) }
+        case .recordRelease:
+            guard let input = state.input else { return }
             // Serialized by the deploy lock, so nothing else made a release meanwhile: this records vN.
-            recorded = try await store.createRelease(
-                app: app, buildID: build.id, env: env, formation: formation, summary: summary, actor: actor)
-        } catch {
-            try? await routing?.pin(app, to: nil)
-            await withdraw(candidate, app: app, progress: progress)
-            throw error
-        }
-        // vN is recorded and serving: what follows is logged when it fails, never the deploy's failure (a
-        // restart's `recover()` repairs the links).
-        do { try await store.setFormation(app: app, formation, actor: actor) } catch {
-            log("dokuend: \(app): unable to record the formation of \(recorded): \(error)")
-        }
-        await supervisor.withdraw(app: app)
-        try? await routing?.pin(app, to: nil)  // the latest release is the candidate now: the same routes
-        do { try switchLinks(app, to: build) } catch {
-            log("dokuend: \(app): unable to switch current to \(recorded): \(error)")
-        }
-        do { try await supervisor.reconcile() } catch { log("dokuend: \(app): \(error)") }
-        if let serving = latest?.id {
-            do {
-                try await supervisor.waitUntilGone(app: app, release: serving, deadline: 60_000)
-            } catch {
-                log("dokuend: \(app): instances of \(serving) are still stopping: \(error)")
+            _ = try await store.createRelease(
+                app: app, buildID: input.build.id, env: input.env, formation: input.formation, summary: input.summary,
+                actor: state.actor)
+        case .switchLinks:
+            // vN is recorded and serves from now on: the reconciler's desired state is the latest release, with
+            // its formation (after a restart, the one recorded with it).
+            let recorded = try await store.latestRelease(app: app)
+            if let formation = state.input?.formation ?? recorded?.formation {
+                do { try await store.setFormation(app: app, formation, actor: state.actor) } catch {
+                    log("dokuend: \(app): unable to record the formation of \(state.release): \(error)")
+                }
             }
+            await supervisor.withdraw(app: app)
+            try? await routing?.pin(app, to: nil)  // the latest release is the candidate now: the same routes
+            if let recorded { try switchLinks(app, to: try await store.build(app: app, id: recorded.buildID)) }
+        case .stopOld:
+            try await supervisor.reconcile()
+            if let serving = state.serving, serving != state.release {
+                do {
+                    try await supervisor.waitUntilGone(app: app, release: serving, deadline: 60_000)
+                } catch {
+                    log("dokuend: \(app): instances of \(serving) are still stopping: \(error)")
+                }
+            }
+        case .prune:
+            try await prune(app, progress: progress)
         }
-        await prune(app, progress: progress)
-        return recorded
     }
 
     /// The HTTP checks of a cutover to `build`. A build's app.json was checked when it was deployed; one that no
@@ -166,19 +257,17 @@ public struct Cutover: Sendable {
         await routing?.hostname(of: app) ?? "localhost"
     }
 
-    /// Forgets releases beyond the newest `keepReleases` and removes the builds none of the kept ones use. A
-    /// failure here is logged, never the release's: it is up already.
-    private func prune(_ app: AppName, progress: Progress) async {
-        do {
-            let deleted = try await store.prune(app: app, keep: keepReleases, actor: "dokuend")
-            for build in deleted { try Posix.removeTree(layout.app(app).build(build.stamp)) }
-            if !deleted.isEmpty {
-                progress(
-                    "Pruned \(deleted.count) old build\(deleted.count == 1 ? "" : "s"); keeping \(keepReleases) releases"
-                )
-            }
-        } catch {
-            log("dokuend: \(app): unable to prune old releases: \(error)")
+    /// Forgets releases beyond the newest `keepReleases` and removes the builds none of the kept ones use, and any
+    /// build directory no build record names: what a prune or a build cut short by a restart left behind. It runs
+    /// under the app's deploy lock, so no build being made right now is mistaken for a leftover. Its failure is
+    /// logged, never the release's: it is up already.
+    private func prune(_ app: AppName, progress: Progress) async throws {
+        let deleted = try await store.prune(app: app, keep: keepReleases, actor: "dokuend")
+        let kept = Set(try await store.builds(app: app).map(\.stamp))
+        try BuildRemains(layout: layout).removeDirectories(app, keeping: kept)
+        if !deleted.isEmpty {
+            progress(
+                "Pruned \(deleted.count) old build\(deleted.count == 1 ? "" : "s"); keeping \(keepReleases) releases")
         }
     }
 
@@ -191,53 +280,141 @@ public struct Cutover: Sendable {
         do {
             let formation = Formation(
                 scales: try await store.formation(app: app).map { Formation.Scale(type: $0.type, count: $0.count) })
+            let input = CutoverInput(
+                build: try await store.build(app: app, id: current.buildID), env: current.env, formation: formation,
+                summary: summary)
             let release = try await run(
-                app, build: try await store.build(app: app, id: current.buildID), env: current.env,
-                formation: formation, summary: summary, actor: actor, progress: { _ in })
-            try await store.finishDeploy(deploy.id, outcome: .succeeded(release: release), actor: actor)
+                app, deploy: deploy.id, source: .existing(input), actor: actor, progress: { _ in })
+            try await queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
             return release
         } catch {
-            try? await store.finishDeploy(deploy.id, outcome: .failed(error: "\(error)"), actor: actor)
+            _ = try? await queue.finish(deploy.id, app: app, outcome: .failed(error: "\(error)"), actor: actor)
             throw error
         }
     }
 
-    /// Stops the candidate's instances and waits (bounded) until they are gone, so its number is free again.
-    private func withdraw(_ candidate: Candidate, app: AppName, progress: Progress) async {
+    /// Stops the candidate's instances and waits (bounded) until they are gone, so its number is free again; nginx
+    /// goes back to what serves. After a restart the candidate is gone from the supervisor already, and the
+    /// reconciler stops what is left of it.
+    private func withdraw(_ state: inout CutoverState, progress: Progress) async {
+        let app = state.app
+        try? await routing?.pin(app, to: nil)
+        let keepsServing = state.candidate?.keepsServing ?? true
         progress(
-            candidate.keepsServing
-                ? "Stopping the instances of \(candidate.release); what was serving keeps serving"
-                : "Stopping the instances of \(candidate.release); starting the release before it again")
-        if !candidate.keepsServing {
+            keepsServing
+                ? "Stopping the instances of \(state.release); what was serving keeps serving"
+                : "Stopping the instances of \(state.release); starting the release before it again")
+        if !keepsServing {
             await supervisor.emptyCandidate(app: app)
             do {
                 try await supervisor.reconcile()
-                try await supervisor.waitUntilGone(app: app, release: candidate.release, deadline: 60_000)
+                try await supervisor.waitUntilGone(app: app, release: state.release, deadline: 60_000)
             } catch {
-                log("dokuend: \(app): the instances of the failed \(candidate.release) are still stopping: \(error)")
+                log("dokuend: \(app): the instances of the failed \(state.release) are still stopping: \(error)")
             }
         }
         await supervisor.withdraw(app: app)
         do {
             try await supervisor.reconcile()
-            try await supervisor.waitUntilGone(app: app, release: candidate.release, deadline: 60_000)
+            try await supervisor.waitUntilGone(app: app, release: state.release, deadline: 60_000)
         } catch {
-            log("dokuend: \(app): the instances of the failed \(candidate.release) are still stopping: \(error)")
+            log("dokuend: \(app): the instances of the failed \(state.release) are still stopping: \(error)")
         }
     }
 
-    /// After a restart (DESIGN.md invariant 2): a deploy or config change that was running when dokuend stopped
-    /// made no release, or made one whose links were not switched yet. The first is recorded as failed (its
-    /// candidate is gone with the old process, so the reconciler returns to the latest release); the second gets
-    /// its links.
+    /// A failed deploy's build is no release's: its record and directory go.
+    private func discard(_ state: CutoverState) async {
+        let app = state.app
+        guard let stamp = state.made?.stamp ?? state.buildStamp else { return }
+        do {
+            if let build = try await store.builds(app: app).first(where: { $0.stamp == stamp }) {
+                try await store.deleteBuild(app: app, id: build.id, actor: state.actor)
+            }
+            try Posix.removeTree(layout.app(app).build(stamp))
+        } catch {
+            log("dokuend: \(app): unable to remove the build of a failed deploy: \(error)")
+        }
+    }
+
+    /// After a restart (DESIGN.md invariant 2, docs/FAULTS.md), before the first reconcile pass: each deploy that was running when
+    /// dokuend stopped is finished from its recorded phase (`CutoverMachine` rule 4). One whose release was
+    /// recorded ends succeeded: its links switch, the reconciler stops the release before it, the prune finishes.
+    /// One cut short before that ends failed: a build still running is killed and its directory removed, and the
+    /// reconciler stops what started of its candidate. Then every app's links follow its latest release, and
+    /// build directories no record names (a prune or a build cut short) go.
     public func recover() async throws {
         for deploy in try await store.runningDeploys() {
-            try await store.finishDeploy(
-                deploy.id, outcome: .failed(error: "dokuend stopped during it; the release before it kept serving"),
+            let phase = deploy.phase.flatMap(CutoverPhase.init(rawValue:)) ?? .starting
+            let latest = try await store.latestRelease(app: deploy.app)
+            let recorded = deploy.candidate != nil && latest?.id == deploy.candidate
+            var state = CutoverState(
+                app: deploy.app, deploy: deploy.id,
+                // A deploy cut short before its first phase would have made the release after the latest.
+                release: try deploy.candidate ?? ReleaseID(number: (latest?.id.number ?? 0) + 1), serving: nil,
                 actor: "dokuend")
-            log("dokuend: \(deploy.app): deploy \(deploy.id) was cut short by a restart and is marked failed")
+            state.buildStamp = deploy.buildStamp
+            if let latest, recorded { state.serving = try? ReleaseID(number: latest.id.number - 1) }
+            var machine = CutoverMachine(
+                plan: CutoverMachine.Plan(makesBuild: deploy.buildStamp != nil, replacesServing: true),
+                recordedPhase: phase)
+            var event = CutoverMachine.Event.restarted(releaseRecorded: recorded)
+            var outcome: DeployRecord.Outcome?
+            while outcome == nil {
+                var next: CutoverMachine.Event?
+                for action in machine.handle(event) {
+                    switch action {
+                    case .record(let phase):
+                        do { try await record(phase, of: state) } catch {
+                            log(
+                                "dokuend: \(deploy.app): unable to record phase \(phase.rawValue) of deploy \(deploy.id): \(error)"
+                            )
+                        }
+                    case .run(let step):
+                        do {
+                            try await perform(step, source: .recovered, &state, progress: { _ in })
+                            next = .stepDone
+                        } catch { next = .stepFailed("\(error)") }
+                    case .killBuild:
+                        if let stamp = state.buildStamp { BuildRemains(layout: layout).kill(deploy.app, stamp: stamp) }
+                    case .withdraw:
+                        // The candidate died with the old process: the latest release is what the reconciler wants,
+                        // so a pass stops what started of the candidate before its build goes.
+                        do {
+                            try await supervisor.reconcile()
+                            try await supervisor.waitUntilGone(
+                                app: deploy.app, release: state.release, deadline: 60_000)
+                        } catch {
+                            log(
+                                "dokuend: \(deploy.app): the instances of the failed \(state.release) are still stopping: \(error)"
+                            )
+                        }
+                    case .discardBuild:
+                        await discard(state)
+                    case .log(let message):
+                        log("dokuend: \(deploy.app): \(message)")
+                    case .finish(.succeeded):
+                        outcome = .succeeded(release: latest?.id ?? state.release)
+                    case .finish(.failed(let reason)):
+                        outcome = .failed(error: reason)
+                    }
+                }
+                guard let next else { break }
+                event = next
+            }
+            let ending = outcome ?? .failed(error: "dokuend restarted while \(phase.doing)")
+            try await store.finishDeploy(deploy.id, outcome: ending, actor: "dokuend")
+            switch ending {
+            case .succeeded(let release):
+                log(
+                    "dokuend: \(deploy.app): deploy \(deploy.id) was cut short by a restart after \(release) was recorded; it succeeded"
+                )
+            case .failed(let reason):
+                log("dokuend: \(deploy.app): deploy \(deploy.id) was cut short by a restart and failed: \(reason)")
+            }
         }
         for app in try await store.apps() {
+            let builds = try await store.builds(app: app.name)
+            BuildRemains(layout: layout).sweep(app.name, keeping: Set(builds.map(\.stamp)))
             guard let release = try await store.latestRelease(app: app.name) else { continue }
             let target = "releases/\(release.buildStamp)"
             if (try? Posix.readlink(layout.app(app.name).current)) != target {

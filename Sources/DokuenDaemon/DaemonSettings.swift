@@ -14,6 +14,8 @@ public struct DaemonSettings: Sendable {
     /// How long a new release's instances have to become RUNNING, and its web instances to accept on their
     /// ports (Heroku's boot timeout, R10).
     public var bootTimeoutSeconds = 60
+    /// Where `dokuen shutdown` asks the daemon to stop; nil when nothing listens (the daemon is not running).
+    public var stopRequests: StopRequests?
 
     public init() {}
 }

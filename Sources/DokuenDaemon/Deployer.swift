@@ -1,11 +1,8 @@
 import DokuenBuild
 import DokuenCore
 import DokuenPosix
+import DokuenReconciliation
 import DokuenStore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// A deploy of a tarball holding a Procfile (DESIGN.md §2, deploy steps 1–7, before buildpacks exist): unpack into
 /// a fresh build directory `releases/<stamp>/`, record the build, then cut over to a release of it with the app's
@@ -35,31 +32,56 @@ public struct Deployer: Sendable {
         guard try await store.app(named: app) != nil else { throw StoreError.appNotFound(app) }
         let source = commit.map { "git push \($0.prefix(7))" } ?? "tarball"
         let step: @Sendable (String) -> Void = { progress(BuildLog.header($0)) }
-        let deploy = try await startDeploy(app, source: source, actor: actor, progress: step)
+        let (deploy, waitedFor) = try await cutover.queue.start(app, source: source, actor: actor, progress: step)
         let clock = ContinuousClock()
         let began = clock.now
-        var build: BuildRecord?
         do {
-            try await push?.check(app: app)
-            build = try await self.build(app, tarball: tarball, commit: commit, actor: actor, line: progress)
+            if let push { try await check(push, app: app, waitedFor: waitedFor) }
             let release = try await cutover.run(
-                app, build: build!, env: try EnvDirectory(path: layout.app(app).env).dictionary(),
-                formation: try await formation(app, of: build!), summary: "Deploy \(build!.stamp)", actor: actor,
-                progress: step)
-            try await store.finishDeploy(deploy.id, outcome: .succeeded(release: release), actor: actor)
+                app, deploy: deploy.id,
+                source: .make {
+                    let build = try await self.build(
+                        app, deploy: deploy.id, tarball: tarball, commit: commit, actor: actor, line: progress)
+                    return CutoverInput(
+                        build: build, env: try EnvDirectory(path: layout.app(app).env).dictionary(),
+                        formation: try await formation(app, of: build), summary: "Deploy \(build.stamp)")
+                }, actor: actor, progress: step)
+            try await cutover.queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
             step("Release \(release) is up (\(Self.seconds(since: began, clock)))")
-            if let url = try? await url(of: app, isStatic: build?.staticRoot != nil) { step(url) }
+            var isStatic = false
+            if let latest = try? await store.latestRelease(app: app) {
+                isStatic = (try? await store.build(app: app, id: latest.buildID))?.staticRoot != nil
+            }
+            if let url = try? await url(of: app, isStatic: isStatic) { step(url) }
             return release
         } catch {
-            if let build { await discard(build, actor: actor) }
             // A cutover's own error names the release; the deploy's names the app too.
             let reported =
                 if case DaemonError.notUp = error {
                     DaemonError.deployFailed(app: app.rawValue, reason: "\(error)") as any Error
                 } else { error }
-            try? await store.finishDeploy(deploy.id, outcome: .failed(error: "\(reported)"), actor: actor)
+            _ = try? await cutover.queue.finish(
+                deploy.id, app: app, outcome: .failed(error: "\(reported)"), actor: actor)
             throw reported
         }
+    }
+
+    /// A push deploys only if its branch did not move while it waited (`PushGuard`). A push it waited behind moves
+    /// the branch only once its hook returns, after its deploy finished and woke this one: a push deploy that
+    /// succeeded meanwhile with another commit moved it too.
+    private func check(_ push: PushGuard, app: AppName, waitedFor: [Int64]) async throws {
+        for id in waitedFor.reversed() {
+            let holder = try await store.deploy(id)
+            let prefix = "git push "
+            guard holder.state == .succeeded, holder.source.hasPrefix(prefix) else { continue }
+            let commit = holder.source.dropFirst(prefix.count)
+            guard !push.old.hasPrefix(commit) else { break }
+            throw DaemonError.deployFailed(
+                app: app.rawValue,
+                reason: "\(push.ref.dropFirst("refs/heads/".count)) moved to \(commit) while this push waited; "
+                    + "fetch, merge and push again")
+        }
+        try await push.check(app: app)
     }
 
     /// Where the app answers now: its web instances' ports, and its nginx name when routing is on (nginx serves
@@ -76,28 +98,18 @@ public struct Deployer: Sendable {
         return "\(url) (nginx), \(direct) (direct)"
     }
 
-    /// Takes the app's deploy lock, waiting (up to an hour) while another deploy holds it.
-    private func startDeploy(
-        _ app: AppName, source: String, actor: String, progress: @Sendable (String) -> Void
-    ) async throws -> DeployRecord {
-        var said = false
-        for _ in 0..<7200 {
-            do {
-                return try await store.startDeploy(app: app, source: source, actor: actor)
-            } catch StoreError.deployInProgress(_, let id) {
-                if !said { progress("Waiting for deploy \(id) of \(app) to finish first") }
-                said = true
-                try await Task.sleep(for: .milliseconds(500))
-            }
-        }
-        return try await store.startDeploy(app: app, source: source, actor: actor)
-    }
-
     /// Steps 1–4: unpack into a fresh build directory, build it with buildpacks as the app's user, run the
     /// Procfile's `release:` command, and record the build. `line` gets every output line as the user sees it.
     private func build(
-        _ app: AppName, tarball: [UInt8], commit: String?, actor: String, line: @escaping @Sendable (String) -> Void
+        _ app: AppName, deploy: Int64, tarball: [UInt8], commit: String?, actor: String,
+        line report: @escaping @Sendable (String) -> Void
     ) async throws -> BuildRecord {
+        let line: @Sendable (String) -> Void = { text in
+            // A test's fault hook kills dokuend while a build process runs: its output (compile's, the release
+            // command's) is indented.
+            if text.hasPrefix(BuildLog.indentation) { FaultHook.reached(.building) }
+            report(text)
+        }
         let paths = layout.app(app)
         let credentials = try await accounts.credentials(app)
         try accounts.secure(app, credentials)
@@ -105,6 +117,8 @@ public struct Deployer: Sendable {
         var stamp = try BuildStamp(microsecondsSinceEpoch: Self.nowMicroseconds())
         while !(try Posix.mkdir(paths.build(stamp), mode: 0o755, existingOK: true)) { stamp = stamp.successor }
         let buildDirectory = paths.build(stamp)
+        // On record before the first file is unpacked: a restart finds what is left of the build from it.
+        try await store.recordPhase(deploy, CutoverPhase.building.rawValue, buildStamp: stamp)
         line(BuildLog.header("Unpacking \(tarball.count) bytes into releases/\(stamp)"))
         do {
             try unpack(tarball, into: buildDirectory)
@@ -124,7 +138,8 @@ public struct Deployer: Sendable {
                     user: credentials, compileTimeout: .seconds(settings.buildTimeoutSeconds)))
             let result = try await builder.build(
                 buildDirectory: buildDirectory, cacheDirectory: paths.cache, envDirectory: envDirectory,
-                appEnvironment: env, sourceVersion: commit, progress: line)
+                appEnvironment: env, sourceVersion: commit,
+                progress: line)
             // Compile is over: the build is frozen, root's and read-only to the app, before anything reads it.
             try accounts.freeze(buildDirectory, credentials)
             let procfileBytes: [UInt8]?
@@ -132,10 +147,10 @@ public struct Deployer: Sendable {
                 procfileBytes = try Posix.readUserFile(buildDirectory + "/Procfile", limit: 1 << 20)
             } catch {
                 let why =
-                    switch error.errno {
-                    case ELOOP: "it is a symlink; it must be a plain file"
-                    case EINVAL: "it is not a plain file"
-                    case EFBIG: "it is larger than 1 MiB"
+                    switch error.code {
+                    case .loop: "it is a symlink; it must be a plain file"
+                    case .invalid: "it is not a plain file"
+                    case .fileTooLarge: "it is larger than 1 MiB"
                     default: "\(error)"
                     }
                 throw DaemonError.deployFailed(app: app.rawValue, reason: "the Procfile cannot be used: \(why)")
@@ -275,18 +290,6 @@ public struct Deployer: Sendable {
         return Formation(scales: scales)
     }
 
-    /// A failed deploy's build is no release's: its record and directory go.
-    private func discard(_ build: BuildRecord, actor: String) async {
-        do {
-            try await store.deleteBuild(app: build.app, id: build.id, actor: actor)
-            try Posix.removeTree(layout.app(build.app).build(build.stamp))
-        } catch {
-            log(
-                "dokuend: \(build.app): unable to remove the build releases/\(build.stamp) of a failed deploy: \(error)"
-            )
-        }
-    }
-
     static func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> String {
         let elapsed = clock.now - start
         let tenths = elapsed.components.seconds * 10 + elapsed.components.attoseconds / 100_000_000_000_000_000
@@ -298,8 +301,8 @@ public struct Deployer: Sendable {
         let archive = directory + ".tar"
         try AtomicFile.write(tarball, to: archive, mode: 0o600)
         defer { try? Posix.unlink(archive) }
-        let null = try Posix.open("/dev/null", O_RDWR)
-        let errors = try Posix.open(archive + ".err", O_WRONLY | O_CREAT | O_TRUNC)
+        let null = try Posix.open("/dev/null", .readWrite)
+        let errors = try Posix.open(archive + ".err", [.writeOnly, .create, .truncate])
         defer {
             Posix.close(null)
             Posix.close(errors)
@@ -309,7 +312,7 @@ public struct Deployer: Sendable {
             "/bin/tar", arguments: ["-x", "-f", archive, "-C", directory, "--no-same-owner", "--no-same-permissions"],
             environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C"], stdin: null, stdout: null, stderr: errors)
         guard let status = try tar.wait(milliseconds: 120_000) else {
-            _ = try? tar.signalGroup(SIGKILL)
+            _ = try? tar.signalGroup(.kill)
             _ = try? tar.wait()
             throw DaemonError.deployFailed(app: directory, reason: "unpacking took more than 120 s")
         }
@@ -320,9 +323,5 @@ public struct Deployer: Sendable {
         }
     }
 
-    static func nowMicroseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1_000
-    }
+    static func nowMicroseconds() -> Int64 { Posix.realtimeMicroseconds() }
 }

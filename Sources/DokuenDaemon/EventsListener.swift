@@ -2,16 +2,13 @@ import DokuenCore
 import DokuenPosix
 import DokuenStore
 import DokuenSupervision
-import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import ServiceLifecycle
 
 /// Listens on `run/events.sock` for the datagrams shims send on every state change (docs/SHIM.md, Events): each
 /// one makes the reconciler look again at once, and an exit the shim did not ask for is written to the event
-/// log. One thread blocks in recv(2): the daemon's wait point for shims, nothing polls.
-public final class EventsListener: Sendable {
+/// log. A thread of its own (`BlockingThread`) blocks in recv(2): the daemon's wait point for shims, nothing polls.
+/// The socket is bound at `init`, before the first reconcile, so no event of a shim it starts is lost.
+public final class EventsListener: Service, Sendable {
     let path: String
     let fd: Int32
     let supervisor: InstanceSupervisor
@@ -26,19 +23,22 @@ public final class EventsListener: Sendable {
         try Posix.chmod(path, 0o600)
     }
 
-    /// Starts the listening thread.
-    public func start() {
-        Thread.detachNewThread { [self] in
-            var buffer = [UInt8](repeating: 0, count: 8192)
-            while true {
-                let count = recv(fd, &buffer, buffer.count, 0)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    log("dokuend: unable to read \(path): \(String(cString: strerror(errno)))")
-                    return
-                }
-                let text = String(decoding: buffer[0..<count], as: UTF8.self)
-                Task { await self.handle(text) }
+    /// Handles each datagram in turn until the group shuts down.
+    public func run() async throws {
+        let datagrams = BlockingThread.stream("dokuend events") { (yield: (String) -> Void) in self.receive(yield) }
+        for await text in datagrams.cancelOnGracefulShutdown() { await handle(text) }
+    }
+
+    /// The thread: one datagram at a time, for good.
+    private func receive(_ yield: (String) -> Void) {
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while true {
+            do {
+                let count = try Posix.receive(fd, into: &buffer, path: path)
+                yield(String(decoding: buffer[0..<count], as: UTF8.self))
+            } catch {
+                log("dokuend: \(error)")
+                return
             }
         }
     }
@@ -52,7 +52,7 @@ public final class EventsListener: Sendable {
         {
             await noteExit(directory: String(directory.dropFirst(4)), exit: exit, record: record)
         }
-        do { try await supervisor.reconcile() } catch { log("dokuend: unable to reconcile: \(error)") }
+        supervisor.requestReconcile()
     }
 
     /// Writes one event per unexpected exit (the shim counts restarts; one event per new count).

@@ -1,21 +1,16 @@
-import Dispatch
 import DokuenAPI
 import DokuenBuild
 import DokuenCore
 import DokuenPosix
 import DokuenStore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// The checks a new release's `web` instances pass before nginx routes to them (DESIGN.md §2, deploy step 5;
-/// invariant 1: a failed check never changes what serves):
+/// The checks a new release's `web` instances pass before nginx routes to them (a failed check
+/// never changes what serves):
 /// 1. every web instance's port accepts a TCP connection within 60 s of the cutover's start (Heroku's R10);
 /// 2. then each HTTP check (`HealthCheck`): `dokuen checks set`'s when the app has one, else `app.json`'s.
 ///
-/// `dokuen checks run APP` runs the same against what serves now. Probes block, so they run on a Dispatch
-/// thread, never on the cooperative pool.
+/// `dokuen checks run APP` runs the same against what serves now. Probes block, so they run on a thread of
+/// their own (`BlockingThread`), never on the cooperative pool.
 struct HealthChecker: Sendable {
     let store: Store
     let supervisor: InstanceSupervisor
@@ -152,7 +147,7 @@ struct HealthChecker: Sendable {
                 failure = "GET \(check.path) \(verdict)"
             case .failure(let error):
                 failure =
-                    error.errno == ETIMEDOUT
+                    error.code == .timedOut
                     ? "GET \(check.path) got no answer within \(check.timeout) s"
                     : "GET \(check.path): \(error)"
             }
@@ -164,10 +159,8 @@ struct HealthChecker: Sendable {
         return Outcome(dyno: dyno, port: port, failure: "\(failure) (\(tries))", detail: failure)
     }
 
-    /// Runs blocking work on a Dispatch thread.
+    /// Runs blocking work (a probe) on a thread of its own, off the cooperative pool.
     static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: work()) }
-        }
+        await BlockingThread.run("dokuend probe", work)
     }
 }

@@ -3,10 +3,6 @@ import DokuenPosix
 import Foundation
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Reads the instance logs of one app, `apps/<app>/logs/<type>.<n>.log`, which the shim rotates to `.1`, `.2`, …
 /// (docs/SHIM.md): first the last lines of every selected instance merged in time order, then, when following, the
 /// lines appended since, across rotations, and from instances that appear later (a scale-up).
@@ -96,10 +92,9 @@ struct LogFollower: Sendable {
         guard var log = logs[name] else { return [] }
         // Look at the path before draining the open file: the shim writes to the old file only before it renames
         // it (LogWriter.rotate), so once the path names a new file, the old one is complete when drained after.
-        var current = stat()
-        let rotated = stat(log.path, &current) == 0 && (current.st_dev != log.device || current.st_ino != log.inode)
-        var opened = stat()
-        if fstat(log.fd, &opened) == 0 && Int64(opened.st_size) < log.offset {
+        let current = try? Posix.statFollowingSymlinks(log.path)
+        let rotated = current.map { $0.device != log.device || $0.inode != log.inode } ?? false
+        if let opened = try? Posix.fstat(log.fd), opened.size < log.offset {
             // Truncated in place (a shim keeping no backups): start again from the top.
             log.offset = 0
             log.partial = []
@@ -125,8 +120,7 @@ struct LogFollower: Sendable {
         var lines: [Line] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let count = buffer.withUnsafeMutableBytes { pread(log.fd, $0.baseAddress!, $0.count, off_t(log.offset)) }
-            if count < 0 && errno == EINTR { continue }
+            let count = (try? Posix.read(log.fd, into: &buffer, at: log.offset, path: log.path)) ?? 0
             if count <= 0 { break }
             log.offset += Int64(count)
             var start = 0
@@ -147,18 +141,17 @@ struct LogFollower: Sendable {
 
     /// The last `count` whole lines of an instance: its current log, then as many rotated ones as it takes.
     private func lastLines(_ count: Int, of log: inout OpenLog) -> [Line] {
-        var info = stat()
-        guard fstat(log.fd, &info) == 0 else { return [] }
-        let current = Self.tail(log.fd, end: Int64(info.st_size), count: count)
+        guard let info = try? Posix.fstat(log.fd) else { return [] }
+        let current = Self.tail(log.fd, end: info.size, count: count)
         log.offset = current.end
         var chunks = [current.lines]
         var found = current.lines.count
         var backup = 1
         while found < count {
-            guard let fd = try? Posix.open(log.path + ".\(backup)", O_RDONLY) else { break }
+            guard let fd = try? Posix.open(log.path + ".\(backup)", .readOnly) else { break }
             defer { Posix.close(fd) }
-            guard fstat(fd, &info) == 0 else { break }
-            let older = Self.tail(fd, end: Int64(info.st_size), count: count - found).lines
+            guard let info = try? Posix.fstat(fd) else { break }
+            let older = Self.tail(fd, end: info.size, count: count - found).lines
             chunks.insert(older, at: 0)
             found += older.count
             backup += 1
@@ -176,7 +169,7 @@ struct LogFollower: Sendable {
         while start > 0 && newlines <= count && total < maxBacklogBytes {
             let size = Int(min(65_536, start))
             var block = [UInt8](repeating: 0, count: size)
-            let got = block.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, size, off_t(start - Int64(size))) }
+            let got = (try? Posix.read(fd, into: &block, at: start - Int64(size))) ?? -1
             guard got == size else { break }
             start -= Int64(size)
             newlines += block.count { $0 == 0x0A }
@@ -232,7 +225,7 @@ struct LogFollower: Sendable {
     /// The current logs (`<type>.<n>.log`) of the selected instances, by type, then index.
     private func selectedNames() throws(PosixError) -> [String] {
         let names: [String]
-        do { names = try Posix.listDirectory(directory) } catch  where error.errno == ENOENT { return [] }
+        do { names = try Posix.listDirectory(directory) } catch  where error.code == .noEntry { return [] }
         var found: [(ProcessType, Int, String)] = []
         for name in names where name.hasSuffix(".log") {
             let dyno = name.dropLast(4)
@@ -251,15 +244,14 @@ struct LogFollower: Sendable {
 
     private func open(_ name: String) -> OpenLog? {
         let path = directory + "/" + name
-        guard let fd = try? Posix.open(path, O_RDONLY) else { return nil }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
+        guard let fd = try? Posix.open(path, .readOnly) else { return nil }
+        guard let info = try? Posix.fstat(fd) else {
             Posix.close(fd)
             return nil
         }
         return OpenLog(
-            dyno: String(name.dropLast(4)), path: path, fd: fd, device: UInt64(info.st_dev),
-            inode: UInt64(info.st_ino))
+            dyno: String(name.dropLast(4)), path: path, fd: fd, device: info.device,
+            inode: info.inode)
     }
 }
 
@@ -268,11 +260,10 @@ extension LogFollower {
     /// (IN_MODIFY of a file in it), rotation (IN_MOVED_FROM/TO), new instance logs (IN_CREATE) and the directory's
     /// removal (IN_IGNORED), so a follower reads only when there is something to read: inotify(7) rather than a
     /// poll, because an idle `logs -f` should cost nothing. The daemon has one inotify instance and one thread
-    /// blocked in read(2) on it, for all followers (as EventsListener does for shims); Swift's cooperative pool
-    /// must not block, and Hummingbird exposes no way to add an fd to NIO's event loop.
+    /// blocked in read(2) on it (`BlockingThread`), for all followers, made when the first follower starts.
     final class Watcher: Sendable {
         private struct Registry {
-            var fd: Int32 = -1
+            var inotify: Inotify?
             var followers: [Int32: [Int: AsyncStream<Void>.Continuation]] = [:]
             var nextID = 0
         }
@@ -285,18 +276,16 @@ extension LogFollower {
         /// `stop` is called (from any thread, any number of times).
         func watch(_ directory: String) throws(PosixError) -> (changes: AsyncStream<Void>, stop: @Sendable () -> Void) {
             let (changes, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-            let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_DELETE_SELF)
             let (watch, id) = try registry.withLock { registry throws(PosixError) in
-                if registry.fd < 0 {
-                    let fd = inotify_init1(Int32(IN_CLOEXEC))
-                    guard fd >= 0 else {
-                        throw PosixError("create an inotify instance for", path: directory, errno: errno)
-                    }
-                    registry.fd = fd
-                    Thread.detachNewThread { [self] in run(fd) }
+                let inotify: Inotify
+                if let existing = registry.inotify {
+                    inotify = existing
+                } else {
+                    inotify = try Inotify()
+                    registry.inotify = inotify
+                    BlockingThread.start("dokuend logs") { [self] in run(inotify) }
                 }
-                let watch = inotify_add_watch(registry.fd, directory, mask)
-                guard watch >= 0 else { throw PosixError("watch", path: directory, errno: errno) }
+                let watch = try inotify.watchDirectory(directory)
                 registry.nextID += 1
                 registry.followers[watch, default: [:]][registry.nextID] = continuation
                 return (watch, registry.nextID)
@@ -311,7 +300,7 @@ extension LogFollower {
                 guard let continuation = registry.followers[watch]?.removeValue(forKey: id) else { return nil }
                 if registry.followers[watch]?.isEmpty == true {
                     registry.followers[watch] = nil
-                    inotify_rm_watch(registry.fd, watch)
+                    registry.inotify?.removeWatch(watch)
                 }
                 return continuation
             }
@@ -319,42 +308,28 @@ extension LogFollower {
             continuation?.finish()
         }
 
-        /// The thread: reads events and wakes the followers of their directories.
-        private func run(_ fd: Int32) {
-            // inotify(7): a buffer must hold at least one event with the longest name.
-            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        /// The thread: reads changes and wakes the followers of their directories.
+        private func run(_ inotify: Inotify) {
             while true {
-                let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    log("dokuend: unable to read log changes: \(String(cString: strerror(errno)))")
+                let changes: [Inotify.Change]
+                do { changes = try inotify.read() } catch {
+                    log("dokuend: unable to read log changes: \(error)")
                     return
                 }
-                var woken: [Int32: Bool] = [:]  // watch -> removed
-                var offset = 0
-                while offset + 16 <= count {
-                    let (watch, mask, length) = buffer.withUnsafeBytes {
-                        (
-                            $0.loadUnaligned(fromByteOffset: offset, as: Int32.self),
-                            $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self),
-                            $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)
-                        )
-                    }
-                    woken[watch] = (woken[watch] ?? false) || mask & UInt32(IN_IGNORED) != 0
-                    offset += 16 + Int(length)
-                }
-                // An overflow (wd -1) may have lost any event: wake everyone.
+                var woken: [Int32: Bool] = [:]  // watch -> ended
+                for change in changes { woken[change.watch] = change.ended }
+                // An overflow (watch -1) may have lost any change: wake everyone.
                 if woken[-1] != nil { registry.withLock { for watch in $0.followers.keys { woken[watch] = false } } }
                 let wake = registry.withLock { registry in
-                    woken.map { watch, removed in
+                    woken.map { watch, ended in
                         let followers = Array((registry.followers[watch] ?? [:]).values)
-                        if removed { registry.followers[watch] = nil }
-                        return (followers, removed)
+                        if ended { registry.followers[watch] = nil }
+                        return (followers, ended)
                     }
                 }
-                for (followers, removed) in wake {
+                for (followers, ended) in wake {
                     for follower in followers {
-                        if removed { follower.finish() } else { follower.yield() }
+                        if ended { follower.finish() } else { follower.yield() }
                     }
                 }
             }

@@ -49,7 +49,7 @@ public struct PrivateNginxService: Sendable {
     public func stop() {
         guard isRunning else { return }
         do {
-            try InstanceSupervisor.sendControl("x", toDirectory: nginx.serviceDirectory)
+            try ShimControl.send(.exit, toDirectory: nginx.serviceDirectory)
         } catch {
             log("dokuend: unable to stop the private nginx: \(error)")
             return

@@ -1,6 +1,7 @@
 import DokuenAPI
 import DokuenCore
 import DokuenStore
+import DokuenSupervision
 import Hummingbird
 
 /// The routes of a process type's desired state beyond its count: its settings (`dokuen ps set`) and its stops
@@ -69,6 +70,15 @@ extension APIServer {
             return try json(
                 ProcessSettingsChangeResult(
                     settings: settingsEntry(type, settings), instances: instances, release: release?.description))
+        }
+        // A long poll for tests and tools that wait for the instances to change: answers once a change after
+        // `after` was announced (every reconcile pass announces one), or when `wait` ms passed (docs/API.md).
+        v1.get("changes") { request, _ in
+            let after =
+                try request.uri.queryParameters.get("after").map { try integer($0, "after", -1...Int.max) } ?? -1
+            let wait = try request.uri.queryParameters.get("wait").map { try integer($0, "wait", 0...60_000) } ?? 0
+            let end = ContinuousClock.now.advanced(by: .milliseconds(wait))
+            return try json(ChangeGeneration(generation: await supervisor.change(after: after, before: end)))
         }
         v1.post("apps/:app/stop") { request, context in
             try await setStopped(true, request, context, store, supervisor, cutover)
@@ -167,7 +177,44 @@ extension APIServer {
             setKeys: settings.explicitKeys.sorted().map(\.rawValue))
     }
 
+    /// The command of `POST /v1/control`, parsed at the boundary: `r` restart, `h` SIGHUP, `t` SIGTERM, `k` SIGKILL,
+    /// `s<N>` signal N (1 to 64). `u`, `d` and `x` are the shim's too, but the API reaches them through `start`,
+    /// `stop` and the reconciler, which keep the desired state in step.
+    static func controlCommand(_ text: String) throws -> ControlCommand {
+        guard let command = ControlCommand(line: text), command == .restart || command.isSignal else {
+            throw APIError(
+                .invalid,
+                "invalid control command \(Quoting.quoted(text)): expected r, h, t, k, or s followed by a signal "
+                    + "number from 1 to 64")
+        }
+        return command
+    }
+
+    /// A whole-number query parameter within `range`, or 400.
+    static func integer(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard let number = Int(text), range.contains(number) else {
+            throw APIError(
+                .invalid,
+                "invalid \(name) \(Quoting.quoted(text)): expected a whole number from \(range.lowerBound) to "
+                    + "\(range.upperBound)")
+        }
+        return number
+    }
+
     static func processType(_ text: String) throws -> ProcessType {
         do { return try ProcessType(text) } catch { throw APIError(.invalid, error.description) }
     }
+}
+
+extension ControlCommand {
+    /// Whether the command sends a signal (`h`, `t`, `k`, `s<N>`).
+    fileprivate var isSignal: Bool {
+        if case .signal = self { return true }
+        return false
+    }
+}
+
+/// The answer of `GET /v1/changes`: how many changes the daemon announced so far.
+struct ChangeGeneration: Codable, Sendable {
+    var generation: Int
 }

@@ -47,15 +47,17 @@ extension Cutover {
             }
             _ = try directory.update(
                 set: source.env, unset: Array(Set(before.keys).subtracting(source.env.keys)))
+            let input = CutoverInput(
+                build: build, env: source.env, formation: Formation(scales: scales),
+                summary: "Rollback to \(source.id)")
             let release = try await run(
-                app, build: build, env: source.env, formation: Formation(scales: scales),
-                summary: "Rollback to \(source.id)", actor: actor, progress: { _ in })
-            try await store.finishDeploy(deploy.id, outcome: .succeeded(release: release), actor: actor)
+                app, deploy: deploy.id, source: .existing(input), actor: actor, progress: { _ in })
+            try await queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
             return (release, source.id)
         } catch {
             let now = (try? directory.dictionary()) ?? [:]
             _ = try? directory.update(set: before, unset: Array(Set(now.keys).subtracting(before.keys)))
-            try? await store.finishDeploy(deploy.id, outcome: .failed(error: "\(error)"), actor: actor)
+            _ = try? await queue.finish(deploy.id, app: app, outcome: .failed(error: "\(error)"), actor: actor)
             throw error
         }
     }

@@ -4,7 +4,7 @@ import DokuenPosix
 import DokuenRouting
 import DokuenStore
 
-/// nginx routing (DESIGN.md §3): one generated file per app in `<root>/nginx/`, listing the RUNNING web instances
+/// nginx routing (docs/MODES.md): one generated file per app in `<root>/nginx/`, listing the RUNNING web instances
 /// of the release that serves, and TLS with a redirect from plain HTTP when the app has a certificate
 /// (`apps/<app>/tls/`). Off (nil installer) when there is no nginx; apps are then reached on their ports.
 /// An actor whose updates run one at a time, start to finish (`exclusively`): an actor alone lets a call run at

@@ -1,23 +1,19 @@
-import CDokuenSpawn
 import DokuenPosix
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import ServiceLifecycle
 
 /// Tells dokuend the moment a shim dies. A shim that is SIGKILLed or OOM-killed sends no event datagram
 /// (docs/SHIM.md, Events), so without this its instance would stay dead, and what is left of its process group
-/// alive, until something else made the reconciler look (DESIGN.md §2: a dead shim's group is killed before a
-/// replacement starts).
+/// alive, until something else made the reconciler look (a dead shim's group is killed before a replacement
+/// starts).
 ///
 /// It holds a pidfd (pidfd_open(2)) for every live shim the reconciler hands it. A shim is not dokuend's child
 /// (`dokuen-shim start` forks, and a restarted dokuend adopts shims it never started), so waitpid(2) cannot see it,
-/// but a pidfd polls readable when its process exits, child or not (SWIFT-NOTES.md §1.4, §4.8). One thread blocks in
-/// poll(2) on every pidfd plus the read end of a pipe that `watch` writes to when the set changes: it wakes when a
+/// but a pidfd polls readable when its process exits, child or not (pidfd_open(2)). A thread of its own
+/// (`BlockingThread`) blocks in poll(2) on every pidfd plus the read end of a pipe that `watch` writes to when the set changes: it wakes when a
 /// shim dies or the set changes, never on a timer. poll takes any number of fds, so hundreds of shims cost one
 /// `pollfd` each.
-public final class ShimWatcher: @unchecked Sendable {
+public final class ShimWatcher: Service, @unchecked Sendable {
     /// A shim to watch: its pid (`shim_pid` in its `status`) and its service directory, whose `lock` it holds for
     /// its whole life.
     public struct Shim: Hashable, Sendable {
@@ -31,8 +27,8 @@ public final class ShimWatcher: @unchecked Sendable {
     }
 
     private let onExit: @Sendable (Shim) -> Void
-    /// The self-pipe that wakes the thread when the set changes; both ends non-blocking.
-    private let wake: (read: Int32, write: Int32)
+    /// Wakes the thread when the set changes.
+    private let wake: Wakeup
     // `@unchecked Sendable`: everything below is guarded by `lock`.
     private let lock = NSLock()
     /// The pidfd of each watched shim. Only the thread closes pidfds (see `retired`).
@@ -45,16 +41,16 @@ public final class ShimWatcher: @unchecked Sendable {
     /// Set once pidfd_open(2) says ENOSYS (not Linux, or a kernel before 5.3): nothing can be watched.
     private var unsupported = false
 
-    /// `onExit` runs on the watcher's thread, once for each watched shim that exits; it must not block.
+    /// `onExit` runs once for each watched shim that exits, in `run`; it must not block.
     public init(onExit: @escaping @Sendable (Shim) -> Void) throws(PosixError) {
         self.onExit = onExit
-        wake = try Posix.pipe()
-        for fd in [wake.read, wake.write] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        wake = try Wakeup()
     }
 
-    /// Starts the watching thread.
-    public func start() {
-        Thread.detachNewThread { [self] in run() }
+    /// Reports each exit until the group shuts down.
+    public func run() async throws {
+        let exits = BlockingThread.stream("dokuend shims") { (yield: (Shim) -> Void) in self.watchLoop(yield) }
+        for await shim in exits.cancelOnGracefulShutdown() { onExit(shim) }
     }
 
     /// Makes `shims` the watched set: a pidfd is opened for each new one and closed for each that left.
@@ -84,7 +80,7 @@ public final class ShimWatcher: @unchecked Sendable {
             }
             return changed
         }
-        if changed { wakeThread() }
+        if changed { wake.wake() }
     }
 
     /// The shims watched right now.
@@ -98,19 +94,19 @@ public final class ShimWatcher: @unchecked Sendable {
 
     /// Opens a pidfd on `shim` and confirms it still holds its lock. Called with `lock` held.
     private func open(_ shim: Shim) -> Opened {
-        let pidfd = dokuen_pidfd_open(shim.pid)
-        if pidfd < 0 {
-            let code = errno
-            switch code {
-            case ESRCH: return .dead
-            case ENOSYS:
+        let pidfd: Int32
+        do {
+            switch try Posix.openPidFD(shim.pid) {
+            case .opened(let fd): pidfd = fd
+            case .exited: return .dead
+            case .unsupported:
                 unsupported = true
-                log("dokuend: \(PosixError("watch", path: "shims", errno: code)); a killed shim is noticed late")
-            default:
-                // EMFILE and the like: the next pass tries again.
-                let error = PosixError("watch", path: "the shim of \(shim.directory) (pid \(shim.pid))", errno: code)
-                log("dokuend: \(error)")
+                log("dokuend: unable to watch shims: this kernel has no pidfds; a killed shim is noticed late")
+                return .unwatchable
             }
+        } catch {
+            // EMFILE and the like: the next pass tries again.
+            log("dokuend: unable to watch the shim of \(shim.directory) (pid \(shim.pid)): \(error)")
             return .unwatchable
         }
         guard (try? FileLock.isHeld(shim.directory + "/lock")) ?? true else {
@@ -120,14 +116,8 @@ public final class ShimWatcher: @unchecked Sendable {
         return .watching(pidfd)
     }
 
-    private func wakeThread() {
-        var byte: UInt8 = 1
-        // EAGAIN: the pipe is full, so the thread wakes anyway.
-        while write(wake.write, &byte, 1) < 0 && errno == EINTR {}
-    }
-
     /// The thread: report, close, poll, repeat.
-    private func run() {
+    private func watchLoop(_ onExit: (Shim) -> Void) {
         while true {
             let (entries, dead, closing) = lock.withLock {
                 defer {
@@ -139,19 +129,18 @@ public final class ShimWatcher: @unchecked Sendable {
             for pidfd in closing { Posix.close(pidfd) }
             for shim in dead { onExit(shim) }
 
-            var fds = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
-            fds += entries.map { pollfd(fd: $0.pidfd, events: Int16(POLLIN), revents: 0) }
-            if poll(&fds, nfds_t(fds.count), -1) < 0 {
-                let code = errno
-                if code == EINTR || code == EAGAIN { continue }
-                log("dokuend: \(PosixError("watch", path: "shims (poll)", errno: code))")
+            let ready: [Bool]
+            do {
+                ready = try Posix.poll([wake.fd] + entries.map(\.pidfd), milliseconds: -1)
+            } catch {
+                log("dokuend: unable to watch shims: \(error)")
                 return
             }
-            if fds[0].revents != 0 { drainWakePipe() }
+            if ready[0] { wake.drain() }
 
             let exited = lock.withLock {
                 var exited: [Shim] = []
-                for (index, entry) in entries.enumerated() where fds[index + 1].revents != 0 {
+                for (index, entry) in entries.enumerated() where ready[index + 1] {
                     // `watch` may have dropped it meanwhile (it is then in `retired` already).
                     guard watched[entry.shim] == entry.pidfd else { continue }
                     watched[entry.shim] = nil
@@ -161,15 +150,6 @@ public final class ShimWatcher: @unchecked Sendable {
                 return exited
             }
             for shim in exited { onExit(shim) }
-        }
-    }
-
-    private func drainWakePipe() {
-        var buffer = [UInt8](repeating: 0, count: 256)
-        while true {
-            let count = read(wake.read, &buffer, buffer.count)
-            if count > 0 || (count < 0 && errno == EINTR) { continue }
-            return  // EAGAIN: empty
         }
     }
 }

@@ -32,10 +32,19 @@ public struct DeployRecord: Equatable, Sendable {
     public let startedAt: Int64
     /// Unix seconds; nil while running.
     public let finishedAt: Int64?
+    /// The cutover's phase (a raw `CutoverPhase`, docs/FAULTS.md), written before each of its steps; nil before
+    /// the first.
+    public let phase: String?
+    /// The build directory the deploy makes (`releases/<stamp>`), from before its first file is unpacked; nil for a
+    /// cutover that reuses a build (config changes, settings, rollbacks).
+    public let buildStamp: BuildStamp?
+    /// The release number the cutover makes, once it knows it.
+    public let candidate: ReleaseID?
 
     public init(
         id: Int64, app: AppName, state: State, source: String, buildID: Int64?, release: ReleaseID?, error: String?,
-        startedBy: String, startedAt: Int64, finishedAt: Int64?
+        startedBy: String, startedAt: Int64, finishedAt: Int64?, phase: String? = nil, buildStamp: BuildStamp? = nil,
+        candidate: ReleaseID? = nil
     ) {
         self.id = id
         self.app = app
@@ -47,6 +56,9 @@ public struct DeployRecord: Equatable, Sendable {
         self.startedBy = startedBy
         self.startedAt = startedAt
         self.finishedAt = finishedAt
+        self.phase = phase
+        self.buildStamp = buildStamp
+        self.candidate = candidate
     }
 
     init(row: Row) throws(StoreError) {
@@ -58,6 +70,9 @@ public struct DeployRecord: Equatable, Sendable {
             id: try row.int64("id"), app: try row.appName("app"), state: state, source: try row.text("source"),
             buildID: try row.optionalInt64("build_id"), release: try row.optionalReleaseID("version"),
             error: try row.optionalText("error"), startedBy: try row.text("started_by"),
-            startedAt: try row.int64("started_at"), finishedAt: try row.optionalInt64("finished_at"))
+            startedAt: try row.int64("started_at"), finishedAt: try row.optionalInt64("finished_at"),
+            phase: try row.optionalText("phase"),
+            buildStamp: try row.optionalText("build_stamp") == nil ? nil : try row.buildStamp("build_stamp"),
+            candidate: try row.optionalReleaseID("candidate_version"))
     }
 }

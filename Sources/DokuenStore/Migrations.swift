@@ -7,7 +7,7 @@
 ///   `PRAGMA foreign_key_check` must be clean before each one commits;
 /// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
 enum Migrations {
-    static let all: [Migration] = [v1, v2, v3, v4, v5]
+    static let all: [Migration] = [v1, v2, v3, v4, v5, v6]
 
     /// The version a fully migrated database has.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -315,5 +315,29 @@ enum Migrations {
                     AND length(CAST(static_root AS BLOB)) = length(static_root)
                     AND static_root NOT GLOB '*[^A-Za-z0-9._/-]*' AND static_root NOT GLOB '/*'
                     AND static_root NOT GLOB '*..*' AND static_root NOT GLOB '*//*'));
+            """)
+
+    // MARK: - v6
+
+    // The cutover's phase, written before each of its steps (docs/FAULTS.md), so that a restarted dokuend finishes
+    // or rolls back what a running deploy was doing:
+    // - phase: DokuenReconciliation's CutoverPhase, NULL before the cutover's first step;
+    // - build_stamp: the build directory the deploy makes, from before its first file is unpacked, so that a build
+    //   cut short is found, its processes killed and its directory removed (the CHECK repeats BuildStamp's);
+    // - candidate_version: the release number the cutover makes; it is recorded exactly when the app's latest
+    //   release has that number (deploys of an app are serialized).
+    static let v6 = Migration(
+        version: 6, name: "cutover phases",
+        sql: """
+            ALTER TABLE deploys ADD COLUMN phase TEXT
+                CHECK (phase IS NULL OR phase IN ('building', 'built', 'starting', 'checking', 'routing', 'recording',
+                    'recorded', 'stopping-old', 'pruning', 'done', 'withdrawn'));
+
+            ALTER TABLE deploys ADD COLUMN build_stamp TEXT
+                CHECK (build_stamp IS NULL OR (length(build_stamp) = 23 AND build_stamp GLOB
+                    '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z'));
+
+            ALTER TABLE deploys ADD COLUMN candidate_version INTEGER
+                CHECK (candidate_version IS NULL OR candidate_version >= 1);
             """)
 }

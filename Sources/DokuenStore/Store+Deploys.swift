@@ -63,6 +63,27 @@ extension Store {
         }
     }
 
+    /// Records the phase of running deploy `id`'s cutover before its step runs (docs/FAULTS.md), with the build
+    /// directory it makes and the release number it makes once they are known (nil keeps what was recorded).
+    /// Fails with `deployFinished` when the deploy has ended: a phase is never written after the outcome.
+    public func recordPhase(_ id: Int64, _ phase: String, buildStamp: BuildStamp? = nil, candidate: ReleaseID? = nil)
+        throws(StoreError)
+    {
+        try database.transaction { () throws(StoreError) in
+            guard try deploy(id).state == .running else { throw .deployFinished(id) }
+            try database.run(
+                """
+                UPDATE deploys SET phase = ?, build_stamp = coalesce(?, build_stamp),
+                    candidate_version = coalesce(?, candidate_version)
+                WHERE id = ?
+                """,
+                [
+                    .text(phase), .text(buildStamp?.description), .integer(candidate.map { Int64($0.number) }),
+                    .integer(id),
+                ])
+        }
+    }
+
     /// Deploy `id`, or `deployNotFound`.
     public func deploy(_ id: Int64) throws(StoreError) -> DeployRecord {
         guard let deploy = try deploys(where: "WHERE d.id = ?", [.integer(id)]).first else {
@@ -86,7 +107,7 @@ extension Store {
         try database.query(
             """
             SELECT d.id, a.name AS app, d.state, d.source, d.build_id, r.version, d.error, d.started_by,
-                d.started_at, d.finished_at
+                d.started_at, d.finished_at, d.phase, d.build_stamp, d.candidate_version
             FROM deploys d JOIN apps a ON a.id = d.app_id LEFT JOIN releases r ON r.id = d.release_id \(clause)
             """, values
         ).map { (row) throws(StoreError) in try DeployRecord(row: row) }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import DokuenCore
 import DokuenDaemon
 import DokuenPosix
@@ -8,18 +7,14 @@ import DokuenStore
 import DokuenSystemd
 import Logging
 import ServiceLifecycle
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Synchronization
 
 /// `dokuend`, the control plane: it prepares the root, opens the state store as its single writer, re-adopts the
 /// shims, serves the API on the control socket, routes through nginx (the system's as root, a private one
-/// otherwise: docs/MODES.md), tells systemd it is ready and keeps the watchdog fed until SIGTERM or SIGINT.
+/// otherwise: docs/MODES.md), tells systemd it is ready and keeps the watchdog fed until SIGTERM, SIGINT or
+/// `dokuen shutdown`. Everything that waits is a service of one `ServiceGroup`.
 @main
-struct Dokuend: ParsableCommand {
+struct Dokuend: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dokuend",
         abstract: "The Dokuen control daemon.",
@@ -196,10 +191,9 @@ struct Dokuend: ParsableCommand {
         return candidates.first { Posix.isDirectory($0 + "/procfile/bin") } ?? ""
     }
 
-    func run() throws {
-        // The main thread is the daemon's signal wait point. The stop signals are blocked here, before any other
-        // thread exists, so every thread inherits the mask and the signals wait, pending, for `SignalWaiter`.
-        SignalWaiter.blockStopSignals()
+    func run() async throws {
+        // Nothing to reload yet, and a hangup must never stop the daemon: ignored before anything else can happen.
+        try? Posix.ignoreSignal(.hangup)
         let rootPath: String
         do {
             rootPath = try RootDiscovery.daemonRoot(
@@ -228,7 +222,7 @@ struct Dokuend: ParsableCommand {
             // The store holds the writer lock for as long as it lives: the daemon's whole life.
             store = try Store.open(path: layout.database)
         } catch {
-            // One line, once, in the project's grammar (STYLE.md).
+            // One line, once, in the project's grammar: `dokuend: error: …`.
             log("dokuend: error: \(error)")
             throw ExitCode.failure
         }
@@ -236,6 +230,8 @@ struct Dokuend: ParsableCommand {
             layout: layout, store: store, shimPath: Posix.executableDirectory() + "/dokuen-shim",
             accounts: AppAccounts(layout: layout, isolated: Posix.geteuid() == 0), portRange: try portRange())
         var settings = settings()
+        let stopRequests = StopRequests()
+        settings.stopRequests = stopRequests
         let chosen = try routing()
         if chosen == nil && nginx != "off" {
             log(
@@ -276,51 +272,50 @@ struct Dokuend: ParsableCommand {
                 try await Self.announce(layout, store)
             } catch {
                 log("dokuend: error: \(error)")
-                exitProcess(1)
+                Posix.exit(1)
             }
         }
-        // The server runs in a service group that the main thread shuts down gracefully: requests in flight (a
-        // `dokuen shutdown` among them) get their answers before the process exits.
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [server], logger: Logger(label: "dokuend")))
-        let served = DispatchSemaphore(value: 0)
-        Task {
-            do {
-                // Shims report every change here; then re-adopt every live shim and start what is missing before
-                // serving (DESIGN.md §2).
-                try EventsListener(layout: layout, supervisor: supervisor, store: store).start()
-                // A shim killed without a word (SIGKILL, the OOM killer) sends no event: its pidfd says so.
-                let watcher = try ShimWatcher { _ in
-                    Task {
-                        do { try await supervisor.reconcile() } catch { log("dokuend: unable to reconcile: \(error)") }
-                    }
-                }
-                await supervisor.setShimWatcher(watcher)
-                watcher.start()
-                try await Cutover(
-                    layout: layout, store: store, supervisor: supervisor, keepReleases: settings.keepReleases,
-                    routing: routing
-                ).recover()
-                let actions = try await supervisor.reconcile()
-                if !actions.isEmpty { log("dokuend: reconciled: \(actions.count) action(s)") }
-                // nginx follows the instances: every change of them re-renders what changed (and only that).
-                if let routing {
-                    await routing.start()
-                    await supervisor.setAfterReconcile { await routing.updateAll() }
-                }
-                try await group.run()
-            } catch {
-                log("dokuend: error: unable to serve the API on \(layout.socket): \(error)")
-                exitProcess(1)
+        let stop = StopService(requests: stopRequests)
+        do {
+            // Shims report every change on the events socket, bound here so that no event of a shim started below
+            // is lost; a shim killed without a word (SIGKILL, the OOM killer) sends none: its pidfd says so. Then
+            // re-adopt every live shim and start what is missing before serving.
+            let events = try EventsListener(layout: layout, supervisor: supervisor, store: store)
+            let watcher = try ShimWatcher { _ in supervisor.requestReconcile() }
+            await supervisor.setShimWatcher(watcher)
+            try await Cutover(
+                layout: layout, store: store, supervisor: supervisor, keepReleases: settings.keepReleases,
+                routing: routing
+            ).recover()
+            let actions = try await supervisor.reconcile()
+            if !actions.isEmpty { log("dokuend: reconciled: \(actions.count) action(s)") }
+            // nginx follows the instances: every change of them re-renders what changed (and only that).
+            if let routing {
+                await routing.start()
+                await supervisor.setAfterReconcile { await routing.updateAll() }
             }
-            served.signal()
+            // The group stops its services in reverse order: the API first (requests in flight, a `dokuen
+            // shutdown` among them, get their answers), the stop service last.
+            var services = [
+                ServiceGroupConfiguration.ServiceConfiguration(
+                    service: stop, successTerminationBehavior: .gracefullyShutdownGroup)
+            ]
+            if let interval = Systemd.watchdogInterval() {
+                services.append(.init(service: WatchdogService(interval: interval)))
+            }
+            services += [
+                .init(service: events), .init(service: watcher), .init(service: ReconcileLoop(supervisor: supervisor)),
+                .init(service: APIService(server)),
+            ]
+            var configuration = ServiceGroupConfiguration(services: services, logger: Logger(label: "dokuend"))
+            configuration.maximumGracefulShutdownDuration = .seconds(10)
+            try await ServiceGroup(configuration: configuration).run()
+        } catch {
+            log("dokuend: error: unable to serve the API on \(layout.socket): \(error)")
+            throw ExitCode.failure
         }
-        let signal = SignalWaiter.wait(watchdog: Systemd.watchdogInterval()) { Systemd.notify(["WATCHDOG=1"]) }
-        Systemd.notify(["STOPPING=1", "STATUS=Stopping on signal \(signal)"])
-        Task { await group.triggerGracefulShutdown() }
-        if served.wait(timeout: .now() + .seconds(10)) == .timedOut { log("dokuend: the API did not stop in 10 s") }
         try? Posix.unlink(layout.pidFile)
-        log("dokuend stopping on signal \(signal); apps keep running")
+        log("dokuend stopping \(stop.reason.withLock { $0 }?.description ?? "on request"); apps keep running")
         withExtendedLifetime(store) {}
     }
 
@@ -333,6 +328,3 @@ struct Dokuend: ParsableCommand {
         Systemd.notify(["READY=1", "STATUS=Serving \(summary)"])
     }
 }
-
-/// exit(3), under a name that `ParsableCommand.exit(withError:)` does not shadow.
-func exitProcess(_ code: Int32) -> Never { exit(code) }

@@ -20,6 +20,7 @@ import Testing
         3: 4_712_243_967_710_777_609,
         4: 15_283_115_393_070_641_661,
         5: 7_108_381_751_158_185_417,
+        6: 9_251_291_081_812_483_442,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -171,6 +172,23 @@ import Testing
                 #expect(try await store.zeroDowntime(app: appName("blog")) == false)
                 #expect(try await store.zeroDowntime(app: appName("shop")) == true)
                 #expect(try await store.build(app: appName("blog"), id: 1).staticRoot?.rawValue == "public")
+            }),
+        6: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO apps (id, name, created_at) VALUES (1, 'blog', 100);
+                    INSERT INTO deploys (id, app_id, state, source, started_by, started_at, phase, build_stamp,
+                            candidate_version)
+                        VALUES (1, 1, 'running', 'git push 1234567', 'bob', 150, 'starting',
+                            '20250101T000000.000000Z', 3);
+                    """)
+            },
+            verify: { store in
+                let deploy = try await store.deploy(1)
+                #expect(deploy.phase == "starting")
+                #expect(deploy.buildStamp?.description == "20250101T000000.000000Z")
+                #expect(deploy.candidate == releaseID(3))
             }),
     ]
 

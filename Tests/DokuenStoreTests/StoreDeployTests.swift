@@ -72,4 +72,22 @@ import Testing
             #expect(try await store.deploy(deploy.id).state == .running)
         }
     }
+
+    @Test func aRunningDeployRecordsItsPhaseAndKeepsWhatItLearnt() async throws {
+        try await withStore { store, _ in
+            try await store.createApp(appName("blog"), actor: "alice")
+            let deploy = try await store.startDeploy(app: appName("blog"), source: "git push a", actor: "alice")
+            #expect(deploy.phase == nil && deploy.buildStamp == nil && deploy.candidate == nil)
+            let stamp = try BuildStamp("20250101T000000.000000Z")
+            try await store.recordPhase(deploy.id, "building", buildStamp: stamp)
+            try await store.recordPhase(deploy.id, "starting", candidate: releaseID(4))
+            let read = try await store.deploy(deploy.id)
+            #expect(read.phase == "starting" && read.buildStamp == stamp && read.candidate == releaseID(4))
+            await #expect(throws: StoreError.self) { try await store.recordPhase(deploy.id, "sleeping") }
+            try await store.finishDeploy(deploy.id, outcome: .failed(error: "x"), actor: "alice")
+            await #expect(throws: StoreError.deployFinished(deploy.id)) {
+                try await store.recordPhase(deploy.id, "withdrawn")
+            }
+        }
+    }
 }

@@ -121,7 +121,8 @@ import Testing
 
         let reports = Reports()
         let watcher = try ShimWatcher { reports.add($0) }
-        watcher.start()
+        let running = Task { try await watcher.run() }
+        defer { running.cancel() }
         watcher.watch(shims)
         #expect(watcher.watching == Set(shims))
 

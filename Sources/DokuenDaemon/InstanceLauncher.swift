@@ -1,0 +1,116 @@
+import DokuenBuild
+import DokuenCore
+import DokuenPosix
+import DokuenStore
+import DokuenSupervision
+
+/// Starts and removes instances: the run spec of each (its build, environment, user and settings), its port lease,
+/// and the spawn of its shim (`ShimStarter`). It decides nothing: the reconcile loop says which instance, and with
+/// which build, env and formation.
+struct InstanceLauncher: Sendable {
+    let layout: RootLayout
+    let store: Store
+    let shimPath: String
+    /// Each app's user when dokuend is root (docs/ISOLATION.md), and the owners of its files.
+    let accounts: AppAccounts
+    /// The ports instances lease from (`dokuend --ports`, 5000–5999 unless set).
+    let portRange: ClosedRange<Int>
+
+    /// What an instance starts with: its release's build, env and formation, or the candidate's during a cutover.
+    struct Spec: Sendable {
+        var build: BuildRecord
+        var env: [EnvKey: String]
+        var formation: Formation
+    }
+
+    /// What the starts of one pass read once rather than per instance: the ports other programs listen on (a shim
+    /// started in the pass is not listening yet), and the apps whose user and owners are checked.
+    struct Facts {
+        var busyPorts: Set<Int>?
+        var secured: [AppName: ChildProcess.Credentials?] = [:]
+
+        mutating func ports() -> Set<Int> {
+            if let busyPorts { return busyPorts }
+            let ports = Posix.listeningTCPPorts()
+            busyPorts = ports
+            return ports
+        }
+    }
+
+    /// Prepares `id`'s start and spawns its shim without waiting for it: a pass spawns every instance it starts,
+    /// then waits for them all (`ShimStarter`), so a fleet starts in about the time of one. Nil when the build has
+    /// no such process type.
+    func launch(_ id: InstanceID, _ spec: Spec, _ facts: inout Facts) async throws -> ShimStarter? {
+        // The app's user, made if an app of the shared-user layout has none yet, and its files' owners: once per app
+        // in a pass.
+        let credentials: ChildProcess.Credentials?
+        if let known = facts.secured[id.app] {
+            credentials = known
+        } else {
+            credentials = try await accounts.credentials(id.app)
+            try accounts.secure(id.app, credentials)
+            facts.secured[id.app] = credentials
+        }
+        let build = spec.build
+        guard let command = build.processes[id.type] else { return nil }
+        let paths = layout.app(id.app)
+        let lease = try await store.leasePort(
+            app: id.app, type: id.type, index: id.index, release: id.release, range: portRange,
+            busy: facts.ports(), actor: "dokuend")
+        let leases = try await store.portLeases(app: id.app)
+        var singles: [ProcessType: Int] = [:]
+        for scale in spec.formation.scales where scale.count == 1 {
+            singles[scale.type] =
+                leases.first { $0.type == scale.type && $0.index == 1 && $0.release == id.release }?.port
+        }
+        try Posix.mkdir(layout.serviceDirectory + "/" + id.app.rawValue, existingOK: true)
+        let environment = InstanceEnvironment.make(
+            instance: id, port: lease.port, buildDirectory: paths.build(build.stamp), dataDirectory: paths.data,
+            buildpackDefaults: Dictionary(uniqueKeysWithValues: build.configVars.map { ($0.key.rawValue, $0.value) }),
+            appEnvironment: spec.env, singleInstancePorts: singles)
+
+        var options = ShimOptions()
+        options.directory = layout.serviceDirectory(id)
+        options.logPath = paths.log(id.type, index: id.index)
+        // `dokuen logs` merges an app's instances in time order by these stamps.
+        options.logTimestamps = true
+        options.workingDirectory = paths.build(build.stamp)
+        options.user = credentials == nil ? "" : AppUser(id.app).name
+        options.eventsSocket = layout.eventsSocket
+        options.command = ProcessCommand.procfile(command)
+        // app.json's `dokuen` section, then `ps set` over it key by key (docs/ISOLATION.md). The build is frozen
+        // and its app.json was checked at deploy; one that no longer reads gives no settings.
+        let fromBuild =
+            (try? AppManifest.load(buildDirectory: paths.build(build.stamp)))?.settings[id.type] ?? ProcessSettings()
+        options.apply(
+            fromBuild.overlaid(by: try await store.processSettings(app: id.app, type: id.type)), port: lease.port)
+        return try ShimStarter(shimPath, options, environment: environment, name: id.description)
+    }
+
+    /// Removes `id`'s service directory and gives its port back.
+    func remove(_ id: InstanceID) async throws {
+        try Posix.removeTree(layout.serviceDirectory(id))
+        for lease in try await store.portLeases(app: id.app)
+        where lease.type == id.type && lease.index == id.index && lease.release == id.release {
+            try await store.releasePort(lease.port, actor: "dokuend")
+        }
+    }
+
+    /// Where a one-off `dokuen run` process of `app`'s current release runs, with which environment
+    /// (`DYNO=run.1`, no port) and as whom (nil: as the caller).
+    func oneOff(for app: AppName) async throws -> (directory: String, environment: [String: String], user: String?) {
+        guard let release = try await store.latestRelease(app: app) else {
+            throw DaemonError.deployFailed(app: app.rawValue, reason: "it has no release yet; deploy it first")
+        }
+        let build = try await store.build(app: app, id: release.buildID)
+        let paths = layout.app(app)
+        let id = try InstanceID(app: app, type: ProcessType("run"), index: 1, release: release.id)
+        let environment = InstanceEnvironment.make(
+            instance: id, port: nil, buildDirectory: paths.build(build.stamp), dataDirectory: paths.data,
+            buildpackDefaults: Dictionary(uniqueKeysWithValues: build.configVars.map { ($0.key.rawValue, $0.value) }),
+            appEnvironment: try EnvDirectory(path: paths.env).dictionary(),
+            singleInstancePorts: [:])
+        let credentials = try await accounts.credentials(app)
+        return (paths.build(build.stamp), environment, credentials == nil ? nil : AppUser(app).name)
+    }
+}
