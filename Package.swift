@@ -152,6 +152,15 @@ let package = Package(
             exclude: ["Golden"]),
         .testTarget(
             name: "DokuenBuildTests", dependencies: ["DokuenBuild", "DokuenCore", "DokuenPosix", "TestSupport"]),
+        .testTarget(name: "DokuenAPITests", dependencies: ["DokuenAPI", "DokuenPosix", "TestSupport"]),
+        .testTarget(
+            name: "DokuenDaemonTests",
+            dependencies: [
+                "DokuenDaemon", "DokuenAPI", "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenRouting", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 /// The JSON bodies of dokuend's HTTP API (`/v1/…` on `run/dokuend.sock`). Keys are snake_case, times are UTC
 /// seconds since the epoch. These types are the contract between dokuend and every client, curl included.
 
@@ -56,11 +62,108 @@ public struct CreateAppRequest: Codable, Equatable, Sendable {
     public init(name: String) { self.name = name }
 }
 
-/// The body of every error response: one line, in the project's grammar, ready to print after `dokuen: error: `.
-public struct ErrorBody: Codable, Equatable, Sendable {
-    public var error: String
+/// What went wrong, as a stable word a client can switch over; the message says the rest. Each code has one HTTP
+/// status, and the CLI one exit status (the table is in docs/API.md).
+public enum APIErrorCode: String, Codable, CaseIterable, Equatable, Sendable {
+    /// The request names something that cannot be: a bad name, key, value or body (400).
+    case invalid
+    /// The caller may not use the API: an app's own user (403).
+    case forbidden
+    /// The app, release, process, domain or buildpack named does not exist (404).
+    case notFound = "not_found"
+    /// The request clashes with what exists: a name taken, an app with no release yet (409).
+    case conflict
+    /// Another deploy of the app is running (409); trying again later may succeed.
+    case deployInProgress = "deploy_in_progress"
+    /// A well-formed value that nginx refused (`nginx -t`); nothing changed (422).
+    case rejected
+    /// Something dokuend needs is not there right now (503).
+    case unavailable
+    /// dokuend failed at its own work (500).
+    case `internal`
 
-    public init(error: String) { self.error = error }
+    /// The HTTP status dokuend answers with.
+    public var status: Int {
+        switch self {
+        case .invalid: 400
+        case .forbidden: 403
+        case .notFound: 404
+        case .conflict, .deployInProgress: 409
+        case .rejected: 422
+        case .unavailable: 503
+        case .internal: 500
+        }
+    }
+
+    /// The code for an answer that carries none (a daemon older than codes, Hummingbird's own 404): its status.
+    public init(status: Int) {
+        switch status {
+        case 403: self = .forbidden
+        case 404, 405: self = .notFound
+        case 409: self = .conflict
+        case 422: self = .rejected
+        case 503: self = .unavailable
+        case 400..<500: self = .invalid
+        default: self = .internal
+        }
+    }
+}
+
+/// The body of every error response: `{"error": {"code": "not_found", "message": "…"}}`. The message is one line
+/// in the project's grammar, ready to print after `dokuen: error: `.
+public struct ErrorBody: Codable, Equatable, Sendable {
+    public var error: APIErrorDetail
+
+    public init(code: APIErrorCode, message: String) { error = APIErrorDetail(code: code, message: message) }
+
+    /// Reads an error answer with its HTTP status. Daemons before codes answered `{"error": "<line>"}`; that shape,
+    /// and a code this client does not know, take their code from the status. Nil when the body is not JSON.
+    public static func decode(_ body: [UInt8], status: Int) -> APIErrorDetail? {
+        let fallback = APIErrorCode(status: status)
+        guard let json = try? JSONDecoder().decode(Shape.self, from: Data(body)) else { return nil }
+        switch json.error {
+        case .line(let message): return APIErrorDetail(code: fallback, message: message)
+        case .detail(let code, let message):
+            return APIErrorDetail(code: code.flatMap(APIErrorCode.init(rawValue:)) ?? fallback, message: message)
+        }
+    }
+
+    /// Either shape of `error`, for `decode`.
+    private struct Shape: Decodable {
+        enum Payload {
+            case line(String)
+            case detail(code: String?, message: String)
+        }
+        var error: Payload
+
+        struct Detail: Decodable {
+            var code: String?
+            var message: String
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if let line = try? container.decode(String.self, forKey: .error) {
+                error = .line(line)
+            } else {
+                let detail = try container.decode(Detail.self, forKey: .error)
+                error = .detail(code: detail.code, message: detail.message)
+            }
+        }
+
+        enum CodingKeys: String, CodingKey { case error }
+    }
+}
+
+/// `error` of an error answer.
+public struct APIErrorDetail: Codable, Equatable, Sendable {
+    public var code: APIErrorCode
+    public var message: String
+
+    public init(code: APIErrorCode, message: String) {
+        self.code = code
+        self.message = message
+    }
 }
 
 /// One line of the NDJSON stream `POST /v1/apps/:app/deploys` answers with, as the deploy happens: `line`s of

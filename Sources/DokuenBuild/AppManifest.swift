@@ -61,7 +61,7 @@ public struct AppManifest: Equatable, Sendable {
         }
         var manifest = AppManifest()
         for (name, values) in (file.dokuen ?? [:]).sorted(by: { $0.key < $1.key }) {
-            let label = "dokuen.\(Self.printable(name))"
+            let label = "dokuen.\(Quoting.printable(name, limit: 60))"
             let type: ProcessType
             do throws(CoreError) { type = try ProcessType(name) } catch {
                 throw .manifest(reason: "\(label): \(error)")
@@ -69,7 +69,7 @@ public struct AppManifest: Equatable, Sendable {
             var settings = ProcessSettings()
             for (key, value) in values.sorted(by: { $0.key < $1.key }) {
                 do throws(CoreError) {
-                    let setting = try ProcessSettings.key(key, in: "\(label).\(Self.printable(key))")
+                    let setting = try ProcessSettings.key(key, in: "\(label).\(Quoting.printable(key, limit: 60))")
                     if setting.needsCgroup {
                         manifest.notes.append(
                             "\(label).\(setting): needs a cgroup v2 per instance, which this dokuend does not "
@@ -86,16 +86,17 @@ public struct AppManifest: Equatable, Sendable {
         for (type, entries) in (file.healthchecks ?? [:]).sorted(by: { $0.key < $1.key }) {
             for (position, entry) in entries.enumerated() {
                 // The name is the user's: printable ASCII only in what Dokuen prints.
-                let name = entry.name.map(Self.printable)
+                let name = entry.name.map { Quoting.printable($0, limit: 60) }
                 let label =
-                    "healthchecks.\(Self.printable(type))[\(position)]"
+                    "healthchecks.\(Quoting.printable(type, limit: 60))[\(position)]"
                     + (name.map { $0.isEmpty ? "" : " (\($0))" } ?? "")
                 guard type == "web" else {
                     manifest.notes.append("\(label): only web checks gate a deploy; skipped")
                     continue
                 }
                 if let kind = entry.type, kind != "startup" {
-                    manifest.notes.append("\(label): \(Self.printable(kind)) checks are not run by Dokuen; skipped")
+                    manifest.notes.append(
+                        "\(label): \(Quoting.printable(kind, limit: 60)) checks are not run by Dokuen; skipped")
                     continue
                 }
                 if entry.command != nil {
@@ -168,11 +169,6 @@ public struct AppManifest: Equatable, Sendable {
         let scheme: String?
         let command: [String]?
         let port: Int?
-    }
-
-    /// Printable ASCII of `text`, at most 60 characters: what a note may show of a user's string.
-    static func printable(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.filter { (0x20..<0x7F).contains($0.value) }.prefix(60)))
     }
 
     /// A decoding error as one line that names the key.

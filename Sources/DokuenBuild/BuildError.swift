@@ -1,3 +1,4 @@
+import DokuenCore
 public import DokuenPosix
 
 /// Every way a build, a buildpack step or a buildpack install can fail. Each description is one line that names
@@ -60,14 +61,14 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
                 : "no buildpack detected this app; tried \(tried.joined(separator: ", "))"
         case .release(let buildpack, let reason): "the \(buildpack) buildpack's release \(reason)"
         case .manifest(let reason): reason
-        case .invalidName(let name, let reason): "invalid buildpack name \(quote(name)): \(reason)"
+        case .invalidName(let name, let reason): "invalid buildpack name \(Quoting.quoted(name)): \(reason)"
         case .unknownBuildpack(let name, let from, let known):
-            "\(from) names \(quote(name)), which is not a buildpack; the buildpacks are "
+            "\(from) names \(Quoting.quoted(name)), which is not a buildpack; the buildpacks are "
                 + (known.isEmpty ? "none" : known.joined(separator: ", "))
         case .notInstalled(let url, let from):
             "\(from) names \(url), which is not installed; install it with `dokuen buildpacks install NAME \(url)`"
         case .buildpacksFile(let line, let reason): ".buildpacks line \(line): \(reason)"
-        case .invalidSource(let text, let reason): "invalid buildpack source \(quote(text)): \(reason)"
+        case .invalidSource(let text, let reason): "invalid buildpack source \(Quoting.quoted(text)): \(reason)"
         case .missingProgram(let buildpack, let program):
             "the \(buildpack) buildpack has no executable bin/\(program)"
         case .alreadyInstalled(let name):
@@ -78,7 +79,8 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
                 : "no buildpack called \(name) is installed"
         case .git(let source, let action, let status, let output):
             "unable to \(action) \(source): git \(statusText(status))" + (output.isEmpty ? "" : ": \(output)")
-        case .unknownRef(let ref, let source): "unable to find \(quote(ref)) (a branch, tag or commit) in \(source)"
+        case .unknownRef(let ref, let source):
+            "unable to find \(Quoting.quoted(ref)) (a branch, tag or commit) in \(source)"
         case .file(let error): error.description
         }
     }
@@ -95,24 +97,6 @@ func statusText(_ status: ExitStatus) -> String {
 /// `900 s`, `1.5 s`.
 func formatSeconds(_ seconds: Double) -> String {
     seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\((seconds * 10).rounded() / 10) s"
-}
-
-/// Quotes a name for a message, keeping control characters visible.
-func quote(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
 }
 
 extension String {

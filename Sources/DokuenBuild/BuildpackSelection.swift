@@ -1,3 +1,5 @@
+import DokuenCore
+
 /// Which buildpacks build an app (DESIGN.md §5), decided from the app's config and its files without touching
 /// the disk: BUILDPACK_URL in the app's env first, then a `.buildpacks` file at the top of the build (one buildpack
 /// per line, `#` comment lines, CRLF and a BOM accepted, run in order), else detection.
@@ -65,7 +67,8 @@ public struct BuildpackSelection: Equatable, Sendable {
             } catch .buildpacksFile(_, let reason) {
                 throw .buildpacksFile(line: offset + 1, reason: reason)
             } catch .invalidSource(_, let reason) {
-                throw .buildpacksFile(line: offset + 1, reason: "\(quote(text)) is not a usable source: \(reason)")
+                throw .buildpacksFile(
+                    line: offset + 1, reason: "\(Quoting.quoted(text)) is not a usable source: \(reason)")
             }
         }
         if references.isEmpty { throw .buildpacksFile(line: 1, reason: "the file lists no buildpack") }
@@ -84,7 +87,7 @@ public struct BuildpackSelection: Equatable, Sendable {
         guard looksLikeSource else {
             throw .buildpacksFile(
                 line: 0,
-                reason: "\(quote(text)) is neither a buildpack name ([a-z0-9-]) nor a URL or absolute path")
+                reason: "\(Quoting.quoted(text)) is neither a buildpack name ([a-z0-9-]) nor a URL or absolute path")
         }
         return .source(try BuildpackSource(text))
     }

@@ -128,7 +128,7 @@ public struct ReleaseDescription: Equatable, Sendable {
 
     private static func kind(of node: Node) -> String {
         switch node {
-        case .scalar(let scalar): "a string (\(quote(String(scalar.string.prefix(40)))))"
+        case .scalar(let scalar): "a string (\(Quoting.quoted(String(scalar.string.prefix(40)))))"
         case .mapping: "a map"
         case .sequence: "a list"
         case .alias: "an alias"

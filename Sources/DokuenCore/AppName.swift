@@ -21,9 +21,9 @@ public struct AppName: Hashable, Comparable, Sendable, CustomStringConvertible {
             switch scalar {
             case "a"..."z", "0"..."9", "-": continue
             case "A"..."Z":
-                return "it contains uppercase \(describe(scalar, at: offset + 1)); app names are lowercase"
+                return "it contains uppercase \(Quoting.describe(scalar, at: offset + 1)); app names are lowercase"
             default:
-                return "it contains \(describe(scalar, at: offset + 1)); "
+                return "it contains \(Quoting.describe(scalar, at: offset + 1)); "
                     + "only lowercase letters, digits and '-' are allowed"
             }
         }

@@ -69,7 +69,7 @@ public enum DotEnv {
                 word = readWord()
             }
             if let reason = EnvKey.rejection(of: word) {
-                throw .dotenv(line: startLine, reason: "key \(quoted(word)) is invalid: \(reason)")
+                throw .dotenv(line: startLine, reason: "key \(Quoting.quoted(word)) is invalid: \(reason)")
             }
             let key = try EnvKey(word)
             skipBlanks()

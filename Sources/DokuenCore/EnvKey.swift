@@ -21,13 +21,13 @@ public struct EnvKey: Hashable, Comparable, Sendable, CustomStringConvertible {
         case "a"..."z", "A"..."Z", "_": break
         case "0"..."9": return "it starts with a digit; keys start with a letter or '_'"
         default:
-            return "it contains \(describe(first, at: 1)); keys match [A-Za-z_][A-Za-z0-9_]*"
+            return "it contains \(Quoting.describe(first, at: 1)); keys match [A-Za-z_][A-Za-z0-9_]*"
         }
         for (offset, scalar) in scalars.enumerated().dropFirst() {
             switch scalar {
             case "a"..."z", "A"..."Z", "0"..."9", "_": continue
             default:
-                return "it contains \(describe(scalar, at: offset + 1)); keys match [A-Za-z_][A-Za-z0-9_]*"
+                return "it contains \(Quoting.describe(scalar, at: offset + 1)); keys match [A-Za-z_][A-Za-z0-9_]*"
             }
         }
         if scalars.count > maxLength { return "it is \(scalars.count) characters long; the limit is \(maxLength)" }

@@ -52,14 +52,14 @@ public struct Formation: Equatable, Sendable {
         let name = String(parts[0]).trimmingSpacesAndTabs()
         let countText = String(parts[1]).trimmingSpacesAndTabs()
         if let reason = ProcessType.rejection(of: name) {
-            throw .invalidFormation(item, reason: "process type \(quoted(name)) is invalid: \(reason)")
+            throw .invalidFormation(item, reason: "process type \(Quoting.quoted(name)) is invalid: \(reason)")
         }
         let type = try ProcessType(name)
         guard !countText.isEmpty, countText.utf8.count <= 4, countText.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
             let count = Int(countText), count <= maxCount
         else {
             throw .invalidFormation(
-                item, reason: "count \(quoted(countText)) is not a whole number from 0 to \(maxCount)")
+                item, reason: "count \(Quoting.quoted(countText)) is not a whole number from 0 to \(maxCount)")
         }
         return Scale(type: type, count: count)
     }

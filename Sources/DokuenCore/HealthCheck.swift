@@ -156,13 +156,13 @@ public struct HealthCheck: Equatable, Sendable, KeyValueSettings {
         let line = String(decoding: response[..<lineEnd], as: UTF8.self)
         let parts = line.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let code = Int(parts[1]) else {
-            return "the answer is not HTTP: \(quoted(String(line.prefix(80))))"
+            return "the answer is not HTTP: \(Quoting.quoted(String(line.prefix(80))))"
         }
         guard code == status else { return "answered \(code), not \(status)" }
         if let content {
             let body = Self.body(of: response)
             guard Self.contains(body, Array(content.utf8)) else {
-                return "answered \(code) without \(quoted(content)) in its body"
+                return "answered \(code) without \(Quoting.quoted(content)) in its body"
             }
         }
         return nil

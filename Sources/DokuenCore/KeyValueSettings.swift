@@ -27,7 +27,7 @@ extension KeyValueSettings {
         guard let key = Key(rawValue: name) else {
             throw .invalidSetting(
                 context ?? name,
-                reason: "unknown key \(quoted(name)); the keys are "
+                reason: "unknown key \(Quoting.quoted(name)); the keys are "
                     + Key.allCases.map(\.rawValue).joined(separator: ", "))
         }
         return key

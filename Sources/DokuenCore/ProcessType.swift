@@ -33,7 +33,7 @@ public struct ProcessType: Hashable, Comparable, Sendable, CustomStringConvertib
             switch scalar {
             case "a"..."z", "A"..."Z", "0"..."9", "_", "-": continue
             default:
-                return "it contains \(describe(scalar, at: offset + 1)); "
+                return "it contains \(Quoting.describe(scalar, at: offset + 1)); "
                     + "only letters, digits, '_' and '-' are allowed"
             }
         }

@@ -53,7 +53,7 @@ public struct Procfile: Equatable, Sendable {
             }
             let name = String(trimmed[..<colon])
             if let reason = ProcessType.rejection(of: name) {
-                throw .procfile(line: number, reason: "process type \(quoted(name)) is invalid: \(reason)")
+                throw .procfile(line: number, reason: "process type \(Quoting.quoted(name)) is invalid: \(reason)")
             }
             let type = try ProcessType(name)
             let command = String(trimmed[trimmed.index(after: colon)...]).trimmingSpacesAndTabs()

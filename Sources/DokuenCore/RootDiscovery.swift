@@ -28,7 +28,7 @@ public enum RootDiscovery {
         for (source, value) in [("--root", flag), ("DOKUEN_ROOT", environment["DOKUEN_ROOT"])] {
             guard let value, !value.isEmpty else { continue }
             guard value.hasPrefix("/") else {
-                throw .invalidRoot(reason: "\(source) must be an absolute path, got \(quoted(value))")
+                throw .invalidRoot(reason: "\(source) must be an absolute path, got \(Quoting.quoted(value))")
             }
             return normalized(value)
         }

@@ -46,15 +46,16 @@ public enum SSHCommand: Equatable, Sendable {
                 throw Refusal("dokuen needs a verb; try: ssh HOST dokuen help")
             }
             guard remoteVerbs.contains(verb) else {
-                throw Refusal("dokuen \(printable(verb)) is not available over ssh")
+                throw Refusal("dokuen \(Quoting.printable(verb)) is not available over ssh")
             }
             if let root = arguments.first(where: { $0 == "--root" || $0.hasPrefix("--root=") }) {
-                throw Refusal("\(printable(root)) is not allowed over ssh; the root is fixed by the forced command")
+                throw Refusal(
+                    "\(Quoting.printable(root)) is not allowed over ssh; the root is fixed by the forced command")
             }
             return .dokuen(arguments)
         default:
             throw Refusal(
-                "\(printable(words.first ?? "")) is not allowed; only git-receive-pack, git-upload-pack and dokuen run here"
+                "\(Quoting.printable(words.first ?? "")) is not allowed; only git-receive-pack, git-upload-pack and dokuen run here"
             )
         }
     }
@@ -69,7 +70,7 @@ public enum SSHCommand: Equatable, Sendable {
         do {
             return try AppName(String(name))
         } catch {
-            throw Refusal("invalid repository '\(printable(words[1]))': \(error.description)")
+            throw Refusal("invalid repository '\(Quoting.printable(words[1]))': \(error.description)")
         }
     }
 
@@ -102,14 +103,5 @@ public enum SSHCommand: Equatable, Sendable {
         if quoted { throw Refusal("a single quote is not closed") }
         if let finished = word { words.append(finished) }
         return words
-    }
-
-    /// `text` cut to `limit` characters with control bytes as `?`, for messages and the event log.
-    public static func printable(_ text: String, limit: Int = 80) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars.prefix(limit) {
-            out.unicodeScalars.append(scalar.value < 0x20 || scalar.value == 0x7F ? "?" : scalar)
-        }
-        return text.unicodeScalars.count > limit ? out + "…" : out
     }
 }

@@ -60,14 +60,15 @@ public enum Target: Hashable, Sendable, CustomStringConvertible {
     private static func app(_ text: String, in target: String) throws(CoreError) -> AppName {
         if let reason = AppName.rejection(of: text) {
             throw .invalidTarget(
-                target, reason: "app name \(quoted(text)) is invalid: \(reason); use APP, APP:TYPE, APP:TYPE.N or all")
+                target,
+                reason: "app name \(Quoting.quoted(text)) is invalid: \(reason); use APP, APP:TYPE, APP:TYPE.N or all")
         }
         return try AppName(text)
     }
 
     private static func type(_ text: String, in target: String) throws(CoreError) -> ProcessType {
         if let reason = ProcessType.rejection(of: text) {
-            throw .invalidTarget(target, reason: "process type \(quoted(text)) is invalid: \(reason)")
+            throw .invalidTarget(target, reason: "process type \(Quoting.quoted(text)) is invalid: \(reason)")
         }
         return try ProcessType(text)
     }

@@ -13,8 +13,8 @@ import Logging
     import Foundation
 #endif
 
-/// dokuend's HTTP/1.1 + JSON API on `run/dokuend.sock` (DESIGN.md §2). Handlers validate every name at the boundary
-/// and answer errors as `{"error": "<one line>"}` with a fitting status: 400 bad input, 404 unknown, 409 conflict.
+/// dokuend's HTTP/1.1 + JSON API on `run/dokuend.sock` (docs/API.md). Handlers validate every name at the boundary
+/// and answer errors as `{"error": {"code": "not_found", "message": "<one line>"}}` (`APIError`).
 public enum APIServer {
     /// Builds the server. `onListening` runs once the socket accepts connections (its mode is already 0660).
     public static func application(
@@ -70,9 +70,9 @@ public enum APIServer {
         v1.delete("apps/:app") { request, context in
             let name = try appName(context.parameters.get("app") ?? "")
             guard request.uri.queryParameters.get("confirm") == name.rawValue else {
-                throw APIFailure(
-                    status: .badRequest,
-                    message: "destroying \(name) needs --confirm \(name); its data/ directory is kept unless --purge")
+                throw APIError(
+                    .invalid,
+                    "destroying \(name) needs --confirm \(name); its data/ directory is kept unless --purge")
             }
             try await store.destroyApp(name, actor: await actor(request, context))
             try? await routing?.remove(name)
@@ -105,8 +105,8 @@ public enum APIServer {
                 !(7...64).contains(commit.utf8.count)
                     || !commit.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
             {
-                throw APIFailure(
-                    status: .badRequest, message: "invalid commit '\(commit)': it must be 7 to 64 lowercase hex digits")
+                throw APIError(
+                    .invalid, "invalid commit \(Quoting.quoted(commit)): it must be 7 to 64 lowercase hex digits")
             }
             let query = request.uri.queryParameters
             let push = try query.get("repository").map {
@@ -155,16 +155,14 @@ public enum APIServer {
             let body = try await request.decode(as: ScaleRequest.self, context: context)
             let requested = try Formation.parse(body.formation.split(separator: " ").map(String.init))
             guard let release = try await store.latestRelease(app: name) else {
-                throw APIFailure(
-                    status: .conflict, message: "unable to scale \(name): it has no release yet; deploy it first")
+                throw APIError(.conflict, "unable to scale \(name): it has no release yet; deploy it first")
             }
             let build = try await store.build(app: name, id: release.buildID)
             for scale in requested.scales where build.processes[scale.type] == nil {
                 let known = build.processes.keys.sorted().map(\.rawValue).joined(separator: ", ")
-                throw APIFailure(
-                    status: .badRequest,
-                    message:
-                        "unable to scale \(name): release \(release.id) has no process type '\(scale.type)' (it has \(known))"
+                throw APIError(
+                    .invalid,
+                    "unable to scale \(name): release \(release.id) has no process type '\(scale.type)' (it has \(known))"
                 )
             }
             let who = await actor(request, context)
@@ -198,7 +196,7 @@ public enum APIServer {
             var targets: [Target] = []
             for text in body.targets {
                 do throws(CoreError) { targets.append(try Target(text)) } catch {
-                    throw APIFailure(status: .badRequest, message: error.description)
+                    throw APIError(.invalid, error.description)
                 }
             }
             return try json(try await supervisor.control(command, targets: targets))
@@ -270,7 +268,7 @@ public enum APIServer {
     }
 
     static func appName(_ text: String) throws -> AppName {
-        do { return try AppName(text) } catch { throw APIFailure(status: .badRequest, message: error.description) }
+        do { return try AppName(text) } catch { throw APIError(.invalid, error.description) }
     }
 
     static func info(_ record: AppRecord, _ store: Store) async throws -> AppInfo {
@@ -291,10 +289,7 @@ public enum APIServer {
     }
 
     /// The one-line message of an error, as the error middleware would answer it.
-    static func message(for error: any Error) -> String {
-        if let failure = error as? APIFailure { return failure.message }
-        return "\(error)"
-    }
+    static func message(for error: any Error) -> String { APIError(answering: error).message }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let encoder = JSONEncoder()
@@ -307,53 +302,19 @@ public enum APIServer {
     }
 }
 
-/// An error with the HTTP status it maps to.
-struct APIFailure: Error {
-    let status: HTTPResponse.Status
-    let message: String
-}
-
-/// Maps errors to JSON error bodies: the message is the error's own one-line description.
+/// Maps every error a handler throws to the one error answer: `{"error": {"code", "message"}}` with the code's
+/// HTTP status (`APIError(answering:)` decides both).
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
         do {
             return try await next(request, context)
-        } catch let failure as APIFailure {
-            return try APIServer.json(ErrorBody(error: failure.message), status: failure.status)
-        } catch let error as StoreError {
-            return try APIServer.json(ErrorBody(error: error.description), status: Self.status(for: error))
-        } catch let error as DaemonError {
-            let status: HTTPResponse.Status = if case .noSuchProcess = error { .notFound } else { .internalServerError }
-            return try APIServer.json(ErrorBody(error: error.description), status: status)
-        } catch let error as CoreError {
-            return try APIServer.json(ErrorBody(error: error.description), status: .badRequest)
-        } catch let error as BuildError {
-            return try APIServer.json(ErrorBody(error: error.description), status: Self.status(for: error))
-        } catch let error as HTTPError {
-            return try APIServer.json(ErrorBody(error: error.body ?? "\(error.status)"), status: error.status)
         } catch {
-            return try APIServer.json(ErrorBody(error: "\(error)"), status: .internalServerError)
-        }
-    }
-
-    static func status(for error: BuildError) -> HTTPResponse.Status {
-        switch error {
-        case .invalidName, .invalidSource, .unknownRef, .git, .missingProgram: .badRequest
-        case .alreadyInstalled: .conflict
-        case .notInstalledName: .notFound
-        default: .internalServerError
-        }
-    }
-
-    static func status(for error: StoreError) -> HTTPResponse.Status {
-        switch error {
-        case .appNotFound, .releaseNotFound, .buildNotFound, .formationNotFound, .domainNotFound, .deployNotFound:
-            .notFound
-        case .appExists, .domainExists, .deployInProgress, .buildInUse, .buildExists: .conflict
-        case .core, .invalidHostname, .invalidPortRange: .badRequest
-        default: .internalServerError
+            let failure = APIError(answering: error)
+            return try APIServer.json(
+                ErrorBody(code: failure.code, message: failure.message),
+                status: HTTPResponse.Status(code: failure.code.status))
         }
     }
 }

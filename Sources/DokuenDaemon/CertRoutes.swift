@@ -37,12 +37,11 @@ extension APIServer {
             let bytes = try await request.body.collect(upTo: 4 * PEMBundle.maxBytes)
             let body: CertificateRequest
             do { body = try JSONDecoder().decode(CertificateRequest.self, from: Data(Array(buffer: bytes))) } catch {
-                throw APIFailure(
-                    status: .badRequest, message: "unable to read the request: it is not {certificate, key} JSON")
+                throw APIError(.invalid, "unable to read the request: it is not {certificate, key} JSON")
             }
             let bundle: PEMBundle
             do throws(RoutingError) { bundle = try PEMBundle(certificate: body.certificate, key: body.key) } catch {
-                throw APIFailure(status: .badRequest, message: error.description)
+                throw APIError(.invalid, error.description)
             }
             let actor = await actor(request, context)
             try await changes.claim(name)
@@ -51,7 +50,7 @@ extension APIServer {
                 await changes.release(name)
                 let detail = summary.map { "\($0.subject), issuer \($0.issuer)" } ?? "chain of \(bundle.chainLength)"
                 try await store.appendEvent(
-                    actor: actor, app: name, action: "certs.add", detail: SSHCommand.printable(detail, limit: 400))
+                    actor: actor, app: name, action: "certs.add", detail: Quoting.printable(detail, limit: 400))
                 return try json(await certificateInfo(name, layout: layout, routing: routing), status: .created)
             } catch {
                 await changes.release(name)
@@ -95,14 +94,13 @@ extension APIServer {
             case .noOpenSSL: return nil
             case .unreadable(let reason):
                 try files.restore(previous)
-                throw APIFailure(
-                    status: .badRequest, message: "invalid certificate: openssl cannot read it: \(reason); \(kept)")
+                throw APIError(.invalid, "invalid certificate: openssl cannot read it: \(reason); \(kept)")
             }
         }
         guard let routing else { return try await apply() }
         do {
             return try await routing.changeCertificate(app, apply: apply) { try files.restore(previous) }
-        } catch let failure as APIFailure {
+        } catch let failure as APIError {
             throw failure
         } catch {
             throw rejection(error, app: app, verb: "install", kept: kept)
@@ -113,7 +111,7 @@ extension APIServer {
     private static func uninstall(_ app: AppName, layout: RootLayout, routing: Routing?) async throws {
         let files = CertificateFiles(paths: layout.app(app))
         guard let previous = try files.read() else {
-            throw APIFailure(status: .notFound, message: "\(app) has no certificate")
+            throw APIError(.notFound, "unable to remove the certificate of \(app): it has none")
         }
         guard let routing else { return try files.remove() }
         do {
@@ -124,14 +122,13 @@ extension APIServer {
     }
 
     /// A failed routing update as an answer: nginx's complaint when it refused the files (422), else the error.
-    private static func rejection(_ error: any Error, app: AppName, verb: String, kept: String) -> APIFailure {
+    private static func rejection(_ error: any Error, app: AppName, verb: String, kept: String) -> APIError {
         if case .configRejected(_, let summary, _) = error as? RoutingError {
-            return APIFailure(
-                status: .unprocessableContent,
-                message: "\(app): unable to \(verb) the certificate: nginx -t refused it: \(summary); \(kept)")
+            return APIError(
+                .rejected,
+                "unable to \(verb) the certificate of \(app): nginx -t refused it: \(summary); \(kept)")
         }
-        return APIFailure(
-            status: .internalServerError, message: "\(app): unable to \(verb) the certificate: \(error); \(kept)")
+        return APIError(.internal, "unable to \(verb) the certificate of \(app): \(error); \(kept)")
     }
 
     static func certificateInfo(_ app: AppName, layout: RootLayout, routing: Routing?) async -> CertificateInfo {
@@ -157,7 +154,8 @@ actor CertificateChanges {
 
     func claim(_ app: AppName) throws {
         guard busy.insert(app).inserted else {
-            throw APIFailure(status: .conflict, message: "\(app): a certificate change is in progress; try again")
+            throw APIError(
+                .conflict, "unable to change the certificate of \(app): another change is in progress; try again")
         }
     }
 

@@ -39,6 +39,6 @@ enum CertificateReader {
         let text = output.lines.joined(separator: "\n")
         if status == .exited(0), let summary = CertificateSummary(opensslOutput: text) { return .read(summary) }
         let first = output.lines.first { !$0.allSatisfy(\.isWhitespace) } ?? "\(status)"
-        return .unreadable(SSHCommand.printable(first, limit: 200))
+        return .unreadable(Quoting.printable(first, limit: 200))
     }
 }

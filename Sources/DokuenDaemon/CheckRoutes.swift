@@ -30,7 +30,7 @@ extension APIServer {
             var unset: Set<HealthCheck.Key> = []
             for key in body.unset { unset.insert(try HealthCheck.key(key)) }
             guard !set.isEmpty || !unset.isEmpty || body.clear else {
-                throw APIFailure(status: .badRequest, message: "nothing to change; give KEY=VALUE or KEY= to unset")
+                throw APIError(.invalid, "nothing to change; give KEY=VALUE or KEY= to unset")
             }
             try await store.changeHealthCheck(
                 app: name, set: set, unset: unset, clear: body.clear, actor: await actor(request, context))
@@ -46,8 +46,7 @@ extension APIServer {
         v1.post("apps/:app/checks/run") { _, context in
             let name = try appName(context.parameters.get("app") ?? "")
             guard let release = try await store.latestRelease(app: name) else {
-                throw APIFailure(
-                    status: .conflict, message: "unable to check \(name): it has no release yet; deploy it first")
+                throw APIError(.conflict, "unable to check \(name): it has no release yet; deploy it first")
             }
             let build = try await store.build(app: name, id: release.buildID)
             let checks = try await checker.checks(app: name, buildDirectory: layout.app(name).build(build.stamp))

@@ -22,7 +22,7 @@ struct ConfigChanger: Sendable {
         }
         let unset = try change.unset.map { try EnvKey($0) }
         guard !set.isEmpty || !unset.isEmpty else {
-            throw APIFailure(status: .badRequest, message: "nothing to change: give KEY=VALUE pairs or keys to unset")
+            throw APIError(.invalid, "nothing to change: give KEY=VALUE pairs or keys to unset")
         }
         let paths = layout.app(app)
         try Posix.mkdir(paths.directory, existingOK: true)

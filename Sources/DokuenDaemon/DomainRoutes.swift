@@ -26,7 +26,7 @@ extension APIServer {
             let name = try appName(context.parameters.get("app") ?? "")
             let hostname = try strictHostname(context.parameters.get("hostname") ?? "")
             guard try await store.domains(app: name).contains(where: { $0.hostname == hostname }) else {
-                throw APIFailure(status: .notFound, message: "\(name) has no domain \(hostname)")
+                throw APIError(.notFound, "unable to remove domain \(hostname) of \(name): the app has no such domain")
             }
             try await store.removeDomain(hostname, actor: await actor(request, context))
             try await routing?.update(name)
@@ -36,7 +36,7 @@ extension APIServer {
 
     static func strictHostname(_ text: String) throws -> String {
         do throws(RoutingError) { return try Hostname(text).rawValue } catch {
-            throw APIFailure(status: .badRequest, message: error.description)
+            throw APIError(.invalid, error.description)
         }
     }
 }

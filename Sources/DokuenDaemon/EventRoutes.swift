@@ -15,13 +15,13 @@ extension APIServer {
             let body = try await request.decode(as: [String: String].self, context: context)
             let action = body["action"] ?? ""
             guard clientActions.contains(action) else {
-                throw APIFailure(
-                    status: .badRequest,
-                    message: "unknown event action '\(SSHCommand.printable(action))'; clients may record only "
+                throw APIError(
+                    .invalid,
+                    "invalid event action \(Quoting.quoted(action)): clients may record only "
                         + clientActions.sorted().joined(separator: ", "))
             }
             let app = try body["app"].map { try appName($0) }
-            let detail = SSHCommand.printable(body["detail"] ?? "", limit: 400)
+            let detail = Quoting.printable(body["detail"] ?? "", limit: 400)
             _ = try await store.appendEvent(
                 actor: await actor(request, context), app: app, action: action, detail: detail)
             return Response(status: .noContent)

@@ -42,13 +42,8 @@ struct GitRepository: Sendable {
         """
         #!/bin/sh
         # Written by dokuend: a push of the deploy branch of \(app) deploys it (dokuen hook pre-receive).
-        exec \(quoted(Posix.executableDirectory() + "/dokuen")) hook pre-receive --root \(quoted(layout.root)) --app \(app)
+        exec \(Quoting.shell(Posix.executableDirectory() + "/dokuen")) hook pre-receive --root \(Quoting.shell(layout.root)) --app \(app)
 
         """
-    }
-
-    /// `'text'` for sh, with every `'` closed, escaped and reopened.
-    static func quoted(_ text: String) -> String {
-        "'" + text.replacing("'", with: "'\\''") + "'"
     }
 }

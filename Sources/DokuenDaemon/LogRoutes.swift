@@ -20,7 +20,7 @@ extension APIServer {
             let query = request.uri.queryParameters
             let type = try query.get("type").map { text in
                 do throws(CoreError) { return try ProcessType(text) } catch {
-                    throw APIFailure(status: .badRequest, message: error.description)
+                    throw APIError(.invalid, error.description)
                 }
             }
             let index = try query.get("index").map { try instanceNumber($0, name: name, type: type) }
@@ -42,8 +42,8 @@ extension APIServer {
             do {
                 backlog = try follower.backlog(count)
                 if let type, let index, !follow, follower.isEmpty {
-                    throw APIFailure(
-                        status: .notFound, message: "\(name):\(type).\(index) has no log: that instance has never run")
+                    throw APIError(
+                        .notFound, "unable to read the log of \(name):\(type).\(index): that instance has never run")
                 }
             } catch {
                 follower.close()
@@ -74,20 +74,22 @@ extension APIServer {
 
     private static func instanceNumber(_ text: String, name: AppName, type: ProcessType?) throws -> Int {
         guard let type else {
-            throw APIFailure(status: .badRequest, message: "an instance number (index=\(text)) needs a type")
+            throw APIError(
+                .invalid,
+                "invalid index \(Quoting.quoted(text)): an instance number needs a type, as in ?type=web&index=2")
         }
         do throws(CoreError) {
             guard case .slot(_, _, let index) = try Target("\(name):\(type).\(text)") else {
                 throw CoreError.invalidTarget("\(name):\(type).\(text)", reason: "expected APP:TYPE.N")
             }
             return index
-        } catch { throw APIFailure(status: .badRequest, message: error.description) }
+        } catch { throw APIError(.invalid, error.description) }
     }
 
     private static func lineCount(_ text: String) throws -> Int {
         guard text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let count = Int(text), count <= maxLogLines else {
-            throw APIFailure(
-                status: .badRequest, message: "invalid line count \"\(text)\": use a number from 0 to \(maxLogLines)")
+            throw APIError(
+                .invalid, "invalid line count \(Quoting.quoted(text)): use a number from 0 to \(maxLogLines)")
         }
         return count
     }
@@ -96,7 +98,7 @@ extension APIServer {
         switch text {
         case "1", "true": return true
         case "0", "false": return false
-        default: throw APIFailure(status: .badRequest, message: "invalid follow=\"\(text)\": use 1 or 0")
+        default: throw APIError(.invalid, "invalid follow \(Quoting.quoted(text)): use 1 or 0")
         }
     }
 

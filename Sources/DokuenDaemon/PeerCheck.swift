@@ -14,8 +14,8 @@ struct PeerCheck: RouterMiddleware {
         if let peer = await context.peerCredentials(),
             let reason = AppAccounts.refusal(uid: peer.uid, adminGroup: adminGroup)
         {
-            log("dokuend: refused \(request.method) \(request.uri.path) from pid \(peer.pid): \(reason)")
-            throw APIFailure(status: .forbidden, message: "forbidden: \(reason)")
+            DaemonLog.error("api", "refused \(request.method) \(request.uri.path) from pid \(peer.pid): \(reason)")
+            throw APIError(.forbidden, "unable to use dokuend: \(reason)")
         }
         return try await next(request, context)
     }

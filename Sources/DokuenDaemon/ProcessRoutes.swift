@@ -29,7 +29,7 @@ extension APIServer {
             var unset: Set<ProcessSettings.Key> = []
             for key in body.unset { unset.insert(try ProcessSettings.key(key)) }
             guard !set.isEmpty || !unset.isEmpty else {
-                throw APIFailure(status: .badRequest, message: "nothing to change; give KEY=VALUE or KEY= to unset")
+                throw APIError(.invalid, "nothing to change; give KEY=VALUE or KEY= to unset")
             }
             // Values first, so that a bad one is 400 whatever the key; then what this host cannot enforce.
             _ = try ProcessSettings(values: body.set)
@@ -56,9 +56,9 @@ extension APIServer {
                 _ = try? await store.changeProcessSettings(
                     app: name, type: type, set: Dictionary(uniqueKeysWithValues: restore),
                     unset: touched.filter { !before.explicitKeys.contains($0) }, actor: "dokuend")
-                throw APIFailure(
-                    status: .conflict,
-                    message: "unable to change the settings of \(name):\(type), so they were put back: \(error)")
+                throw APIError(
+                    .conflict,
+                    "unable to change the settings of \(name):\(type), so they were put back: \(error)")
             }
             let live = try await supervisor.statuses().filter {
                 $0.app == name.rawValue && $0.type == type.rawValue && $0.shimPID != nil
@@ -98,14 +98,16 @@ extension APIServer {
         let type = try request.uri.queryParameters.get("type").map { try processType($0) }
         let index = try request.uri.queryParameters.get("index").map { text in
             guard let type else {
-                throw APIFailure(status: .badRequest, message: "index=\(text) needs a type, as in ?type=web&index=2")
+                throw APIError(
+                    .invalid,
+                    "invalid index \(Quoting.quoted(text)): an instance number needs a type, as in ?type=web&index=2")
             }
             guard text.utf8.count <= 3, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = Int(text),
                 (1...InstanceID.maxIndex).contains(number)
             else {
-                throw APIFailure(
-                    status: .badRequest,
-                    message: "invalid target \"\(name):\(type).\(text)\": the instance number must be 1 to "
+                throw APIError(
+                    .invalid,
+                    "invalid target \"\(name):\(type).\(text)\": the instance number must be 1 to "
                         + "\(InstanceID.maxIndex), as in web.2")
             }
             return number
@@ -146,24 +148,23 @@ extension APIServer {
     /// release, 400 for a type the release lacks.
     static func checkReleaseHas(_ type: ProcessType, app: AppName, verb: String, store: Store) async throws {
         guard let release = try await store.latestRelease(app: app) else {
-            throw APIFailure(
-                status: .conflict, message: "unable to \(verb) \(app): it has no release yet; deploy it first")
+            throw APIError(.conflict, "unable to \(verb) \(app): it has no release yet; deploy it first")
         }
         let build = try await store.build(app: app, id: release.buildID)
         guard build.processes[type] == nil else { return }
         let known = build.processes.keys.sorted().map(\.rawValue).joined(separator: ", ")
-        throw APIFailure(
-            status: .badRequest,
-            message: "unable to \(verb) \(app): release \(release.id) has no process type '\(type)' (it has \(known))")
+        throw APIError(
+            .invalid,
+            "unable to \(verb) \(app): release \(release.id) has no process type '\(type)' (it has \(known))")
     }
 
     /// Refuses a key only a cgroup v2 of the instance's own can enforce (`memory`, `pids`). InstanceSupervisor
     /// starts every shim in dokuend's own cgroup and creates none, so such a setting would be stored and shown but
     /// never enforced; unsetting one stays allowed.
-    static func cgroupRefusal(_ key: ProcessSettings.Key, app: AppName, type: ProcessType) -> APIFailure {
-        APIFailure(
-            status: .conflict,
-            message: "unable to change the settings of \(app):\(type): \(key) needs a cgroup v2 per instance, in a "
+    static func cgroupRefusal(_ key: ProcessSettings.Key, app: AppName, type: ProcessType) -> APIError {
+        APIError(
+            .conflict,
+            "unable to change the settings of \(app):\(type): \(key) needs a cgroup v2 per instance, in a "
                 + "subtree delegated to dokuend (systemd Delegate=yes), and this dokuend creates none, so it cannot "
                 + "be enforced")
     }
@@ -181,9 +182,9 @@ extension APIServer {
     /// `stop` and the reconciler, which keep the desired state in step.
     static func controlCommand(_ text: String) throws -> ControlCommand {
         guard let command = ControlCommand(line: text), command == .restart || command.isSignal else {
-            throw APIFailure(
-                status: .badRequest,
-                message: "invalid control command \"\(text)\": expected r, h, t, k, or s followed by a signal "
+            throw APIError(
+                .invalid,
+                "invalid control command \(Quoting.quoted(text)): expected r, h, t, k, or s followed by a signal "
                     + "number from 1 to 64")
         }
         return command
@@ -192,16 +193,16 @@ extension APIServer {
     /// A whole-number query parameter within `range`, or 400.
     static func integer(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
         guard let number = Int(text), range.contains(number) else {
-            throw APIFailure(
-                status: .badRequest,
-                message: "invalid \(name) \"\(text)\": expected a whole number from \(range.lowerBound) to "
+            throw APIError(
+                .invalid,
+                "invalid \(name) \(Quoting.quoted(text)): expected a whole number from \(range.lowerBound) to "
                     + "\(range.upperBound)")
         }
         return number
     }
 
     static func processType(_ text: String) throws -> ProcessType {
-        do { return try ProcessType(text) } catch { throw APIFailure(status: .badRequest, message: error.description) }
+        do { return try ProcessType(text) } catch { throw APIError(.invalid, error.description) }
     }
 }
 

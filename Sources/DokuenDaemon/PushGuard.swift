@@ -16,14 +16,14 @@ public struct PushGuard: Sendable {
         guard repository.hasPrefix("/"), repository.hasSuffix(".git"), !repository.contains("/../"),
             !repository.utf8.contains(0), Posix.isDirectory(repository)
         else {
-            throw APIFailure(status: .badRequest, message: "invalid repository '\(repository)': not a .git directory")
+            throw APIError(.invalid, "invalid repository \(Quoting.quoted(repository)): not a .git directory")
         }
         let branch = ref.dropFirst("refs/heads/".count)
         guard ref.hasPrefix("refs/heads/"), !branch.isEmpty, !branch.contains(".."),
             branch.utf8.allSatisfy({ Self.isRefByte($0) })
-        else { throw APIFailure(status: .badRequest, message: "invalid ref '\(ref)': it must be refs/heads/NAME") }
+        else { throw APIError(.invalid, "invalid ref \(Quoting.quoted(ref)): it must be refs/heads/NAME") }
         guard [40, 64].contains(old.utf8.count), old.utf8.allSatisfy({ Self.isHex($0) }) else {
-            throw APIFailure(status: .badRequest, message: "invalid commit id '\(old)'")
+            throw APIError(.invalid, "invalid commit id \(Quoting.quoted(old)): it must be 40 or 64 hex digits")
         }
         self.repository = repository
         self.ref = ref

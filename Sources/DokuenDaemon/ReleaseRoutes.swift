@@ -29,7 +29,7 @@ extension APIServer {
             var target: ReleaseID?
             if let text = body.release {
                 do throws(CoreError) { target = try ReleaseID(text) } catch {
-                    throw APIFailure(status: .badRequest, message: error.description)
+                    throw APIError(.invalid, error.description)
                 }
             }
             let (release, from) = try await cutover.rollback(

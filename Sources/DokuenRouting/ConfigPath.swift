@@ -1,3 +1,5 @@
+import DokuenCore
+
 /// An absolute path that may appear bare in an nginx directive (`root`, `ssl_certificate`): nothing in it can end
 /// the directive, open a block, start a variable or a quoted string, or break the line.
 ///
@@ -21,7 +23,7 @@ public struct ConfigPath: Hashable, Sendable, CustomStringConvertible {
             case "a"..."z", "A"..."Z", "0"..."9", "/", ".", "_", "-", "+", "@": continue
             default:
                 throw refuse(
-                    "it contains \(describe(scalar, at: offset + 1)); "
+                    "it contains \(Quoting.describe(scalar, at: offset + 1)); "
                         + "only letters, digits and / . _ - + @ are allowed")
             }
         }

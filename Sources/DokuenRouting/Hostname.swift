@@ -49,11 +49,12 @@ public struct Hostname: Hashable, Comparable, Sendable, CustomStringConvertible 
             default:
                 if !scalar.isASCII {
                     return refuse(
-                        "it contains \(describe(scalar, at: offset + 1)); "
+                        "it contains \(Quoting.describe(scalar, at: offset + 1)); "
                             + "give an internationalized name in its IDNA form (xn--...)")
                 }
                 return refuse(
-                    "it contains \(describe(scalar, at: offset + 1)); only letters, digits, '-' and '.' are allowed")
+                    "it contains \(Quoting.describe(scalar, at: offset + 1)); only letters, digits, '-' and '.' are allowed"
+                )
             }
         }
         let name = String(lowered)

@@ -1,3 +1,5 @@
+import DokuenCore
+
 /// A certificate chain and its private key as `dokuen certs add` sends them, checked before either touches a file
 /// that nginx reads (DESIGN.md invariant 4), and normalized to the PEM blocks alone.
 ///
@@ -117,7 +119,7 @@ public struct PEMBundle: Hashable, Sendable {
             case "\t", "\n", "\r", " "..."~": continue
             default:
                 throw refuse(
-                    "it is not PEM text: it contains \(describe(scalar, at: offset + 1)) (a binary DER file "
+                    "it is not PEM text: it contains \(Quoting.describe(scalar, at: offset + 1)) (a binary DER file "
                         + "converts with openssl x509 -inform der -in FILE -out FILE.pem)")
             }
         }

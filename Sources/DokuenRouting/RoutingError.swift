@@ -1,3 +1,5 @@
+import DokuenCore
+
 /// Every way routing can fail: a value refused before it reaches an nginx config, or nginx refusing a config.
 ///
 /// Each case names the object and the cause, so the CLI prints it once as `dokuen: error: <description>`, on one
@@ -22,10 +24,10 @@ public enum RoutingError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalidHostname(let text, let reason): "invalid hostname \(shown(text)): \(reason)"
-        case .invalidPath(let text, let reason): "invalid path \(shown(text)) for nginx: \(reason)"
+        case .invalidHostname(let text, let reason): "invalid hostname \(Quoting.quoted(text)): \(reason)"
+        case .invalidPath(let text, let reason): "invalid path \(Quoting.quoted(text)) for nginx: \(reason)"
         case .invalidPort(let port, let reason): "invalid port \(port): \(reason)"
-        case .invalidBodySize(let text, let reason): "invalid client_max_body_size \(shown(text)): \(reason)"
+        case .invalidBodySize(let text, let reason): "invalid client_max_body_size \(Quoting.quoted(text)): \(reason)"
         case .invalidCertificate(let reason): "invalid certificate: \(reason)"
         case .invalidKey(let reason): "invalid private key: \(reason)"
         case .configRejected(let file, let summary, _):
@@ -53,54 +55,4 @@ func firstLine(of output: String) -> String? {
     let lines = output.split(whereSeparator: \.isNewline).map { $0.trimmingPrefix("nginx: ") }
     let line = lines.first { $0.contains("[emerg]") } ?? lines.first { !$0.allSatisfy(\.isWhitespace) }
     return line.map { String($0) }
-}
-
-/// User input quoted for an error message: control characters, quotes and non-ASCII stay visible, and the
-/// message stays on one line.
-func shown(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case "\0": out += "\\0"
-        default:
-            if scalar.value < 0x20 || scalar.value >= 0x7F {
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}
-
-/// One offending character for a reason: `';' at position 4`, `a newline at position 2`.
-func describe(_ scalar: Unicode.Scalar, at position: Int) -> String {
-    let name: String
-    switch scalar {
-    case "\0": name = "a NUL byte"
-    case " ": name = "a space"
-    case "\t": name = "a tab"
-    case "\n": name = "a newline"
-    case "\r": name = "a carriage return"
-    case "'": name = "an apostrophe (')"
-    default:
-        if scalar.value < 0x20 || scalar.value == 0x7F {
-            name = "control character U+" + hex4(scalar.value)
-        } else if scalar.isASCII {
-            name = "'" + String(Character(scalar)) + "'"
-        } else {
-            name = "non-ASCII U+" + hex4(scalar.value)
-        }
-    }
-    return "\(name) at position \(position)"
-}
-
-private func hex4(_ value: UInt32) -> String {
-    let digits = String(value, radix: 16, uppercase: true)
-    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
 }

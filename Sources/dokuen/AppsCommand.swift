@@ -53,7 +53,9 @@ struct AppsCommand: AsyncParsableCommand {
         func run() async throws {
             let app = try DaemonClient(options).call("GET", "/v1/apps/\(name)", as: AppInfo.self)
             if options.json { return try printJSON(app) }
-            print("name:     \(app.name)\nrelease:  \(app.release ?? "not deployed")\ncreated:  \(app.createdAt)")
+            print(
+                "name:     \(app.name)\nrelease:  \(app.release ?? "not deployed")\ncreated:  \(UTCTime.text(app.createdAt))"
+            )
         }
     }
 

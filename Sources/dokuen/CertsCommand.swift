@@ -1,5 +1,6 @@
 import ArgumentParser
 import DokuenAPI
+import DokuenCore
 import DokuenPosix
 
 /// `dokuen certs [info] APP`, `certs add APP CERT_FILE KEY_FILE`, `certs remove APP`.
@@ -50,7 +51,7 @@ struct CertsCommand: AsyncParsableCommand {
             print("\(app) has a certificate")
             if let subject = info.subject { print("subject:   \(subject)") }
             if let issuer = info.issuer { print("issuer:    \(issuer)") }
-            if let notAfter = info.notAfter { print("not after: \(ReleasesCommand.utc(notAfter)) UTC") }
+            if let notAfter = info.notAfter { print("not after: \(UTCTime.text(notAfter))") }
             print("serving:   " + CertsCommand.serving(info))
         }
     }
@@ -74,7 +75,7 @@ struct CertsCommand: AsyncParsableCommand {
             if options.json { return try printJSON(info) }
             var line = "Installed the certificate of \(app)"
             if let subject = info.subject, let issuer = info.issuer { line += ": \(subject) (issuer \(issuer))" }
-            if let notAfter = info.notAfter { line += ", valid until \(ReleasesCommand.utc(notAfter)) UTC" }
+            if let notAfter = info.notAfter { line += ", valid until \(UTCTime.text(notAfter))" }
             print(line)
             print(CertsCommand.serving(info))
         }
@@ -108,12 +109,13 @@ struct CertsCommand: AsyncParsableCommand {
     static func readPEM(_ path: String, what: String, app: String) throws -> String {
         let bytes: [UInt8]
         do { bytes = try Posix.readFile(path) } catch {
-            throw DaemonError(
+            throw CLIError(
                 message: "\(app): unable to read the \(what) \(path): \(error.code)")
         }
         // The daemon's limit is on each text (PEMBundle.maxBytes); saying so here spares sending megabytes.
         guard bytes.count <= 1 << 20 else {
-            throw DaemonError(message: "\(app): the \(what) \(path) is \(bytes.count) bytes; the limit is 1 MiB")
+            throw CLIError(
+                message: "invalid \(what) \(Quoting.quoted(path)): it is \(bytes.count) bytes; the limit is 1 MiB")
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -39,7 +39,7 @@ struct ConfigCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try DaemonClient(options).call("GET", "/v1/apps/\(app)/config", as: [String: String].self)
-            guard let value = config[key] else { throw DaemonError(message: "\(app) has no config key \(key)") }
+            guard let value = config[key] else { throw CLIError(message: "\(app) has no config key \(key)") }
             print(value)
         }
     }
@@ -95,14 +95,14 @@ struct ConfigCommand: AsyncParsableCommand {
 
         func run() async throws {
             let bytes: [UInt8]
-            do { bytes = try Posix.readFile(file) } catch { throw DaemonError(message: "\(error)") }
+            do { bytes = try Posix.readFile(file) } catch { throw CLIError(message: "\(error)") }
             let variables: [DotEnv.Variable]
             do { variables = try DotEnv.parse(String(decoding: bytes, as: UTF8.self)) } catch {
-                throw ValidationError("\(file): \(error.description)")
+                throw ValidationError("unable to import \(file): \(error.description)")
             }
             for variable in variables {
                 do { try EnvDir.validate(variable.value, for: variable.key) } catch {
-                    throw ValidationError("\(file): \(error.description)")
+                    throw ValidationError("unable to import \(file): \(error.description)")
                 }
             }
             let set = Dictionary(uniqueKeysWithValues: variables.map { ($0.key.rawValue, $0.value) })
@@ -117,7 +117,8 @@ func parsePairs(_ pairs: [String]) throws -> [String: String] {
     var result: [String: String] = [:]
     for pair in pairs {
         guard let equals = pair.firstIndex(of: "=") else {
-            throw ValidationError("expected KEY=VALUE, got a word without '=' (\(pair.count) characters)")
+            throw ValidationError(
+                "invalid config pair (\(pair.count) characters, not shown: it may be a secret): expected KEY=VALUE")
         }
         let key = String(pair[..<equals])
         let value = String(pair[pair.index(after: equals)...])

@@ -36,7 +36,8 @@ struct SignalCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard Signals.number(signal) != nil else {
-            throw ValidationError("unknown signal '\(signal)'; use a name such as HUP or a number from 1 to 64")
+            throw ValidationError(
+                "invalid signal \(Quoting.quoted(signal)): use a name such as HUP or a number from 1 to 64")
         }
         try validateTargets(targets)
     }
@@ -61,7 +62,8 @@ struct PidCommand: AsyncParsableCommand {
     func validate() throws {
         do {
             guard case .slot = try Target(target) else {
-                throw ValidationError("pid takes one instance, APP:TYPE.N (e.g. blog:web.1)")
+                throw ValidationError(
+                    "invalid target \(Quoting.quoted(target)): pid takes one instance, APP:TYPE.N (e.g. blog:web.1)")
             }
         } catch let error as CoreError { throw ValidationError(error.description) }
     }
@@ -71,7 +73,7 @@ struct PidCommand: AsyncParsableCommand {
         let all = try DaemonClient(options).call("GET", "/v1/status", as: [InstanceStatus].self)
         let matching = all.filter { $0.app == app.rawValue && $0.type == type.rawValue && $0.index == index }
         guard let pid = matching.compactMap(\.pid).last else {
-            throw DaemonError(message: "\(target) has no running process")
+            throw CLIError(message: "unable to find a running process for \(target)")
         }
         print(pid)
     }

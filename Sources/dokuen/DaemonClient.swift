@@ -42,10 +42,7 @@ struct DaemonClient {
         let payload = try body.map { Array(try JSONEncoder().encode($0)) }
         let response = try client.send(method, path, body: payload, headers: Self.actorHeaders)
         guard (200..<300).contains(response.status) else {
-            if let error = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
-                throw DaemonError(message: error.error)
-            }
-            throw DaemonError(message: "dokuend answered \(response.status)")
+            throw CLIError(answer: response.body, status: response.status)
         }
         return response.body
     }
@@ -59,10 +56,7 @@ struct DaemonClient {
         let response = try client.stream(
             method, path, body: body, headers: Self.actorHeaders.merging(headers) { $1 }, onData: onData)
         guard (200..<300).contains(response.status) else {
-            if let error = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
-                throw DaemonError(message: error.error)
-            }
-            throw DaemonError(message: "dokuend answered \(response.status)")
+            throw CLIError(answer: response.body, status: response.status)
         }
     }
 
@@ -75,12 +69,6 @@ struct DaemonClient {
         }
         return [:]
     }
-}
-
-/// An error line that dokuend sent back.
-struct DaemonError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }
 
 /// Prints `value` as JSON, sorted keys, one trailing newline.

@@ -65,16 +65,14 @@ struct DeployCommand: AsyncParsableCommand {
             }
         }
         guard (200..<300).contains(response.status) else {
-            throw DaemonError(
-                message: (try? decodeJSON(ErrorBody.self, response.body).error)
-                    ?? "dokuend answered \(response.status)")
+            throw CLIError(answer: response.body, status: response.status)
         }
         if let error = outcome?.error {
             if !options.json { failure(error) }
             return nil
         }
         guard let release = outcome?.release else {
-            throw DaemonError(
+            throw CLIError(
                 message: "the connection to dokuend ended before the deploy did; see dokuen events \(app)")
         }
         return release
@@ -90,7 +88,7 @@ struct DeployCommand: AsyncParsableCommand {
         let tar = try ChildProcess.spawn(
             "/bin/tar", arguments: ["-c", "-f", scratch + "/source.tar", "-C", source, "--exclude=.git", "."],
             environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C"], stdin: null, stdout: null, stderr: 2)
-        guard try tar.wait() == .exited(0) else { throw DaemonError(message: "unable to pack \(source) with tar") }
+        guard try tar.wait() == .exited(0) else { throw CLIError(message: "unable to pack \(source) with tar") }
         return try Posix.readFile(scratch + "/source.tar")
     }
 }

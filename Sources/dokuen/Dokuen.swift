@@ -10,7 +10,8 @@ struct Dokuen: AsyncParsableCommand {
         abstract: "Heroku's workflow on your own machine: git push, buildpacks, releases, supervised processes.",
         discussion: """
             The root (and so the daemon) is --root DIR, else $DOKUEN_ROOT, else ~/.local/share/dokuen when a \
-            daemon runs there, else /var/lib/dokuen. Exit codes: 0 success, 1 failure, 64 bad usage. Shell \
+            daemon runs there, else /var/lib/dokuen. Exit codes: 0 success, 1 failure, 64 bad usage; 69, 75 and \
+            77 for some of dokuend's errors (docs/API.md). Times print in UTC: 2026-12-04 15:58:58 UTC. Shell \
             completions: dokuen --generate-completion-script bash|zsh|fish.
             """,
         version: DokuenVersion.current,
@@ -39,7 +40,7 @@ struct Dokuen: AsyncParsableCommand {
         } catch let code as ExitCode {
             Posix.exit(code.rawValue)  // an outcome (status 3 or 4), already shown; not an error to print
         } catch {
-            let code = exitCode(for: error)
+            let code = (error as? CLIError).map { ExitCode($0.exitStatus) } ?? exitCode(for: error)
             if code == .success { exit(withError: error) }  // --help, --version
             var text = "dokuen: error: " + message(for: error) + "\n"
             if code == .validationFailure {

@@ -17,7 +17,7 @@ struct EventsCommand: AsyncParsableCommand {
             "GET", "/v1/events" + (app.map { "?app=\($0)" } ?? ""), as: [EventEntry].self)
         if options.json { return try printJSON(events) }
         for event in events {
-            print("\(event.at)  \(event.actor)  \(event.app ?? "-")  \(event.action)  \(event.detail)")
+            print("\(UTCTime.text(event.at))  \(event.actor)  \(event.app ?? "-")  \(event.action)  \(event.detail)")
         }
     }
 }

@@ -77,10 +77,10 @@ struct GitShellCommand: AsyncParsableCommand {
     /// Records the refusal (best effort: a daemon that is down must not turn a refusal into a hang or a crash),
     /// then fails with the reason as the one line the client sees.
     func refuse(_ reason: String, command: String) throws -> Never {
-        let detail = reason + " (command: " + SSHCommand.printable(command, limit: 200) + ")"
+        let detail = reason + " (command: " + Quoting.printable(command, limit: 200) + ")"
         _ = try? DaemonClient(options).request(
             "POST", "/v1/events", body: ["action": "ssh.refused", "detail": detail])
-        throw DaemonError(message: "refused: " + reason)
+        throw CLIError(message: "refused: " + reason)
     }
 
     /// The root as the client finds it (flag, DOKUEN_ROOT, the user's, the system's), so git gets an absolute path.
@@ -109,7 +109,7 @@ struct GitShellCommand: AsyncParsableCommand {
     static func exec(_ program: String, _ argv: [String], environment: [String: String]) throws -> Never {
         let envp = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         do { try Posix.execute(program, arguments: argv, environment: envp) } catch {
-            throw DaemonError(message: "unable to run \(program): \(error.code)")
+            throw CLIError(message: "unable to run \(program): \(error.code)")
         }
     }
 }

@@ -69,7 +69,7 @@ struct GitoliteCommand: AsyncParsableCommand {
             for (path, text, mode) in files {
                 try AtomicFile.write(Array(text.utf8), to: path, mode: mode)
                 do { try Posix.chown(path, uid: uid, gid: gid) } catch {
-                    throw DaemonError(message: "unable to chown \(path): \(error.code)")
+                    throw CLIError(message: "unable to chown \(path): \(error.code)")
                 }
                 Swift.print("Wrote \(path)")
             }
@@ -79,7 +79,7 @@ struct GitoliteCommand: AsyncParsableCommand {
             }
             let candidates: [String] = ["/usr/bin/gitolite", "/usr/share/gitolite3/gitolite"]
             let gitolite = candidates.first { Posix.canExecute($0) }
-            guard let gitolite else { throw DaemonError(message: "no gitolite program; install gitolite3") }
+            guard let gitolite else { throw CLIError(message: "unable to find gitolite: install gitolite3") }
             if Posix.geteuid() == 0, uid != 0 {
                 try Self.run("/usr/sbin/runuser", ["-u", user, "--", gitolite, "setup", "--hooks-only"], home: home)
             } else {
@@ -125,7 +125,7 @@ struct GitoliteCommand: AsyncParsableCommand {
                 stdout: 1, stderr: 2)
             guard try child.wait(milliseconds: 120_000) == .exited(0) else {
                 _ = try? child.signalGroup(.kill)
-                throw DaemonError(message: "\(program) \(arguments.joined(separator: " ")) did not succeed")
+                throw CLIError(message: "unable to run \(program) \(arguments.joined(separator: " ")): it failed")
             }
         }
     }
@@ -178,10 +178,10 @@ struct GitoliteCommand: AsyncParsableCommand {
         }
 
         func refuse(_ reason: String, command: String) throws -> Never {
-            let detail = reason + " (command: " + SSHCommand.printable(command, limit: 200) + ")"
+            let detail = reason + " (command: " + Quoting.printable(command, limit: 200) + ")"
             _ = try? DaemonClient(options).request(
                 "POST", "/v1/events", body: ["action": "ssh.refused", "detail": detail])
-            throw DaemonError(message: "refused: " + reason)
+            throw CLIError(message: "refused: " + reason)
         }
 
         /// The gitolite permissions a verb needs: (repository, R or W) pairs; none for help and version.
@@ -227,7 +227,8 @@ struct GitoliteCommand: AsyncParsableCommand {
                 for target in targets {
                     let name = String(target.prefix { $0 != ":" })
                     guard (try? AppName(name)) != nil else {
-                        return .failure(.init("'\(SSHCommand.printable(target))' is not APP, APP:TYPE or APP:TYPE.N"))
+                        return .failure(
+                            .init("invalid target \(Quoting.quoted(target)): use APP, APP:TYPE or APP:TYPE.N"))
                     }
                     needs.append((name, permission))
                 }
@@ -241,7 +242,7 @@ struct GitoliteCommand: AsyncParsableCommand {
             let bindir = Posix.getenv("GL_BINDIR") ?? "/usr/share/gitolite3"
             let candidates: [String] = [bindir + "/gitolite", "/usr/bin/gitolite"]
             guard let gitolite = candidates.first(where: { Posix.canExecute($0) }) else {
-                throw DaemonError(message: "no gitolite program to check access with")
+                throw CLIError(message: "unable to check access: there is no gitolite program")
             }
             let null = try Posix.open("/dev/null", .readWrite)
             defer { Posix.close(null) }
@@ -251,7 +252,7 @@ struct GitoliteCommand: AsyncParsableCommand {
             guard let status = try child.wait(milliseconds: 30_000) else {
                 _ = try? child.signalGroup(.kill)
                 _ = try? child.wait()
-                throw DaemonError(message: "gitolite access took more than 30 s")
+                throw CLIError(message: "unable to check access: gitolite access took more than 30 s")
             }
             return status == .exited(0)
         }

@@ -32,7 +32,7 @@ struct HookCommand: AsyncParsableCommand {
             var updates: [(old: String, new: String, ref: String)] = []
             while let line = readLine() {
                 let fields = line.split(separator: " ").map(String.init)
-                guard fields.count == 3 else { throw DaemonError(message: "unexpected hook input line: \(line)") }
+                guard fields.count == 3 else { throw CLIError(message: "unexpected hook input line: \(line)") }
                 updates.append((fields[0], fields[1], fields[2]))
             }
             let app: String
@@ -119,7 +119,7 @@ struct HookCommand: AsyncParsableCommand {
         /// The repository's absolute path (git runs hooks in it).
         static func repositoryPath() throws -> String {
             guard let directory = Posix.realpath(".") else {
-                throw DaemonError(message: "unable to find the repository")
+                throw CLIError(message: "unable to find the repository")
             }
             return directory
         }
@@ -127,7 +127,7 @@ struct HookCommand: AsyncParsableCommand {
         /// The app a repository belongs to: `apps/APP/repo.git` (a plain repository) or `APP.git` (gitolite).
         static func appFromRepository() throws -> String {
             guard let path = Posix.realpath(".") else {
-                throw DaemonError(message: "unable to find the repository")
+                throw CLIError(message: "unable to find the repository")
             }
             let parts = path.split(separator: "/")
             guard let last = parts.last, last.hasSuffix(".git") else {
@@ -149,7 +149,7 @@ struct HookCommand: AsyncParsableCommand {
         static func archive(_ commit: String) throws -> [UInt8] {
             let result = try git(["archive", "--format=tar", commit])
             guard result.status == .exited(0) else {
-                throw DaemonError(
+                throw CLIError(
                     message: "git archive \(commit) failed: \(String(decoding: result.errors, as: UTF8.self))")
             }
             return result.output

@@ -48,7 +48,7 @@ struct KeysCommand: AsyncParsableCommand {
                 return file
             }
             guard let entry = UserEntry.withID(Posix.geteuid()) else {
-                throw DaemonError(message: "unable to find the home directory of uid \(Posix.geteuid())")
+                throw CLIError(message: "unable to find the home directory of uid \(Posix.geteuid())")
             }
             return entry.home + "/.ssh/authorized_keys"
         }
@@ -61,7 +61,7 @@ struct KeysCommand: AsyncParsableCommand {
             name.utf8.allSatisfy({ (97...122).contains($0) || (48...57).contains($0) || $0 == 45 })
         else {
             throw ValidationError(
-                "invalid key name '\(SSHCommand.printable(name))': use 1 to 32 lowercase letters, digits and '-'")
+                "invalid key name \(Quoting.quoted(name)): use 1 to 32 lowercase letters, digits and '-'")
         }
     }
 
@@ -107,14 +107,11 @@ struct KeysCommand: AsyncParsableCommand {
         -> String
     {
         let command =
-            "\(quoted(dokuen)) git-shell --root \(quoted(root)) --key \(name)" + (allowCreate ? " --allow-create" : "")
+            "\(Quoting.shell(dokuen)) git-shell --root \(Quoting.shell(root)) --key \(name)"
+            + (allowCreate ? " --allow-create" : "")
         return "command=\"\(command)\",no-port-forwarding,no-X11-forwarding,no-agent-forwarding,no-pty,no-user-rc,"
             + "restrict \(type) \(blob) dokuen:\(name)"
     }
-
-    /// `'text'` for sh. Paths with `'`, `"` or `\` are refused before this, so the command stays one plain string
-    /// inside authorized_keys' double quotes.
-    static func quoted(_ text: String) -> String { "'" + text + "'" }
 
     static func readLines(_ path: String) throws -> [Substring] {
         guard try Posix.lstat(path) != nil else { return [] }
@@ -142,7 +139,7 @@ struct KeysCommand: AsyncParsableCommand {
 
     static func chown(_ path: String, _ ids: (uid: UInt32, gid: UInt32)) throws {
         do { try Posix.chown(path, uid: ids.uid, gid: ids.gid) } catch {
-            throw DaemonError(message: "unable to chown \(path): \(error.code)")
+            throw CLIError(message: "unable to chown \(path): \(error.code)")
         }
     }
 
@@ -225,7 +222,9 @@ struct KeysCommand: AsyncParsableCommand {
             let path = try file.path()
             let lines = try KeysCommand.readLines(path)
             let kept = lines.filter { KeysCommand.name(of: $0) != name }
-            guard kept.count < lines.count else { throw DaemonError(message: "no key named \(name) in \(path)") }
+            guard kept.count < lines.count else {
+                throw CLIError(message: "unable to find a key named \(name) in \(path)")
+            }
             try KeysCommand.write(kept, to: path, owner: file.owner)
             print("Removed the key \(name) from \(path)")
         }

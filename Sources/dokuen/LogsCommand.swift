@@ -96,7 +96,9 @@ struct TailCommand: AsyncParsableCommand {
         let parsed: Target
         do { parsed = try Target(target) } catch { throw ValidationError(error.description) }
         guard case .slot(let app, let type, let index) = parsed else {
-            throw ValidationError("tail takes one instance, APP:TYPE.N (e.g. blog:web.1); for more, see dokuen logs")
+            throw ValidationError(
+                "invalid target \(Quoting.quoted(target)): tail takes one instance, APP:TYPE.N (e.g. blog:web.1); "
+                    + "for more, see dokuen logs")
         }
         return (app, type, index)
     }
@@ -104,7 +106,7 @@ struct TailCommand: AsyncParsableCommand {
 
 private func validateLineCount(_ lines: Int) throws {
     guard (0...10_000).contains(lines) else {
-        throw ValidationError("invalid line count \(lines): -n takes a number from 0 to 10000")
+        throw ValidationError("invalid line count \(Quoting.quoted(String(lines))): -n takes a number from 0 to 10000")
     }
 }
 

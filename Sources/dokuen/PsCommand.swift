@@ -163,7 +163,9 @@ struct PsCommand: AsyncParsableCommand {
                 "GET", "/v1/apps/\(app)/settings", as: [ProcessSettingsEntry].self)
             if let type {
                 entries = entries.filter { $0.type == type }
-                guard !entries.isEmpty else { throw DaemonError(message: "\(app) has no process type '\(type)'") }
+                guard !entries.isEmpty else {
+                    throw CLIError(message: "unable to find process type \(type) of app \(app)")
+                }
             }
             if options.json { return try printJSON(entries) }
             if entries.isEmpty { return print("\(app) has no process types yet; deploy it first") }

@@ -2,10 +2,6 @@ import ArgumentParser
 import DokuenAPI
 import DokuenCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `dokuen releases APP`: the releases dokuend keeps, newest first.
 struct ReleasesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,21 +23,11 @@ struct ReleasesCommand: AsyncParsableCommand {
         if releases.isEmpty { return print("\(app) has no release yet; deploy it with: dokuen deploy \(app) DIR") }
         for release in releases {
             let fields = [
-                release.version, Self.utc(release.createdAt), release.commit.map { String($0.prefix(7)) } ?? "-",
+                release.version, UTCTime.text(release.createdAt), release.commit.map { String($0.prefix(7)) } ?? "-",
                 release.buildpack ?? "-", release.createdBy, release.description,
             ]
             print(fields.joined(separator: "  ") + (release.current ? "  (current)" : ""))
         }
-    }
-
-    /// `2026-11-22 08:30:01` for unix seconds.
-    static func utc(_ seconds: Int64) -> String {
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
     }
 }
 

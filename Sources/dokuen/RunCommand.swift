@@ -22,24 +22,24 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let spec = try DaemonClient(options).call("GET", "/v1/apps/\(app)/run", as: RunSpec.self)
         do { try Posix.chdir(spec.directory) } catch {
-            throw DaemonError(message: "unable to enter \(spec.directory): \(error.code)")
+            throw CLIError(message: "unable to enter \(spec.directory): \(error.code)")
         }
         if let user = spec.user {
             guard let entry = UserEntry.named(user) else {
-                throw DaemonError(message: "unable to run as \(user): no such user")
+                throw CLIError(message: "unable to run as \(user): no such user")
             }
             let (uid, gid) = (entry.uid, entry.gid)
             if Posix.geteuid() != uid {
                 // Only root can become the app's user, and a one-off process runs as the app and no one else
                 // (docs/ISOLATION.md); an admin who is not root asks sudo.
                 guard Posix.geteuid() == 0 else {
-                    throw DaemonError(
+                    throw CLIError(
                         message:
                             "unable to run as \(user), \(app)'s user: only root can; try sudo dokuen run \(app) -- …")
                 }
                 // Its own group only, as the shim gives its processes: never the groups the database adds.
                 do { try Posix.becomeUser(uid: uid, gid: gid) } catch {
-                    throw DaemonError(message: "unable to become \(user): \(error.code)")
+                    throw CLIError(message: "unable to become \(user): \(error.code)")
                 }
             }
         }
@@ -48,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
         let argv = ProcessCommand.oneOff(command)
         let envp = spec.environment.map { "\($0.key)=\($0.value)" }
         do { try Posix.execute("/bin/sh", arguments: argv, environment: envp) } catch {
-            throw DaemonError(message: "unable to run \(command[0]): \(error.code)")
+            throw CLIError(message: "unable to run \(command[0]): \(error.code)")
         }
     }
 }

@@ -64,7 +64,7 @@ struct SetupCommand: ParsableCommand {
             stdout: 2, stderr: 2)
         let status = try child.wait()
         guard status == .exited(0) else {
-            throw DaemonError(message: "\(program) \(arguments.joined(separator: " ")) \(status!)")
+            throw CLIError(message: "\(program) \(arguments.joined(separator: " ")) \(status!)")
         }
     }
 }

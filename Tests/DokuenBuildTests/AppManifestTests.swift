@@ -100,7 +100,7 @@ import Testing
 
     @Test func userStringsInNotesArePrintable() throws {
         let manifest = try parse(#"{"healthchecks": {"web": [{"type": "live\u001b[31mness", "name": "a\nb"}]}}"#)
-        #expect(manifest.notes == ["healthchecks.web[0] (ab): live[31mness checks are not run by Dokuen; skipped"])
+        #expect(manifest.notes == ["healthchecks.web[0] (a?b): live?[31mness checks are not run by Dokuen; skipped"])
     }
 
     @Test func theDokuenSectionGivesSettingsPerType() throws {

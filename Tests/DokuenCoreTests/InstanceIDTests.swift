@@ -48,7 +48,7 @@ import Testing
             let target = try Target(text)
             Issue.record("accepted \(target)")
         } catch {
-            #expect(error.description.hasPrefix("invalid target \(quoted(text)): "), "\(error.description)")
+            #expect(error.description.hasPrefix("invalid target \(Quoting.quoted(text)): "), "\(error.description)")
             #expect(error.description.contains(why), "\(error.description)")
         }
     }

@@ -105,7 +105,7 @@ import Testing
     }
 
     @Test func printableHidesControlBytesAndCutsLongText() {
-        #expect(SSHCommand.printable("a\nb\u{7F}") == "a?b?")
-        #expect(SSHCommand.printable(String(repeating: "x", count: 81)) == String(repeating: "x", count: 80) + "…")
+        #expect(Quoting.printable("a\nb\u{7F}") == "a?b?")
+        #expect(Quoting.printable(String(repeating: "x", count: 81)) == String(repeating: "x", count: 80) + "…")
     }
 }

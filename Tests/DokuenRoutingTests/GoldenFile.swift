@@ -1,30 +1,19 @@
-import DokuenPosix
+import TestSupport
 import Testing
 
-/// A file under Tests/DokuenRoutingTests/Golden, read by path from the repository (not bundled). With
-/// `DOKUEN_UPDATE_GOLDEN=1` in the environment, `check` rewrites it instead of comparing.
+/// A file under Tests/DokuenRoutingTests/Golden (a `GoldenText`): `DOKUEN_UPDATE_GOLDEN=1` re-records it.
 struct GoldenFile {
-    static let directory: String = {
-        let file: String = #filePath
-        return String(file[..<file.lastIndex(of: "/")!]) + "/Golden"
-    }()
-    static let updating = Posix.environment()["DOKUEN_UPDATE_GOLDEN"] == "1"
+    static let directory = GoldenText.directory(#filePath, "Golden")
 
     let name: String
 
-    var path: String { Self.directory + "/" + name }
+    var golden: GoldenText { GoldenText(directory: Self.directory, name: name) }
 
-    func read() throws -> String { String(decoding: try Posix.readFile(path), as: UTF8.self) }
+    func read() throws -> String { try golden.read() }
 
     /// Compares `actual` with the file byte for byte, or records it.
     func check(_ actual: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        if Self.updating {
-            try AtomicFile.write(Array(actual.utf8), to: path)
-            return
-        }
-        let expected = try read()
-        #expect(
-            actual == expected, "\(name) differs; rerun with DOKUEN_UPDATE_GOLDEN=1 to record it",
-            sourceLocation: sourceLocation)
+        let mismatch = try golden.mismatch(actual)
+        #expect(mismatch == nil, "\(mismatch ?? "")", sourceLocation: sourceLocation)
     }
 }

@@ -1,3 +1,4 @@
+import DokuenCore
 import Testing
 
 @testable import DokuenRouting
@@ -35,9 +36,9 @@ import Testing
 
     static func verdict<T>(_ input: String, _ make: () throws(RoutingError) -> T) -> String {
         do {
-            return "\(shown(input)) -> accepted as \(try make())"
+            return "\(Quoting.quoted(input)) -> accepted as \(try make())"
         } catch {
-            return "\(shown(input)) -> \(error)"
+            return "\(Quoting.quoted(input)) -> \(error)"
         }
     }
 

@@ -148,7 +148,7 @@ import Testing
         #expect(refused.status == .exited(1))
         #expect(
             refused.standardError.hasPrefix(
-                "dokuen: error: blog: unable to install the certificate: nginx -t refused it"),
+                "dokuen: error: unable to install the certificate of blog: nginx -t refused it"),
             "\(refused.standardError)")
         #expect(refused.standardError.contains("key values mismatch"), "nginx's complaint: \(refused.standardError)")
         #expect(refused.standardError.hasSuffix("; its previous certificate stays\n"))
@@ -180,7 +180,7 @@ import Testing
         #expect(try daemon.dokuen(["events", "blog"]).standardOutput.contains("certs.remove"))
         let again = try daemon.dokuen(["certs", "remove", "blog"])
         #expect(again.status == .exited(1))
-        #expect(again.standardError == "dokuen: error: blog has no certificate\n")
+        #expect(again.standardError == "dokuen: error: unable to remove the certificate of blog: it has none\n")
     }
 
     /// Without nginx the files are stored all the same (and used once dokuend runs with nginx); the answer says

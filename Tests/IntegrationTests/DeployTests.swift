@@ -200,7 +200,7 @@ import Testing
             ["config", "set", "blog", "KEY=trailing "],
             "dokuen: error: invalid value for config key KEY: it ends with a space"
         ),
-        (["config", "set", "blog", "NOEQUALS"], "dokuen: error: expected KEY=VALUE"),
+        (["config", "set", "blog", "NOEQUALS"], "dokuen: error: invalid config pair"),
         (["config", "unset", "blog"], "dokuen: error: name at least one key to unset"),
     ])
     func badConfigChangesNothing(_ arguments: [String], _ message: String) throws {

@@ -87,12 +87,15 @@ import Testing
         (["logs", "Bad"], 64, "dokuen: error: invalid app name \"Bad\""),
         (["logs", "nope"], 1, "dokuen: error: unable to find app nope: there is no app of that name"),
         (["logs", "blog", "--type", "we b"], 64, "dokuen: error: invalid process type \"we b\""),
-        (["logs", "blog", "-n", "10001"], 64, "dokuen: error: invalid line count 10001"),
+        (["logs", "blog", "-n", "10001"], 64, "dokuen: error: invalid line count \"10001\""),
         (["tail", "blog:web.0"], 64, "dokuen: error: invalid target \"blog:web.0\""),
-        (["tail", "-n", "-1", "blog:web.1"], 64, "dokuen: error: invalid line count -1"),
-        (["tail", "blog"], 64, "dokuen: error: tail takes one instance, APP:TYPE.N"),
+        (["tail", "-n", "-1", "blog:web.1"], 64, "dokuen: error: invalid line count \"-1\""),
+        (["tail", "blog"], 64, "dokuen: error: invalid target \"blog\": tail takes one instance"),
         (["tail", "nope:web.1"], 1, "dokuen: error: unable to find app nope"),
-        (["tail", "blog:web.1"], 1, "dokuen: error: blog:web.1 has no log: that instance has never run"),
+        (
+            ["tail", "blog:web.1"], 1,
+            "dokuen: error: unable to read the log of blog:web.1: that instance has never run"
+        ),
     ])
     func badInputIsRefusedOnOneLine(_ arguments: [String], _ code: Int32, _ message: String) throws {
         let daemon = try DaemonHarness(label: "badlogs")
@@ -124,7 +127,9 @@ import Testing
             if status == 200 {
                 #expect(body == "", "an app that never ran has no lines")
             } else {
-                #expect(body.hasPrefix("{\"error\":\"") && body.hasSuffix("\"}\n"), "\(path): \(body)")
+                let code = status == 404 ? "not_found" : "invalid"
+                #expect(body.hasPrefix("{\"error\":{\"code\":\"\(code)\",\"message\":\""), "\(path): \(body)")
+                #expect(body.hasSuffix("\"}}\n"), "\(path): \(body)")
             }
         }
     }

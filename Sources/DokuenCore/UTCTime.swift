@@ -1,0 +1,21 @@
+/// How people read a time: `2026-12-04 15:58:58 UTC`, the one rule of every human output (`apps info`, `events`,
+/// `releases`, `certs`); JSON keeps the API's seconds since the epoch (docs/API.md, Errors).
+///
+/// Pure arithmetic (the proleptic Gregorian calendar, as `date -u` prints it; the days are BuildStamp's), so that it
+/// needs neither libc's `gmtime_r` nor the machine's time zone.
+public enum UTCTime {
+    /// `2026-12-04 15:58:58 UTC` for seconds since 1970-01-01 00:00:00 UTC.
+    public static func text(_ seconds: Int64) -> String {
+        let (days, second) = floorDivision(seconds, 86_400)
+        let (year, month, day) = BuildStamp.civilFromDays(days)
+        return
+            "\(year)-\(two(month))-\(two(day)) \(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60)) UTC"
+    }
+
+    private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
+        let remainder = value % divisor
+        return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
+    }
+
+    private static func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+}

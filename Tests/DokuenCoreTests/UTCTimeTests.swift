@@ -1,0 +1,26 @@
+import DokuenCore
+import TestSupport
+import Testing
+
+/// Human times are `date -u`'s calendar: fixed points, then random seconds checked against date(1) itself.
+@Suite struct UTCTimeTests {
+    @Test(arguments: [
+        (Int64(0), "1970-01-01 00:00:00 UTC"), (1_796_399_938, "2026-12-04 15:58:58 UTC"),
+        (951_782_400, "2000-02-29 00:00:00 UTC"), (4_107_542_399, "2100-02-28 23:59:59 UTC"),
+        (4_107_542_400, "2100-03-01 00:00:00 UTC"), (-1, "1969-12-31 23:59:59 UTC"),
+        (253_402_300_799, "9999-12-31 23:59:59 UTC"),
+    ])
+    func knownTimes(_ seconds: Int64, _ expected: String) {
+        #expect(UTCTime.text(seconds) == expected)
+    }
+
+    @Test func agreesWithDate() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            let seconds = Int64.random(in: 0..<4_102_444_800, using: &generator)
+            let result = try runProgram(
+                "/usr/bin/date", ["-u", "-d", "@\(seconds)", "+%Y-%m-%d %H:%M:%S UTC"], environment: ["LC_ALL": "C"])
+            #expect(UTCTime.text(seconds) + "\n" == result.standardOutput, "\(seconds)")
+        }
+    }
+}
