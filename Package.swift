@@ -85,7 +85,7 @@ let package = Package(
         // The shim's pure logic; no imports at all, so that its Embedded twin can build from the same files.
         .target(name: "DokuenSupervision"),
         // The same files (symlinks) built as Embedded Swift for dokuen-shim: an Embedded module and a normal one
-        // cannot import each other (SWIFT-NOTES.md §1.9), so tests use DokuenSupervision and the shim this twin.
+        // cannot import each other (docs/STACK-NOTES.md §1.9), so tests use DokuenSupervision and the shim this twin.
         .target(name: "DokuenSupervisionEmbedded", swiftSettings: embedded),
         // Wire types of the HTTP/JSON API and the Unix-socket client the CLI uses.
         .target(name: "DokuenAPI", dependencies: ["DokuenCore", "DokuenPosix"]),

@@ -2,7 +2,7 @@ import DokuenPosix
 
 /// A small HTTP/1.1 client over a Unix socket, for the CLI: one request per connection (`Connection: close`),
 /// bodies by Content-Length, chunked, or up to the end of the connection. AsyncHTTPClient would cost 145 s of build
-/// for this (SWIFT-NOTES.md §1.6).
+/// for this (docs/STACK-NOTES.md §1.6).
 public struct UnixHTTPClient: Sendable {
     public let socketPath: String
 

@@ -166,22 +166,48 @@ public struct APIErrorDetail: Codable, Equatable, Sendable {
     }
 }
 
-/// One line of the NDJSON stream `POST /v1/apps/:app/deploys` answers with, as the deploy happens: `line`s of
-/// output as the user sees them (`-----> ` step headers, build output indented 7 spaces), then exactly one last
-/// event with `release` (it is up) or `error` (it failed; what was serving still serves).
+/// One line of the NDJSON stream `POST /v1/apps/:app/deploys` answers with, as the deploy happens: first `deploy`,
+/// the deploy's id, once it holds the app's lock; `line`s of output as the user sees them (`-----> ` step headers,
+/// build output indented 7 spaces); then exactly one last event with `release` (it is up) or `error` (it failed;
+/// what was serving still serves). A client whose stream ends without the last event asks
+/// `GET /v1/apps/:app/deploys/:id` how the deploy ended (`DeployOutcome`).
 public struct DeployEvent: Codable, Equatable, Sendable {
+    public var deploy: Int64?
     public var line: String?
     public var release: String?
     public var error: String?
 
-    public init(line: String? = nil, release: String? = nil, error: String? = nil) {
+    public init(deploy: Int64? = nil, line: String? = nil, release: String? = nil, error: String? = nil) {
+        self.deploy = deploy
         self.line = line
         self.release = release
         self.error = error
     }
 }
 
-/// One process instance in `GET /v1/status` and `dokuen status --json` (DESIGN.md §2).
+/// `GET /v1/apps/:app/deploys/:id`: where a deploy is. `state` is `running`, `succeeded` (with `release`) or
+/// `failed` (with `error`); a deploy cut short by a restart of dokuend is ended by the next start before the API
+/// answers, from its recorded phase (docs/FAULTS.md), so a client that lost its stream learns the truth here.
+public struct DeployOutcome: Codable, Equatable, Sendable {
+    public var id: Int64
+    public var app: String
+    public var state: String
+    public var release: String?
+    public var error: String?
+    /// The cutover's last recorded phase (docs/FAULTS.md), if it recorded one.
+    public var phase: String?
+
+    public init(id: Int64, app: String, state: String, release: String?, error: String?, phase: String?) {
+        self.id = id
+        self.app = app
+        self.state = state
+        self.release = release
+        self.error = error
+        self.phase = phase
+    }
+}
+
+/// One process instance in `GET /v1/status` and `dokuen status --json` (docs/DESIGN.md §2).
 public struct InstanceStatus: Codable, Equatable, Sendable {
     public var app: String
     public var type: String

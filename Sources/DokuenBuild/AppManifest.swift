@@ -2,7 +2,7 @@ public import DokuenCore
 import DokuenPosix
 import Foundation
 
-/// What Dokuen reads of a build's `app.json` (DESIGN.md §5): the `healthchecks` of its `web` process, in Dokku's
+/// What Dokuen reads of a build's `app.json` (docs/DESIGN.md §5): the `healthchecks` of its `web` process, in Dokku's
 /// format, with one addition: `status`, the status the answer must have (default 200).
 ///
 ///     {"healthchecks": {"web": [{"type": "startup", "path": "/health", "content": "ok", "attempts": 3}]}}

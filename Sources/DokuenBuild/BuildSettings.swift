@@ -2,7 +2,7 @@ public import DokuenPosix
 
 /// How builds run: as whom, with which time limits, and what the platform tells buildpacks.
 public struct BuildSettings: Sendable {
-    /// The user buildpack programs run as: `dokuen` when dokuend is root (DESIGN.md §2, privileges; invariant 7),
+    /// The user buildpack programs run as: `dokuen` when dokuend is root (docs/DESIGN.md §2, privileges; invariant 7),
     /// nil to run as dokuend's own user.
     public var user: ChildProcess.Credentials?
     public var detectTimeout: Duration

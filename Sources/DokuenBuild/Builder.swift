@@ -1,7 +1,7 @@
 public import DokuenCore
 import DokuenPosix
 
-/// Builds one build directory with Heroku classic buildpacks (DESIGN.md §2, deploy step 3): chooses the buildpacks
+/// Builds one build directory with Heroku classic buildpacks (docs/DESIGN.md §2, deploy step 3): chooses the buildpacks
 /// (`BuildpackSelection`), runs each one's `bin/detect BUILD_DIR`, then each `bin/compile BUILD_DIR CACHE_DIR
 /// ENV_DIR`, then each `bin/release BUILD_DIR`, and merges the release descriptions. Every non-zero exit fails the
 /// build. Output streams to `progress` line by line under `-----> ` headers, with elapsed times.

@@ -1,6 +1,6 @@
 import DokuenCore
 
-/// Which buildpacks build an app (DESIGN.md §5), decided from the app's config and its files without touching
+/// Which buildpacks build an app (docs/DESIGN.md §5), decided from the app's config and its files without touching
 /// the disk: BUILDPACK_URL in the app's env first, then a `.buildpacks` file at the top of the build (one buildpack
 /// per line, `#` comment lines, CRLF and a BOM accepted, run in order), else detection.
 ///

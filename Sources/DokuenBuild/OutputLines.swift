@@ -1,7 +1,7 @@
 /// Splits a byte stream into lines as it arrives: `\n` ends a line, a `\r` before it is dropped, and bytes that
 /// are not UTF-8 become U+FFFD. A line longer than `maxLineBytes` is cut into pieces, so a program that never
 /// prints a newline cannot grow memory without bound. `finish()` returns the last line when it had no newline
-/// (SWIFT-NOTES.md §4.5: that line must not be lost).
+/// (docs/STACK-NOTES.md §4.5: that line must not be lost).
 public struct OutputLines: Sendable {
     public static let maxLineBytes = 16_384
     private var pending: [UInt8] = []

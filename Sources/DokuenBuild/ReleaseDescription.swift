@@ -2,7 +2,7 @@ public import DokuenCore
 import Yams
 
 /// What a buildpack's `bin/release` prints (Heroku classic API): YAML with `default_process_types` (used only
-/// when the app has no Procfile), `config_vars` (defaults below the app's own env, DESIGN.md §2) and `addons`
+/// when the app has no Procfile), `config_vars` (defaults below the app's own env, docs/DESIGN.md §2) and `addons`
 /// (Dokuen has none: they are kept only so the build can say they were ignored). Other top-level keys are ignored,
 /// as on Heroku. Scalars keep their text as written: `DEBUG: yes` is the string `yes`, not a boolean, and a key
 /// with no value (`KEY:` or `KEY: ~`) is the empty string.

@@ -1,7 +1,7 @@
 public import DokuenPosix
 import Foundation
 
-/// Runs one buildpack program and streams its output line by line. The four traps of SWIFT-NOTES.md §1.5 and §4
+/// Runs one buildpack program and streams its output line by line. The four traps of docs/STACK-NOTES.md §1.5 and §4
 /// are closed by construction (docs/DEPENDENCIES.md, "Running buildpack programs"):
 /// 1. the child starts with an empty signal mask and default dispositions whatever thread spawns it, in its own
 ///    session, so SIGTERM to its group works;

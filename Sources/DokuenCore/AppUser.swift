@@ -1,5 +1,5 @@
 /// The Unix user (and group, of the same name) an app's processes, builds, release phase and `dokuen run` run as
-/// when dokuend is root (DESIGN.md §2, Privileges; docs/ISOLATION.md). One per app, made at `apps create`.
+/// when dokuend is root (docs/DESIGN.md §2, Privileges; docs/ISOLATION.md). One per app, made at `apps create`.
 ///
 /// The naming rule, unique and stable: Linux names are at most 32 characters and app names up to 63, so
 /// - an app name of up to 29 characters becomes `dk-<app>` (`dk-blog`);

@@ -1,4 +1,4 @@
-/// An HTTP check that every new `web` instance must pass before nginx routes to it (DESIGN.md §2, deploy step 5):
+/// An HTTP check that every new `web` instance must pass before nginx routes to it (docs/DESIGN.md §2, deploy step 5):
 /// `GET path` on 127.0.0.1:$PORT answers `status`, and its body contains `content` when that is set. It is tried
 /// up to `attempts` times, `wait` seconds apart, each attempt given `timeout` seconds, the first one after
 /// `initialDelay` seconds. It comes from `app.json` `healthchecks` (Dokku's format) or `dokuen checks set`, whose

@@ -1,4 +1,4 @@
-/// The environment of one process instance, DESIGN.md §2, from low to high precedence:
+/// The environment of one process instance, docs/DESIGN.md §2, from low to high precedence:
 /// 1. platform defaults: a clean `PATH`, `HOME` = the build directory, `BIND_ADDRESS` and `HOST` = 127.0.0.1,
 ///    `DOKUEN_APP`, `DOKUEN_DATA_DIR`;
 /// 2. the buildpack's `config_vars`;

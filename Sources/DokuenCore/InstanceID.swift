@@ -1,4 +1,4 @@
-/// One process instance: (app, type, index, release), DESIGN.md §2 "Instances". Its service directory is
+/// One process instance: (app, type, index, release), docs/DESIGN.md §2 "Instances". Its service directory is
 /// `run/svc/<app>/<type>.<index>@v<N>/`; during a cutover the old and new instances of a slot `APP:TYPE.N` run side
 /// by side, each with its own directory.
 public struct InstanceID: Hashable, Comparable, Sendable, CustomStringConvertible {

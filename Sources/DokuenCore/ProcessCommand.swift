@@ -1,4 +1,4 @@
-/// How a process of a release starts (DESIGN.md §5, Heroku's convention): `/bin/sh` sources every
+/// How a process of a release starts (docs/DESIGN.md §5, Heroku's convention): `/bin/sh` sources every
 /// `$HOME/.profile.d/*.sh` that the buildpacks wrote (HOME is the build directory), then runs the command. Procfile
 /// commands are shell text by definition; `dokuen run` arguments are passed as positional parameters, so they are
 /// never re-parsed.

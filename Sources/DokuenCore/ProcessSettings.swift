@@ -1,5 +1,5 @@
 /// How the instances of one process type stop, restart, become ready and what they may use: the keys of `dokuen ps set APP TYPE
-/// KEY=VALUE` and of the `dokuen` section of `app.json` (DESIGN.md §5), which both read them through this one
+/// KEY=VALUE` and of the `dokuen` section of `app.json` (docs/DESIGN.md §5), which both read them through this one
 /// parser. A key that is not set holds its default, which is what dokuen-shim does without the option, so an app
 /// with no settings runs exactly as before. Values are plain settings, not secrets: messages and the event log
 /// show them.
@@ -145,7 +145,7 @@ public struct ProcessSettings: Equatable, Sendable, KeyValueSettings {
 
     /// The signal number; TERM unless set.
     public private(set) var stopSignal: Int32 = 15
-    /// Seconds; 30 unless set (DESIGN.md §5).
+    /// Seconds; 30 unless set (docs/DESIGN.md §5).
     public private(set) var stopTimeout = 30
     public private(set) var restart = RestartPolicy.always
     /// Seconds; 1 unless set.

@@ -13,7 +13,7 @@ public struct ProcessType: Hashable, Comparable, Sendable, CustomStringConvertib
 
     public static func < (lhs: ProcessType, rhs: ProcessType) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    /// The per-type port variable of DESIGN.md §2: upper case, `-` becomes `_`, then `_PORT` (`web` → `WEB_PORT`).
+    /// The per-type port variable of docs/DESIGN.md §2: upper case, `-` becomes `_`, then `_PORT` (`web` → `WEB_PORT`).
     public var portVariable: String {
         var out = ""
         for scalar in rawValue.unicodeScalars {

@@ -1,4 +1,4 @@
-/// Where the Dokuen root directory is (DESIGN.md §2 and §3). Pure: the caller passes in the environment.
+/// Where the Dokuen root directory is (docs/DESIGN.md §2 and §3). Pure: the caller passes in the environment.
 public enum RootDiscovery {
     public static let systemRoot = "/var/lib/dokuen"
 

@@ -1,4 +1,4 @@
-/// The paths of DESIGN.md §3 under one root. Only validated names (`AppName`, `ProcessType`, …) become
+/// The paths of docs/DESIGN.md §3 under one root. Only validated names (`AppName`, `ProcessType`, …) become
 /// path components, so nothing a user typed can escape the root (invariant 4).
 public struct RootLayout: Equatable, Sendable {
     public let root: String

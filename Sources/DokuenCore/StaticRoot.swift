@@ -1,5 +1,5 @@
 /// The directory of a build that nginx serves as is, from a Procfile's `static: DIR` line (as in Piku): the
-/// build has no process for it, and nginx's `root` points into the build directory (DESIGN.md §3). `.` is the
+/// build has no process for it, and nginx's `root` points into the build directory (docs/DESIGN.md §3). `.` is the
 /// build directory itself.
 ///
 /// A relative path of 1–200 bytes whose components are `[A-Za-z0-9._-]`, none of them `.` or `..`, so the

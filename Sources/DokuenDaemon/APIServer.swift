@@ -49,7 +49,7 @@ public enum APIServer {
             let actor = await actor(request, context)
             let record = try await store.createApp(name, actor: actor)
             do {
-                // Its own user first (DESIGN.md §2, Privileges), then the repository, then who owns what.
+                // Its own user first (docs/DESIGN.md §2, Privileges), then the repository, then who owns what.
                 let credentials = try await accounts.credentials(name)
                 try await GitRepository(layout: layout, owner: accounts.isolated ? accounts.gitUser : nil)
                     .create(name)
@@ -117,11 +117,12 @@ public enum APIServer {
             let actor = await actor(request, context)
             let (events, sink) = AsyncStream<DeployEvent>.makeStream()
             // The deploy runs to its end even when the client goes away: a closed terminal never leaves it half
-            // done. The response streams its steps as they happen (DESIGN.md §2).
+            // done. The response streams its steps as they happen (docs/DESIGN.md §2).
             Task {
                 do {
                     let release = try await deployer.deploy(
-                        name, tarball: tarball, commit: commit, push: push, actor: actor
+                        name, tarball: tarball, commit: commit, push: push, actor: actor,
+                        started: { sink.yield(DeployEvent(deploy: $0)) }
                     ) {
                         sink.yield(DeployEvent(line: $0))
                     }
@@ -137,6 +138,19 @@ public enum APIServer {
                     for await event in events { try await writer.write(try ndjson(event)) }
                     try await writer.finish(nil)
                 })
+        }
+        v1.get("apps/:app/deploys/:id") { _, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            let text = context.parameters.get("id") ?? ""
+            guard let id = Int64(text), id > 0 else {
+                throw APIError(.invalid, "invalid deploy id \(Quoting.quoted(text)): it is a positive whole number")
+            }
+            let deploy = try await store.deploy(id)
+            guard deploy.app == name else { throw StoreError.deployNotFound(id) }
+            return try json(
+                DeployOutcome(
+                    id: deploy.id, app: deploy.app.rawValue, state: deploy.state.rawValue,
+                    release: deploy.release?.description, error: deploy.error, phase: deploy.phase))
         }
         v1.post("apps/:app/git") { request, context in
             let name = try appName(context.parameters.get("app") ?? "")
@@ -237,7 +251,7 @@ public enum APIServer {
             router: router,
             configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socket), serverName: "dokuend"),
             onServerRunning: { _ in
-                // Only the owner and the `dokuen` group may talk to the daemon (DESIGN.md §2).
+                // Only the owner and the `dokuen` group may talk to the daemon (docs/DESIGN.md §2).
                 try? SocketPermissions.restrict(socket)
                 await onListening()
             },

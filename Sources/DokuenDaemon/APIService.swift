@@ -7,14 +7,21 @@ import ServiceLifecycle
 /// Serves an `APIServer` application as one service of dokuend's group. Hummingbird's own `Application.run` does
 /// the same plus a service that refreshes the `Date` header every second: a wake-up per second for a daemon that
 /// should cost nothing while idle. Here the header is formatted when a response needs it, at most once per second.
+///
+/// `startup` runs first, while the group's other services already run: what must happen before the API answers
+/// (finishing the deploys a restart cut short, the first reconcile pass) may wait for the events and shim deaths
+/// that those services deliver.
 public struct APIService<App: ApplicationProtocol>: Service {
     let app: App
+    let startup: @Sendable () async throws -> Void
 
-    public init(_ app: App) {
+    public init(_ app: App, startup: @escaping @Sendable () async throws -> Void = {}) {
         self.app = app
+        self.startup = startup
     }
 
     public func run() async throws {
+        try await startup()
         let app = app
         let responder = try await app.responder
         let date = HTTPDate()

@@ -2,7 +2,7 @@ import DokuenBuild
 import DokuenCore
 import DokuenPosix
 
-/// Each app's own user, and who owns what under `apps/<app>/` (DESIGN.md §2, Privileges; docs/ISOLATION.md).
+/// Each app's own user, and who owns what under `apps/<app>/` (docs/DESIGN.md §2, Privileges; docs/ISOLATION.md).
 ///
 /// When dokuend is root, every app gets the user `AppUser(app)` (and a group of the same name), made at `apps
 /// create` or, for an app made before users were per app, at its next build or start. The layout it keeps:
@@ -47,7 +47,7 @@ public struct AppAccounts: Sendable {
                     "--system", "--user-group", "--no-create-home", "--home-dir", layout.app(app).current,
                     "--shell", "/usr/sbin/nologin", "--comment", user.comment, user.name,
                 ], for: app)
-            log("dokuend: \(app): created the user \(user.name)")
+            DaemonLog.info(app, "created the user \(user.name)")
         }
         guard let entry = try existing(user) else {
             throw DaemonError.appUser(app: app.rawValue, reason: "useradd succeeded but \(user.name) is not there")
@@ -134,7 +134,7 @@ public struct AppAccounts: Sendable {
             for pid in pids { _ = try? Posix.kill(pid, 9) }  // SIGKILL
             for pid in pids { _ = try? Posix.waitForExit(pid: pid, milliseconds: 2_000) }
         }
-        log("dokuend: \(app): processes of \(entry.name) still run after 10 rounds of SIGKILL")
+        DaemonLog.error(app, "processes of \(entry.name) still run after 10 rounds of SIGKILL")
     }
 
     /// Removes `app`'s user and group (`apps destroy --purge`).
@@ -142,11 +142,11 @@ public struct AppAccounts: Sendable {
         guard isolated, let entry = try existing(AppUser(app)) else { return }
         endProcesses(app)
         try await Self.gate.holding { try await run("userdel", [entry.name], for: app) }
-        log("dokuend: \(app): removed the user \(entry.name)")
+        DaemonLog.info(app, "removed the user \(entry.name)")
     }
 
     /// Why the control socket refuses `uid`, nil when it may connect: root, dokuend's own user, and members of the
-    /// admin group may; an app's user never may, whatever its groups (DESIGN.md invariant 9).
+    /// admin group may; an app's user never may, whatever its groups (docs/DESIGN.md invariant 9).
     public static func refusal(uid: UInt32, adminGroup: String) -> String? {
         if uid == 0 || uid == Posix.geteuid() { return nil }
         guard let entry = UserEntry.withID(uid) else {

@@ -20,7 +20,7 @@ struct BuildRemains {
             groups.insert(group)
         }
         for group in groups.sorted() {
-            log("dokuend: \(app): killing process group \(group) of the build releases/\(stamp) cut short by a restart")
+            DaemonLog.error(app, "killing process group \(group) of the build releases/\(stamp) cut short by a restart")
             _ = try? Posix.kill(-group, Signals.kill)
         }
     }
@@ -44,7 +44,7 @@ struct BuildRemains {
     /// `removeDirectories` at start, which logs instead of failing: a leftover must not keep dokuend down.
     func sweep(_ app: AppName, keeping: Set<BuildStamp>) {
         do { try removeDirectories(app, keeping: keeping) } catch {
-            log("dokuend: \(app): unable to remove leftover build directories: \(error)")
+            DaemonLog.error(app, "unable to remove leftover build directories: \(error)")
         }
     }
 

@@ -1,7 +1,7 @@
 import DokuenCore
 import DokuenStore
 
-/// A release being cut over to (DESIGN.md §2, deploy steps 5–7). Its instances start beside the serving ones and
+/// A release being cut over to (docs/DESIGN.md §2, deploy steps 5–7). Its instances start beside the serving ones and
 /// it becomes release vN only once they are all RUNNING: vN counts successful releases, so a candidate that fails
 /// leaves no release behind, and its number is used again by the next one.
 public struct Candidate: Sendable {

@@ -3,7 +3,7 @@ import DokuenCore
 import DokuenPosix
 import DokuenStore
 
-/// A config change (DESIGN.md §2): every key and value is checked before anything is written; the envdir is
+/// A config change (docs/DESIGN.md §2): every key and value is checked before anything is written; the envdir is
 /// replaced as a whole; then, unless asked not to, a new release of the current build carries the new env and is
 /// cut over to like a deploy (under the same per-app deploy lock). When its instances fail to start, the envdir
 /// is put back, so the config always matches what serves. Keys go into the event log, values never.

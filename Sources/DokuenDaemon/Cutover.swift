@@ -3,7 +3,7 @@ import DokuenPosix
 import DokuenReconciliation
 import DokuenStore
 
-/// The one way a new release comes to serve, shared by deploys, config changes, settings and rollbacks (DESIGN.md
+/// The one way a new release comes to serve, shared by deploys, config changes, settings and rollbacks (docs/DESIGN.md
 /// §2, steps 5–7): the candidate's instances start beside the serving ones; once every wanted one is RUNNING,
 /// nginx routes to them (when routing is on) and the old ones drain for `drainMilliseconds`; then the release is
 /// recorded, `current`/`previous` swap, and the reconciler stops the old instances. On any failure before the
@@ -75,8 +75,8 @@ public struct Cutover: Sendable {
                     do { try await record(phase, of: state) } catch {
                         // Without its phase on record, a step must not run: a restart could not tell what it did.
                         guard !phase.isRecorded, phase != .withdrawn else {
-                            log(
-                                "dokuend: \(app): unable to record phase \(phase.rawValue) of deploy \(deploy): \(error)"
+                            DaemonLog.error(
+                                app, "unable to record phase \(phase.rawValue) of deploy \(deploy): \(error)"
                             )
                             continue
                         }
@@ -99,7 +99,7 @@ public struct Cutover: Sendable {
                 case .discardBuild:
                     await discard(state)
                 case .log(let message):
-                    log("dokuend: \(app): \(message)")
+                    DaemonLog.info(app, "\(message)")
                 case .finish(.succeeded):
                     return release
                 case .finish(.failed(let reason)):
@@ -194,7 +194,7 @@ public struct Cutover: Sendable {
             let recorded = try await store.latestRelease(app: app)
             if let formation = state.input?.formation ?? recorded?.formation {
                 do { try await store.setFormation(app: app, formation, actor: state.actor) } catch {
-                    log("dokuend: \(app): unable to record the formation of \(state.release): \(error)")
+                    DaemonLog.error(app, "unable to record the formation of \(state.release): \(error)")
                 }
             }
             await supervisor.withdraw(app: app)
@@ -206,7 +206,7 @@ public struct Cutover: Sendable {
                 do {
                     try await supervisor.waitUntilGone(app: app, release: serving, deadline: 60_000)
                 } catch {
-                    log("dokuend: \(app): instances of \(serving) are still stopping: \(error)")
+                    DaemonLog.error(app, "instances of \(serving) are still stopping: \(error)")
                 }
             }
         case .prune:
@@ -310,7 +310,7 @@ public struct Cutover: Sendable {
                 try await supervisor.reconcile()
                 try await supervisor.waitUntilGone(app: app, release: state.release, deadline: 60_000)
             } catch {
-                log("dokuend: \(app): the instances of the failed \(state.release) are still stopping: \(error)")
+                DaemonLog.error(app, "the instances of the failed \(state.release) are still stopping: \(error)")
             }
         }
         await supervisor.withdraw(app: app)
@@ -318,7 +318,7 @@ public struct Cutover: Sendable {
             try await supervisor.reconcile()
             try await supervisor.waitUntilGone(app: app, release: state.release, deadline: 60_000)
         } catch {
-            log("dokuend: \(app): the instances of the failed \(state.release) are still stopping: \(error)")
+            DaemonLog.error(app, "the instances of the failed \(state.release) are still stopping: \(error)")
         }
     }
 
@@ -332,15 +332,15 @@ public struct Cutover: Sendable {
             }
             try Posix.removeTree(layout.app(app).build(stamp))
         } catch {
-            log("dokuend: \(app): unable to remove the build of a failed deploy: \(error)")
+            DaemonLog.error(app, "unable to remove the build of a failed deploy: \(error)")
         }
     }
 
-    /// After a restart (DESIGN.md invariant 2, docs/FAULTS.md), before the first reconcile pass: each deploy that was running when
-    /// dokuend stopped is finished from its recorded phase (`CutoverMachine` rule 4). One whose release was
-    /// recorded ends succeeded: its links switch, the reconciler stops the release before it, the prune finishes.
-    /// One cut short before that ends failed: a build still running is killed and its directory removed, and the
-    /// reconciler stops what started of its candidate. Then every app's links follow its latest release, and
+    /// After a restart (docs/DESIGN.md invariant 2, docs/FAULTS.md), before the first reconcile pass: each deploy that
+    /// was running when dokuend stopped is finished from its recorded phase (`CutoverMachine` rule 4). One whose
+    /// release was recorded ends succeeded: its links switch, the reconciler stops the release before it, the prune
+    /// finishes. One cut short before that ends failed: a build still running is killed and its directory removed, and
+    /// the reconciler stops what started of its candidate. Then every app's links follow its latest release, and
     /// build directories no record names (a prune or a build cut short) go.
     public func recover() async throws {
         for deploy in try await store.runningDeploys() {
@@ -365,8 +365,8 @@ public struct Cutover: Sendable {
                     switch action {
                     case .record(let phase):
                         do { try await record(phase, of: state) } catch {
-                            log(
-                                "dokuend: \(deploy.app): unable to record phase \(phase.rawValue) of deploy \(deploy.id): \(error)"
+                            DaemonLog.error(
+                                deploy.app, "unable to record phase \(phase.rawValue) of deploy \(deploy.id): \(error)"
                             )
                         }
                     case .run(let step):
@@ -384,14 +384,14 @@ public struct Cutover: Sendable {
                             try await supervisor.waitUntilGone(
                                 app: deploy.app, release: state.release, deadline: 60_000)
                         } catch {
-                            log(
-                                "dokuend: \(deploy.app): the instances of the failed \(state.release) are still stopping: \(error)"
+                            DaemonLog.error(
+                                deploy.app, "the instances of the failed \(state.release) are still stopping: \(error)"
                             )
                         }
                     case .discardBuild:
                         await discard(state)
                     case .log(let message):
-                        log("dokuend: \(deploy.app): \(message)")
+                        DaemonLog.info(deploy.app, "\(message)")
                     case .finish(.succeeded):
                         outcome = .succeeded(release: latest?.id ?? state.release)
                     case .finish(.failed(let reason)):
@@ -405,11 +405,11 @@ public struct Cutover: Sendable {
             try await store.finishDeploy(deploy.id, outcome: ending, actor: "dokuend")
             switch ending {
             case .succeeded(let release):
-                log(
-                    "dokuend: \(deploy.app): deploy \(deploy.id) was cut short by a restart after \(release) was recorded; it succeeded"
-                )
+                DaemonLog.info(
+                    deploy.app,
+                    "deploy \(deploy.id) was cut short by a restart after \(release) was recorded; it succeeded")
             case .failed(let reason):
-                log("dokuend: \(deploy.app): deploy \(deploy.id) was cut short by a restart and failed: \(reason)")
+                DaemonLog.error(deploy.app, "deploy \(deploy.id) was cut short by a restart and failed: \(reason)")
             }
         }
         for app in try await store.apps() {

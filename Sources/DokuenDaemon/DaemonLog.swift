@@ -5,10 +5,17 @@ import DokuenPosix
 /// that no call site types the prefix and every line can be grepped by what it concerns.
 public enum DaemonLog {
     /// Something failed; dokuend carries on.
-    public static func error(_ subject: String, _ message: String) { log(line(subject, message)) }
+    public static func error(_ subject: some CustomStringConvertible, _ message: String) {
+        log(line(subject.description, message))
+    }
 
     /// Something happened that an operator may want to know.
-    public static func info(_ subject: String, _ message: String) { log(line(subject, message)) }
+    public static func info(_ subject: some CustomStringConvertible, _ message: String) {
+        log(line(subject.description, message))
+    }
+
+    /// dokuend cannot go on: `dokuend: error: message`, once, before it exits (the CLI's `dokuen: error:`).
+    public static func fatal(_ message: String) { log(line("error", message)) }
 
     /// `dokuend: SUBJECT: message`, on one line whatever the message holds.
     static func line(_ subject: String, _ message: String) -> String {

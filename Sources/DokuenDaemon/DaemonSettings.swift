@@ -1,5 +1,5 @@
 /// dokuend's settings that are not state: they come from its command line, with defaults that make a fresh
-/// machine work (DESIGN.md §3).
+/// machine work (docs/DESIGN.md §3).
 public struct DaemonSettings: Sendable {
     /// Releases kept per app; older ones are forgotten and builds no kept release uses are deleted. At least 2.
     public var keepReleases = 5

@@ -4,7 +4,7 @@ import DokuenPosix
 import DokuenReconciliation
 import DokuenStore
 
-/// A deploy of a tarball holding a Procfile (DESIGN.md §2, deploy steps 1–7, before buildpacks exist): unpack into
+/// A deploy of a tarball holding a Procfile (docs/DESIGN.md §2, deploy steps 1–7, before buildpacks exist): unpack into
 /// a fresh build directory `releases/<stamp>/`, record the build, then cut over to a release of it with the app's
 /// env (`Cutover`). Deploys of an app are serialized by the store's deploy lock. A failure leaves what was serving
 /// untouched, removes the build it made, and records the deploy as failed; it is not a release.
@@ -27,12 +27,13 @@ public struct Deployer: Sendable {
     /// waits its turn and says so.
     public func deploy(
         _ app: AppName, tarball: [UInt8], commit: String? = nil, push: PushGuard? = nil, actor: String,
-        progress: @escaping @Sendable (String) -> Void
+        started: @Sendable (Int64) -> Void = { _ in }, progress: @escaping @Sendable (String) -> Void
     ) async throws -> ReleaseID {
         guard try await store.app(named: app) != nil else { throw StoreError.appNotFound(app) }
         let source = commit.map { "git push \($0.prefix(7))" } ?? "tarball"
         let step: @Sendable (String) -> Void = { progress(BuildLog.header($0)) }
         let (deploy, waitedFor) = try await cutover.queue.start(app, source: source, actor: actor, progress: step)
+        started(deploy.id)
         let clock = ContinuousClock()
         let began = clock.now
         do {
@@ -122,8 +123,8 @@ public struct Deployer: Sendable {
         line(BuildLog.header("Unpacking \(tarball.count) bytes into releases/\(stamp)"))
         do {
             try unpack(tarball, into: buildDirectory)
-            // Builds run as the app's user (DESIGN.md invariant 7): the build is theirs until compile ends (its cache
-            // always is; `AppAccounts.secure`).
+            // Builds run as the app's user (docs/DESIGN.md invariant 7): the build is theirs until compile ends (its
+            // cache always is; `AppAccounts.secure`).
             if let credentials {
                 try Posix.chownTree(buildDirectory, uid: credentials.uid, gid: credentials.gid)
             }

@@ -2,7 +2,7 @@ import DokuenCore
 import DokuenStore
 import Hummingbird
 
-/// `POST /v1/events`: a client records something that changed nothing but belongs in the audit log (DESIGN.md
+/// `POST /v1/events`: a client records something that changed nothing but belongs in the audit log (docs/DESIGN.md
 /// invariant 6): an ssh command that the forced command (`dokuen git-shell`) or the gitolite command refused. The
 /// actor is found as for every request (the socket's unix user, plus the key or gitolite user it acts for); the
 /// client chooses only the action, from a short list, and a one-line detail.

@@ -37,7 +37,7 @@ public final class EventsListener: Service, Sendable {
                 let count = try Posix.receive(fd, into: &buffer, path: path)
                 yield(String(decoding: buffer[0..<count], as: UTF8.self))
             } catch {
-                log("dokuend: \(error)")
+                DaemonLog.error("events", "\(error)")
                 return
             }
         }

@@ -11,7 +11,7 @@ enum FaultHook {
     /// Called after `phase` is recorded.
     static func reached(_ phase: CutoverPhase) {
         guard let killAt, killAt == phase else { return }
-        log("dokuend: DOKUEN_FAULT_KILL_AT=\(phase.rawValue): killing dokuend after recording the phase")
+        DaemonLog.info("DOKUEN_FAULT_KILL_AT=\(phase.rawValue)", "killing dokuend after recording the phase")
         _ = try? Posix.kill(Posix.getpid(), Signals.kill)
     }
 }

@@ -2,7 +2,7 @@ import DokuenBuild
 import DokuenCore
 import DokuenPosix
 
-/// An app's bare repository, `apps/<app>/repo.git` (DESIGN.md §3), for pushes when gitolite does not host it. Its
+/// An app's bare repository, `apps/<app>/repo.git` (docs/DESIGN.md §3), for pushes when gitolite does not host it. Its
 /// `pre-receive` hook is a stub that embeds the absolute paths of the `dokuen` binary and the root, so a push
 /// deploys through `dokuen hook pre-receive` whatever the pusher's PATH.
 struct GitRepository: Sendable {
@@ -15,7 +15,7 @@ struct GitRepository: Sendable {
     func create(_ app: AppName) async throws {
         let candidates: [String] = ["/usr/bin/git", "/usr/local/bin/git", "/bin/git"]
         guard let git = candidates.first(where: { Posix.canExecute($0) }) else {
-            log("dokuend: \(app): no git on this machine, so no repository for pushes; deploy with dokuen deploy")
+            DaemonLog.info(app, "no git on this machine, so no repository for pushes; deploy with dokuen deploy")
             return
         }
         let path = layout.app(app).repository

@@ -110,7 +110,7 @@ public actor InstanceSupervisor {
         var started: [(ReconcileAction, ShimStarter)] = []
         func waitForStarted() {
             for (action, starter) in started {
-                do { try starter.wait() } catch { log("dokuend: \(action.instance): unable to start: \(error)") }
+                do { try starter.wait() } catch { DaemonLog.error(action.instance, "unable to start: \(error)") }
             }
             started.removeAll()
         }
@@ -119,7 +119,7 @@ public actor InstanceSupervisor {
                 if case .start = action {} else { waitForStarted() }
                 if let starter = try await apply(action, &facts) { started.append((action, starter)) }
             } catch {
-                log("dokuend: \(action.instance): unable to \(verb(action)): \(error)")
+                DaemonLog.error(action.instance, "unable to \(verb(action)): \(error)")
             }
         }
         waitForStarted()

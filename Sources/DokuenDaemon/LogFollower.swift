@@ -313,7 +313,7 @@ extension LogFollower {
             while true {
                 let changes: [Inotify.Change]
                 do { changes = try inotify.read() } catch {
-                    log("dokuend: unable to read log changes: \(error)")
+                    DaemonLog.error("logs", "unable to read log changes: \(error)")
                     return
                 }
                 var woken: [Int32: Bool] = [:]  // watch -> ended

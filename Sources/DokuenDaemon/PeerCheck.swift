@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// The control socket is for people, not apps (DESIGN.md §2 and invariant 9). The socket's mode lets only root and
+/// The control socket is for people, not apps (docs/DESIGN.md §2 and invariant 9). The socket's mode lets only root and
 /// the admin group connect; this middleware checks the peer's credentials (SO_PEERCRED) on every request as well,
 /// and answers 403 to an app's user even if someone added it to the admin group, before any route runs.
 struct PeerCheck: RouterMiddleware {

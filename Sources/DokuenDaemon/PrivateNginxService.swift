@@ -42,7 +42,7 @@ public struct PrivateNginxService: Sendable {
         try ShimStarter(
             shimPath, options, environment: ["PATH": InstanceEnvironment.defaultPath], name: "the private nginx"
         ).wait()
-        log("dokuend: started the private nginx on 127.0.0.1:\(port) (\(nginx.configFile))")
+        DaemonLog.info("routing", "started the private nginx on 127.0.0.1:\(port) (\(nginx.configFile))")
     }
 
     /// Stops the master and its shim (`dokuen shutdown`), waiting up to 15 s for the shim to let go of its lock.
@@ -51,7 +51,7 @@ public struct PrivateNginxService: Sendable {
         do {
             try ShimControl.send(.exit, toDirectory: nginx.serviceDirectory)
         } catch {
-            log("dokuend: unable to stop the private nginx: \(error)")
+            DaemonLog.error("routing", "unable to stop the private nginx: \(error)")
             return
         }
         let text = (try? Posix.readFile(nginx.serviceDirectory + "/status")) ?? []

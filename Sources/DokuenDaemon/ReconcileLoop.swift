@@ -12,7 +12,9 @@ public struct ReconcileLoop: Service {
 
     public func run() async throws {
         for await _ in supervisor.reconcileRequests.cancelOnGracefulShutdown() {
-            do { try await supervisor.reconcile() } catch { log("dokuend: unable to reconcile: \(error)") }
+            do { try await supervisor.reconcile() } catch {
+                DaemonLog.error("reconcile", "unable to reconcile: \(error)")
+            }
         }
     }
 }

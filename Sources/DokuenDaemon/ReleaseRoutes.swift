@@ -4,7 +4,7 @@ import DokuenPosix
 import DokuenStore
 import Hummingbird
 
-/// `dokuen releases APP` and `dokuen rollback APP [vN]` (DESIGN.md §2: a rollback is a new release of vN's build
+/// `dokuen releases APP` and `dokuen rollback APP [vN]` (docs/DESIGN.md §2: a rollback is a new release of vN's build
 /// and env snapshot, with no rebuild, cut over like a deploy).
 extension APIServer {
     static func addReleaseRoutes(

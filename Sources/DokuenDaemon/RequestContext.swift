@@ -3,7 +3,8 @@ import Hummingbird
 import NIOCore
 
 /// The context of every API request: Hummingbird's, plus who is on the other end of the Unix socket. The kernel
-/// says who connected (SO_PEERCRED), so the event log names a user the client cannot choose (DESIGN.md invariant 6).
+/// says who connected (SO_PEERCRED), so the event log names a user the client cannot choose (docs/DESIGN.md invariant
+/// 6).
 public struct DokuenContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     let channel: any Channel

@@ -53,7 +53,7 @@ public actor Routing {
             await exclusively { await renderAll() }
             try await installer.reload()
         } catch {
-            log("dokuend: routing: \(error)")
+            DaemonLog.error("routing", "\(error)")
         }
     }
 
@@ -90,11 +90,11 @@ public actor Routing {
             let statuses = try await supervisor.statuses()
             for app in try await store.apps() {
                 do { try await render(app.name, statuses: statuses) } catch {
-                    log("dokuend: routing \(app.name): \(error)")
+                    DaemonLog.error("routing \(app.name)", "\(error)")
                 }
             }
         } catch {
-            log("dokuend: routing: \(error)")
+            DaemonLog.error("routing", "\(error)")
         }
     }
 
@@ -137,7 +137,7 @@ public actor Routing {
                 try await installer.testAndReload(app: app)
             } catch let error as RoutingError {
                 guard case .reloadFailed = error else { throw error }
-                log("dokuend: routing \(app): nginx was not reloaded: \(error)")
+                DaemonLog.error("routing \(app)", "nginx was not reloaded: \(error)")
             }
         }
     }
@@ -164,7 +164,7 @@ public actor Routing {
         var domains: [Hostname] = []
         for record in try await store.domains(app: app) {
             do throws(RoutingError) { domains.append(try Hostname(record.hostname)) } catch {
-                log("dokuend: routing \(app): skipping domain \(record.hostname): \(error)")
+                DaemonLog.error("routing \(app)", "skipping domain \(record.hostname): \(error)")
             }
         }
         let backend: RouteBackend
@@ -191,8 +191,9 @@ public actor Routing {
                 let seen = statuses.filter { $0.app == app.rawValue && $0.type == "web" }.map {
                     "web.\($0.index)@\($0.release) \($0.state) port \($0.port.map(String.init) ?? "none")"
                 }
-                log(
-                    "dokuend: routing \(app): no RUNNING web instance of \(release?.description ?? "any release") "
+                DaemonLog.error(
+                    "routing \(app)",
+                    "no RUNNING web instance of \(release?.description ?? "any release") "
                         + "left (\(seen.isEmpty ? "none" : seen.joined(separator: ", "))); nginx answers 503")
             }
             routed[app] = indexes
@@ -210,7 +211,7 @@ public actor Routing {
             return try await installer.install(app: app, contents: contents)
         } catch {
             guard case .reloadFailed = error else { throw error }
-            log("dokuend: routing \(app): nginx was not reloaded: \(error)")
+            DaemonLog.error("routing \(app)", "nginx was not reloaded: \(error)")
             return true
         }
     }

@@ -101,12 +101,13 @@ public final class ShimWatcher: Service, @unchecked Sendable {
             case .exited: return .dead
             case .unsupported:
                 unsupported = true
-                log("dokuend: unable to watch shims: this kernel has no pidfds; a killed shim is noticed late")
+                DaemonLog.error(
+                    "shims", "unable to watch shims: this kernel has no pidfds; a killed shim is noticed late")
                 return .unwatchable
             }
         } catch {
             // EMFILE and the like: the next pass tries again.
-            log("dokuend: unable to watch the shim of \(shim.directory) (pid \(shim.pid)): \(error)")
+            DaemonLog.error("shims", "unable to watch the shim of \(shim.directory) (pid \(shim.pid)): \(error)")
             return .unwatchable
         }
         guard (try? FileLock.isHeld(shim.directory + "/lock")) ?? true else {
@@ -133,7 +134,7 @@ public final class ShimWatcher: Service, @unchecked Sendable {
             do {
                 ready = try Posix.poll([wake.fd] + entries.map(\.pidfd), milliseconds: -1)
             } catch {
-                log("dokuend: unable to watch shims: \(error)")
+                DaemonLog.error("shims", "unable to watch shims: \(error)")
                 return
             }
             if ready[0] { wake.drain() }

@@ -1,6 +1,6 @@
 import DokuenPosix
 
-/// The control socket is 0660, group `dokuen` when that group exists (DESIGN.md §2): members of the group may use
+/// The control socket is 0660, group `dokuen` when that group exists (docs/DESIGN.md §2): members of the group may use
 /// the CLI, nobody else may.
 enum SocketPermissions {
     static let groupName = "dokuen"

@@ -58,5 +58,12 @@ public final class Inotify: Sendable {
         return changes
     }
 
+    /// Waits up to `milliseconds` for a change and consumes what arrived; false when nothing changed in time.
+    public func waitForChange(milliseconds: Int32) throws(PosixError) -> Bool {
+        guard try Posix.waitReadable(fd, milliseconds: milliseconds) else { return false }
+        _ = try read()
+        return true
+    }
+
     deinit { Posix.close(fd) }
 }

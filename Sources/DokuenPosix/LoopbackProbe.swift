@@ -4,7 +4,7 @@
     import Darwin
 #endif
 
-/// Health probes of an instance's port on 127.0.0.1 (DESIGN.md §2, deploy step 5): whether it accepts a TCP
+/// Health probes of an instance's port on 127.0.0.1 (docs/DESIGN.md §2, deploy step 5): whether it accepts a TCP
 /// connection, and one HTTP exchange. Blocking, each bounded by its deadline (poll(2) on a non-blocking socket),
 /// so the caller runs them off the cooperative pool.
 public enum LoopbackProbe {

@@ -4,8 +4,8 @@
     import Darwin
 #endif
 
-/// The one place where Swift calls libc (STYLE.md, after swift-nio's System.swift): every call retries EINTR,
-/// traps on EBADF and EFAULT (those are bugs here, not conditions), and throws a `PosixError` naming the call.
+/// The one place where Swift calls libc (docs/ARCHITECTURE.md, after swift-nio's System.swift): every call retries
+/// EINTR, traps on EBADF and EFAULT (those are bugs here, not conditions), and throws a `PosixError` naming the call.
 /// Functions that return an fd hand its ownership to the caller, who must `close` it.
 public enum Posix {
     @discardableResult

@@ -5,7 +5,7 @@
 #endif
 
 /// AF_UNIX sockets by path: the CLI's connection to dokuend, the events socket, a test's stand-in for systemd.
-/// The caller owns the returned fd. Paths are limited to 107 bytes (`sun_path`, SWIFT-NOTES.md §4.14).
+/// The caller owns the returned fd. Paths are limited to 107 bytes (`sun_path`, docs/STACK-NOTES.md §4.14).
 public enum UnixSocket {
     /// A connected stream socket.
     public static func connect(_ path: String) throws(PosixError) -> Int32 {

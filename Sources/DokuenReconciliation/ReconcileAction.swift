@@ -8,7 +8,7 @@ public enum ReconcileAction: Equatable, Sendable {
     /// and the next plan, seeing the shim dead, removes it.
     case stop(InstanceID)
     /// The shim is dead but its status shows a process group: SIGKILL the group, then remove the service directory
-    /// (DESIGN.md §2: what is left of a dead shim's group is killed before a replacement starts).
+    /// (docs/DESIGN.md §2: what is left of a dead shim's group is killed before a replacement starts).
     case reap(InstanceID, pgid: Int32)
     /// The shim is dead and no process group is left: remove the service directory.
     case remove(InstanceID)

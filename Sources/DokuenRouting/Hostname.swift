@@ -1,7 +1,7 @@
 public import DokuenCore
 
 /// A hostname that may appear in nginx's `server_name`: DNS letters, digits and hyphens only (RFC 1123 §2.1), so
-/// nothing a user types can break out of the directive (DESIGN.md invariant 4).
+/// nothing a user types can break out of the directive (docs/DESIGN.md invariant 4).
 ///
 /// Rules, checked in this order:
 /// - ASCII only. An internationalized name must be given in its IDNA form (`xn--bcher-kva.example`); there is

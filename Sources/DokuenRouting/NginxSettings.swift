@@ -1,6 +1,6 @@
 import DokuenPosix
 
-/// How the installer reaches nginx (DESIGN.md §3): the directory of generated files, the binary, the arguments
+/// How the installer reaches nginx (docs/DESIGN.md §3): the directory of generated files, the binary, the arguments
 /// that make it read the right configuration, and the reload command. Every command is an argv, never a shell
 /// string, and its program is an absolute path.
 public struct NginxSettings: Hashable, Sendable {

@@ -1,7 +1,7 @@
 import DokuenCore
 
 /// A certificate chain and its private key as `dokuen certs add` sends them, checked before either touches a file
-/// that nginx reads (DESIGN.md invariant 4), and normalized to the PEM blocks alone.
+/// that nginx reads (docs/DESIGN.md invariant 4), and normalized to the PEM blocks alone.
 ///
 /// The checks are on the armour (RFC 7468), not the cryptography: `nginx -t` (or openssl) judges the content.
 /// - Each text is at most `maxBytes` and ASCII only (tabs, CR and LF allowed), so a DER file or a stray binary is

@@ -1,4 +1,4 @@
-/// The routing settings shared by every app (DESIGN.md §3), each one validated.
+/// The routing settings shared by every app (docs/DESIGN.md §3), each one validated.
 public struct RouteSettings: Hashable, Sendable {
     /// Every app is reached at `<app>.<baseDomain>`.
     public var baseDomain: Hostname

@@ -1,7 +1,7 @@
 import DokuenCore
 
 /// A row of `builds` with its process types: a compiled build directory, `apps/<app>/releases/<stamp>/`.
-/// A build is never moved or copied once compiled (DESIGN.md §2); releases refer to it.
+/// A build is never moved or copied once compiled (docs/DESIGN.md §2); releases refer to it.
 public struct BuildRecord: Equatable, Sendable {
     public let id: Int64
     public let app: AppName

@@ -3,7 +3,7 @@ import CSQLite
 /// One connection to a SQLite database: a thin wrapper over the system libsqlite3.
 ///
 /// Not GRDB: this wrapper builds in seconds rather than tens of seconds, and it pulls in no Foundation
-/// (SWIFT-NOTES.md §1.2). It is not Sendable; `Store` confines it to its actor, which is also why the connection
+/// (docs/STACK-NOTES.md §1.2). It is not Sendable; `Store` confines it to its actor, which is also why the connection
 /// is opened with SQLITE_OPEN_NOMUTEX: SQLite's own mutex would only guard what the actor already serializes.
 ///
 /// Every prepared statement is finalized before the call that prepared it returns, and every failure carries
@@ -47,7 +47,7 @@ final class Database {
         let mode = try database.query("PRAGMA journal_mode = WAL").first?.text("journal_mode") ?? "unknown"
         guard mode == "wal" else { throw .walUnavailable(path: path, journalMode: mode) }
         // Foreign keys are off by default in SQLite, per connection. synchronous=FULL fsyncs the WAL at each
-        // commit: with NORMAL, a power cut may lose the last commits, and DESIGN.md invariant 2 says a crash
+        // commit: with NORMAL, a power cut may lose the last commits, and docs/DESIGN.md invariant 2 says a crash
         // loses no committed config.
         try database.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL")
         return database
@@ -194,7 +194,7 @@ final class Database {
         return .sql(SQLiteFailure(sql: sql, extendedCode: rc, message: message))
     }
 
-    /// SQLITE_TRANSIENT (SQLite copies the bytes at once) is a macro Swift cannot import (SWIFT-NOTES.md §4.11).
+    /// SQLITE_TRANSIENT (SQLite copies the bytes at once) is a macro Swift cannot import (docs/STACK-NOTES.md §4.11).
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     private static func bind(_ value: SQLValue, to statement: OpaquePointer, at index: Int32) -> Int32 {

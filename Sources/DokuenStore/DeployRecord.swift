@@ -1,7 +1,7 @@
 import DokuenCore
 
 /// A row of `deploys`: one attempt to build and release an app, whatever its end. A failed deploy is a
-/// deploy, not a release (DESIGN.md §2).
+/// deploy, not a release (docs/DESIGN.md §2).
 public struct DeployRecord: Equatable, Sendable {
     /// Where a deploy is: running until it finishes, then succeeded or failed, for good.
     public enum State: String, Equatable, Sendable {
@@ -12,7 +12,7 @@ public struct DeployRecord: Equatable, Sendable {
     public enum Outcome: Equatable, Sendable {
         /// The cutover completed and `release` serves traffic.
         case succeeded(release: ReleaseID)
-        /// The deploy stopped at `error`; the old release still serves (DESIGN.md invariant 1).
+        /// The deploy stopped at `error`; the old release still serves (docs/DESIGN.md invariant 1).
         case failed(error: String)
     }
 

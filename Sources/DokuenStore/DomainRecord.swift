@@ -24,7 +24,7 @@ public struct DomainRecord: Equatable, Sendable {
 
     /// Why `hostname` (already lowercased) cannot be routed, or nil. The same rule as the table's CHECK, checked
     /// first so the user reads a reason rather than a constraint name. It goes into nginx's `server_name`, so
-    /// nothing beyond DNS's letters, digits, `-` and `.` is let through (DESIGN.md invariant 4).
+    /// nothing beyond DNS's letters, digits, `-` and `.` is let through (docs/DESIGN.md invariant 4).
     static func rejection(of hostname: String) -> String? {
         let bytes = Array(hostname.utf8)
         if bytes.isEmpty { return "it is empty" }

@@ -1,6 +1,6 @@
 import DokuenCore
 
-/// A row of `events`, the append-only audit log (DESIGN.md invariant 6): who did what, to which app, when.
+/// A row of `events`, the append-only audit log (docs/DESIGN.md invariant 6): who did what, to which app, when.
 ///
 /// Actions are `<noun>.<verb>`: `app.create`, `app.destroy`, `build.create`, `build.delete`, `release.create`,
 /// `formation.scale`, `formation.stop`, `formation.start`, `port.lease`, `port.release`, `domain.add`,

@@ -57,10 +57,12 @@ enum Migrations {
     // Conventions of the schema:
     // - Tables are STRICT (SQLite 3.37+), so a column holds only its declared type.
     // - The CHECKs on names repeat DokuenCore's rules (AppName, ProcessType, EnvKey, BuildStamp), so a row
-    //   written by any path, a hand-run sqlite3 included, still names safe paths (DESIGN.md invariant 4).
+    //   written by any path, a hand-run sqlite3 included, still names safe paths (docs/DESIGN.md invariant 4).
     //   `length(CAST(x AS BLOB)) = length(x)` means ASCII only and no NUL: length() stops at a NUL, and a
     //   non-ASCII character takes more than one byte.
     // - Times are INTEGER unix seconds, supplied by the caller's clock.
+    // - The SQL comments of shipped migrations cite `DESIGN.md`: that is docs/DESIGN.md (a shipped migration is
+    //   never edited, not even its comments: they are part of its hash).
     // - Surrogate ids are AUTOINCREMENT, so an id is never reused: a deploy or build number quoted in a log
     //   can never come to name a different row.
     // - Child tables cascade from apps, so destroying an app is one DELETE; events keep the app's name, not its
@@ -220,7 +222,7 @@ enum Migrations {
 
     // MARK: - v2
 
-    // Per-type process settings (`dokuen ps set`, DESIGN.md §5) and per-slot stops (`dokuen stop blog:web.2`).
+    // Per-type process settings (`dokuen ps set`, docs/DESIGN.md §5) and per-slot stops (`dokuen stop blog:web.2`).
     // - A setting's value is checked by DokuenCore's ProcessSettings on its way in and out. The schema checks only
     //   the shape, so that a key app.json adds later needs no table rebuild: a snake_case key, a short ASCII value.
     // - A stopped slot is desired state like formation.stopped: it survives reboots and `ps scale` until a start
@@ -255,7 +257,7 @@ enum Migrations {
 
     // MARK: - v3
 
-    // A build's `config_vars` from its buildpacks' `bin/release` (DESIGN.md §2, instance environment layer 2):
+    // A build's `config_vars` from its buildpacks' `bin/release` (docs/DESIGN.md §2, instance environment layer 2):
     // defaults below the app's own env, fixed with the build, so a rollback to it brings them back too. Keys
     // follow release_env's rule.
     static let v3 = Migration(
@@ -289,7 +291,7 @@ enum Migrations {
 
     // MARK: - v5
 
-    // Health checks and static builds (issue 7, DESIGN.md §2 step 5 and §3):
+    // Health checks and static builds (issue 7, docs/DESIGN.md §2 step 5 and §3):
     // - app_checks: the HTTP check of `dokuen checks set`, KEY=VALUE as DokuenCore's HealthCheck parses them
     //   (checked there on the way in and out; here only the shape). No row: app.json's checks, if any, apply.
     // - apps.zero_downtime: 0 after `dokuen checks disable`: a cutover stops the old instances first.

@@ -1,7 +1,7 @@
 import DokuenCore
 
 /// A row of `port_leases`: the port of one instance (app, type, index, release). A port is leased to at most
-/// one instance (DESIGN.md invariant 5); during a cutover the old and new instances of a slot hold two ports.
+/// one instance (docs/DESIGN.md invariant 5); during a cutover the old and new instances of a slot hold two ports.
 public struct PortLease: Equatable, Sendable {
     public let port: Int
     public let app: AppName
@@ -21,7 +21,7 @@ public struct PortLease: Equatable, Sendable {
         self.leasedAt = leasedAt
     }
 
-    /// `blog:web.1@v3`, the instance as DESIGN.md names its service directory.
+    /// `blog:web.1@v3`, the instance as docs/DESIGN.md names its service directory.
     public var instance: String { "\(app):\(type).\(index)@\(release)" }
 
     init(row: Row) throws(StoreError) {

@@ -1,6 +1,6 @@
 import DokuenCore
 
-/// A release `vN` of an app: a build, an env snapshot and a formation (DESIGN.md §2). A config change or a
+/// A release `vN` of an app: a build, an env snapshot and a formation (docs/DESIGN.md §2). A config change or a
 /// rollback makes a new release that reuses an existing build.
 ///
 /// `description` and `debugDescription` list the env keys but never the values, so printing a release into a

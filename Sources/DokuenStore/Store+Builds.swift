@@ -60,7 +60,7 @@ extension Store {
     }
 
     /// Deletes a build record, for pruning. Fails with `buildInUse` while a release uses it: a kept release
-    /// keeps its build (DESIGN.md §2). The directory on disk is the caller's to remove.
+    /// keeps its build (docs/DESIGN.md §2). The directory on disk is the caller's to remove.
     public func deleteBuild(app: AppName, id: Int64, actor: String) throws(StoreError) {
         try database.transaction { () throws(StoreError) in
             let build = try build(app: app, id: id)

@@ -1,7 +1,7 @@
 import DokuenCore
 
 extension Store {
-    /// Records the start of a deploy of `app`. Deploys are serialized per app (DESIGN.md §2): this fails with
+    /// Records the start of a deploy of `app`. Deploys are serialized per app (docs/DESIGN.md §2): this fails with
     /// `deployInProgress` while another is running. The lock dies with its holder because only the writer
     /// starts deploys: a restarted dokuend finds the leftovers in `runningDeploys()` and finishes them.
     @discardableResult
@@ -98,7 +98,7 @@ extension Store {
     }
 
     /// Every deploy still marked running, oldest first. After a restart these are the half-done deploys that
-    /// dokuend must finish or roll back (DESIGN.md invariant 2).
+    /// dokuend must finish or roll back (docs/DESIGN.md invariant 2).
     public func runningDeploys() throws(StoreError) -> [DeployRecord] {
         try deploys(where: "WHERE d.state = 'running' ORDER BY d.id", [])
     }

@@ -1,7 +1,7 @@
 import DokuenCore
 
 extension Store {
-    /// The default port range of DESIGN.md §2.
+    /// The default port range of docs/DESIGN.md §2.
     public static let defaultPortRange: ClosedRange<Int> = 5000...5999
 
     /// Leases the lowest port of `range` that is neither leased nor in `busy` (ports other programs listen on) to

@@ -3,7 +3,7 @@ import DokuenCore
 extension Store {
     /// Keeps the newest `keep` releases of `app` (at least 2: the current and the previous one) and forgets older
     /// ones, then deletes every build no kept release uses — a build is never pruned while a kept release needs
-    /// it (DESIGN.md §2). Returns the deleted builds, whose directories are the caller's to remove. The caller
+    /// it (docs/DESIGN.md §2). Returns the deleted builds, whose directories are the caller's to remove. The caller
     /// holds the app's deploy lock, so no build being made right now is mistaken for an unused one.
     @discardableResult
     public func prune(app: AppName, keep: Int, actor: String) throws(StoreError) -> [BuildRecord] {

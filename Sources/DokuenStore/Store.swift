@@ -1,12 +1,12 @@
 import DokuenCore
 import DokuenPosix
 
-/// The state store, `dokuen.sqlite`: the desired state of every app and the audit log (DESIGN.md §2).
+/// The state store, `dokuen.sqlite`: the desired state of every app and the audit log (docs/DESIGN.md §2).
 ///
 /// There is one writer. `open` takes an exclusive flock on `<path>.lock` first and holds it until `close`
 /// (or until the process dies, when the kernel drops it), so a second dokuend on the same root fails at once
 /// with `StoreError.writerLocked` instead of racing the first. Within the process, the actor serializes every
-/// call, and each call that changes state runs in one transaction that also appends its event (DESIGN.md
+/// call, and each call that changes state runs in one transaction that also appends its event (docs/DESIGN.md
 /// invariant 6), so the log and the state can never disagree.
 ///
 /// The methods are grouped by table in `Store+*.swift`.

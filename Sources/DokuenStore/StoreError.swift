@@ -1,7 +1,7 @@
 import DokuenCore
 import DokuenPosix
 
-/// Every way the store can fail. The one error type of DokuenStore (STYLE.md: one enum per module).
+/// Every way the store can fail. The one error type of DokuenStore (docs/ARCHITECTURE.md: one error enum per module).
 ///
 /// Each case names its object and its cause, and `description` follows the project's grammar,
 /// `unable to <verb> <object>: <cause>`, so the daemon can print it once as `dokuend: <description>`.
@@ -32,7 +32,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case appExists(AppName)
     case buildNotFound(app: AppName, id: Int64)
     case buildExists(app: AppName, stamp: BuildStamp)
-    /// A release still uses the build, so pruning must keep it (DESIGN.md §2).
+    /// A release still uses the build, so pruning must keep it (docs/DESIGN.md §2).
     case buildInUse(app: AppName, id: Int64)
     case releaseNotFound(app: AppName, ReleaseID)
     case formationNotFound(app: AppName, ProcessType)
@@ -43,7 +43,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case domainExists(String)
     case domainNotFound(String)
     case deployNotFound(Int64)
-    /// Deploys are serialized per app (DESIGN.md §2): this one is still running.
+    /// Deploys are serialized per app (docs/DESIGN.md §2): this one is still running.
     case deployInProgress(app: AppName, id: Int64)
     case deployFinished(Int64)
 

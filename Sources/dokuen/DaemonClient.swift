@@ -78,6 +78,9 @@ func printJSON(_ value: some Encodable) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
+/// `value` as compact JSON, as the API's NDJSON lines are.
+func encodeJSON(_ value: some Encodable) throws -> [UInt8] { Array(try JSONEncoder().encode(value)) }
+
 /// Decodes a JSON body.
 func decodeJSON<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws -> T {
     try JSONDecoder().decode(T.self, from: Data(bytes))

@@ -42,6 +42,7 @@ struct DeployCommand: AsyncParsableCommand {
         let client = try DaemonClient(options)
         var lines = LineSplitter()
         var outcome: DeployEvent?
+        var deployID: Int64?
         var query = commit.map { ["commit=" + $0] } ?? []
         if let push {
             query += [
@@ -49,20 +50,28 @@ struct DeployCommand: AsyncParsableCommand {
             ]
         }
         let path = "/v1/apps/\(app)/deploys" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
-        let response = try client.client.stream(
-            "POST", path, body: tarball,
-            headers: DaemonClient.actorHeaders.merging(["Content-Type": "application/x-tar"]) { $1 }
-        ) { chunk in
-            for line in lines.feed(chunk) {
-                guard let event = try? decodeJSON(DeployEvent.self, line) else { continue }
-                if options.json {
-                    print(String(decoding: line, as: UTF8.self))
-                } else if let line = event.line {
-                    print(line)
+        let response: UnixHTTPClient.Response
+        do {
+            response = try client.client.stream(
+                "POST", path, body: tarball,
+                headers: DaemonClient.actorHeaders.merging(["Content-Type": "application/x-tar"]) { $1 }
+            ) { chunk in
+                for line in lines.feed(chunk) {
+                    guard let event = try? decodeJSON(DeployEvent.self, line) else { continue }
+                    if let id = event.deploy { deployID = id }
+                    if options.json {
+                        print(String(decoding: line, as: UTF8.self))
+                    } else if let line = event.line {
+                        print(line)
+                    }
+                    Posix.flushOutput()  // each step shows as it happens, also through a pipe
+                    if event.release != nil || event.error != nil { outcome = event }
                 }
-                Posix.flushOutput()  // each step shows as it happens, also through a pipe
-                if event.release != nil || event.error != nil { outcome = event }
             }
+        } catch let error as APIClientError {
+            // dokuend went away mid-answer (a crash, an upgrade): it ends the deploy at its next start.
+            guard let deployID, outcome == nil else { throw error }
+            return try ended(deployID, app: app, client: client, options: options, failure: failure)
         }
         guard (200..<300).contains(response.status) else {
             throw CLIError(answer: response.body, status: response.status)
@@ -72,11 +81,78 @@ struct DeployCommand: AsyncParsableCommand {
             return nil
         }
         guard let release = outcome?.release else {
+            if let deployID { return try ended(deployID, app: app, client: client, options: options, failure: failure) }
             throw CLIError(
                 message: "the connection to dokuend ended before the deploy did; see dokuen events \(app)")
         }
         return release
     }
+
+    /// How deploy `id` ended, when its stream stopped before its last event. A restarted dokuend ends every deploy
+    /// it finds running from its recorded phase before it answers again (docs/FAULTS.md), so the answer is the
+    /// truth: a release recorded before the crash is up, and the push or deploy succeeds. While dokuend is away,
+    /// each change in its run directory (the socket bound, the pid file written once it answers) is the cue to ask
+    /// again, for up to `restartDeadline`.
+    static func ended(
+        _ id: Int64, app: String, client: DaemonClient, options: GlobalOptions, failure: (String) -> Void
+    ) throws -> String? {
+        let socket = client.client.socketPath
+        let runDirectory = String(socket[..<(socket.lastIndex(of: "/") ?? socket.startIndex)])
+        let watcher = try? Inotify()
+        _ = try? watcher?.watchDirectory(runDirectory.isEmpty ? "." : runDirectory)
+        let deadline = ContinuousClock.now + restartDeadline
+        let answer: DeployOutcome
+        while true {
+            do {
+                answer = try client.call("GET", "/v1/apps/\(app)/deploys/\(id)", as: DeployOutcome.self)
+                break
+            } catch let error as APIClientError {
+                // Refused: nobody listens yet. Reset: the dying dokuend's socket took the connection.
+                switch error {
+                case .cannotConnect, .connectionFailed: break
+                case .badResponse: throw error
+                }
+                let left = deadline - ContinuousClock.now
+                guard left > .zero, let watcher else {
+                    throw CLIError(
+                        message: "unable to learn how deploy \(id) of \(app) ended: dokuend went away during it and "
+                            + "did not answer again within \(restartDeadline.components.seconds) s; see dokuen events "
+                            + app)
+                }
+                let (seconds, attoseconds) = left.components
+                _ = try watcher.waitForChange(
+                    milliseconds: Int32(min(seconds * 1000 + attoseconds / 1_000_000_000_000_000, 60_000)))
+            }
+        }
+        switch answer.state {
+        case "succeeded":
+            let release = answer.release ?? "the new release"
+            if options.json {
+                print(String(decoding: try encodeJSON(DeployEvent(release: release)), as: UTF8.self))
+            } else {
+                print("-----> dokuend restarted during the deploy; deploy \(id) ended as succeeded: \(release) is up")
+            }
+            Posix.flushOutput()
+            return release
+        case "failed":
+            let message =
+                "dokuend restarted during the deploy; deploy \(id) ended as failed: \(answer.error ?? "no reason recorded")"
+            if options.json {
+                print(String(decoding: try encodeJSON(DeployEvent(error: message)), as: UTF8.self))
+            } else {
+                failure(message)
+            }
+            return nil
+        default:
+            throw CLIError(
+                message: "the connection to dokuend ended while deploy \(id) of \(app) still runs; see dokuen events "
+                    + app)
+        }
+    }
+
+    /// How long a client waits for dokuend to come back after it went away during a deploy: a systemd restart
+    /// (`RestartSec`) and a start that re-adopts every shim fit in it.
+    static let restartDeadline = Duration.seconds(120)
 
     /// The bytes of a tarball: the file itself, or `tar -c` of a directory.
     static func tarball(of source: String) throws -> [UInt8] {

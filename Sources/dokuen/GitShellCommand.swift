@@ -77,6 +77,11 @@ struct GitShellCommand: AsyncParsableCommand {
     /// Records the refusal (best effort: a daemon that is down must not turn a refusal into a hang or a crash),
     /// then fails with the reason as the one line the client sees.
     func refuse(_ reason: String, command: String) throws -> Never {
+        try Self.refuse(reason, command: command, options: options)
+    }
+
+    /// The refusal of `git-shell` and of `gitolite`: an `ssh.refused` event, then the reason.
+    static func refuse(_ reason: String, command: String, options: GlobalOptions) throws -> Never {
         let detail = reason + " (command: " + Quoting.printable(command, limit: 200) + ")"
         _ = try? DaemonClient(options).request(
             "POST", "/v1/events", body: ["action": "ssh.refused", "detail": detail])

@@ -178,10 +178,7 @@ struct GitoliteCommand: AsyncParsableCommand {
         }
 
         func refuse(_ reason: String, command: String) throws -> Never {
-            let detail = reason + " (command: " + Quoting.printable(command, limit: 200) + ")"
-            _ = try? DaemonClient(options).request(
-                "POST", "/v1/events", body: ["action": "ssh.refused", "detail": detail])
-            throw CLIError(message: "refused: " + reason)
+            try GitShellCommand.refuse(reason, command: command, options: options)
         }
 
         /// The gitolite permissions a verb needs: (repository, R or W) pairs; none for help and version.

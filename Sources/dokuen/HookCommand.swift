@@ -5,7 +5,7 @@ import DokuenPosix
 
 /// `dokuen hook pre-receive`: git runs it (through the stub in the repository's `hooks/`) with one `old new ref`
 /// line per pushed ref. A push of the deploy branch is deployed before git moves the ref, so a failed deploy
-/// rejects the push and the branch stays where it was (DESIGN.md §2).
+/// rejects the push and the branch stays where it was (docs/DESIGN.md §2).
 struct HookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hook", abstract: "Git hooks (run by git, not by hand).", subcommands: [PreReceive.self])

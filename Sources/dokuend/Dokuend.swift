@@ -223,7 +223,7 @@ struct Dokuend: AsyncParsableCommand {
             store = try Store.open(path: layout.database)
         } catch {
             // One line, once, in the project's grammar: `dokuend: error: …`.
-            log("dokuend: error: \(error)")
+            DaemonLog.fatal("\(error)")
             throw ExitCode.failure
         }
         let supervisor = InstanceSupervisor(
@@ -234,8 +234,9 @@ struct Dokuend: AsyncParsableCommand {
         settings.stopRequests = stopRequests
         let chosen = try routing()
         if chosen == nil && nginx != "off" {
-            log(
-                "dokuend: no nginx on this machine, so routing is off: apps answer on their ports "
+            DaemonLog.info(
+                "routing",
+                "no nginx on this machine, so routing is off: apps answer on their ports "
                     + "(Debian's nginx-light adds it)")
         }
         var nginxSettings = chosen?.0
@@ -256,7 +257,7 @@ struct Dokuend: AsyncParsableCommand {
                 settings.privateNginx = service
                 nginxSettings = nginx.settings()
             } catch {
-                log("dokuend: error: \(error)")
+                DaemonLog.fatal("\(error)")
                 throw ExitCode.failure
             }
         }
@@ -271,7 +272,7 @@ struct Dokuend: AsyncParsableCommand {
             do {
                 try await Self.announce(layout, store)
             } catch {
-                log("dokuend: error: \(error)")
+                DaemonLog.fatal("\(error)")
                 Posix.exit(1)
             }
         }
@@ -283,16 +284,20 @@ struct Dokuend: AsyncParsableCommand {
             let events = try EventsListener(layout: layout, supervisor: supervisor, store: store)
             let watcher = try ShimWatcher { _ in supervisor.requestReconcile() }
             await supervisor.setShimWatcher(watcher)
-            try await Cutover(
-                layout: layout, store: store, supervisor: supervisor, keepReleases: settings.keepReleases,
-                routing: routing
-            ).recover()
-            let actions = try await supervisor.reconcile()
-            if !actions.isEmpty { log("dokuend: reconciled: \(actions.count) action(s)") }
-            // nginx follows the instances: every change of them re-renders what changed (and only that).
-            if let routing {
-                await routing.start()
-                await supervisor.setAfterReconcile { await routing.updateAll() }
+            // Before the API answers, with the watchers already running (recovery waits for instances to stop):
+            // finish or roll back what a restart cut short, then one pass, then nginx.
+            let keepReleases = settings.keepReleases
+            let startup: @Sendable () async throws -> Void = {
+                try await Cutover(
+                    layout: layout, store: store, supervisor: supervisor, keepReleases: keepReleases, routing: routing
+                ).recover()
+                let actions = try await supervisor.reconcile()
+                if !actions.isEmpty { DaemonLog.info("reconcile", "\(actions.count) action(s) at start") }
+                // nginx follows the instances: every change of them re-renders what changed (and only that).
+                if let routing {
+                    await routing.start()
+                    await supervisor.setAfterReconcile { await routing.updateAll() }
+                }
             }
             // The group stops its services in reverse order: the API first (requests in flight, a `dokuen
             // shutdown` among them, get their answers), the stop service last.
@@ -305,13 +310,13 @@ struct Dokuend: AsyncParsableCommand {
             }
             services += [
                 .init(service: events), .init(service: watcher), .init(service: ReconcileLoop(supervisor: supervisor)),
-                .init(service: APIService(server)),
+                .init(service: APIService(server, startup: startup)),
             ]
             var configuration = ServiceGroupConfiguration(services: services, logger: Logger(label: "dokuend"))
             configuration.maximumGracefulShutdownDuration = .seconds(10)
             try await ServiceGroup(configuration: configuration).run()
         } catch {
-            log("dokuend: error: unable to serve the API on \(layout.socket): \(error)")
+            DaemonLog.fatal("unable to serve the API on \(layout.socket): \(error)")
             throw ExitCode.failure
         }
         try? Posix.unlink(layout.pidFile)

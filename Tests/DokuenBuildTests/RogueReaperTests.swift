@@ -4,7 +4,7 @@ import Foundation
 import Synchronization
 import Testing
 
-/// Trap 4 (SWIFT-NOTES.md §1.5, §4.4): a thread elsewhere in the process that reaps with `waitpid(-1)` (what a
+/// Trap 4 (docs/STACK-NOTES.md §1.5, §4.4): a thread elsewhere in the process that reaps with `waitpid(-1)` (what a
 /// SIGCHLD loop does), or a SIGCHLD set to SIG_IGN, must not take a step's exit status. Each case runs in a child
 /// process of its own (an exit test), so that its reaper cannot steal the children of tests running beside it.
 @Suite(.timeLimit(.minutes(2))) struct RogueReaperTests {

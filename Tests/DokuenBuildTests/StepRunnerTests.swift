@@ -5,7 +5,7 @@ import Testing
 
 @testable import DokuenBuild
 
-/// The four traps of SWIFT-NOTES.md §1.5 / §4, one test each, with real processes.
+/// The four traps of docs/STACK-NOTES.md §1.5 / §4, one test each, with real processes.
 @Suite(.timeLimit(.minutes(2))) struct StepRunnerTests {
     static func shell(_ script: String, timeout: Duration? = nil, grace: Duration = .seconds(10)) -> BuildStep {
         BuildStep(
@@ -195,7 +195,7 @@ import Testing
         #expect(pwd.lines == ["/usr/share"])
     }
 
-    /// When the tests run as root, a step can run as the unprivileged `dokuen` user (DESIGN.md §2, privileges):
+    /// When the tests run as root, a step can run as the unprivileged `dokuen` user (docs/DESIGN.md §2, privileges):
     /// uid, gid and supplementary groups all switch.
     @Test(.enabled(if: Posix.geteuid() == 0 && ChildProcess.Credentials.lookup(user: "dokuen") != nil))
     func runsAsTheUnprivilegedUser() async throws {

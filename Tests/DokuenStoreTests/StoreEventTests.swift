@@ -3,7 +3,7 @@ import Testing
 
 @testable import DokuenStore
 
-/// The event log: every state change, who and when, newest first (DESIGN.md invariant 6).
+/// The event log: every state change, who and when, newest first (docs/DESIGN.md invariant 6).
 @Suite(.timeLimit(.minutes(2))) struct StoreEventTests {
     @Test func everyStateChangeAppendsExactlyOneEvent() async throws {
         try await withStore { store, _ in

@@ -3,7 +3,7 @@ import Testing
 
 @testable import DokuenStore
 
-/// Port leases: the lowest free port of the range, one instance per port (DESIGN.md invariant 5).
+/// Port leases: the lowest free port of the range, one instance per port (docs/DESIGN.md invariant 5).
 @Suite(.timeLimit(.minutes(2))) struct StorePortTests {
     func lease(_ store: Store, _ app: String, _ type: String, _ index: Int, _ release: Int, _ range: ClosedRange<Int>)
         async throws -> Int

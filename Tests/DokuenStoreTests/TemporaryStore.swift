@@ -4,7 +4,7 @@ import Testing
 
 @testable import DokuenStore
 
-// Helpers for the store's tests (STYLE.md, test layer 3): each test gets a fresh SQLite file in its own
+// Helpers for the store's tests (docs/ARCHITECTURE.md, test layers): each test gets a fresh SQLite file in its own
 // temporary directory, and a clock it controls.
 
 /// The time every test store reads from its clock: 2026-01-01T00:00:00Z.

@@ -8,7 +8,7 @@ import Testing
     import Glibc
 #endif
 
-/// Deploys built with buildpacks through the real dokuend (DESIGN.md §2 step 3): each built-in builds its fixture
+/// Deploys built with buildpacks through the real dokuend (docs/DESIGN.md §2 step 3): each built-in builds its fixture
 /// and the app answers; a third-party buildpack installed from git is detected and used; and every way a build can
 /// fail leaves the old release serving, untouched.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct BuildpackDeployTests {
@@ -123,7 +123,7 @@ import Testing
     }
 
     /// Each failure leaves the old release serving with the same pids, `current` unchanged, and the deploy marked
-    /// failed with a clear message (DESIGN.md invariant 1).
+    /// failed with a clear message (docs/DESIGN.md invariant 1).
     @Test func everyBuildFailureLeavesTheOldReleaseServing() throws {
         let daemon = try DaemonHarness(label: "buildfail", options: ["--build-timeout", "8"])
         defer { daemon.stop() }

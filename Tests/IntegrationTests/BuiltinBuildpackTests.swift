@@ -12,7 +12,7 @@ import Testing
 /// on its port.
 @Suite(.timeLimit(.minutes(5))) struct BuiltinBuildpackTests {
     static let repository = String(#filePath.prefix(upTo: #filePath.range(of: "/Tests/")!.lowerBound))
-    /// The PATH of builds and apps (DESIGN.md §2, the instance environment's platform defaults).
+    /// The PATH of builds and apps (docs/DESIGN.md §2, the instance environment's platform defaults).
     static let path = "/usr/local/bin:/usr/bin:/bin"
     static let builtins = ["procfile", "static", "python", "node", "go"]
 
@@ -233,7 +233,7 @@ struct BuildpackRun {
         let (executable, argv) = self.command("/bin/sh", ["-c", script])
         let app = try BackgroundProgram(executable, argv, environment: environment)
         defer { app.stop() }
-        // Readiness is a bounded retry up to a deadline (DESIGN.md §2), here in Python's urllib.
+        // Readiness is a bounded retry up to a deadline (docs/DESIGN.md §2), here in Python's urllib.
         let get = """
             import sys, time, urllib.request
             deadline = time.monotonic() + 30

@@ -77,12 +77,19 @@ import Testing
             }
         try write(daemon, version: "v2", release: release)
         let faulty = try FaultyDaemon(daemon, killAt: phase)
-        let second = try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
-        #expect(second.status != .exited(0), "the daemon died under the deploy")
+        // The CLI outlives the daemon under it: it waits for the next dokuend and reports how the deploy ended.
+        let second = try BackgroundProgram(
+            daemon.bin + "/dokuen", ["deploy", "blog", daemon.temp("app"), "--root", daemon.root],
+            environment: ["PATH": "/usr/bin:/bin", "HOME": daemon.temp.path])
+        defer { second.stop() }
         #expect(try faulty.waitForDeath(), "dokuend killed itself at \(phase): \(faulty.program.standardError)")
         faulty.program.stop()
 
         try daemon.restart()
+        let status = try second.wait(milliseconds: 120_000)
+        #expect(status == .exited(succeeds ? 0 : 1), "\(second.standardOutput)\n\(second.standardError)")
+        let said = "dokuend restarted during the deploy; deploy 2 ended as \(succeeds ? "succeeded" : "failed")"
+        #expect((succeeds ? second.standardOutput : second.standardError).contains(said), "\(second.standardError)")
         let expected = succeeds ? "v2" : "v1"
         let web = try serving(daemon, expected)
         #expect(web.release == expected)

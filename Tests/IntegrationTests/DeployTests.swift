@@ -296,7 +296,7 @@ import Testing
         #expect(missing.status == .exited(64))
     }
 
-    /// A deploy whose new web crashes fails, says why, and leaves the old release serving (DESIGN.md invariant 1).
+    /// A deploy whose new web crashes fails, says why, and leaves the old release serving (docs/DESIGN.md invariant 1).
     /// It makes no release: vN counts successful releases, its build is removed, and the next deploy is v2.
     @Test func aCrashingReleaseFailsTheDeployAndTheOldOneKeepsServing() throws {
         let daemon = try DaemonHarness(label: "faildeploy")

@@ -8,7 +8,7 @@ import Testing
     import Glibc
 #endif
 
-/// Health checks before cutover (DESIGN.md §2 step 5, invariant 1) through a real dokuend, real app processes and
+/// Health checks before cutover (docs/DESIGN.md §2 step 5, invariant 1) through a real dokuend, real app processes and
 /// a real nginx under load: a release whose check fails never takes traffic and fails no request; a passing one
 /// does; `dokuen checks` sets, runs and reports them; zero-downtime off stops the old instances first; and a web
 /// that never listens on $PORT fails the deploy (R10).

@@ -4,7 +4,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Issue 12 and DESIGN.md invariants 7–9, checked from inside the apps as root: each app its own user, builds
+/// Issue 12 and docs/DESIGN.md invariants 7–9, checked from inside the apps as root: each app its own user, builds
 /// frozen, data private, the control socket for admins only, no process escaping its instance, and nice 0.
 @Suite(.serialized, .timeLimit(.minutes(4)), .enabled(if: geteuid() == 0, "needs root: apps get users of their own"))
 struct IsolationTests {

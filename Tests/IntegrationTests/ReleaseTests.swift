@@ -4,7 +4,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Releases, rollback and pruning through the real dokuend (DESIGN.md §2: builds and releases).
+/// Releases, rollback and pruning through the real dokuend (docs/DESIGN.md §2: builds and releases).
 @Suite(.serialized, .timeLimit(.minutes(3))) struct ReleaseTests {
     /// A web that answers with its code's version and the GREETING of its env.
     static let app = """
@@ -113,7 +113,7 @@ import Testing
     }
 
     /// `.profile.d/*.sh` of the build is sourced before every process, Procfile and `run` alike, with HOME the
-    /// build directory (DESIGN.md §5).
+    /// build directory (docs/DESIGN.md §5).
     @Test func profileScriptsRunBeforeEveryProcess() throws {
         let daemon = try DaemonHarness(label: "profile")
         defer { daemon.stop() }

@@ -9,7 +9,7 @@ import Testing
 
 /// nginx routing through a real nginx on loopback (its own prefix and configuration, including `<root>/nginx/*.conf`
 /// as a user's does): deploys under continuous load fail no request, and a failed deploy leaves the old version
-/// serving (DESIGN.md §2 steps 5–7).
+/// serving (docs/DESIGN.md §2 steps 5–7).
 @Suite(.serialized, .timeLimit(.minutes(4))) struct RoutingTests {
     /// A web that answers with the version in its tree.
     static let app = """

@@ -1,7 +1,7 @@
 import DokuenPosix
 
 /// A fresh directory under /tmp for one test, removed by `remove()`. Paths stay short because Unix socket paths
-/// are limited to 107 bytes (SWIFT-NOTES.md §4.14).
+/// are limited to 107 bytes (docs/STACK-NOTES.md §4.14).
 public struct TemporaryDirectory: Sendable {
     public let path: String
 
