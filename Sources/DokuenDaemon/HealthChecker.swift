@@ -2,6 +2,7 @@ import DokuenAPI
 import DokuenBuild
 import DokuenCore
 import DokuenPosix
+import DokuenReconciliation
 import DokuenStore
 
 /// The checks a new release's `web` instances pass before nginx routes to them (a failed check

@@ -1,3 +1,4 @@
+import DokuenAPI
 import Hummingbird
 
 /// The control socket is for people, not apps (docs/DESIGN.md §2 and invariant 9). The socket's mode lets only root and

@@ -1,6 +1,7 @@
 import DokuenAPI
 import DokuenCore
 import DokuenPosix
+import DokuenReconciliation
 import DokuenRouting
 import DokuenStore
 

@@ -1,4 +1,5 @@
 import DokuenPosix
+import Foundation
 import TestSupport
 import Testing
 

@@ -1,4 +1,5 @@
 import DokuenCore
+import DokuenPosix
 import TestSupport
 import Testing
 
