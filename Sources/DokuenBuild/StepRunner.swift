@@ -26,8 +26,8 @@ public enum StepRunner {
     public static func run(_ step: BuildStep, onLine: @escaping @Sendable (String) -> Void) async throws(BuildError)
         -> ExitStatus
     {
-        let wake: WakePipe
-        do { wake = try WakePipe() } catch { throw .couldNotStart(step: step.label, error) }
+        let wake: Wakeup
+        do { wake = try Wakeup() } catch { throw .couldNotStart(step: step.label, error) }
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation {
                 (continuation: CheckedContinuation<Result<ExitStatus, BuildError>, Never>) in
@@ -44,7 +44,7 @@ public enum StepRunner {
     }
 
     /// The whole run, blocking the calling thread.
-    static func runBlocking(_ step: BuildStep, wake: WakePipe, onLine: @escaping @Sendable (String) -> Void) -> Result<
+    static func runBlocking(_ step: BuildStep, wake: Wakeup, onLine: @escaping @Sendable (String) -> Void) -> Result<
         ExitStatus, BuildError
     > {
         let output: (read: Int32, write: Int32)
@@ -98,7 +98,7 @@ public enum StepRunner {
     /// killed what was left of the group (while the unreaped program still held the group id, so the id cannot
     /// have been reused) and reaped the program.
     private static func superviseUntilExit(
-        _ step: BuildStep, _ started: (child: ChildProcess, report: Int32, keeper: Int32), wake: WakePipe,
+        _ step: BuildStep, _ started: (child: ChildProcess, report: Int32, keeper: Int32), wake: Wakeup,
         reader: inout PipeReader
     ) throws(PosixError) -> Ending {
         let child = started.child
@@ -109,7 +109,7 @@ public enum StepRunner {
         while true {
             let next = [timeoutAt, killAt].compactMap { $0 }.min()
             let ready = try Posix.poll(
-                [reader.isOpen ? reader.fd : -1, started.report, stopReason == nil ? wake.readEnd : -1],
+                [reader.isOpen ? reader.fd : -1, started.report, stopReason == nil ? wake.fd : -1],
                 milliseconds: next.map { milliseconds(until: $0, clock: clock) } ?? -1)
             if ready[0] { try reader.readOnce() }
             if ready[1] {

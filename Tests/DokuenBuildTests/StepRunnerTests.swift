@@ -37,7 +37,7 @@ import Testing
             (continuation: CheckedContinuation<(Int32, Result<DokuenPosix.ExitStatus, BuildError>), Never>) in
             // A thread of its own, so no thread of the cooperative pool is left at -2 for the tests that follow.
             let thread = Thread {
-                guard setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, -2) == 0, let wake = try? WakePipe()
+                guard setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, -2) == 0, let wake = try? Wakeup()
                 else {
                     return continuation.resume(returning: (0, .failure(.cancelled(step: "setup"))))
                 }
