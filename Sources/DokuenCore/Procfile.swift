@@ -1,5 +1,5 @@
 /// A Procfile, parsed the way Heroku, foreman and honcho read one: each line is `name: command`, with
-/// names `[A-Za-z0-9_-]{1,63}`. Blank lines, `#` comment lines, CRLF line ends and a UTF-8 BOM are accepted,
+/// names `[A-Za-z0-9_-]{1,63}`. Blank lines, `#` comment lines, every line end (`lines(_:)`) and a UTF-8 BOM are accepted,
 /// and a command may contain colons. Unlike foreman, which skips lines it cannot parse, every bad line is an
 /// error naming its line number, and so is a second definition of a type.
 public struct Procfile: Equatable, Sendable {
@@ -36,16 +36,10 @@ public struct Procfile: Equatable, Sendable {
         var entries: [Entry] = []
         var firstLine: [ProcessType: Int] = [:]
         var portVariableLine: [String: (ProcessType, Int)] = [:]
-        var utf8 = Substring(text).utf8[...]
-        if utf8.starts(with: [0xEF, 0xBB, 0xBF]) { utf8 = utf8.dropFirst(3) }
-
-        for (offset, rawLine) in utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-            .enumerated()
-        {
+        let body = text.hasPrefix("\u{FEFF}") ? String(text.unicodeScalars.dropFirst()) : text
+        for (offset, line) in lines(body).enumerated() {
             let number = offset + 1
-            var line = rawLine[...]
-            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            let trimmed = String(decoding: line, as: UTF8.self).trimmingSpacesAndTabs()
+            let trimmed = line.trimmingSpacesAndTabs()
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
 
             guard let colon = trimmed.firstIndex(of: ":") else {
@@ -54,6 +48,14 @@ public struct Procfile: Equatable, Sendable {
             let name = String(trimmed[..<colon])
             if let reason = ProcessType.rejection(of: name) {
                 throw .procfile(line: number, reason: "process type \(Quoting.quoted(name)) is invalid: \(reason)")
+            }
+            if name.hasPrefix("-") {
+                // `ps scale blog -y=2` could not name it: ArgumentParser, like any getopt, reads an option. Checked
+                // here, at the boundary, not in ProcessType: a release that has one already keeps working.
+                throw .procfile(
+                    line: number,
+                    reason: "process type \(Quoting.quoted(name)) is invalid: it starts with '-', "
+                        + "which a command line reads as an option")
             }
             let type = try ProcessType(name)
             let command = String(trimmed[trimmed.index(after: colon)...]).trimmingSpacesAndTabs()
@@ -78,6 +80,27 @@ public struct Procfile: Equatable, Sendable {
         return Procfile(entries: entries)
     }
 
+    /// The lines of `text`. LF, CRLF, a lone CR (old Mac OS), NEL (U+0085) and the Unicode line and paragraph
+    /// separators (U+2028, U+2029) each end a line, so an editor's odd line ends never join two types into one
+    /// long command that fails only at run time.
+    static func lines(_ text: String) -> [String] {
+        var lines: [String] = []
+        var line = String.UnicodeScalarView()
+        var afterCR = false
+        for scalar in text.unicodeScalars {
+            defer { afterCR = scalar == "\r" }
+            switch scalar {
+            case "\n" where afterCR: continue  // the second half of CRLF
+            case "\n", "\r", "\u{85}", "\u{2028}", "\u{2029}":
+                lines.append(String(line))
+                line = String.UnicodeScalarView()
+            default: line.append(scalar)
+            }
+        }
+        lines.append(String(line))
+        return lines
+    }
+
     /// The canonical text of this Procfile: one `name: command` line per entry.
     public func rendered() -> String {
         entries.map { "\($0.type): \($0.command)\n" }.joined()
@@ -86,7 +109,9 @@ public struct Procfile: Equatable, Sendable {
     private static func firstInvalidUTF8Line(_ bytes: [UInt8]) -> Int {
         var line = 1
         var start = 0
-        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
+        // Lines end as in `lines(_:)`; the Unicode separators need valid UTF-8 to be seen, so LF and CR count here.
+        for (index, byte) in bytes.enumerated()
+        where byte == UInt8(ascii: "\n") || (byte == UInt8(ascii: "\r") && bytes.dropFirst(index + 1).first != 10) {
             if String(validating: bytes[start..<index], as: UTF8.self) == nil { return line }
             line += 1
             start = index + 1

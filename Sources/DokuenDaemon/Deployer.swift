@@ -171,9 +171,14 @@ public struct Deployer: Sendable {
                     "exec python3 -m http.server $PORT --bind 127.0.0.1 --directory \(staticRoot.rawValue)"
             }
             guard !processes.isEmpty || staticRoot != nil else {
-                throw DaemonError.deployFailed(
-                    app: app.rawValue,
-                    reason: "nothing to run: there is no Procfile and the buildpack suggests no process type")
+                let reason =
+                    if let procfile, procfile.entries.isEmpty {
+                        "nothing to run: the Procfile defines no process type (it is empty or only comments); "
+                            + "add a line such as 'web: COMMAND', or remove it to use the buildpack's defaults"
+                    } else if procfile != nil {
+                        "nothing to run: the Procfile defines only a release command"
+                    } else { "nothing to run: there is no Procfile and the buildpack suggests no process type" }
+                throw DaemonError.deployFailed(app: app.rawValue, reason: reason)
             }
             if !processes.isEmpty {
                 line(

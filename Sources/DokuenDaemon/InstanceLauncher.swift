@@ -87,9 +87,15 @@ struct InstanceLauncher: Sendable {
         return try ShimStarter(shimPath, options, environment: environment, name: id.description)
     }
 
-    /// Removes `id`'s service directory and gives its port back.
+    /// Removes `id`'s service directory and gives its port back. The instances of a destroyed app are removed
+    /// after its record, whose leases went with it; the last one takes `run/svc/APP` too. (Only then: an app that
+    /// exists may be starting an instance in it.)
     func remove(_ id: InstanceID) async throws {
         try Posix.removeTree(layout.serviceDirectory(id))
+        guard try await store.app(named: id.app) != nil else {
+            try? Posix.rmdir(layout.serviceDirectory + "/" + id.app.rawValue)  // ENOTEMPTY while others remain
+            return
+        }
         for lease in try await store.portLeases(app: id.app)
         where lease.type == id.type && lease.index == id.index && lease.release == id.release {
             try await store.releasePort(lease.port, actor: "dokuend")

@@ -189,13 +189,9 @@ public actor Routing {
                 indexes.insert(status.index)
             }
             if indexes.isEmpty, routed[app]?.isEmpty == false {
-                let seen = statuses.filter { $0.app == app.rawValue && $0.type == "web" }.map {
-                    "web.\($0.index)@\($0.release) \($0.state) port \($0.port.map(String.init) ?? "none")"
-                }
-                DaemonLog.error(
-                    "routing \(app)",
-                    "no RUNNING web instance of \(release?.description ?? "any release") "
-                        + "left (\(seen.isEmpty ? "none" : seen.joined(separator: ", "))); nginx answers 503")
+                let (isError, text) = Self.nothingRouted(
+                    app: app, release: release, statuses: statuses, draining: draining[app] ?? [], web: web)
+                if isError { DaemonLog.error("routing \(app)", text) } else { DaemonLog.info("routing \(app)", text) }
             }
             routed[app] = indexes
             backend = .proxy(ports: upstreams)
@@ -203,6 +199,30 @@ public actor Routing {
         let config = try RouteConfig(
             app: app, domains: domains, backend: backend, tls: try tlsFiles(app), settings: settings)
         return try await install(installer, app, NginxRenderer.render(config))
+    }
+
+    /// What the log says when no web instance of `app` is routed any more: an error, naming each web instance and
+    /// why it takes no requests, unless web is stopped or scaled to 0, which is what the user asked for.
+    static func nothingRouted(
+        app: AppName, release: ReleaseID?, statuses: [InstanceStatus], draining: Set<Int>, web: DesiredProcess?
+    ) -> (isError: Bool, text: String) {
+        if let web, !(1...max(web.count, 1)).contains(where: web.wants) {
+            return (false, "web is stopped or scaled to 0; nginx answers 503")
+        }
+        let seen = statuses.filter { $0.app == app.rawValue && $0.type == "web" }.map { status in
+            let why =
+                if status.state != "RUNNING" { status.state }
+                else if status.release != release?.description { "RUNNING, not the routed release" }
+                else if draining.contains(status.index) { "RUNNING, draining" }
+                else if web.map({ !$0.wants(status.index) }) ?? false { "RUNNING, not wanted" }
+                else { "RUNNING, no port" }
+            return "web.\(status.index)@\(status.release) \(why)"
+        }
+        return (
+            true,
+            "no web instance of \(release?.description ?? "any release") can take requests "
+                + "(\(seen.isEmpty ? "none runs" : seen.joined(separator: ", "))); nginx answers 503"
+        )
     }
 
     /// Installs a file; a failed reload is only logged: the file passed `nginx -t` and is in place, and an nginx

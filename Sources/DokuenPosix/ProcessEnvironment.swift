@@ -61,8 +61,14 @@ extension Posix {
     /// Becomes `uid` with `gid` as its only group (setgroups, setgid, setuid, in that order, as a drop from root
     /// must go): the supplementary groups the user database adds are not taken.
     public static func becomeUser(uid: UInt32, gid: UInt32) throws(PosixError) {
-        var group = gid
-        try call("set groups of", path: "uid \(uid)") { sys_setgroups(1, &group) }
+        try becomeUser(uid: uid, gid: gid, groups: [gid])
+    }
+
+    /// Becomes `uid` with `gid` and exactly `groups` (a platform user, such as the git user, keeps the group that
+    /// reaches dokuend's socket; an app's user never gets more than its own group: the overload above).
+    public static func becomeUser(uid: UInt32, gid: UInt32, groups: [UInt32]) throws(PosixError) {
+        let list = groups.isEmpty ? [gid] : groups
+        try call("set groups of", path: "uid \(uid)") { list.withUnsafeBufferPointer { sys_setgroups($0.count, $0.baseAddress!) } }
         try call("set gid of", path: "uid \(uid)") { sys_setgid(gid) }
         try call("set uid", path: "to \(uid)") { sys_setuid(uid) }
     }

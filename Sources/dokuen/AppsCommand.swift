@@ -1,6 +1,7 @@
 import ArgumentParser
 import DokuenAPI
 import DokuenCore
+import DokuenPosix
 
 /// `dokuen apps create|list|info|destroy`.
 struct AppsCommand: AsyncParsableCommand {
@@ -23,7 +24,32 @@ struct AppsCommand: AsyncParsableCommand {
         func run() async throws {
             let app = try DaemonClient(options).call(
                 "POST", "/v1/apps", body: CreateAppRequest(name: name), as: AppInfo.self)
-            if options.json { try printJSON(app) } else { print("Created \(app.name)") }
+            if options.json { return try printJSON(app) }
+            print("Created \(app.name)")
+            let branch = app.deployBranch ?? "main (or master while there is no main)"
+            print("Pushes of \(branch) deploy it; add the remote with:")
+            for line in try remote(app.name) { print("  " + line) }
+        }
+
+        /// The remote for pushes, as the person who created the app will push: over ssh as the user sshd runs this
+        /// for (the git user of a forced command, gitolite's), else by path on this host. A root push by path goes
+        /// through `dokuen git receive-pack`, which becomes the repository's owner (git refuses a repository another
+        /// user owns, and a root push would leave objects the git user cannot write beside).
+        func remote(_ app: String) throws -> [String] {
+            if Posix.getenv("SSH_CONNECTION") != nil {
+                let user = Posix.userName(uid: Posix.geteuid()) ?? "git"
+                let hostname = (try? Posix.readFile("/proc/sys/kernel/hostname")) ?? []
+                let host = hostname.split(separator: UInt8(ascii: "\n")).first.map { String(decoding: $0, as: UTF8.self) }
+                return ["git remote add dokuen \(user)@\(host ?? "HOST"):\(app)"]
+            }
+            let root = try GitShellCommand.root(options)
+            let repository = RootLayout(root: root).app(try AppName(app)).repository
+            let lines = ["git remote add dokuen \(Quoting.shell(repository))"]
+            guard Posix.geteuid() == 0, let owner = try? Posix.statFollowingSymlinks(repository), owner.uid != 0
+            else { return lines }
+            let receivePack = [Posix.executableDirectory() + "/dokuen", "git", "receive-pack", "--root", root]
+                .map(Quoting.shell).joined(separator: " ")
+            return lines + ["git config remote.dokuen.receivepack \(Quoting.shell(receivePack))"]
         }
     }
 

@@ -13,6 +13,9 @@ import Testing
         ("# comment\n\nweb: a\n   \n  # indented comment\nworker: b\n", ["web=a", "worker=b"]),
         ("web: a\r\nworker: b\r\n", ["web=a", "worker=b"]),
         ("\u{FEFF}web: a\n", ["web=a"]),
+        ("web: a\rworker: b\r", ["web=a", "worker=b"]),  // old Mac OS line ends
+        ("web: a\u{2028}worker: b\u{2029}clock: c\u{85}", ["web=a", "worker=b", "clock=c"]),
+        ("web: a\r\n\rworker: b\n\r\nclock: c", ["web=a", "worker=b", "clock=c"]),
         ("web: python -m http.server --bind 0.0.0.0:$PORT", ["web=python -m http.server --bind 0.0.0.0:$PORT"]),
         ("clock: echo a:b:c", ["clock=echo a:b:c"]),
         ("web:a", ["web=a"]),
@@ -45,6 +48,12 @@ import Testing
         ("a-b: x\na_b: y\n", "Procfile line 2: process type 'a_b' collides with 'a-b'"),
         (String(repeating: "x", count: 64) + ": y", "Procfile line 1: process type"),
         ("web: a\0b", "Procfile line 1: the command of 'web' contains a NUL byte"),
+        ("web: a\rweb: b\r", "Procfile line 2: process type 'web' is already defined on line 1"),
+        ("web: a\u{2028}oops\n", "Procfile line 2: expected 'name: command', found no ':'"),
+        (
+            "web: a\n-y: b\n",
+            "Procfile line 2: process type \"-y\" is invalid: it starts with '-', which a command line reads as an option"
+        ),
     ])
     func rejects(_ text: String, _ message: String) {
         do {

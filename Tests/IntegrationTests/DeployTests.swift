@@ -272,6 +272,9 @@ import Testing
         let destroyed = try daemon.dokuen(["apps", "destroy", "blog", "--confirm", "blog"])
         #expect(destroyed.standardOutput == "Destroyed blog; its data/ directory is kept (--purge deletes it)\n")
         for instance in scaled { #expect(try Posix.waitForExit(pid: try #require(instance.pid), milliseconds: 30_000)) }
+        // Its service directories go, run/svc/blog with them, and nothing is logged about an app that is gone.
+        try daemon.waitFor("run/svc/blog is removed") { !Posix.exists(daemon.root + "/run/svc/blog") }
+        #expect(!daemon.daemon.standardError.contains("unable to find app"), "\(daemon.daemon.standardError)")
         #expect(try Posix.listDirectory(daemon.root + "/apps/blog") == ["data"])
         #expect(try Posix.readFile(daemon.root + "/apps/blog/data/file") == Array("keep me\n".utf8))
     }

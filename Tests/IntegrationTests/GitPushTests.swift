@@ -1,4 +1,5 @@
 import DokuenAPI
+import DokuenCore
 import DokuenPosix
 import Foundation
 import TestSupport
@@ -100,6 +101,63 @@ import Testing
 
     /// Two pushes at once both finish, one after the other: the second waits for the first and says so, then is
     /// refused because main moved meanwhile, so the branch and the release that serves always agree.
+    /// `apps create` prints the remote to push to. As root, the repository belongs to the git user: the printed
+    /// remote goes through `dokuen git receive-pack`, which pushes as that user, so git trusts the repository with
+    /// no safe.directory setting and leaves no root-owned object behind. A plain path push as root is what git
+    /// refuses ("dubious ownership").
+    @Test func aPushByPathThroughTheRemoteAppsCreatePrints() throws {
+        let daemon = try DaemonHarness(label: "rootpush")
+        defer { daemon.stop() }
+        let created = try daemon.dokuen(["apps", "create", "blog"])
+        #expect(created.status == .exited(0), "\(created.standardError)")
+        let repo = daemon.root + "/apps/blog/repo.git"
+        let lines = created.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.prefix(3) == [
+            "Created blog", "Pushes of main (or master while there is no main) deploy it; add the remote with:",
+            "  git remote add dokuen '\(repo)'",
+        ])
+        let isolated = geteuid() == 0
+        #expect(lines.count == (isolated ? 4 : 3), "\(created.standardOutput)")
+        if isolated {
+            #expect(lines[3].hasPrefix("  git config remote.dokuen.receivepack "), "\(lines[3])")
+            #expect(lines[3].contains("git' 'receive-pack' '--root' '"), "\(lines[3])")
+        }
+
+        // A user's git: an identity and no safe.directory anywhere.
+        let home = daemon.temp("plainhome")
+        try Posix.mkdir(home)
+        try AtomicFile.write(Array("[init]\n\tdefaultBranch = main\n".utf8), to: home + "/.gitconfig")
+        let environment = [
+            "PATH": "/usr/bin:/bin", "HOME": home, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Ada",
+            "GIT_AUTHOR_EMAIL": "ada@example.com", "GIT_COMMITTER_NAME": "Ada", "GIT_COMMITTER_EMAIL": "ada@example.com",
+        ]
+        let work = daemon.temp("rootwork")
+        func run(_ arguments: [String]) throws -> ProgramResult {
+            try runProgram("/usr/bin/git", ["-C", work] + arguments, environment: environment)
+        }
+        #expect(try runProgram("/usr/bin/git", ["init", "-q", work], environment: environment).status == .exited(0))
+        try AtomicFile.write(Array(Self.procfile.utf8), to: work + "/Procfile")
+        #expect(try run(["add", "-A"]).status == .exited(0))
+        #expect(try run(["commit", "-q", "-m", "first"]).status == .exited(0))
+        if isolated {
+            let plain = try run(["push", repo, "main"])
+            #expect(plain.status != .exited(0), "git refuses a repository root does not own")
+            #expect(plain.standardError.contains("dubious ownership"), "\(plain.standardError)")
+        }
+        for line in lines.dropFirst(2) {
+            let command = String(line.dropFirst(2))
+            let result = try runProgram("/bin/sh", ["-c", "cd \(Quoting.shell(work)) && " + command], environment: environment)
+            #expect(result.status == .exited(0), "\(command): \(result.standardError)")
+        }
+        let pushed = try run(["push", "dokuen", "main"])
+        #expect(pushed.status == .exited(0), "\(pushed.standardError)")
+        #expect(pushed.standardError.contains("remote: -----> Release v1 is up ("), "\(pushed.standardError)")
+        if isolated {
+            let rootOwned = try runProgram("/usr/bin/find", [repo, "-uid", "0"])
+            #expect(rootOwned.standardOutput.isEmpty, "root-owned files in the repository: \(rootOwned.standardOutput)")
+        }
+    }
+
     @Test func concurrentPushesAreSerialized() throws {
         let daemon = try DaemonHarness(label: "pushes")
         defer { daemon.stop() }
