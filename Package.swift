@@ -156,7 +156,8 @@ let package = Package(
         .testTarget(
             name: "DokuenDaemonTests",
             dependencies: [
-                "DokuenDaemon", "DokuenAPI", "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenRouting", "DokuenReconciliation",
+                "DokuenDaemon", "DokuenAPI", "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenRouting",
+                "DokuenReconciliation",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -67,6 +67,20 @@ public enum Quoting {
         "'" + text.replacing("'", with: "'\\''") + "'"
     }
 
+    /// One word for a POSIX shell as a person would type it: bare when every character is plain (letters, digits
+    /// and `-_./:=@%+,`), else `shell(_:)`'s single quotes.
+    public static func shellWord(_ text: String) -> String {
+        let plain =
+            !text.isEmpty
+            && text.unicodeScalars.allSatisfy {
+                switch $0 {
+                case "a"..."z", "A"..."Z", "0"..."9", "-", "_", ".", "/", ":", "=", "@", "%", "+", ",": true
+                default: false
+                }
+            }
+        return plain ? text : shell(text)
+    }
+
     private static func hex4(_ value: UInt32) -> String {
         let digits = String(value, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits

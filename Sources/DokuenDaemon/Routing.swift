@@ -211,11 +211,13 @@ public actor Routing {
         }
         let seen = statuses.filter { $0.app == app.rawValue && $0.type == "web" }.map { status in
             let why =
-                if status.state != "RUNNING" { status.state }
-                else if status.release != release?.description { "RUNNING, not the routed release" }
-                else if draining.contains(status.index) { "RUNNING, draining" }
-                else if web.map({ !$0.wants(status.index) }) ?? false { "RUNNING, not wanted" }
-                else { "RUNNING, no port" }
+                if status.state != "RUNNING" { status.state } else if status.release != release?.description {
+                    "RUNNING, not the routed release"
+                } else if draining.contains(status.index) {
+                    "RUNNING, draining"
+                } else if web.map({ !$0.wants(status.index) }) ?? false { "RUNNING, not wanted" } else {
+                    "RUNNING, no port"
+                }
             return "web.\(status.index)@\(status.release) \(why)"
         }
         return (

@@ -68,7 +68,9 @@ extension Posix {
     /// reaches dokuend's socket; an app's user never gets more than its own group: the overload above).
     public static func becomeUser(uid: UInt32, gid: UInt32, groups: [UInt32]) throws(PosixError) {
         let list = groups.isEmpty ? [gid] : groups
-        try call("set groups of", path: "uid \(uid)") { list.withUnsafeBufferPointer { sys_setgroups($0.count, $0.baseAddress!) } }
+        try call("set groups of", path: "uid \(uid)") {
+            list.withUnsafeBufferPointer { sys_setgroups($0.count, $0.baseAddress!) }
+        }
         try call("set gid of", path: "uid \(uid)") { sys_setgid(gid) }
         try call("set uid", path: "to \(uid)") { sys_setuid(uid) }
     }

@@ -39,16 +39,18 @@ struct AppsCommand: AsyncParsableCommand {
             if Posix.getenv("SSH_CONNECTION") != nil {
                 let user = Posix.userName(uid: Posix.geteuid()) ?? "git"
                 let hostname = (try? Posix.readFile("/proc/sys/kernel/hostname")) ?? []
-                let host = hostname.split(separator: UInt8(ascii: "\n")).first.map { String(decoding: $0, as: UTF8.self) }
+                let host = hostname.split(separator: UInt8(ascii: "\n")).first.map {
+                    String(decoding: $0, as: UTF8.self)
+                }
                 return ["git remote add dokuen \(user)@\(host ?? "HOST"):\(app)"]
             }
             let root = try GitShellCommand.root(options)
             let repository = RootLayout(root: root).app(try AppName(app)).repository
-            let lines = ["git remote add dokuen \(Quoting.shell(repository))"]
+            let lines = ["git remote add dokuen \(Quoting.shellWord(repository))"]
             guard Posix.geteuid() == 0, let owner = try? Posix.statFollowingSymlinks(repository), owner.uid != 0
             else { return lines }
             let receivePack = [Posix.executableDirectory() + "/dokuen", "git", "receive-pack", "--root", root]
-                .map(Quoting.shell).joined(separator: " ")
+                .map(Quoting.shellWord).joined(separator: " ")
             return lines + ["git config remote.dokuen.receivepack \(Quoting.shell(receivePack))"]
         }
     }

@@ -66,11 +66,13 @@ extension GitCommand {
             var path = repository
             while path.count > 1, path.hasSuffix("/") { path.removeLast() }
             let prefix = layout.appsDirectory + "/"
-            let name = path.hasPrefix(prefix) && path.hasSuffix("/repo.git")
+            let name =
+                path.hasPrefix(prefix) && path.hasSuffix("/repo.git")
                 ? String(path.dropFirst(prefix.count).dropLast("/repo.git".count)) : ""
             guard let app = try? AppName(name), layout.app(app).repository == path else {
-                throw CLIError(message: "unable to receive a push into \(Quoting.quoted(repository)): "
-                    + "it is not an app's repository under \(root) (\(prefix)APP/repo.git)")
+                throw CLIError(
+                    message: "unable to receive a push into \(Quoting.quoted(repository)): "
+                        + "it is not an app's repository under \(root) (\(prefix)APP/repo.git)")
             }
             guard let owner = try Posix.statFollowingSymlinks(path) else {
                 throw CLIError(message: "unable to receive a push for \(app): there is no app of that name")
@@ -81,8 +83,9 @@ extension GitCommand {
             ]
             if Posix.geteuid() == 0, owner.uid != 0 {
                 guard let entry = UserEntry.withID(owner.uid) else {
-                    throw CLIError(message: "unable to receive a push for \(app): its repository's owner, uid "
-                        + "\(owner.uid), has no user entry")
+                    throw CLIError(
+                        message: "unable to receive a push for \(app): its repository's owner, uid "
+                            + "\(owner.uid), has no user entry")
                 }
                 do { try Posix.becomeUser(uid: entry.uid, gid: entry.gid, groups: entry.groups) } catch {
                     throw CLIError(message: "unable to become \(entry.name): \(error.code)")

@@ -76,7 +76,7 @@ import Testing
         #expect(procfile.rendered() == "web: serve\nworker: work\n")
     }
 
-    /// Property: any valid Procfile, rendered in any accepted dialect (CRLF, BOM, comments, blank lines, spacing),
+    /// Property: any valid Procfile, rendered in any accepted dialect (LF, CRLF, CR, U+2028, BOM, comments, blank lines, spacing),
     /// parses back to the same entries. The seed is printed on failure so a case can be replayed.
     @Test(arguments: 0..<300)
     func randomProcfilesRoundTrip(_ seed: UInt64) throws {
@@ -92,12 +92,13 @@ import Testing
         let nameCharacters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
         let commandCharacters =
             Array(
-                "abcxyzABC0123456789 \t:#$'\"`\\|&;<>(){}[]=+-*/.,!?~@%^é日本🚀") + ["\r"]
+                "abcxyzABC0123456789 \t:#$'\"`\\|&;<>(){}[]=+-*/.,!?~@%^é日本🚀")
         var entries: [Procfile.Entry] = []
         var portVariables: Set<String> = []
         for _ in 0..<random.next(below: 8) {
             let length = 1 + random.next(below: random.next(below: 4) == 0 ? 63 : 10)
             let name = String((0..<length).map { _ in nameCharacters[random.next(below: nameCharacters.count)] })
+            guard !name.hasPrefix("-") else { continue }  // refused: a command line could not name it
             let type = try! ProcessType(name)
             guard portVariables.insert(type.portVariable).inserted else { continue }
             var command = String(
@@ -105,14 +106,14 @@ import Testing
                     commandCharacters[random.next(below: commandCharacters.count)]
                 })
             command = command.trimmingSpacesAndTabs()
-            if command.isEmpty || command.hasSuffix("\r") { command = "run" }
+            if command.isEmpty { command = "run" }
             entries.append(Procfile.Entry(type: type, command: command))
         }
         return Procfile(entries: entries)
     }
 
     func render(_ procfile: Procfile, _ random: inout SplitMix64) -> String {
-        let newline = random.next(below: 2) == 0 ? "\n" : "\r\n"
+        let newline = ["\n", "\r\n", "\r", "\u{2028}"][random.next(below: 4)]
         var text = random.next(below: 4) == 0 ? "\u{FEFF}" : ""
         for entry in procfile.entries {
             switch random.next(below: 4) {

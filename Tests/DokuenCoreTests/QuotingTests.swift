@@ -46,3 +46,13 @@ import Testing
         #expect(result.stdout == Array(input.utf8), "\(result.standardError)")
     }
 }
+
+@Suite struct ShellWordTests {
+    @Test(arguments: [
+        ("/var/lib/dokuen/apps/blog/repo.git", "/var/lib/dokuen/apps/blog/repo.git"),
+        ("a b", "'a b'"), ("it's", "'it'\\''s'"), ("", "''"), ("$HOME", "'$HOME'"), ("x=1,y@z", "x=1,y@z"),
+    ])
+    func quotesOnlyWhatNeedsIt(_ text: String, _ word: String) {
+        #expect(Quoting.shellWord(text) == word)
+    }
+}
