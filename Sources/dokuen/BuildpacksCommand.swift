@@ -7,12 +7,12 @@ struct BuildpacksCommand: AsyncParsableCommand {
         commandName: "buildpacks", abstract: "List, install and remove buildpacks; pin an app to one.",
         discussion: """
             Which buildpacks build an app: the first of these rules that applies wins.
-              1. BUILDPACK_URL in the app's config (`dokuen config set APP BUILDPACK_URL=NAME|URL`);
+              1. BUILDPACK_URL in the app's config (`dokuen config set`);
               2. `dokuen buildpacks set APP NAME|URL`;
-              3. a .buildpacks file at the top of the pushed tree (one NAME or URL per line, run in order);
-              4. detection: the first buildpack whose bin/detect accepts the app, in the order `dokuen buildpacks` \
-            numbers them: the built-ins python, node, go, static and procfile first, then the installed ones in \
-            install order.
+              3. a .buildpacks file in the pushed tree (a NAME or URL a line, in order);
+              4. detection: the first buildpack whose bin/detect accepts the app, in
+                 the order `dokuen buildpacks` numbers: the built-ins (python, node,
+                 go, static, procfile), then the installed ones in install order.
             So installing a buildpack never changes how an app a built-in detects is built (a catch-all one, \
             such as the null buildpack, gets only the apps no built-in accepts); pin the app to it with rule 1, 2 \
             or 3 instead. A URL in rules 1 to 3 must have been installed first: builds never clone. \
