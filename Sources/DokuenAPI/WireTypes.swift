@@ -485,20 +485,82 @@ public struct RollbackResult: Codable, Equatable, Sendable {
     }
 }
 
-/// A buildpack in `GET /v1/buildpacks`: built in, or installed from `source` at `commit`.
+/// A buildpack in `GET /v1/buildpacks`: built in, or installed from `source` at `commit`. The list comes in
+/// detection order.
 public struct BuildpackEntry: Codable, Equatable, Sendable {
     public var name: String
     /// `built-in` or `installed`.
     public var origin: String
     public var source: String?
     public var commit: String?
+    /// Its place in the detection order, from 1; nil when detection does not try it.
+    public var position: Int?
+    /// For an installed buildpack with a built-in's name: it stands in for that built-in.
+    public var replacesBuiltIn: Bool?
 
-    public init(name: String, origin: String, source: String?, commit: String?) {
+    public init(
+        name: String, origin: String, source: String?, commit: String?, position: Int? = nil,
+        replacesBuiltIn: Bool? = nil
+    ) {
         self.name = name
         self.origin = origin
         self.source = source
         self.commit = commit
+        self.position = position
+        self.replacesBuiltIn = replacesBuiltIn
     }
+
+    enum CodingKeys: String, CodingKey {
+        case name, origin, source, commit, position
+        case replacesBuiltIn = "replaces_built_in"
+    }
+}
+
+/// `GET /v1/apps/NAME/buildpack`: what the app's next deploy builds with, and the rule that decides it
+/// (docs/DESIGN.md §5: BUILDPACK_URL, then `buildpacks set`, then `.buildpacks`, then detection).
+public struct BuildpackChoice: Codable, Equatable, Sendable {
+    public var app: String
+    /// `BUILDPACK_URL`, `buildpacks set`, `.buildpacks` or `detection`.
+    public var rule: String
+    /// The buildpacks the rule names, in order; for detection, the order detection tries.
+    public var buildpacks: [String]
+    /// Rules that are present but lose to `rule`, in precedence order.
+    public var overridden: [String]
+    /// The app's BUILDPACK_URL, nil when unset.
+    public var buildpackURL: String?
+    /// The app's `buildpacks set`, nil when none.
+    public var setting: String?
+    /// The `.buildpacks` of the current release's build, nil when it has none (the next push's tree decides).
+    public var buildpacksFile: [String]?
+    /// One line for people: why this rule, and what would change it.
+    public var note: String
+
+    public init(
+        app: String, rule: String, buildpacks: [String], overridden: [String], buildpackURL: String?,
+        setting: String?, buildpacksFile: [String]?, note: String
+    ) {
+        self.app = app
+        self.rule = rule
+        self.buildpacks = buildpacks
+        self.overridden = overridden
+        self.buildpackURL = buildpackURL
+        self.setting = setting
+        self.buildpacksFile = buildpacksFile
+        self.note = note
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case app, rule, buildpacks, overridden, setting, note
+        case buildpackURL = "buildpack_url"
+        case buildpacksFile = "buildpacks_file"
+    }
+}
+
+/// `PUT /v1/apps/NAME/buildpack`: pin the app to `buildpack` (a name or an installed buildpack's `URL#ref`).
+public struct SetBuildpackRequest: Codable, Equatable, Sendable {
+    public var buildpack: String
+
+    public init(buildpack: String) { self.buildpack = buildpack }
 }
 
 /// `POST /v1/buildpacks`: install `source` (a git URL or path, `#ref` allowed) as `name`.

@@ -5,6 +5,8 @@ public struct BuildSettings: Sendable {
     /// The user buildpack programs run as: `dokuen` when dokuend is root (docs/DESIGN.md §2, privileges; invariant 7),
     /// nil to run as dokuend's own user.
     public var user: ChildProcess.Credentials?
+    /// The name of `user` (`dk-blog`), for messages; nil when unknown.
+    public var userName: String?
     public var detectTimeout: Duration
     public var compileTimeout: Duration
     public var releaseTimeout: Duration
@@ -15,11 +17,12 @@ public struct BuildSettings: Sendable {
     public var stack: String
 
     public init(
-        user: ChildProcess.Credentials? = nil, detectTimeout: Duration = .seconds(60),
+        user: ChildProcess.Credentials? = nil, userName: String? = nil, detectTimeout: Duration = .seconds(60),
         compileTimeout: Duration = .seconds(900), releaseTimeout: Duration = .seconds(60),
         grace: Duration = .seconds(10), stack: String = BuildSettings.hostStack()
     ) {
         self.user = user
+        self.userName = userName
         self.detectTimeout = detectTimeout
         self.compileTimeout = compileTimeout
         self.releaseTimeout = releaseTimeout

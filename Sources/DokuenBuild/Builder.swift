@@ -20,22 +20,31 @@ public struct Builder: Sendable {
     }
 
     public static let defaultPath = "/usr/local/bin:/usr/bin:/bin"
-    private static let buildpackURL = try! EnvKey("BUILDPACK_URL")
+    public static let buildpackURL = try! EnvKey("BUILDPACK_URL")
 
-    /// Builds `buildDirectory`. `appEnvironment` is read only for BUILDPACK_URL; `envDirectory` (the app's envdir)
-    /// is passed to compile as ENV_DIR.
+    /// Builds `buildDirectory`. `appEnvironment` is read only for BUILDPACK_URL; `appBuildpack` is the app's
+    /// `dokuen buildpacks set` (nil: none); `envDirectory` (the app's envdir) is passed to compile as ENV_DIR.
     public func build(
         buildDirectory: String, cacheDirectory: String, envDirectory: String, appEnvironment: [EnvKey: String],
-        sourceVersion: String? = nil, progress: @escaping @Sendable (String) -> Void
+        appBuildpack: String? = nil, sourceVersion: String? = nil, progress: @escaping @Sendable (String) -> Void
     ) async throws(BuildError) -> BuildResult {
         var environment = ["PATH": Self.defaultPath, "HOME": buildDirectory, "STACK": settings.stack]
         if let sourceVersion { environment["SOURCE_VERSION"] = sourceVersion }
         let context = Context(buildDirectory: buildDirectory, environment: environment)
 
         let selection = try BuildpackSelection.choose(
-            buildpackURL: appEnvironment[Self.buildpackURL],
-            buildpacksFile: try readBuildpacksFile(in: buildDirectory))
+            buildpackURL: appEnvironment[Self.buildpackURL], appBuildpack: appBuildpack,
+            buildpacksFile: try Self.readBuildpacksFile(in: buildDirectory))
         let chosen = try await detect(selection, context, progress: progress)
+        progress(BuildLog.header(Self.choiceLine(chosen.map(\.name), origin: selection.origin)))
+        if selection.origin == .detection, chosen.first?.origin == .builtIn, chosen.first?.name.rawValue == "procfile",
+            try catalog.installed().contains(where: { $0.name.rawValue != "procfile" })
+        {
+            progress(
+                BuildLog.indent(
+                    "Installed buildpacks are tried after the built-ins; to build with one, "
+                        + "`dokuen buildpacks set APP NAME`"))
+        }
 
         for buildpack in chosen {
             progress(BuildLog.header("Compiling with \(buildpack.name)"))
@@ -58,6 +67,14 @@ public struct Builder: Sendable {
             release = release.merging(described)
         }
         return BuildResult(buildpacks: chosen.map(\.name.rawValue), release: release)
+    }
+
+    /// The deploy output's line naming the buildpacks and the rule that chose them: `python buildpack (detected)`,
+    /// `null buildpack (buildpacks set)`, `node, python buildpacks (.buildpacks)`.
+    public static func choiceLine(_ names: [BuildpackName], origin: BuildpackSelection.Origin) -> String {
+        let rule = origin == .detection ? "detected" : origin.description
+        let list = names.map(\.rawValue).joined(separator: ", ")
+        return "\(list) buildpack\(names.count == 1 ? "" : "s") (\(rule))"
     }
 
     /// What every step of one build shares.
@@ -105,13 +122,21 @@ public struct Builder: Sendable {
         return true
     }
 
-    /// Runs one program of `buildpack`; a non-zero exit throws.
+    /// Runs one program of `buildpack`; a non-zero exit throws, after a hint line when its last output lines name
+    /// a cause the user cannot see from them (`BuildpackHint`).
     private func runChecked(
         _ buildpack: Buildpack, _ program: String, _ arguments: [String], _ timeout: Duration, _ context: Context,
         _ onLine: @escaping @Sendable (String) -> Void
     ) async throws(BuildError) {
-        let status = try await StepRunner.run(step(buildpack, program, arguments, timeout, context), onLine: onLine)
-        guard status == .exited(0) else { throw .failed(buildpack: buildpack.name.rawValue, program: program, status) }
+        let tail = LineCollector(keepingLast: BuildpackHint.window)
+        let status = try await StepRunner.run(step(buildpack, program, arguments, timeout, context)) { line in
+            tail.add(line)
+            onLine(line)
+        }
+        guard status == .exited(0) else {
+            if let hint = BuildpackHint.gitAccess(lastLines: tail.lines, user: settings.userName) { onLine(hint) }
+            throw .failed(buildpack: buildpack.name.rawValue, program: program, status)
+        }
     }
 
     private func step(
@@ -149,7 +174,7 @@ public struct Builder: Sendable {
 
     /// The text of `.buildpacks`, nil when there is none. Only a regular file counts: the build comes from the
     /// user's repository, and dokuend must not follow a symlink out of it.
-    private func readBuildpacksFile(in buildDirectory: String) throws(BuildError) -> String? {
+    public static func readBuildpacksFile(in buildDirectory: String) throws(BuildError) -> String? {
         let path = buildDirectory + "/.buildpacks"
         let info: FileInfo?
         do { info = try Posix.lstat(path) } catch { throw .file(error) }

@@ -4,15 +4,20 @@ import DokuenPosix
 /// (`<root>/buildpacks/<name>/`). An installed buildpack with a built-in's name replaces that built-in, so a newer
 /// version can be installed over one that shipped.
 ///
-/// Detection tries, by default: the installed buildpacks in name order (the admin installed them for a reason),
-/// then the built-ins `python`, `node`, `go`, `static`, any other built-in in name order, and `procfile` last
-/// (it accepts any app with a Procfile, so it must not shadow a language). A configured order is used exactly:
-/// only the buildpacks it names are tried.
+/// Detection tries, by default (docs/DESIGN.md §5): the built-ins first, `python`, `node`, `go`, `static`, any
+/// other built-in in name order, and `procfile` (it accepts any app with a Procfile, so it must not shadow a
+/// language); then the installed buildpacks in install order. So installing a buildpack never changes which
+/// buildpack builds an app a built-in detects: a catch-all one (the classic null buildpack, whose detect always
+/// succeeds) gets only the apps no built-in accepts. An installed buildpack with a built-in's name takes that
+/// built-in's place. An app that a built-in detects is built with an installed buildpack only when it is asked
+/// for: BUILDPACK_URL, `dokuen buildpacks set` or `.buildpacks` (`BuildpackSelection`). A configured order is
+/// used exactly: only the buildpacks it names are tried.
 public struct BuildpackCatalog: Sendable {
     /// The built-ins' default detection order; `procfile` is always the last one tried.
     public static let defaultBuiltInOrder = ["python", "node", "go", "static", "procfile"]
-    /// Inside an installed buildpack: its source (`URL#ref`) and commit, one per line. Kept under `.git/`, so that
-    /// the buildpack's own tree stays exactly what was cloned.
+    /// Inside an installed buildpack: its source (`URL#ref`), its commit and when it was installed (microseconds
+    /// since the epoch), one per line. Kept under `.git/`, so that the buildpack's own tree stays exactly what was
+    /// cloned. A record without the time (written before it was kept) sorts after those with one.
     public static let sourceRecord = ".git/dokuen-source"
 
     public let builtInDirectory: String?
@@ -25,21 +30,35 @@ public struct BuildpackCatalog: Sendable {
         self.detectionOrder = detectionOrder
     }
 
-    /// The installed buildpacks, by name. Dot entries (installs and removals in progress) and names that are not
-    /// buildpack names are skipped.
+    /// The installed buildpacks in install order (those without a recorded time last, by name). Dot entries
+    /// (installs and removals in progress) and names that are not buildpack names are skipped.
     public func installed() throws(BuildError) -> [Buildpack] {
-        try buildpacks(in: installedDirectory) { directory in
+        var times: [BuildpackName: Int64] = [:]
+        let found = try buildpacks(in: installedDirectory) { directory in
             let record = (try? Posix.readFile(directory + "/" + Self.sourceRecord)).map {
                 String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init)
             }
-            return .installed(source: record?.first, commit: record?.dropFirst().first)
+            return (
+                .installed(source: record?.first, commit: record?.dropFirst().first),
+                record?.dropFirst(2).first.flatMap { Int64($0) }
+            )
+        }
+        for (buildpack, time) in found { times[buildpack.name] = time }
+        return Self.installOrder(found.map(\.0), installedAt: times)
+    }
+
+    /// `buildpacks` in install order: by `installedAt`, then by name; those without a time last.
+    public static func installOrder(_ buildpacks: [Buildpack], installedAt: [BuildpackName: Int64]) -> [Buildpack] {
+        buildpacks.sorted { left, right in
+            let (a, b) = (installedAt[left.name] ?? .max, installedAt[right.name] ?? .max)
+            return a != b ? a < b : left.name < right.name
         }
     }
 
     /// The built-in buildpacks, by name.
     public func builtIns() throws(BuildError) -> [Buildpack] {
         guard let builtInDirectory else { return [] }
-        return try buildpacks(in: builtInDirectory) { _ in .builtIn }
+        return try buildpacks(in: builtInDirectory) { _ in (.builtIn, nil) }.map(\.0)
     }
 
     /// Every buildpack by name, an installed one replacing a built-in of the same name.
@@ -78,17 +97,29 @@ public struct BuildpackCatalog: Sendable {
             }
             return result
         }
-        let installed = try installed()
-        let installedNames = Set(installed.map(\.name.rawValue))
-        let builtIns = try builtIns().filter { !installedNames.contains($0.name.rawValue) }
-        func builtIn(_ name: String) -> Buildpack? { builtIns.first { $0.name.rawValue == name } }
-        let listed = Self.defaultBuiltInOrder.filter { $0 != "procfile" }.compactMap(builtIn)
-        let others = builtIns.filter { !Self.defaultBuiltInOrder.contains($0.name.rawValue) }
-        return installed + listed + others + [builtIn("procfile")].compactMap { $0 }
+        return Self.defaultOrder(builtIns: try builtIns(), installed: try installed())
     }
 
-    private func buildpacks(in directory: String, origin: (String) -> Buildpack.Origin) throws(BuildError)
-        -> [Buildpack]
+    /// The default detection order of `builtIns` (any order) and `installed` (in install order): the built-ins
+    /// `python`, `node`, `go`, `static`, the other built-ins by name, `procfile`, then the installed buildpacks.
+    /// An installed buildpack with a built-in's name stands in that built-in's place.
+    public static func defaultOrder(builtIns: [Buildpack], installed: [Buildpack]) -> [Buildpack] {
+        let sorted = builtIns.sorted { $0.name < $1.name }
+        let rank = { (name: BuildpackName) -> Int in
+            if name.rawValue == "procfile" { return Int.max }
+            return defaultBuiltInOrder.firstIndex(of: name.rawValue) ?? defaultBuiltInOrder.count
+        }
+        let builtInOrder = sorted.enumerated().sorted { left, right in
+            let (a, b) = (rank(left.element.name), rank(right.element.name))
+            return a != b ? a < b : left.offset < right.offset
+        }.map(\.element)
+        let replacements = Dictionary(installed.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let builtInNames = Set(builtIns.map(\.name))
+        return builtInOrder.map { replacements[$0.name] ?? $0 } + installed.filter { !builtInNames.contains($0.name) }
+    }
+
+    private func buildpacks(in directory: String, origin: (String) -> (Buildpack.Origin, Int64?))
+        throws(BuildError) -> [(Buildpack, Int64?)]
     {
         guard Posix.isDirectory(directory) else { return [] }
         let names: [String]
@@ -96,7 +127,8 @@ public struct BuildpackCatalog: Sendable {
         return names.compactMap { entry in
             guard let name = try? BuildpackName(entry), Posix.isDirectory(directory + "/" + entry) else { return nil }
             let path = directory + "/" + entry
-            return Buildpack(name: name, directory: path, origin: origin(path))
+            let (kind, time) = origin(path)
+            return (Buildpack(name: name, directory: path, origin: kind), time)
         }
     }
 }

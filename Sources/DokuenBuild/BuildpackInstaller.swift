@@ -22,8 +22,13 @@ public struct BuildpackInstaller: Sendable {
         self.timeout = timeout
     }
 
-    /// Every buildpack, built-in or installed, by name (an installed one replaces a built-in of its name).
-    public func list() throws(BuildError) -> [Buildpack] { try catalog.all() }
+    /// Every buildpack, built-in or installed (an installed one replaces a built-in of its name): those detection
+    /// tries, in its order, then any that a configured order leaves out, by name.
+    public func list() throws(BuildError) -> [Buildpack] {
+        let tried = try catalog.detectionCandidates()
+        let names = Set(tried.map(\.name))
+        return tried + (try catalog.all()).filter { !names.contains($0.name) }
+    }
 
     /// Installs `source` as `name`. `progress` gets git's output lines.
     @discardableResult
@@ -48,8 +53,10 @@ public struct BuildpackInstaller: Sendable {
                 throw BuildError.missingProgram(buildpack: name.rawValue, program: program)
             }
             do throws(PosixError) {
+                // The time orders detection among installed buildpacks (`BuildpackCatalog`).
                 try AtomicFile.write(
-                    Array("\(source)\n\(commit)\n".utf8), to: temporary + "/" + BuildpackCatalog.sourceRecord)
+                    Array("\(source)\n\(commit)\n\(Posix.realtimeMicroseconds())\n".utf8),
+                    to: temporary + "/" + BuildpackCatalog.sourceRecord)
                 // mkdtemp made it 0700; the build user must be able to run the buildpack.
                 try Posix.chmod(temporary, 0o755)
                 try Posix.rename(temporary, directory)

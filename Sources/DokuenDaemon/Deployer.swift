@@ -137,10 +137,11 @@ public struct Deployer: Sendable {
                     builtInDirectory: settings.builtinBuildpacks.isEmpty ? nil : settings.builtinBuildpacks,
                     installedDirectory: layout.buildpacksDirectory),
                 settings: BuildSettings(
-                    user: credentials, compileTimeout: .seconds(settings.buildTimeoutSeconds)))
+                    user: credentials, userName: credentials.map { _ in AppUser(app).name },
+                    compileTimeout: .seconds(settings.buildTimeoutSeconds)))
             let result = try await builder.build(
                 buildDirectory: buildDirectory, cacheDirectory: paths.cache, envDirectory: envDirectory,
-                appEnvironment: env, sourceVersion: commit,
+                appEnvironment: env, appBuildpack: try await store.appBuildpack(app), sourceVersion: commit,
                 progress: line)
             // Compile is over: the build is frozen, root's and read-only to the app, before anything reads it.
             try accounts.freeze(buildDirectory, credentials)

@@ -7,7 +7,7 @@
 ///   `PRAGMA foreign_key_check` must be clean before each one commits;
 /// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
 enum Migrations {
-    static let all: [Migration] = [v1, v2, v3, v4, v5, v6]
+    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7]
 
     /// The version a fully migrated database has.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -341,5 +341,19 @@ enum Migrations {
 
             ALTER TABLE deploys ADD COLUMN candidate_version INTEGER
                 CHECK (candidate_version IS NULL OR candidate_version >= 1);
+            """)
+
+    // MARK: - v7
+
+    // The buildpack an app is pinned to (`dokuen buildpacks set`, docs/DESIGN.md §5): a buildpack name, Heroku's
+    // `heroku/NAME`, or the source (`URL#ref` or an absolute path) of an installed buildpack, as DokuenBuild's
+    // BuildpackSelection parses it (checked there on the way in and when a build reads it; here only the shape:
+    // printable ASCII without spaces). NULL: none; BUILDPACK_URL, `.buildpacks` or detection decide.
+    static let v7 = Migration(
+        version: 7, name: "app buildpack",
+        sql: """
+            ALTER TABLE apps ADD COLUMN buildpack TEXT
+                CHECK (buildpack IS NULL OR (length(buildpack) BETWEEN 1 AND 1000
+                    AND length(CAST(buildpack AS BLOB)) = length(buildpack) AND buildpack NOT GLOB '*[^!-~]*'));
             """)
 }

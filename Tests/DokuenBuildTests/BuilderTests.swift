@@ -63,7 +63,8 @@ import Testing
         let shape = lines.map { $0.replacing(/[0-9]+\.[0-9] s/, with: "T") }
         #expect(
             shape == [
-                "-----> Beta app detected (T)", "-----> Compiling with beta", "       compiling beta in \(scene.build)",
+                "-----> Beta app detected (T)", "-----> beta buildpack (detected)", "-----> Compiling with beta",
+                "       compiling beta in \(scene.build)",
                 "-----> Compiled in T", "-----> Discovering process types",
                 "       Default types for buildpack beta -> web",
             ])
@@ -80,15 +81,16 @@ import Testing
         #expect(try await scene.run(try scene.builder(order: ["beta", "alpha"])).0.buildpacks == ["beta"])
     }
 
-    /// Default order: installed first (by name), then the built-ins, `procfile` last.
-    @Test func defaultOrderTriesInstalledThenBuiltInsThenProcfile() throws {
+    /// Default order: the built-ins (python first, the others by name, `procfile` last of them), then the
+    /// installed ones.
+    @Test func defaultOrderTriesBuiltInsThenProcfileThenInstalled() throws {
         let scene = try Scene()
         defer { scene.temp.remove() }
         try BuildpackFixture.write("zeta", in: scene.installed, detect: "exit 1")
         try BuildpackFixture.write("python", in: scene.builtIns, detect: "exit 1")
         try Posix.mkdir(scene.installed + "/.install-x-abc")  // an install in progress is not a buildpack
         let names = try scene.builder().catalog.detectionCandidates().map(\.name.rawValue)
-        #expect(names == ["zeta", "python", "alpha", "beta", "procfile"])
+        #expect(names == ["python", "alpha", "beta", "procfile", "zeta"])
     }
 
     @Test func nothingDetectedListsWhatWasTried() async throws {

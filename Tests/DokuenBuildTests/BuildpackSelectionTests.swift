@@ -10,6 +10,53 @@ import Testing
         #expect(selection == BuildpackSelection(origin: .environment, references: [try name("python")]))
     }
 
+    /// BUILDPACK_URL, then `buildpacks set`, then `.buildpacks`, then detection; only the winner is parsed.
+    @Test(
+        arguments: [
+            ("python", "null", "node\n", BuildpackSelection.Origin.environment, "python"),
+            (nil, "null", "node\n", .appSetting, "null"),
+            (" ", "heroku/null", "node\n", .appSetting, "null"),
+            (nil, nil, "node\n", .buildpacksFile, "node"),
+            (nil, "", "node\n", .buildpacksFile, "node"),
+            ("python", nil, "not a name!\n", .environment, "python"),
+            (nil, "go", "not a name!\n", .appSetting, "go"),
+        ] as [(String?, String?, String?, BuildpackSelection.Origin, String)])
+    func precedence(url: String?, setting: String?, file: String?, origin: BuildpackSelection.Origin, chosen: String)
+        throws
+    {
+        let selection = try BuildpackSelection.choose(buildpackURL: url, appBuildpack: setting, buildpacksFile: file)
+        #expect(selection.origin == origin)
+        #expect(selection.references.map(\.description) == [chosen])
+    }
+
+    @Test func aBadSettingNamesItsRule() {
+        #expect(throws: BuildError.self) {
+            try BuildpackSelection.choose(buildpackURL: nil, appBuildpack: "Not Good", buildpacksFile: nil)
+        }
+        let error = #expect(throws: BuildError.self) {
+            try BuildpackSelection.choose(buildpackURL: nil, appBuildpack: "Bad!", buildpacksFile: nil)
+        }
+        #expect(error?.description.contains("buildpacks set") == true, "\(String(describing: error))")
+    }
+
+    /// `buildpacks show` names the rules that are there but lose.
+    @Test func overriddenRulesAreThoseBelowTheWinner() {
+        #expect(
+            BuildpackSelection.overridden(buildpackURL: "x", appBuildpack: "y", hasBuildpacksFile: true) == [
+                .appSetting, .buildpacksFile,
+            ])
+        #expect(
+            BuildpackSelection.overridden(buildpackURL: " ", appBuildpack: "y", hasBuildpacksFile: true) == [
+                .buildpacksFile
+            ])
+        #expect(BuildpackSelection.overridden(buildpackURL: nil, appBuildpack: nil, hasBuildpacksFile: true) == [])
+        #expect(BuildpackSelection.overridden(buildpackURL: nil, appBuildpack: nil, hasBuildpacksFile: false) == [])
+        #expect(
+            BuildpackSelection.Origin.allCases.map(\.description) == [
+                "BUILDPACK_URL", "buildpacks set", ".buildpacks", "detection",
+            ])
+    }
+
     @Test func blankBuildpackURLIsUnset() throws {
         let selection = try BuildpackSelection.choose(buildpackURL: "  ", buildpacksFile: "node\n")
         #expect(selection.origin == .buildpacksFile)

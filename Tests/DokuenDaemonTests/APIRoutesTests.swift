@@ -73,6 +73,9 @@ import Testing
             #"invalid buildpack name "Bad/Name""#
         ),
         (.delete, "/v1/buildpacks/python", nil, .notFound, "no buildpack called python is installed"),
+        (.put, "/v1/apps/blog/buildpack", #"{"buildpack":"Bad!"}"#, .invalid, #"invalid buildpack "Bad!""#),
+        (.put, "/v1/apps/blog/buildpack", #"{"buildpack":"nope"}"#, .notFound, "no buildpack is called nope"),
+        (.get, "/v1/apps/nope/buildpack", nil, .notFound, "unable to find app nope"),
         (.delete, "/v1/apps/blog/certs", nil, .notFound, "unable to remove the certificate of blog: it has none"),
         (.post, "/v1/apps/blog/domains", #"{"hostname":"a;b.example"}"#, .invalid, #"invalid hostname "a;b.example""#),
         (.get, "/v1/no-such-route", nil, .notFound, ""),

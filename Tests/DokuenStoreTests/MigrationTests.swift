@@ -21,6 +21,7 @@ import Testing
         4: 15_283_115_393_070_641_661,
         5: 7_108_381_751_158_185_417,
         6: 9_251_291_081_812_483_442,
+        7: 7_848_250_510_169_765_379,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -189,6 +190,20 @@ import Testing
                 #expect(deploy.phase == "starting")
                 #expect(deploy.buildStamp?.description == "20250101T000000.000000Z")
                 #expect(deploy.candidate == releaseID(3))
+            }),
+        7: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO apps (id, name, created_at, buildpack) VALUES (1, 'blog', 100, 'null'),
+                        (2, 'shop', 101, 'https://example.com/pack.git#v1'), (3, 'wiki', 102, NULL);
+                    """)
+            },
+            verify: { store in
+                let blog = try await store.appBuildpack(appName("blog"))
+                let shop = try await store.appBuildpack(appName("shop"))
+                let wiki = try await store.appBuildpack(appName("wiki"))
+                #expect(blog == "null" && shop == "https://example.com/pack.git#v1" && wiki == nil)
             }),
     ]
 

@@ -159,7 +159,7 @@ import Testing
             ("badyaml", packed, "the badyaml buildpack's release printed"),
             (
                 nil, empty,
-                "no buildpack detected this app; tried badyaml, failing, slow, python, node, go, static, procfile"
+                "no buildpack detected this app; tried python, node, go, static, procfile, failing, badyaml, slow"
             ),
             (nil, releasePhase, "the release command failed"),
             ("slow", packed, "the slow buildpack's compile took more than 8 s and was stopped"),
@@ -194,5 +194,111 @@ import Testing
                     separator: " ")
         }
         #expect(leftover == "", "build processes survived: \(leftover) \(described)")
+    }
+
+    /// `dokuen buildpacks show APP --json`.
+    func choice(_ daemon: DaemonHarness, _ app: String) throws -> BuildpackChoice {
+        let shown = try daemon.dokuen(["buildpacks", "show", app, "--json"])
+        #expect(shown.status == .exited(0), "\(shown.standardError)")
+        return try JSONDecoder().decode(BuildpackChoice.self, from: Data(shown.stdout))
+    }
+
+    /// Issue 14: a catch-all installed buildpack (the classic null buildpack: its detect always accepts) does not
+    /// take an app a built-in detects; `buildpacks set` pins the app to it, `--clear` unpins it, and `buildpacks`
+    /// and `buildpacks show` say so at each step.
+    @Test func aCatchAllBuildpackNeverTakesABuiltInsAppUntilTheAppIsPinned() throws {
+        let daemon = try DaemonHarness(label: "catchall")
+        defer { daemon.stop() }
+        let source = try repository(
+            daemon, "null",
+            [
+                "bin/detect": "#!/bin/sh\necho Null\n", "bin/compile": "#!/bin/sh\necho nothing to build\n",
+                "bin/release": "#!/bin/sh\necho '--- {}'\n",
+            ])
+        #expect(try daemon.dokuen(["buildpacks", "install", "null", source]).status == .exited(0))
+        let listed = try daemon.dokuen(["buildpacks"]).standardOutput.split(separator: "\n").map(String.init)
+        #expect(listed.first?.hasPrefix("1.\tpython\tbuilt-in") == true, "\(listed)")
+        #expect(listed.last?.hasPrefix("6.\tnull\tinstalled from \(source) at ") == true, "\(listed)")
+        let entries = try JSONDecoder().decode(
+            [BuildpackEntry].self, from: Data(try daemon.dokuen(["buildpacks", "--json"]).stdout))
+        #expect(entries.map(\.name) == ["python", "node", "go", "static", "procfile", "null"])
+        #expect(entries.map(\.position) == [1, 2, 3, 4, 5, 6])
+
+        #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        var shown = try choice(daemon, "blog")
+        #expect(shown.rule == "detection" && shown.buildpacks.last == "null", "\(shown)")
+        let detected = try deploy(daemon, "blog", Self.fixture("procfile"))
+        #expect(detected.status == .exited(0), "\(detected.standardOutput)\(detected.standardError)")
+        #expect(detected.standardOutput.contains("-----> procfile buildpack (detected)"), "\(detected.standardOutput)")
+        #expect(try page(daemon, "blog") == "hello from procfile\n")
+
+        let set = try daemon.dokuen(["buildpacks", "set", "blog", "null"])
+        #expect(set.status == .exited(0), "\(set.standardError)")
+        #expect(
+            set.standardOutput.hasPrefix("Pinned blog to null\nrule:        buildpacks set\n"), "\(set.standardOutput)")
+        shown = try choice(daemon, "blog")
+        #expect(shown.rule == "buildpacks set" && shown.buildpacks == ["null"] && shown.setting == "null")
+        let pinned = try deploy(daemon, "blog", Self.fixture("procfile"))
+        #expect(pinned.status == .exited(0), "\(pinned.standardOutput)\(pinned.standardError)")
+        #expect(pinned.standardOutput.contains("-----> null buildpack (buildpacks set)"), "\(pinned.standardOutput)")
+        #expect(pinned.standardOutput.contains("nothing to build"), "\(pinned.standardOutput)")
+
+        // BUILDPACK_URL beats the setting, and show says which rule loses.
+        #expect(
+            try daemon.dokuen(["config", "set", "blog", "BUILDPACK_URL=heroku/procfile", "--no-restart"]).status
+                == .exited(0))
+        shown = try choice(daemon, "blog")
+        #expect(
+            shown.rule == "BUILDPACK_URL" && shown.buildpacks == ["procfile"] && shown.overridden == ["buildpacks set"])
+        _ = try daemon.dokuen(["config", "unset", "blog", "BUILDPACK_URL", "--no-restart"])
+
+        let cleared = try daemon.dokuen(["buildpacks", "set", "blog", "--clear"])
+        #expect(cleared.status == .exited(0), "\(cleared.standardError)")
+        #expect(try choice(daemon, "blog").rule == "detection")
+        let releases = try JSONDecoder().decode(
+            [ReleaseEntry].self, from: Data(try daemon.dokuen(["releases", "blog", "--json"]).stdout))
+        #expect(releases.first?.buildpack == "null" && releases.last?.buildpack == "procfile", "\(releases)")
+
+        // Refused: a buildpack that is not there, a URL not installed, and both a name and --clear.
+        let unknown = try daemon.dokuen(["buildpacks", "set", "blog", "nope"])
+        #expect(unknown.status == .exited(1) && unknown.standardError.contains("no buildpack is called nope"))
+        let notInstalled = try daemon.dokuen(["buildpacks", "set", "blog", "https://example.com/x.git"])
+        #expect(notInstalled.status == .exited(1) && notInstalled.standardError.contains("is not installed"))
+        #expect(try daemon.dokuen(["buildpacks", "set", "blog", "null", "--clear"]).status == .exited(64))
+        let events = try daemon.dokuen(["events", "blog"]).standardOutput
+        #expect(events.contains("buildpack.set  null") && events.contains("buildpack.set  cleared"), "\(events)")
+    }
+
+    /// A buildpack whose compile clones a repository the app's user cannot read fails with git's exit 128 and a
+    /// hint naming that user (builds run as the app's own user: docs/ISOLATION.md).
+    @Test(.enabled(if: geteuid() == 0)) func aCloneTheBuildUserCannotReadGetsTheHint() throws {
+        let daemon = try DaemonHarness(label: "clonehint")
+        defer { daemon.stop() }
+        let secret = try repository(daemon, "secret", ["README": "private\n"])
+        // Only root can reach it: its directory is 0700 and root's.
+        let hidden = daemon.temp("hidden")
+        try Posix.mkdir(hidden, mode: 0o700)
+        try Posix.rename(secret, hidden + "/secret")
+        let source = try repository(
+            daemon, "cloner",
+            [
+                "bin/detect": "#!/bin/sh\necho Cloner\n",
+                "bin/compile": "#!/bin/sh\nset -e\ngit clone --quiet \(hidden)/secret \"$1/vendor/secret\"\n",
+                "bin/release": "#!/bin/sh\necho '--- {}'\n",
+            ])
+        #expect(try daemon.dokuen(["buildpacks", "install", "cloner", source]).status == .exited(0))
+        #expect(try daemon.dokuen(["apps", "create", "tp"]).status == .exited(0))
+        #expect(try daemon.dokuen(["buildpacks", "set", "tp", "cloner"]).status == .exited(0))
+        let failed = try deploy(daemon, "tp", Self.fixture("procfile"))
+        #expect(failed.status == .exited(1))
+        #expect(
+            failed.standardError.contains("the cloner buildpack's compile failed (exit 128)"), "\(failed.standardError)"
+        )
+        let output = failed.standardOutput
+        #expect(output.contains("-----> cloner buildpack (buildpacks set)"), "\(output)")
+        #expect(output.contains("fatal: repository"), "git's own message is shown: \(output)")
+        #expect(
+            output.contains(" !     Hint: the build runs as the app's user dk-"), "\(output)")
+        #expect(output.contains("world-readable") && output.contains("dokuen buildpacks install"), "\(output)")
     }
 }
