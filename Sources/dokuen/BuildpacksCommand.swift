@@ -8,7 +8,8 @@ struct BuildpacksCommand: AsyncParsableCommand {
         discussion: """
             A deploy uses BUILDPACK_URL from the app's config, else the buildpacks a .buildpacks file names (one \
             per line, run in order), else the first that detects the app: installed ones, then the built-ins \
-            python, node, go, static and procfile.
+            python, node, go, static and procfile. Dokuen 2012's spellings: install_buildpack URL, \
+            remove_buildpack NAME.
             """,
         subcommands: [List.self, Install.self, Remove.self], defaultSubcommand: List.self)
 
@@ -16,6 +17,8 @@ struct BuildpacksCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List every buildpack.")
 
         @OptionGroup var options: GlobalOptions
+        @Option(help: ArgumentHelp("Dokuen 2012: ignored, buildpacks serve every app.", visibility: .hidden))
+        var application: String?
 
         func run() async throws {
             let buildpacks = try DaemonClient(options).call("GET", "/v1/buildpacks", as: [BuildpackEntry].self)
