@@ -99,7 +99,8 @@ struct LegacyRunCommand: LegacyCommand {
             Examples: dokuen run_command --application=blog 'rake db:migrate'; dokuen run_command \
             --application=blog exit 3. As in Dokuen 2012, the words are joined with spaces into one command line \
             that sh runs in the app (a Procfile line is run the same way), as the app's user, in its current \
-            release with its environment. Over ssh, dokuend runs it (see dokuen run --help): its output streams \
+            release with its environment. After --, the words are exec'ed as they are, as dokuen run does: \
+            dokuen run_command --application=blog -- printenv GREETING. Over ssh, dokuend runs it (see dokuen run --help): its output streams \
             back, it has no stdin and no terminal, and the exit status is the command's (128+N for signal N).
             """,
         shouldDisplay: false)
@@ -108,8 +109,10 @@ struct LegacyRunCommand: LegacyCommand {
     @Option(help: "The app.") var application: String?
     @Argument(parsing: .captureForPassthrough, help: "The command line.") var command: [String] = []
 
-    /// The app and the command line: `--application` may also come after the command's words (before any `--`).
-    var parts: (app: String, line: String) {
+    /// The app and today's `run` words: after a `--`, the words as they are (as `run` execs them); without one, the
+    /// words joined into one command line for sh (2012's). `--application` may also come after the command's words,
+    /// before any `--`.
+    var todays: [String] {
         get throws {
             var words = command
             var app = application
@@ -119,19 +122,13 @@ struct LegacyRunCommand: LegacyCommand {
                 app = split.values.first
                 words = split.rest
             }
-            if words.first == "--" { words.removeFirst() }
             guard let app else { throw ValidationError("name the app: --application=NAME") }
+            let exact = words.first == "--"
+            if exact { words.removeFirst() }
             guard !words.isEmpty else {
                 throw ValidationError("give the command, e.g. dokuen run_command --application=\(app) ls")
             }
-            return (app, words.joined(separator: " "))
-        }
-    }
-
-    var todays: [String] {
-        get throws {
-            let (app, line) = try parts
-            return [app, "--", "/bin/sh", "-c", line]
+            return [app, "--"] + (exact ? words : ["/bin/sh", "-c", words.joined(separator: " ")])
         }
     }
 

@@ -58,6 +58,9 @@ struct Dokuen2012Tests {
         Self.check(
             try user("dokuen run_command --application=blog printenv GREETING"), 0, stdout: "hello\n", "printenv")
         Self.check(try user("dokuen run_command --application blog id -un"), 0, stdout: "dk-blog\n", "run_command id")
+        Self.check(
+            try user("dokuen run_command --application=blog -- printenv GREETING"), 0, stdout: "hello\n",
+            "run_command -- words as they are")
         Self.check(try user("dokuen run_command --application=blog exit 3"), 3, stdout: "", "run_command exit 3")
         Self.check(
             try user("dokuen run_command --application=blog kill -TERM 0"), 128 + 15, stdout: "",
