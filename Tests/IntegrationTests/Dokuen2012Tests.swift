@@ -199,6 +199,47 @@ struct Dokuen2012Tests {
         return (try child.wait(milliseconds: 60_000), String(decoding: text, as: UTF8.self))
     }
 
+    /// A one-off command that dokuend runs ends with its timeout, and when its client goes away (at the next line it
+    /// sends), with its whole process group.
+    @Test func aCommandRunByDokuendEndsWithItsTimeoutOrItsClient() throws {
+        let daemon = try DaemonHarness(label: "2012-run")
+        defer { daemon.stop() }
+        Self.check(try daemon.dokuen(["apps", "create", "blog"]), 0, "apps create")
+        Self.check(try daemon.dokuen(["deploy", "blog", SSHTests.fixture]), 0, "deploy")
+        Self.check(
+            try daemon.dokuen(["run", "blog", "--timeout", "1", "--", "sh", "-c", "echo before; exec sleep 60"]), 1,
+            stdout: "before\n",
+            stderr: "dokuen: error: unable to run a command in blog: the command took more than 1 s and was stopped",
+            "timeout")
+
+        let output = try Posix.pipe()
+        let null = try Posix.open("/dev/null", .readWrite)
+        defer { Posix.close(null) }
+        let client = try ChildProcess.spawn(
+            daemon.bin + "/dokuen",
+            arguments: [
+                "run", "blog", "--through-daemon", "--root", daemon.root, "--", "sh", "-c",
+                "echo $$; while :; do echo tick; sleep 0.2; done",
+            ], environment: ["PATH": "/usr/bin:/bin", "HOME": daemon.temp.path], stdin: null, stdout: output.write,
+            stderr: null)
+        Posix.close(output.write)
+        defer { Posix.close(output.read) }
+        var text = ""
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while !text.contains("\n") {
+            guard try Posix.poll([output.read], milliseconds: 60_000)[0] else { break }
+            let count = try Posix.read(output.read, into: &buffer)
+            if count == 0 { break }
+            text += String(decoding: buffer[..<count], as: UTF8.self)
+        }
+        let pid = try #require(Int32(text.prefix { $0 != "\n" }), "\(text)")
+        _ = try client.signalGroup(.kill)
+        _ = try client.wait(milliseconds: 10_000)
+        #expect(try Posix.waitForExit(pid: pid, milliseconds: 30_000), "the command outlived its client")
+        let user = try runProgram("/bin/ps", ["-o", "pid=", "-u", "dk-blog"]).standardOutput
+        #expect(!user.contains(String(pid)), "\(user)")
+    }
+
     @Test(.enabled(if: access("/usr/bin/gitolite", X_OK) == 0, "needs gitolite3"))
     func theReadmeThroughGitolite() throws {
         let daemon = try DaemonHarness(label: "2012-gitolite")
