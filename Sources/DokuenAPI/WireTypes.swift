@@ -434,6 +434,37 @@ public struct RunSpec: Codable, Equatable, Sendable {
     }
 }
 
+/// `POST /v1/apps/NAME/run`: a one-off command that dokuend runs in the app's current release, as its user, with no
+/// stdin and no terminal (`dokuen run` when it cannot become the app's user itself; `run_command` over ssh).
+public struct RunRequest: Codable, Equatable, Sendable {
+    /// The program and its arguments, exec'ed after the build's `.profile.d` scripts, as `dokuen run` does.
+    public var command: [String]
+    /// Seconds before its process group is stopped (SIGTERM, then SIGKILL 10 s later); nil: one hour.
+    public var timeout: Int?
+
+    public init(command: [String], timeout: Int? = nil) {
+        self.command = command
+        self.timeout = timeout
+    }
+}
+
+/// One line of the NDJSON answer of `POST /v1/apps/NAME/run`, encoded as a deploy's stream: `{"line": …}` per line
+/// of the command's merged stdout and stderr, then one last event: `{"exit": N}`, `{"signal": N}`, or `{"error": …}`
+/// when it could not start or ran past its timeout.
+public struct RunEvent: Codable, Equatable, Sendable {
+    public var line: String?
+    public var exit: Int32?
+    public var signal: Int32?
+    public var error: String?
+
+    public init(line: String? = nil, exit: Int32? = nil, signal: Int32? = nil, error: String? = nil) {
+        self.line = line
+        self.exit = exit
+        self.signal = signal
+        self.error = error
+    }
+}
+
 /// One release in `GET /v1/apps/NAME/releases` and `dokuen releases --json`, newest first.
 public struct ReleaseEntry: Codable, Equatable, Sendable {
     public var version: String

@@ -10,12 +10,15 @@ public enum SSHCommand: Equatable, Sendable {
     /// `dokuen VERB …`: the arguments after `dokuen`, verb first.
     case dokuen([String])
 
-    /// The verbs that may run over ssh. Everything else (`run`, `deploy`, `hook`, `setup`, `keys`, `git-shell`, …)
-    /// needs a local terminal, a local file or root, and is refused.
-    public static let remoteVerbs: Set<String> = [
+    /// The verbs that may run over ssh: today's and Dokuen 2012's (`create`, `config_set`, `run_command`, …). Everything
+    /// else (`deploy`, `hook`, `setup`, `keys`, `git-shell`, …) needs a local file or root, and is refused; so is
+    /// `shutdown` without `--application` (it stops dokuend, which no one could start again over ssh). `run` and
+    /// `run_command` run through dokuend when the caller cannot become the app's user: output only, no stdin.
+    public static let remoteVerbs = Set<String>([
         "apps", "config", "ps", "status", "stop", "start", "restart", "signal", "pid", "releases", "rollback",
-        "logs", "tail", "events", "git", "buildpacks", "version", "help", "--help", "--version",
-    ]
+        "logs", "tail", "events", "git", "buildpacks", "run", "version", "help", "--help", "--version",
+    ])
+    .union(Dokuen2012.verbs)
 
     /// Why a command was refused: one line, safe to print and to log (control bytes are shown as `?`).
     public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
@@ -47,6 +50,11 @@ public enum SSHCommand: Equatable, Sendable {
             }
             guard remoteVerbs.contains(verb) else {
                 throw Refusal("dokuen \(Quoting.printable(verb)) is not available over ssh")
+            }
+            if verb == "shutdown", Dokuen2012.splitApplication(arguments).values.isEmpty {
+                throw Refusal(
+                    "dokuen shutdown stops dokuend, which no one could start again over ssh; run it on the host "
+                        + "(shutdown --application=APP stops an app)")
             }
             if let root = arguments.first(where: { $0 == "--root" || $0.hasPrefix("--root=") }) {
                 throw Refusal(

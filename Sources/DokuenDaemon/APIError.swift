@@ -47,6 +47,7 @@ struct APIError: Error, Equatable, CustomStringConvertible {
 
     static func code(for error: DaemonError) -> APIErrorCode {
         if case .noSuchProcess = error { return .notFound }
+        if case .runFailed = error { return .conflict }
         return .internal
     }
 

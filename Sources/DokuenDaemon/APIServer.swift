@@ -246,6 +246,7 @@ public enum APIServer {
         addCheckRoutes(to: v1, layout: layout, store: store, supervisor: supervisor, routing: routing)
         addCertificateRoutes(to: v1, layout: layout, store: store, routing: routing)
         addEventRoutes(to: v1, store: store)
+        addRunRoutes(to: v1, store: store, supervisor: supervisor)
         let socket = layout.socket
         return Application(
             router: router,

@@ -2,6 +2,7 @@
 public enum DaemonError: Error, Equatable, CustomStringConvertible {
     case shimDidNotStart(String, reason: String)
     case deployFailed(app: String, reason: String)
+    case runFailed(app: String, reason: String)
     case noSuchProcess(String)
     case configReverted(app: String, reason: String)
     case notUp(release: String, reason: String)
@@ -14,6 +15,7 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .shimDidNotStart(let instance, let reason): "unable to start the shim of \(instance): \(reason)"
         case .deployFailed(let app, let reason): "unable to deploy \(app): \(reason)"
+        case .runFailed(let app, let reason): "unable to run a command in \(app): \(reason)"
         case .noSuchProcess(let target): "unable to find a running instance for \(target)"
         case .notUp(let release, let reason): "\(release) did not come up: \(reason)"
         case .rollbackRefused(let app, let reason): "unable to roll back \(app): \(reason)"

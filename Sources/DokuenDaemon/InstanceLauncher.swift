@@ -106,7 +106,7 @@ struct InstanceLauncher: Sendable {
     /// (`DYNO=run.1`, no port) and as whom (nil: as the caller).
     func oneOff(for app: AppName) async throws -> (directory: String, environment: [String: String], user: String?) {
         guard let release = try await store.latestRelease(app: app) else {
-            throw DaemonError.deployFailed(app: app.rawValue, reason: "it has no release yet; deploy it first")
+            throw DaemonError.runFailed(app: app.rawValue, reason: "it has no release yet; deploy it first")
         }
         let build = try await store.build(app: app, id: release.buildID)
         let paths = layout.app(app)

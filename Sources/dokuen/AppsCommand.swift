@@ -109,19 +109,3 @@ struct AppsCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// Dokuen 2012's `dokuen create --application=NAME`.
-struct LegacyCreate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "create", abstract: "Create an app (Dokuen 2012 spelling of `apps create`).",
-        shouldDisplay: false)
-
-    @OptionGroup var options: GlobalOptions
-    @Option(help: "The new app's name.") var application: String
-
-    func run() async throws {
-        var create = try AppsCommand.Create.parse([application] + (options.root.map { ["--root", $0] } ?? []))
-        try create.validate()
-        try await create.run()
-    }
-}

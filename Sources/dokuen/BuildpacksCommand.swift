@@ -17,7 +17,8 @@ struct BuildpacksCommand: AsyncParsableCommand {
             such as the null buildpack, gets only the apps no built-in accepts); pin the app to it with rule 1, 2 \
             or 3 instead. A URL in rules 1 to 3 must have been installed first: builds never clone. \
             `dokuen buildpacks show APP` tells which rule the next deploy follows, and the deploy output names it: \
-            "-----> python buildpack (detected)".
+            "-----> python buildpack (detected)". Dokuen 2012's spellings: install_buildpack URL, \
+            remove_buildpack NAME.
             """,
         subcommands: [List.self, Install.self, Remove.self, SetBuildpack.self, Show.self],
         defaultSubcommand: List.self)
@@ -27,6 +28,8 @@ struct BuildpacksCommand: AsyncParsableCommand {
             commandName: "list", abstract: "List every buildpack, numbered in detection order.")
 
         @OptionGroup var options: GlobalOptions
+        @Option(help: ArgumentHelp("Dokuen 2012: ignored, buildpacks serve every app.", visibility: .hidden))
+        var application: String?
 
         func run() async throws {
             let buildpacks = try DaemonClient(options).call("GET", "/v1/buildpacks", as: [BuildpackEntry].self)

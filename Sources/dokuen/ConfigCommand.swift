@@ -11,15 +11,25 @@ struct ConfigCommand: AsyncParsableCommand {
         subcommands: [Show.self, Get.self, Set.self, Unset.self, Import.self], defaultSubcommand: Show.self)
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print every KEY=value.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Print every KEY=value.",
+            discussion: "Dokuen 2012's spelling works too: dokuen config --application=blog")
 
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "The app.") var app: String
+        @Argument(help: "The app.") var app: String?
+        @Option(help: ArgumentHelp("Dokuen 2012: the app.", visibility: .hidden)) var application: String?
 
-        func validate() throws { try validateApp(app) }
+        var name: String { app ?? application ?? "" }
+
+        func validate() throws {
+            guard (app == nil) != (application == nil) else {
+                throw ValidationError("name the app once: dokuen config show APP (or --application=APP)")
+            }
+            try validateApp(name)
+        }
 
         func run() async throws {
-            let config = try DaemonClient(options).call("GET", "/v1/apps/\(app)/config", as: [String: String].self)
+            let config = try DaemonClient(options).call("GET", "/v1/apps/\(name)/config", as: [String: String].self)
             if options.json { return try printJSON(config) }
             for (key, value) in config.sorted(by: { $0.key < $1.key }) { print("\(key)=\(value)") }
         }
@@ -139,36 +149,5 @@ func send(_ change: ConfigChange, app: String, options: GlobalOptions) async thr
         print("Config of \(app) changed; release \(release) is up")
     } else {
         print("Config of \(app) changed; it takes effect with the next release")
-    }
-}
-
-/// Dokuen 2012's `config_set -V K=V … --application=NAME` and `config_delete K … --application=NAME`.
-struct LegacyConfigSet: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "config_set", abstract: "Set config (Dokuen 2012 spelling of `config set`).", shouldDisplay: false)
-
-    @OptionGroup var options: GlobalOptions
-    @Option(name: .customShort("V"), help: "KEY=VALUE") var pairs: [String] = []
-    @Option(help: "The app.") var application: String
-
-    func run() async throws {
-        try validateApp(application)
-        try await send(ConfigChange(set: try parsePairs(pairs)), app: application, options: options)
-    }
-}
-
-struct LegacyConfigDelete: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "config_delete", abstract: "Unset config (Dokuen 2012 spelling of `config unset`).",
-        shouldDisplay: false)
-
-    @OptionGroup var options: GlobalOptions
-    @Argument(help: "Keys.") var keys: [String] = []
-    @Option(help: "The app.") var application: String
-
-    func run() async throws {
-        try validateApp(application)
-        for key in keys { do { _ = try EnvKey(key) } catch { throw ValidationError(error.description) } }
-        try await send(ConfigChange(unset: keys), app: application, options: options)
     }
 }

@@ -7,7 +7,7 @@ import DokuenSupervision
 struct RestartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restart", abstract: "Restart instances in place (stop signal, then start).",
-        discussion: "Targets: APP, APP:TYPE, APP:TYPE.N or all.")
+        discussion: "Targets: APP, APP:TYPE, APP:TYPE.N or all. Dokuen 2012's spelling: restart --application=APP.")
 
     @OptionGroup var options: GlobalOptions
     @Argument(help: "What to restart.") var targets: [String] = []
@@ -81,7 +81,11 @@ struct PidCommand: AsyncParsableCommand {
 
 struct ShutdownCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "shutdown", abstract: "Stop dokuend. Apps keep running; a new dokuend re-adopts them.")
+        commandName: "shutdown", abstract: "Stop dokuend. Apps keep running; a new dokuend re-adopts them.",
+        discussion: """
+            Not available over ssh: no one could start dokuend again from there. Dokuen 2012's shutdown \
+            --application=APP stops that app instead (as dokuen stop APP), and works over ssh.
+            """)
 
     @OptionGroup var options: GlobalOptions
     @Option(help: ArgumentHelp("Dokuen 2012: stop this app instead.", visibility: .hidden)) var application: String?
@@ -98,21 +102,4 @@ struct ShutdownCommand: AsyncParsableCommand {
 func validateTargets(_ targets: [String]) throws {
     guard !targets.isEmpty else { throw ValidationError("name at least one target: APP, APP:TYPE, APP:TYPE.N or all") }
     for target in targets { do { _ = try Target(target) } catch { throw ValidationError(error.description) } }
-}
-
-/// Dokuen 2012's `scale web=1 … --application=NAME`.
-struct LegacyScale: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "scale", abstract: "Scale (Dokuen 2012 spelling of `ps scale`).", shouldDisplay: false)
-
-    @OptionGroup var options: GlobalOptions
-    @Argument(help: "type=count pairs.") var formation: [String] = []
-    @Option(help: "The app.") var application: String
-
-    func run() async throws {
-        var scale = try PsCommand.Scale.parse(
-            [application] + formation + (options.root.map { ["--root", $0] } ?? []) + (options.json ? ["--json"] : []))
-        try scale.validate()
-        try await scale.run()
-    }
 }

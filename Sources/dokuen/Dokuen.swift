@@ -13,6 +13,12 @@ struct Dokuen: AsyncParsableCommand {
             daemon runs there, else /var/lib/dokuen. Exit codes: 0 success, 1 failure, 64 bad usage; 69, 75 and \
             77 for some of dokuend's errors (docs/API.md). Times print in UTC: 2026-12-04 15:58:58 UTC. Shell \
             completions: dokuen --generate-completion-script bash|zsh|fish.
+
+            Dokuen 2012 verbs: the original tool's spellings still work, locally and over ssh, each doing what \
+            today's verb does: create, config, config_set, config_delete, scale, restart, shutdown, run_command, \
+            buildpacks, install_buildpack and remove_buildpack, with --application=APP (dokuen create \
+            --application=blog; dokuen config_set -V KEY=val -V KEY2=val --application=blog). dokuen help VERB \
+            shows each one.
             """,
         version: DokuenVersion.current,
         subcommands: [
@@ -24,8 +30,8 @@ struct Dokuen: AsyncParsableCommand {
             RunCommand.self, LogsCommand.self, TailCommand.self, EventsCommand.self, ShutdownCommand.self,
             GitCommand.self, SetupCommand.self, HookCommand.self, KeysCommand.self, GitShellCommand.self,
             GitoliteCommand.self, VersionCommand.self,
-            LegacyCreate.self,
-            LegacyConfigSet.self, LegacyConfigDelete.self, LegacyScale.self, LegacyRunCommand.self,
+            LegacyCreate.self, LegacyConfigSet.self, LegacyConfigDelete.self, LegacyScale.self, LegacyRunCommand.self,
+            LegacyInstallBuildpack.self, LegacyRemoveBuildpack.self,
         ])
 
     /// Errors print once, on one line: `dokuen: error: …`, plus the usage for a usage error (exit 64).

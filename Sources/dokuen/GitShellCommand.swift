@@ -15,7 +15,11 @@ struct GitShellCommand: AsyncParsableCommand {
               git-receive-pack 'APP.git'   a push (also '/APP.git', APP.git, APP)
               git-upload-pack 'APP.git'    a fetch or clone
               dokuen VERB ARGS…            one of: apps config ps status stop start restart signal pid releases \
-            rollback logs tail events git buildpacks version help
+            rollback logs tail events git buildpacks run version help, and Dokuen 2012's create config_set \
+            config_delete scale run_command shutdown --application install_buildpack remove_buildpack
+            Every key holder acts as the git user, an admin of the platform (docs/ISOLATION.md). run and \
+            run_command run through dokuend (output streamed, no stdin, the command's exit status). A bare \
+            shutdown is refused: no one could start dokuend again over ssh.
             Words are plain (letters, digits, -_.,:/=@+%^) or single-quoted; anything a shell would interpret \
             (; | & $ ` ( ) < > \\ " globs, newlines) is refused, and so is every other command. A refusal prints \
             one line, exits 1 and is recorded in the event log. Git runs on ROOT/apps/APP/repo.git with a clean \

@@ -137,10 +137,15 @@ struct GitoliteCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "command", abstract: "Run a dokuen verb for a gitolite user (run by gitolite).",
             discussion: """
-                Over gitolite the app comes right after the verb's words (dokuen logs blog --type web). Reading \
-                verbs (status, logs, tail, pid, releases, events, apps info, config show, ps show) need R on the \
-                repository named like the app, changing verbs need W, and verbs about everything (status or \
-                events without an app, apps list, stop all, buildpacks) need W on gitolite-admin.
+                Over gitolite the app comes right after the verb's words (dokuen logs blog --type web), or, for \
+                Dokuen 2012's verbs, in --application=APP. Reading verbs (status, logs, tail, pid, releases, \
+                events, apps info, config show, config --application) need R on the repository named like the \
+                app; changing verbs need W (run, run_command, config_set, config_delete, scale, restart, \
+                shutdown --application, and create and apps create: only gitolite's conf can give W on a \
+                repository, so its admin chose beforehand who may create that app); verbs about everything \
+                (status or events without an app, apps list, stop all, buildpacks, install_buildpack, \
+                remove_buildpack) need W on gitolite-admin. gitolite passes plain words only (no quotes): \
+                run_command joins its words into one command line (run_command --application=blog exit 3).
                 """)
 
         @OptionGroup var options: GlobalOptions
@@ -159,8 +164,8 @@ struct GitoliteCommand: AsyncParsableCommand {
                     }
                 try refuse(reason, command: line)
             }
-            let needs: [(repository: String, permission: String)]
-            switch Self.permissions(for: arguments) {
+            let needs: [Dokuen2012.Need]
+            switch Dokuen2012.gitoliteNeeds(arguments) {
             case .success(let found): needs = found
             case .failure(let refusal): try refuse(refusal.reason, command: line)
             }
@@ -179,59 +184,6 @@ struct GitoliteCommand: AsyncParsableCommand {
 
         func refuse(_ reason: String, command: String) throws -> Never {
             try GitShellCommand.refuse(reason, command: command, options: options)
-        }
-
-        /// The gitolite permissions a verb needs: (repository, R or W) pairs; none for help and version.
-        static func permissions(for arguments: [String]) -> Result<
-            [(repository: String, permission: String)], SSHCommand.Refusal
-        > {
-            let admin = [(repository: "gitolite-admin", permission: "W")]
-            guard let verb = arguments.first else { return .failure(.init("no verb")) }
-            if arguments.contains(where: { $0.hasPrefix("--application") }) {
-                return .failure(.init("--application is not available over gitolite; name the app after the verb"))
-            }
-            let rest = Array(arguments.dropFirst())
-            func app(at index: Int, _ permission: String) -> Result<
-                [(repository: String, permission: String)], SSHCommand.Refusal
-            > {
-                guard index < rest.count, !rest[index].hasPrefix("-"), (try? AppName(rest[index])) != nil else {
-                    return .failure(.init("over gitolite, give the app right after the verb: dokuen \(verb) … APP"))
-                }
-                return .success([(rest[index], permission)])
-            }
-            switch verb {
-            case "help", "--help", "version", "--version": return .success([])
-            case "buildpacks": return .success(admin)
-            case "apps":
-                switch rest.first {
-                case "list", nil: return .success(admin)
-                case "info": return app(at: 1, "R")
-                default: return app(at: 1, "W")
-                }
-            case "config", "ps":
-                return rest.first == "show" ? app(at: 1, "R") : app(at: 1, "W")
-            case "git": return app(at: 1, "W")
-            case "releases": return app(at: 0, "R")
-            case "rollback": return app(at: 0, "W")
-            case "logs": return app(at: 0, "R")
-            case "events": return rest.isEmpty ? .success(admin) : app(at: 0, "R")
-            case "status", "pid", "tail", "stop", "start", "restart", "signal":
-                let permission = ["status", "pid", "tail"].contains(verb) ? "R" : "W"
-                // Every word that is not an option is a target (APP, APP:TYPE, APP:TYPE.N), except signal's name.
-                let targets = rest.filter { !$0.hasPrefix("-") }.dropFirst(verb == "signal" ? 1 : 0)
-                if targets.isEmpty || targets.contains("all") { return .success(admin) }
-                var needs: [(repository: String, permission: String)] = []
-                for target in targets {
-                    let name = String(target.prefix { $0 != ":" })
-                    guard (try? AppName(name)) != nil else {
-                        return .failure(
-                            .init("invalid target \(Quoting.quoted(target)): use APP, APP:TYPE or APP:TYPE.N"))
-                    }
-                    needs.append((name, permission))
-                }
-                return .success(needs)
-            default: return .failure(.init("dokuen \(verb) is not available over gitolite"))
-            }
         }
 
         /// `gitolite access -q REPO USER PERM any`: exit 0 when gitolite's rules allow it.

@@ -24,7 +24,40 @@ import Testing
         ("dokuen logs blog --type web -n 10", .dokuen(["logs", "blog", "--type", "web", "-n", "10"])),
         ("dokuen status blog:web.1 --json", .dokuen(["status", "blog:web.1", "--json"])),
         ("dokuen help", .dokuen(["help"])),
+        ("dokuen run blog -- sh", .dokuen(["run", "blog", "--", "sh"])),
+        // Dokuen 2012's README, word for word.
+        ("dokuen create --application=blog", .dokuen(["create", "--application=blog"])),
+        (
+            "dokuen config_set -V KEY=val -V KEY2=val --application=blog",
+            .dokuen(["config_set", "-V", "KEY=val", "-V", "KEY2=val", "--application=blog"])
+        ),
+        (
+            "dokuen config_set -V A=1 B=2 --application blog",
+            .dokuen(["config_set", "-V", "A=1", "B=2", "--application", "blog"])
+        ),
+        ("dokuen config --application=blog", .dokuen(["config", "--application=blog"])),
+        ("dokuen config_delete K K2 --application=blog", .dokuen(["config_delete", "K", "K2", "--application=blog"])),
+        ("dokuen scale web=1 --application=blog", .dokuen(["scale", "web=1", "--application=blog"])),
+        ("dokuen restart --application=blog", .dokuen(["restart", "--application=blog"])),
+        ("dokuen shutdown --application=blog", .dokuen(["shutdown", "--application=blog"])),
+        ("dokuen shutdown --application blog", .dokuen(["shutdown", "--application", "blog"])),
+        (
+            "dokuen run_command --application=blog 'echo hi; exit 3'",
+            .dokuen(["run_command", "--application=blog", "echo hi; exit 3"])
+        ),
+        ("dokuen run_command --application=blog exit 3", .dokuen(["run_command", "--application=blog", "exit", "3"])),
+        ("dokuen buildpacks", .dokuen(["buildpacks"])),
+        (
+            "dokuen install_buildpack https://example.com/heroku-buildpack-ruby.git",
+            .dokuen(["install_buildpack", "https://example.com/heroku-buildpack-ruby.git"])
+        ),
+        ("dokuen remove_buildpack ruby", .dokuen(["remove_buildpack", "ruby"])),
+        ("dokuen help config_set", .dokuen(["help", "config_set"])),
     ]
+
+    static let shutdownRefusal =
+        "dokuen shutdown stops dokuend, which no one could start again over ssh; run it on the host "
+        + "(shutdown --application=APP stops an app)"
 
     @Test(arguments: 0..<accepted.count)
     func accepts(_ index: Int) {
@@ -90,7 +123,10 @@ import Testing
         ("dokuen config set blog 'a\nb'", "the command contains a newline or another control character"),
         ("dokuen status 'open", "a single quote is not closed"),
         ("dokuen", "dokuen needs a verb; try: ssh HOST dokuen help"),
-        ("dokuen run blog -- sh", "dokuen run is not available over ssh"),
+        ("dokuen shutdown", Self.shutdownRefusal),
+        ("dokuen shutdown --json", Self.shutdownRefusal),
+        ("dokuen shutdown -- --application=blog", Self.shutdownRefusal),
+        ("dokuen install_buildpacks x", "dokuen install_buildpacks is not available over ssh"),
         ("dokuen deploy blog /tmp", "dokuen deploy is not available over ssh"),
         ("dokuen hook pre-receive", "dokuen hook is not available over ssh"),
         ("dokuen keys add x", "dokuen keys is not available over ssh"),

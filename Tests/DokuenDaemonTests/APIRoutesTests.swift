@@ -79,6 +79,24 @@ import Testing
         (.delete, "/v1/apps/blog/certs", nil, .notFound, "unable to remove the certificate of blog: it has none"),
         (.post, "/v1/apps/blog/domains", #"{"hostname":"a;b.example"}"#, .invalid, #"invalid hostname "a;b.example""#),
         (.get, "/v1/no-such-route", nil, .notFound, ""),
+        (
+            .get, "/v1/apps/blog/run", nil, .conflict,
+            "unable to run a command in blog: it has no release yet; deploy it first"
+        ),
+        (
+            .post, "/v1/apps/blog/run", #"{"command":["true"]}"#, .conflict,
+            "unable to run a command in blog: it has no release yet; deploy it first"
+        ),
+        (
+            .post, "/v1/apps/blog/run", #"{"command":[]}"#, .invalid,
+            "unable to run a command in blog: the command is empty"
+        ),
+        (
+            .post, "/v1/apps/blog/run", #"{"command":["true"],"timeout":0}"#, .invalid,
+            "invalid timeout 0: it is a whole number of seconds from 1 to 86400"
+        ),
+        (.post, "/v1/apps/nope/run", #"{"command":["true"]}"#, .notFound, "unable to find app nope"),
+        (.post, "/v1/apps/Bad/run", #"{"command":["true"]}"#, .invalid, #"invalid app name "Bad""#),
     ]
 
     @Test func everyRefusalHasItsCodeStatusAndShape() async throws {

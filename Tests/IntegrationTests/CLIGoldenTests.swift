@@ -73,7 +73,11 @@ import Testing
 
         ["config", "get", "blog", "A-B"], ["config", "unset", "blog", "A B"],
         ["config_set", "-V", "A.B=1", "--application", "blog"],
-        ["config_delete", "A.B", "--application", "blog"], ["rollback", "blog", "4"], ["rollback", "blog", "v0"],
+        ["config_delete", "A.B", "--application", "blog"], ["config", "--application=Blog"],
+        ["config", "show", "blog", "--application=blog"], ["create", "--application=a_b"],
+        ["run_command", "--application=blog"], ["run_command", "ls", "--application=blog", "--application=x"],
+        ["install_buildpack", "https://example.com/heroku-buildpack-my_pack.git"],
+        ["run", "blog", "--timeout", "0", "--", "ls"], ["rollback", "blog", "4"], ["rollback", "blog", "v0"],
         ["rollback", "blog", "vx"], ["logs", "blog", "--type", "w b"], ["logs", "blog", "-n", "-1"],
         ["logs", "blog", "-n", "10001"], ["tail", "blog"], ["tail", "blog:web"], ["tail", "blog:web.0"],
         ["run", "blog"], ["git", "set-branch", "blog", "a..b"], ["git", "set-branch", "blog", "-x"],

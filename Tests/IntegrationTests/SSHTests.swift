@@ -121,10 +121,10 @@ struct SSHTests {
             "/usr/bin/git", ["-C", directory] + arguments, environment: environment, deadlineSeconds: 240)
     }
 
-    /// A work tree with the Procfile fixture app committed on main.
-    static func workTree(_ path: String, home: String) throws {
+    /// A work tree with the Procfile fixture app committed on `branch`.
+    static func workTree(_ path: String, home: String, branch: String = "main") throws {
         #expect(try runProgram("/bin/cp", ["-a", fixture, path]).status == .exited(0))
-        #expect(try git(["init", "-q", "-b", "main"], in: path, home: home).status == .exited(0))
+        #expect(try git(["init", "-q", "-b", branch], in: path, home: home).status == .exited(0))
         #expect(try git(["add", "-A"], in: path, home: home).status == .exited(0))
         #expect(try git(["commit", "-q", "-m", "fixture"], in: path, home: home).status == .exited(0))
     }
@@ -250,36 +250,16 @@ struct SSHTests {
     func gitolitePushesAndCommandsFollowItsRules() throws {
         let daemon = try DaemonHarness(label: "gitolite")
         defer { daemon.stop() }
-        let user = "dkt\(getpid())g"
-        let home = daemon.temp("gitolite-home")
-        let made = try runProgram(
-            "/usr/sbin/useradd", ["--create-home", "--home-dir", home, "--shell", "/bin/sh", "--password", "*", user])
-        #expect(made.status == .exited(0), "\(made.standardError)")
-        defer { _ = try? runProgram("/usr/sbin/userdel", ["--remove", user]) }
+        // blog is alice's, bob has nothing.
+        let gitolite = try Gitolite(
+            daemon: daemon, conf: "repo gitolite-admin\n    RW+ = admin\n\nrepo blog\n    RW+ = alice\n",
+            users: ["alice", "bob"])
+        defer { gitolite.remove() }
+        let (user, home, keys) = (gitolite.user, gitolite.home, gitolite.keys)
         let client = daemon.temp("client")
         try Posix.mkdir(client, mode: 0o700)
-        let keys = daemon.temp("keys")
-        try Posix.mkdir(keys, mode: 0o755)
-        for name in ["admin", "alice", "bob"] { try Self.makeKey(keys + "/" + name) }
 
-        // gitolite for `user`, as the package's postinst would do it; blog is alice's, bob has nothing.
-        let environment = ["PATH": "/usr/bin:/bin", "HOME": home]
-        let setup = try runProgram(
-            "/usr/sbin/runuser", ["-u", user, "--", "/usr/bin/gitolite", "setup", "-pk", keys + "/admin.pub"],
-            environment: environment)
-        #expect(setup.status == .exited(0), "\(setup.standardError)")
-        for name in ["alice", "bob"] {
-            try AtomicFile.write(try Posix.readFile(keys + "/\(name).pub"), to: home + "/.gitolite/keydir/\(name).pub")
-        }
-        try AtomicFile.write(
-            Array("repo gitolite-admin\n    RW+ = admin\n\nrepo blog\n    RW+ = alice\n".utf8),
-            to: home + "/.gitolite/conf/gitolite.conf")
-        #expect(try runProgram("/bin/chown", ["-R", "\(user):\(user)", home]).status == .exited(0))
-        let compiled = try runProgram(
-            "/usr/sbin/runuser", ["-u", user, "--", "/usr/bin/gitolite", "setup"], environment: environment)
-        #expect(compiled.status == .exited(0), "\(compiled.standardError)")
-
-        let wired = try daemon.dokuen(["gitolite", "setup", "--user", user])
+        let wired = try gitolite.wire(daemon)
         #expect(wired.status == .exited(0), "\(wired.standardOutput)\(wired.standardError)")
         #expect(wired.standardOutput.contains("Added \(user) to the group dokuen"))
         let rc = String(decoding: try Posix.readFile(home + "/.gitolite.rc"), as: UTF8.self)
