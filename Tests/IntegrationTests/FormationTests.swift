@@ -107,7 +107,7 @@ import Testing
         #expect(unset.status == .exited(0), "\(unset.standardError)")
         let again = try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
         #expect(again.status == .exited(1))
-        #expect(again.standardOutput.contains("\n       sh: 1: gunicorn: not found\n"), "\(again.standardOutput)")
+        #expect(again.standardOutput.contains("\n       /bin/sh: 2: gunicorn: not found\n"), "\(again.standardOutput)")
         #expect(again.standardError.contains("web.1 did not start"), "\(again.standardError)")
     }
 }
