@@ -23,6 +23,9 @@ struct PsCommand: AsyncParsableCommand {
             let formation = try client.call("GET", "/v1/apps/\(app)/formation", as: [FormationEntry].self)
             if options.json { return try printJSON(formation) }
             if formation.isEmpty { return print("\(app) runs nothing yet; deploy it first") }
+            if try client.call("GET", "/v1/apps/\(app)", as: AppInfo.self).release == nil {
+                print("\(app) has no release yet; its first deploy starts with these counts")
+            }
             for entry in formation {
                 var line = "\(entry.type)=\(entry.count)"
                 let slots = entry.stoppedIndexes.filter { $0 <= entry.count }

@@ -32,7 +32,9 @@ import Testing
         // Before the first deploy: kept, even for a type the first release will not have.
         let early = try daemon.dokuen(["ps", "scale", "blog", "web=2", "ghost=1"])
         #expect(early.status == .exited(0), "\(early.standardError)")
-        #expect(try daemon.dokuen(["ps", "blog"]).standardOutput == "ghost=1\nweb=2\n")
+        #expect(
+            try daemon.dokuen(["ps", "blog"]).standardOutput
+                == "blog has no release yet; its first deploy starts with these counts\nghost=1\nweb=2\n")
 
         let deployed = try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
         #expect(deployed.status == .exited(0), "\(deployed.standardError)")
@@ -81,6 +83,43 @@ import Testing
         #expect(after.allSatisfy { $0.release == "v3" })
         #expect(try daemon.dokuen(["ps", "blog"]).standardOutput.hasPrefix("ghost=0\nonce=1\nweb=1\nworker=1\n"))
         #expect(try daemon.dokuen(["config", "get", "blog", "DOKUEN_SCALE"]).standardOutput == "web=1 worker=1\n")
+    }
+
+    /// app.json, with comments, names a one-shot type's quantity and its restart setting: the first deploy runs it
+    /// to EXITED and succeeds, and says what app.json set and what it does not use.
+    @Test func appJSONFormationAndSettingsMakeAOneShotOfTheFirstDeploy() throws {
+        let daemon = try DaemonHarness(label: "formation-json")
+        defer { daemon.stop() }
+        try app(daemon, procfile: "web: exec python3 -m http.server $PORT --bind 127.0.0.1\nmigrate: echo migrated\n")
+        let manifest = """
+            // Heroku's formation, Dokuen's settings.
+            {
+              "formation": {"migrate": {"quantity": 1, "size": "basic"}}, /* web gets 1 anyway */
+              "dokuen": {"migrate": {"restart": "on-failure"}}
+            }
+            """
+        try AtomicFile.write(Array(manifest.utf8), to: daemon.temp("app/app.json"))
+        let deployed = try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
+        #expect(deployed.status == .exited(0), "\(deployed.standardOutput)\(deployed.standardError)")
+        for line in [
+            "-----> app.json: migrate settings restart=on-failure (ps set wins)\n",
+            "       app.json: formation.migrate.size: not used by Dokuen (an instance is a process of this host); ignored\n",
+            "-----> Formation: migrate=1 web=1\n", "-----> Starting v1: migrate×1 web×1\n",
+        ] {
+            #expect(deployed.standardOutput.contains(line), "\(line) in \(deployed.standardOutput)")
+        }
+        let statuses = try daemon.waitUntil("web.1 RUNNING, migrate.1 EXITED") {
+            Self.live($0) == ["migrate.1@v1 EXITED", "web.1@v1 RUNNING"]
+        }
+        #expect(statuses.first { $0.type == "migrate" }?.exit == "code 0")
+
+        // A broken app.json fails the deploy with its line and column, and changes nothing.
+        try AtomicFile.write(Array("{\n  \"formation\": {} /* open\n}\n".utf8), to: daemon.temp("app/app.json"))
+        let broken = try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
+        #expect(broken.status == .exited(1))
+        #expect(
+            broken.standardError.contains("app.json line 2, column 19: a /* comment is not closed with */"),
+            "\(broken.standardError)")
     }
 
     /// The end of a deploy that fails because its instance did not start, pinned in Tests/Golden/cli/deploy-failure.txt:
