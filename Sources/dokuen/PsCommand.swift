@@ -78,6 +78,9 @@ struct PsCommand: AsyncParsableCommand {
                 as: [FormationEntry].self)
             if options.json { return try printJSON(result) }
             print("Scaled \(app) to " + result.map { "\($0.type)=\($0.count)" }.joined(separator: " "))
+            if try DaemonClient(options).call("GET", "/v1/apps/\(app)", as: AppInfo.self).release == nil {
+                print("\(app) has no release yet; its first deploy starts with these counts")
+            }
         }
     }
 

@@ -33,6 +33,9 @@ import Testing
         let early = try daemon.dokuen(["ps", "scale", "blog", "web=2", "ghost=1"])
         #expect(early.status == .exited(0), "\(early.standardError)")
         #expect(
+            early.standardOutput
+                == "Scaled blog to ghost=1 web=2\nblog has no release yet; its first deploy starts with these counts\n")
+        #expect(
             try daemon.dokuen(["ps", "blog"]).standardOutput
                 == "blog has no release yet; its first deploy starts with these counts\nghost=1\nweb=2\n")
 
