@@ -10,7 +10,15 @@ import Foundation
 /// Only startup checks with a `path` gate a cutover. What Dokuen does not run is reported, never silently
 /// dropped: checks of other process types, `readiness`/`liveness` checks, `command` and `https` checks. `uptime`
 /// and `listening` are noted as covered: every instance must stay up `startsecs` and every web port must accept.
-/// Other top-level keys (`env`, `formation`, `scripts`…) are ignored, as Dokku ignores what it does not use.
+/// Other top-level keys (`env`, `scripts`…) are ignored, as Dokku ignores what it does not use.
+///
+/// `formation` is Heroku's: each type's `quantity` (default 1) is its count when the type first appears in a release
+/// (docs/DESIGN.md §2, Formation); its other keys (`size`) are named in the notes as not used.
+///
+///     {"formation": {"web": {"quantity": 2}, "worker": {"quantity": 1, "size": "basic"}}}
+///
+/// The text may hold `//` and `/* */` comments, as Dokku allows, and every error names its line and column
+/// (`app.json line 3, column 5: …`; `JSONText`).
 ///
 /// The `dokuen` section holds per-type process settings, the keys of `dokuen ps set` (docs/API.md, Process settings),
 /// as strings or numbers; `ps set` wins over it key by key (docs/ISOLATION.md):
@@ -21,6 +29,8 @@ public struct AppManifest: Equatable, Sendable {
     public var checks: [HealthCheck] = []
     /// The `dokuen` section: settings per process type, each checked as `ps set` checks it.
     public var settings: [ProcessType: ProcessSettings] = [:]
+    /// The `formation` section: each named type's count when it first appears in a release.
+    public var formation: [ProcessType: Int] = [:]
     /// One line per entry not run, for the deploy's output.
     public var notes: [String] = []
 
@@ -51,20 +61,31 @@ public struct AppManifest: Equatable, Sendable {
     }
 
     public static func parse(_ bytes: [UInt8]) throws(BuildError) -> AppManifest {
+        // Comments become spaces, so every offset in `text` is the same in `bytes`.
+        let text: [UInt8]
+        do throws(JSONText.Failure) { text = try JSONText.withoutComments(bytes) } catch {
+            throw located(error.offset, error.message, in: bytes)
+        }
+        if let failure = JSONText.firstError(text) { throw located(failure.offset, failure.message, in: bytes) }
+        /// An error about the value at `path`: where it starts, then `message`.
+        func fail(_ path: [JSONText.PathKey], _ message: String) -> BuildError {
+            located(JSONText.offset(of: path, in: text) ?? 0, message, in: bytes)
+        }
         let file: File
         do {
-            file = try JSONDecoder().decode(File.self, from: Data(bytes))
+            file = try JSONDecoder().decode(File.self, from: Data(text))
         } catch let error as DecodingError {
-            throw .manifest(reason: describe(error))
+            let (path, message) = describe(error)
+            throw fail(path, message)
         } catch {
-            throw .manifest(reason: "app.json is not valid JSON")
+            throw fail([], "it could not be read: \(error)")
         }
         var manifest = AppManifest()
         for (name, values) in (file.dokuen ?? [:]).sorted(by: { $0.key < $1.key }) {
             let label = "dokuen.\(Quoting.printable(name, limit: 60))"
             let type: ProcessType
             do throws(CoreError) { type = try ProcessType(name) } catch {
-                throw .manifest(reason: "\(label): \(error)")
+                throw fail([.key("dokuen"), .key(name)], "\(label): \(error)")
             }
             var settings = ProcessSettings()
             for (key, value) in values.sorted(by: { $0.key < $1.key }) {
@@ -78,7 +99,7 @@ public struct AppManifest: Equatable, Sendable {
                     }
                     try settings.set(setting, to: value.text)
                 } catch {
-                    throw .manifest(reason: "\(label): \(error)")
+                    throw fail([.key("dokuen"), .key(name), .key(key)], "\(label): \(error)")
                 }
             }
             manifest.settings[type] = settings
@@ -123,7 +144,7 @@ public struct AppManifest: Equatable, Sendable {
                 ]
                 for case (let key, let text?) in values {
                     do throws(CoreError) { try check.set(key, to: text) } catch {
-                        throw .manifest(reason: "\(label): \(error)")
+                        throw fail([.key("healthchecks"), .key(type), .index(position)], "\(label): \(error)")
                     }
                 }
                 manifest.checks.append(check)
@@ -132,13 +153,57 @@ public struct AppManifest: Equatable, Sendable {
                 }
             }
         }
+        for (name, entry) in (file.formation ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let label = "formation.\(Quoting.printable(name, limit: 60))"
+            let type: ProcessType
+            do throws(CoreError) { type = try ProcessType(name) } catch {
+                throw fail([.key("formation"), .key(name)], "\(label): \(error)")
+            }
+            let quantity = entry.quantity ?? 1
+            guard (0...Formation.maxCount).contains(quantity) else {
+                throw fail(
+                    [.key("formation"), .key(name), .key("quantity")],
+                    "\(label).quantity should be a whole number from 0 to \(Formation.maxCount)")
+            }
+            manifest.formation[type] = quantity
+            for key in entry.otherKeys {
+                manifest.notes.append(
+                    "\(label).\(Quoting.printable(key, limit: 60)): not used by Dokuen (an instance is a process of this "
+                        + "host); ignored")
+            }
+        }
         return manifest
+    }
+
+    /// An error at byte `offset` of the file: `app.json line L, column C: message`.
+    static func located(_ offset: Int, _ message: String, in bytes: [UInt8]) -> BuildError {
+        .manifest(reason: "app.json \(JSONText.position(of: offset, in: bytes)): \(message)")
     }
 
     /// The keys read, with Dokku's names.
     struct File: Decodable {
         let healthchecks: [String: [Entry]]?
         let dokuen: [String: [String: SettingValue]]?
+        let formation: [String: FormationEntry]?
+    }
+
+    /// A type of Heroku's `formation`: `quantity`, and the names of the keys Dokuen does not use (`size`).
+    struct FormationEntry: Decodable {
+        let quantity: Int?
+        let otherKeys: [String]
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: AnyKey.self)
+            quantity = try container.decodeIfPresent(Int.self, forKey: AnyKey(stringValue: "quantity"))
+            otherKeys = container.allKeys.map(\.stringValue).filter { $0 != "quantity" }.sorted()
+        }
+    }
+
+    struct AnyKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     /// A setting's value in JSON: a string, or a whole number (`"nice": 5`).
@@ -171,19 +236,23 @@ public struct AppManifest: Equatable, Sendable {
         let port: Int?
     }
 
-    /// A decoding error as one line that names the key.
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
+    /// A decoding error as the path of the value it is about and one line that names the key.
+    private static func describe(_ error: DecodingError) -> ([JSONText.PathKey], String) {
+        func path(_ context: DecodingError.Context) -> [JSONText.PathKey] {
+            context.codingPath.map { $0.intValue.map { .index($0) } ?? .key($0.stringValue) }
+        }
+        func name(_ context: DecodingError.Context) -> String {
             let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return keys.isEmpty ? "app.json" : "app.json " + String(keys.drop { $0 == "." })
+            return keys.isEmpty ? "the whole file" : String(keys.drop { $0 == "." })
         }
         switch error {
-        case .typeMismatch(let type, let context): return "\(path(context)) should be \(typeName(type))"
-        case .valueNotFound(let type, let context): return "\(path(context)) should be \(typeName(type))"
-        case .keyNotFound(let key, let context): return "\(path(context)) lacks \(key.stringValue)"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "app.json is not valid JSON" : "\(path(context)) is not valid"
-        @unknown default: return "app.json could not be read"
+        case .typeMismatch(let type, let context):
+            return (path(context), "\(name(context)) should be \(typeName(type))")
+        case .valueNotFound(let type, let context):
+            return (path(context), "\(name(context)) should be \(typeName(type))")
+        case .keyNotFound(let key, let context): return (path(context), "\(name(context)) lacks \(key.stringValue)")
+        case .dataCorrupted(let context): return (path(context), "\(name(context)) is not valid")
+        @unknown default: return ([], "it could not be read")
         }
     }
 

@@ -168,27 +168,9 @@ public enum APIServer {
             let name = try appName(context.parameters.get("app") ?? "")
             let body = try await request.decode(as: ScaleRequest.self, context: context)
             let requested = try Formation.parse(body.formation.split(separator: " ").map(String.init))
-            guard let release = try await store.latestRelease(app: name) else {
-                throw APIError(.conflict, "unable to scale \(name): it has no release yet; deploy it first")
-            }
-            let build = try await store.build(app: name, id: release.buildID)
-            for scale in requested.scales where build.processes[scale.type] == nil {
-                let known = build.processes.keys.sorted().map(\.rawValue).joined(separator: ", ")
-                throw APIError(
-                    .invalid,
-                    "unable to scale \(name): release \(release.id) has no process type '\(scale.type)' (it has \(known))"
-                )
-            }
-            let who = await actor(request, context)
-            if let web = requested.scales.first(where: { $0.type.rawValue == "web" }) {
-                let now = try await store.formation(app: name).first { $0.type == web.type }
-                try await cutover.drainWeb(
-                    name, count: web.count, stopped: now?.stopped ?? false, stoppedIndexes: now?.stoppedIndexes ?? []
-                ) { try await store.setFormation(app: name, requested, actor: who) }
-            } else {
-                try await store.setFormation(app: name, requested, actor: who)
-            }
-            try await supervisor.reconcile()
+            try await scale(
+                name, to: requested, actor: await actor(request, context), store: store, supervisor: supervisor,
+                cutover: cutover)
             return try json(try await formation(name, store))
         }
         v1.get("apps/:app/config") { _, context in

@@ -7,6 +7,13 @@ import DokuenStore
 /// replaced as a whole; then, unless asked not to, a new release of the current build carries the new env and is
 /// cut over to like a deploy (under the same per-app deploy lock). When its instances fail to start, the envdir
 /// is put back, so the config always matches what serves. Keys go into the event log, values never.
+///
+/// `DOKUEN_SCALE` (Dokuen 2012's convention, e.g. `web=1 worker=2`, `Formation.parse`'s syntax with spaces or
+/// commas) acts as a `ps scale` when it is set, for every client: an invalid value, or a type the latest release
+/// does not have, refuses the whole change. Without a release it is kept for the first deploy like an early
+/// `ps scale`; with one, the new release starts at the new counts (or, with `restart` off, the app is scaled at
+/// once). Whichever of `DOKUEN_SCALE` and `ps scale` came last wins; unsetting it changes no count
+/// (docs/DESIGN.md §2, Formation).
 struct ConfigChanger: Sendable {
     let layout: RootLayout
     let store: Store
@@ -24,6 +31,8 @@ struct ConfigChanger: Sendable {
         guard !set.isEmpty || !unset.isEmpty else {
             throw APIError(.invalid, "nothing to change: give KEY=VALUE pairs or keys to unset")
         }
+        var scale: Formation?
+        if let text = set[Self.scaleKey] { scale = try await scaleOf(text, app: app) }
         let paths = layout.app(app)
         try Posix.mkdir(paths.directory, existingOK: true)
         let changed =
@@ -35,6 +44,10 @@ struct ConfigChanger: Sendable {
             let env = try EnvDirectory(path: paths.env).update(set: set, unset: unset)
             try await store.appendEvent(
                 actor: actor, app: app, action: "config.change", detail: changed.joined(separator: ", "))
+            if let scale {
+                try await APIServer.scale(
+                    app, to: scale, actor: actor, store: store, supervisor: cutover.supervisor, cutover: cutover)
+            }
             return ConfigChangeResult(keys: env.keys.map(\.rawValue).sorted(), release: nil)
         }
 
@@ -46,8 +59,11 @@ struct ConfigChanger: Sendable {
             let env = try directory.update(set: set, unset: unset)
             try await store.appendEvent(
                 actor: actor, app: app, action: "config.change", detail: changed.joined(separator: ", "))
+            // The new release runs at DOKUEN_SCALE's counts; recorded as the formation once it is up.
+            let stored = try await store.formation(app: app)
             let formation = Formation(
-                scales: try await store.formation(app: app).map { Formation.Scale(type: $0.type, count: $0.count) })
+                scales: stored.map { Formation.Scale(type: $0.type, count: scale?[$0.type] ?? $0.count) }
+                    + (scale?.scales ?? []).filter { wanted in !stored.contains { $0.type == wanted.type } })
             let input = CutoverInput(
                 build: try await store.build(app: app, id: current.buildID), env: env, formation: formation,
                 summary: summary)
@@ -64,5 +80,24 @@ struct ConfigChanger: Sendable {
             _ = try? await cutover.queue.finish(deploy.id, app: app, outcome: .failed(error: "\(error)"), actor: actor)
             throw DaemonError.configReverted(app: app.rawValue, reason: "\(error)")
         }
+    }
+
+    /// The name of the config key that scales the app.
+    static let scaleKey = try! EnvKey("DOKUEN_SCALE")
+
+    /// The formation `DOKUEN_SCALE`'s value asks for, or 400 naming DOKUEN_SCALE.
+    private func scaleOf(_ text: String, app: AppName) async throws -> Formation {
+        func refusal(_ reason: String) -> APIError {
+            APIError(.invalid, "invalid \(Self.scaleKey) \(Quoting.quoted(text)): \(reason)")
+        }
+        // Spaces, commas or both between pairs, as the 2012 convention wrote them.
+        let words = text.split(whereSeparator: { " \t\n,".contains($0) }).map(String.init)
+        let formation: Formation
+        do throws(CoreError) { formation = try Formation.parse(words) } catch {
+            guard case .invalidFormation(let item, let reason) = error else { throw refusal("\(error)") }
+            throw refusal(item.isEmpty || item == text ? reason : "\(Quoting.quoted(item)): \(reason)")
+        }
+        try await APIServer.checkScalable(formation, app: app, store: store, refusal: refusal)
+        return formation
     }
 }

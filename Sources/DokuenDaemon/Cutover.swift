@@ -1,3 +1,4 @@
+import DokuenBuild
 import DokuenCore
 import DokuenPosix
 import DokuenReconciliation
@@ -156,13 +157,22 @@ public struct Cutover: Sendable {
                 try await supervisor.reconcile()
                 try await supervisor.waitUntilGone(app: app, release: serving, deadline: 120_000)
             }
+            // The log lines of an instance that does not start are those written from here on.
+            let began = Posix.realtimeMicroseconds() / 1000
             try await supervisor.propose(candidate)
             // The boot timeout (R10) counts from here: a stop-first cutover's stopping is not the new release's boot.
             state.start = ContinuousClock.now
             let started = input.formation.scales.filter { $0.count > 0 }.map { "\($0.type)×\($0.count)" }
             progress("Starting \(state.release): \(started.isEmpty ? "no processes" : started.joined(separator: " "))")
             try await supervisor.reconcile()
-            try await supervisor.waitUntilReady(app: app, release: state.release, deadline: readyDeadline)
+            do {
+                try await supervisor.waitUntilReady(app: app, release: state.release, deadline: readyDeadline)
+            } catch {
+                if let failed = try? await supervisor.failedInstance(app: app, release: state.release) {
+                    reportLog(of: failed, since: began, progress: progress)
+                }
+                throw error
+            }
         case .check:
             guard let input = state.input,
                 input.formation.scales.contains(where: { $0.type.rawValue == "web" && $0.count > 0 })
@@ -212,6 +222,19 @@ public struct Cutover: Sendable {
         case .prune:
             try await prune(app, progress: progress)
         }
+    }
+
+    /// Why an instance did not start is usually at the end of its log (`sh: 1: gunicorn: not found`): its last lines
+    /// since the cutover began, indented like build output (`LogTail`).
+    private func reportLog(of instance: InstanceID, since milliseconds: Int64, progress: Progress) {
+        let path = layout.app(instance.app).log(instance.type, index: instance.index)
+        let lines = LogTail.read(path, sinceMilliseconds: milliseconds)
+        guard !lines.isEmpty else {
+            return progress("\(instance.dyno) did not start, and wrote nothing to its log")
+        }
+        progress(
+            "\(instance.dyno) did not start; the end of its log (dokuen logs \(instance.app) --type \(instance.type)):")
+        for line in lines { progress(BuildLog.indentation + line) }
     }
 
     /// The HTTP checks of a cutover to `build`. A build's app.json was checked when it was deployed; one that no

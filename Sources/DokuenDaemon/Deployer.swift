@@ -32,7 +32,10 @@ public struct Deployer: Sendable {
     ) async throws -> ReleaseID {
         guard try await store.app(named: app) != nil else { throw StoreError.appNotFound(app) }
         let source = commit.map { "git push \($0.prefix(7))" } ?? "tarball"
-        let step: @Sendable (String) -> Void = { progress(BuildLog.header($0)) }
+        // A step is a header; what a step quotes (an instance's log) comes indented and stays so.
+        let step: @Sendable (String) -> Void = {
+            progress($0.hasPrefix(BuildLog.indentation) ? $0 : BuildLog.header($0))
+        }
         let (deploy, waitedFor) = try await cutover.queue.start(app, source: source, actor: actor, progress: step)
         started(deploy.id)
         let clock = ContinuousClock()
@@ -42,11 +45,12 @@ public struct Deployer: Sendable {
             let release = try await cutover.run(
                 app, deploy: deploy.id,
                 source: .make {
-                    let build = try await self.build(
+                    let (build, manifest) = try await self.build(
                         app, deploy: deploy.id, tarball: tarball, commit: commit, actor: actor, line: progress)
                     return CutoverInput(
                         build: build, env: try EnvDirectory(path: layout.app(app).env).dictionary(),
-                        formation: try await formation(app, of: build), summary: "Deploy \(build.stamp)")
+                        formation: try await formation(app, of: build, manifest: manifest, progress: progress),
+                        summary: "Deploy \(build.stamp)")
                 }, actor: actor, progress: step)
             try await cutover.queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
             step("Release \(release) is up (\(Self.seconds(since: began, clock)))")
@@ -105,7 +109,7 @@ public struct Deployer: Sendable {
     private func build(
         _ app: AppName, deploy: Int64, tarball: [UInt8], commit: String?, actor: String,
         line report: @escaping @Sendable (String) -> Void
-    ) async throws -> BuildRecord {
+    ) async throws -> (BuildRecord, AppManifest) {
         let line: @Sendable (String) -> Void = { text in
             // A test's fault hook kills dokuend while a build process runs: its output (compile's, the release
             // command's) is indented.
@@ -208,7 +212,7 @@ public struct Deployer: Sendable {
                     throw error
                 }
             }
-            return build
+            return (build, manifest)
         } catch {
             try? Posix.removeTree(buildDirectory)
             throw error
@@ -287,15 +291,27 @@ public struct Deployer: Sendable {
         line(BuildLog.header("Release command done in \(BuildLog.elapsed(ContinuousClock.now - started))"))
     }
 
-    /// The formation of a new build: every type keeps its count, a new type gets one, a dropped type goes to 0.
-    private func formation(_ app: AppName, of build: BuildRecord) async throws -> Formation {
-        let previous = Dictionary(
+    /// The formation of a new build (`Formation.forRelease`, docs/DESIGN.md §2): a type of the release before keeps
+    /// its count; a new one gets what `ps scale` or `DOKUEN_SCALE` set before the first release, else app.json's
+    /// `quantity`, else 1 for web and 0 for the others; a type the build lacks goes to 0. Said in the output.
+    private func formation(
+        _ app: AppName, of build: BuildRecord, manifest: AppManifest, progress: @Sendable (String) -> Void
+    ) async throws -> Formation {
+        let stored = Dictionary(
             uniqueKeysWithValues: try await store.formation(app: app).map { ($0.type, $0.count) })
-        var scales = build.processes.keys.sorted().map { Formation.Scale(type: $0, count: previous[$0] ?? 1) }
-        for (type, _) in previous where build.processes[type] == nil {
-            scales.append(Formation.Scale(type: type, count: 0))
+        var previousTypes: Set<ProcessType>?
+        if let latest = try await store.latestRelease(app: app) {
+            previousTypes = Set(try await store.build(app: app, id: latest.buildID).processes.keys)
         }
-        return Formation(scales: scales)
+        let decisions = Formation.forRelease(
+            types: Set(build.processes.keys), previousTypes: previousTypes, stored: stored,
+            manifest: manifest.formation)
+        let shown = decisions.filter { $0.origin != .dropped }.map { "\($0.type)=\($0.count)" }
+        if !shown.isEmpty { progress(BuildLog.header("Formation: " + shown.joined(separator: " "))) }
+        for note in Formation.notes(decisions, stored: stored, firstRelease: previousTypes == nil, app: app.rawValue) {
+            progress(BuildLog.indent(note))
+        }
+        return Formation(scales: decisions.map { Formation.Scale(type: $0.type, count: $0.count) })
     }
 
     static func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> String {

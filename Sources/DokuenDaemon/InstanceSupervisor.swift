@@ -262,14 +262,16 @@ public actor InstanceSupervisor {
 
     // MARK: Waiting
 
-    /// Waits until every slot `app` wants at `release` has a live RUNNING instance of it (instances of the serving
-    /// release may still run beside them). Fails when one of them crashes (BACKOFF, FATAL, EXITED) or `deadline`
-    /// (ms) passes. It looks again at each announced change, never on a timer.
+    /// Waits until every slot `app` wants at `release` has a live RUNNING instance of it, or one that finished
+    /// (instances of the serving release may still run beside them). Fails when one of them crashes (BACKOFF,
+    /// FATAL, EXITED with a failure) or `deadline` (ms) passes. An instance finished when it is EXITED with code 0:
+    /// the shim leaves a process EXITED only when its type's `restart` (`never`, `on-failure`) says it may exit,
+    /// so a one-shot type fails nothing by doing its job. It looks again at each announced change, never on a timer.
     public func waitUntilReady(app: AppName, release: ReleaseID, deadline milliseconds: Int) async throws {
         let end = ContinuousClock.now.advanced(by: .milliseconds(milliseconds))
         while true {
             let mine = try observed().filter { $0.id.app == app && $0.shimAlive && $0.id.release == release }
-            if let failed = mine.first(where: { [.backoff, .fatal, .exited].contains($0.status?.state ?? .starting) }) {
+            if let failed = mine.first(where: Self.hasFailed) {
                 let reason =
                     failed.status?.error.isEmpty == false
                     ? failed.status!.error : (failed.status?.lastExit?.text ?? "it stopped")
@@ -280,7 +282,8 @@ public actor InstanceSupervisor {
             if let wanted = try await desired(only: app).first {
                 for slot in DesiredState.wantedSlots(of: wanted) {
                     let ready = mine.contains {
-                        $0.id.type == slot.type && $0.id.index == slot.index && $0.status?.state == .running
+                        $0.id.type == slot.type && $0.id.index == slot.index
+                            && ($0.status?.state == .running || Self.hasFinished($0))
                     }
                     if !ready { missing += 1 }
                 }
@@ -291,6 +294,26 @@ public actor InstanceSupervisor {
                     release: release.description, reason: "\(missing) instance(s) were not ready in time")
             }
         }
+    }
+
+    /// The first live instance of `app` at `release` that failed to start (`waitUntilReady`'s reason), if any.
+    public func failedInstance(app: AppName, release: ReleaseID) throws -> InstanceID? {
+        try observed().first { $0.id.app == app && $0.shimAlive && $0.id.release == release && Self.hasFailed($0) }?
+            .id
+    }
+
+    /// Crashed: BACKOFF, FATAL, or EXITED other than with code 0.
+    static func hasFailed(_ instance: ObservedInstance) -> Bool {
+        switch instance.status?.state ?? .starting {
+        case .backoff, .fatal: true
+        case .exited: !hasFinished(instance)
+        default: false
+        }
+    }
+
+    /// Done: EXITED with code 0, which its type's `restart` allows (a one-shot type).
+    static func hasFinished(_ instance: ObservedInstance) -> Bool {
+        instance.status?.state == .exited && instance.status?.lastExit == .code(0)
     }
 
     /// Waits until no instance of `release` of `app` is left on disk, or `deadline` (ms) passes. A stopping shim

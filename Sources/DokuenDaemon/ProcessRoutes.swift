@@ -144,12 +144,47 @@ extension APIServer {
             })
     }
 
-    /// Refuses a type that `app`'s latest release does not have, as `ps scale` does: 409 before the first
-    /// release, 400 for a type the release lacks.
-    static func checkReleaseHas(_ type: ProcessType, app: AppName, verb: String, store: Store) async throws {
-        guard let release = try await store.latestRelease(app: app) else {
-            throw APIError(.conflict, "unable to \(verb) \(app): it has no release yet; deploy it first")
+    /// `ps scale` (and `DOKUEN_SCALE`, `ConfigChanger`): checks `requested` (`checkScalable`), records it, and lets
+    /// the reconciler act on it. Web slots that go away leave nginx's upstream first (`Cutover.drainWeb`). Before the
+    /// first release nothing runs: the counts are kept for the first deploy (docs/DESIGN.md §2, Formation).
+    static func scale(
+        _ app: AppName, to requested: Formation, actor: String, store: Store, supervisor: InstanceSupervisor,
+        cutover: Cutover
+    ) async throws {
+        try await checkScalable(requested, app: app, store: store) { reason in
+            APIError(.invalid, "unable to scale \(app): \(reason)")
         }
+        if let web = requested.scales.first(where: { $0.type.rawValue == "web" }) {
+            let now = try await store.formation(app: app).first { $0.type == web.type }
+            try await cutover.drainWeb(
+                app, count: web.count, stopped: now?.stopped ?? false, stoppedIndexes: now?.stoppedIndexes ?? []
+            ) { try await store.setFormation(app: app, requested, actor: actor) }
+        } else {
+            try await store.setFormation(app: app, requested, actor: actor)
+        }
+        try await supervisor.reconcile()
+    }
+
+    /// Refuses a formation that names a type `app`'s latest release does not have (`refusal` words the error).
+    /// Before the first release any valid type is accepted: it is kept for the first deploy, which drops it to 0
+    /// when its build has no such type.
+    static func checkScalable(
+        _ requested: Formation, app: AppName, store: Store, refusal: (String) -> APIError
+    ) async throws {
+        guard try await store.app(named: app) != nil else { throw StoreError.appNotFound(app) }
+        guard let release = try await store.latestRelease(app: app) else { return }
+        let build = try await store.build(app: app, id: release.buildID)
+        for scale in requested.scales where build.processes[scale.type] == nil {
+            let known = build.processes.keys.sorted().map(\.rawValue).joined(separator: ", ")
+            throw refusal("release \(release.id) has no process type '\(scale.type)' (it has \(known))")
+        }
+    }
+
+    /// Refuses a type that `app`'s latest release does not have, as `ps scale` does (400). Before the first
+    /// release any valid type is accepted: its settings wait for the instances the first deploy starts.
+    static func checkReleaseHas(_ type: ProcessType, app: AppName, verb: String, store: Store) async throws {
+        guard try await store.app(named: app) != nil else { throw StoreError.appNotFound(app) }
+        guard let release = try await store.latestRelease(app: app) else { return }
         let build = try await store.build(app: app, id: release.buildID)
         guard build.processes[type] == nil else { return }
         let known = build.processes.keys.sorted().map(\.rawValue).joined(separator: ", ")

@@ -18,7 +18,8 @@ public enum Reconciler {
     ///    R instance is live and RUNNING (`status.state == .running`, which the shim reaches only once ready); then
     ///    it gets `.stop`. A new release that fails to start never takes down what serves (invariant 1). During a
     ///    cutover (`DesiredApp.serving`), instances of the serving release are kept even then: they stop once the
-    ///    candidate is committed, after routing has switched to it.
+    ///    candidate is committed, after routing has switched to it. An R instance EXITED with code 0 (a one-shot
+    ///    type whose `restart` let it finish) counts as RUNNING here: it did its job and will not become RUNNING.
     /// 3. A live instance of a slot that is not wanted gets `.stop` at once: index above the count, count 0,
     ///    type stopped, slot stopped, type not in the release, app without a release, or app not in `desired`
     ///    (destroyed).
@@ -26,7 +27,7 @@ public enum Reconciler {
     ///    else `.remove(id)`. It never counts as live, so its slot's replacement starts in the same plan, after it.
     /// 5. A live shim in STOPPED (someone sent it `d`), STOPPING, EXITED, BACKOFF or FATAL, or with an unreadable
     ///    status, is live: the shim restarts its child by its own policy, and the planner neither starts a duplicate
-    ///    nor counts it as RUNNING for rule 2. Stopping a whole type is `DesiredProcess.stopped`, and one slot
+    ///    nor counts it as RUNNING for rule 2 (but for EXITED with code 0, see rule 2). Stopping a whole type is `DesiredProcess.stopped`, and one slot
     ///    `DesiredProcess.stoppedIndexes` (rule 3).
     /// 6. The order is fixed: reaps and removes, then starts, then stops, each group sorted by instance. Planning
     ///    again on the state the actions produce yields only the stops that new RUNNING instances allow (rule 2),
@@ -70,7 +71,11 @@ public enum Reconciler {
                 stops += instances.map { .stop($0.id) }
                 continue
             }
-            let currentIsRunning = instances.contains { $0.id.release == release && $0.status?.state == .running }
+            let currentIsRunning = instances.contains {
+                $0.id.release == release
+                    && ($0.status?.state == .running
+                        || ($0.status?.state == .exited && $0.status?.lastExit == .code(0)))
+            }
             if currentIsRunning {
                 let serving = apps[slot.app]?.serving
                 stops += instances.filter { $0.id.release != release && $0.id.release != serving }.map { .stop($0.id) }

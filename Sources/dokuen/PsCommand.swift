@@ -23,6 +23,9 @@ struct PsCommand: AsyncParsableCommand {
             let formation = try client.call("GET", "/v1/apps/\(app)/formation", as: [FormationEntry].self)
             if options.json { return try printJSON(formation) }
             if formation.isEmpty { return print("\(app) runs nothing yet; deploy it first") }
+            if try client.call("GET", "/v1/apps/\(app)", as: AppInfo.self).release == nil {
+                print("\(app) has no release yet; its first deploy starts with these counts")
+            }
             for entry in formation {
                 var line = "\(entry.type)=\(entry.count)"
                 let slots = entry.stoppedIndexes.filter { $0 <= entry.count }
@@ -45,7 +48,19 @@ struct PsCommand: AsyncParsableCommand {
     struct Scale: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set how many instances of each type run.",
-            discussion: "Examples: dokuen ps scale blog web=3 worker=1, or web=3,worker=1. Counts run from 0 to 100.")
+            discussion: """
+                Examples: dokuen ps scale blog web=3 worker=1, or web=3,worker=1. Counts run from 0 to 100.
+
+                Once the app has a release, only the types of that release can be scaled. Before its first deploy \
+                any type can: the counts are kept for the first deploy, and a type the first release does not have \
+                goes to 0 then (the deploy says so).
+
+                Which count a type gets when it first appears in a release: the one set before the first deploy \
+                (ps scale, or the DOKUEN_SCALE config key), else the quantity of app.json's "formation", else 1 for \
+                web and 0 for every other type. A type keeps its count across deploys; a type a release drops goes \
+                to 0. Setting DOKUEN_SCALE (dokuen config set blog DOKUEN_SCALE="web=1 worker=2") scales like this \
+                command at that moment: whichever of the two came last wins.
+                """)
 
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The app.") var app: String
@@ -63,6 +78,9 @@ struct PsCommand: AsyncParsableCommand {
                 as: [FormationEntry].self)
             if options.json { return try printJSON(result) }
             print("Scaled \(app) to " + result.map { "\($0.type)=\($0.count)" }.joined(separator: " "))
+            if try DaemonClient(options).call("GET", "/v1/apps/\(app)", as: AppInfo.self).release == nil {
+                print("\(app) has no release yet; its first deploy starts with these counts")
+            }
         }
     }
 

@@ -127,9 +127,15 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"dokuen": {"web": {"nice": 20}}}"#, #"dokuen.web: invalid setting "nice=20": nice takes "#),
-        (#"{"dokuen": {"web": {"colour": "red"}}}"#, #"dokuen.web: invalid setting "dokuen.web.colour": unknown key "#),
-        (#"{"dokuen": {"we b": {"nice": 1}}}"#, "dokuen.we b: "),
+        (
+            #"{"dokuen": {"web": {"nice": 20}}}"#,
+            #"app.json line 1, column 29: dokuen.web: invalid setting "nice=20": nice takes "#
+        ),
+        (
+            #"{"dokuen": {"web": {"colour": "red"}}}"#,
+            #"app.json line 1, column 31: dokuen.web: invalid setting "dokuen.web.colour": unknown key "#
+        ),
+        (#"{"dokuen": {"we b": {"nice": 1}}}"#, "app.json line 1, column 21: dokuen.we b: "),
     ])
     func badDokuenSettingsFailWithTheirKey(_ text: String, _ start: String) {
         #expect {
@@ -141,22 +147,26 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{", "app.json is not valid JSON"),
-        ("[]", "app.json should be an object"),
-        (#"{"healthchecks": []}"#, "app.json healthchecks should be an object"),
-        (#"{"healthchecks": {"web": [{"path": 3}]}}"#, "app.json healthchecks.web[0].path should be a string"),
+        ("{", "app.json line 1, column 2: expected a key in double quotes, found the end of the file"),
+        ("[]", "app.json line 1, column 1: the whole file should be an object"),
+        (#"{"healthchecks": []}"#, "app.json line 1, column 18: healthchecks should be an object"),
+        (
+            #"{"healthchecks": {"web": [{"path": 3}]}}"#,
+            "app.json line 1, column 36: healthchecks.web[0].path should be a string"
+        ),
         (
             #"{"healthchecks": {"web": [{"path": "/", "attempts": "3"}]}}"#,
-            "app.json healthchecks.web[0].attempts should be a whole number"
+            "app.json line 1, column 53: healthchecks.web[0].attempts should be a whole number"
         ),
         (
             #"{"healthchecks": {"web": [{"name": "x", "path": "/a b"}]}}"#,
-            #"healthchecks.web[0] (x): invalid setting "path=/a b": path takes an absolute path with an optional "#
-                + "query, in printable ASCII with no space or # (/health, /up?full=1)"
+            #"app.json line 1, column 27: healthchecks.web[0] (x): invalid setting "path=/a b": path takes an "#
+                + "absolute path with an optional query, in printable ASCII with no space or # (/health, /up?full=1)"
         ),
         (
             #"{"healthchecks": {"web": [{"path": "/", "attempts": 0}]}}"#,
-            #"healthchecks.web[0]: invalid setting "attempts=0": attempts takes a whole number from 1 to 100"#
+            #"app.json line 1, column 27: healthchecks.web[0]: invalid setting "attempts=0": attempts takes a "#
+                + "whole number from 1 to 100"
         ),
     ])
     func errorsNameTheKey(_ text: String, _ message: String) {

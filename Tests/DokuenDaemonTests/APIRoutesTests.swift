@@ -55,8 +55,8 @@ import Testing
         (.post, "/v1/apps", "not json", .invalid, ""),
         (.delete, "/v1/apps/blog", nil, .invalid, "destroying blog needs --confirm blog"),
         (
-            .post, "/v1/apps/blog/formation", #"{"formation":"web=1"}"#, .conflict,
-            "unable to scale blog: it has no release yet"
+            .post, "/v1/apps/blog/config", #"{"set":{"DOKUEN_SCALE":"web=x"},"unset":[],"restart":false}"#, .invalid,
+            #"invalid DOKUEN_SCALE "web=x": count "x" is not a whole number"#
         ),
         (.post, "/v1/apps/blog/formation", #"{"formation":"web=x"}"#, .invalid, #"invalid formation "web=x""#),
         (.post, "/v1/apps/blog/deploys?commit=xyz", nil, .invalid, "invalid commit"),

@@ -102,7 +102,12 @@ import Testing
     private func checkInvariants(_ random: RandomCase, _ plan: [ReconcileAction]) {
         let observed = Dictionary(uniqueKeysWithValues: random.observed.map { ($0.id, $0) })
         func isLive(_ id: InstanceID) -> Bool { observed[id]?.shimAlive == true }
-        func isRunning(_ id: InstanceID) -> Bool { isLive(id) && observed[id]?.status?.state == .running }
+        // RUNNING, or finished: EXITED with code 0 (a one-shot type's instance that did its job).
+        func isRunning(_ id: InstanceID) -> Bool {
+            let status = observed[id]?.status
+            return isLive(id)
+                && (status?.state == .running || (status?.state == .exited && status?.lastExit == .code(0)))
+        }
         func current(_ id: InstanceID, _ release: ReleaseID) -> InstanceID {
             try! InstanceID(app: id.app, type: id.type, index: id.index, release: release)
         }
@@ -127,7 +132,7 @@ import Testing
                 stops.insert(id)
                 #expect(isLive(id), "\(action) has no live shim; \(random)")
                 if let release = random.wantedRelease(of: id) {
-                    // A wanted slot loses an instance only to a RUNNING instance of the current release.
+                    // A wanted slot loses an instance only to a RUNNING (or finished) instance of the current release.
                     #expect(id.release != release, "\(action) stops the current release; \(random)")
                     #expect(isRunning(current(id, release)), "\(action) before its successor runs; \(random)")
                 }

@@ -53,6 +53,10 @@ import Testing
         (["blog:web.1@v2 running", "blog:web.1@v3 backoff"], []),
         (["blog:web.1@v2 running", "blog:web.1@v3 fatal"], []),
         (["blog:web.1@v2 running", "blog:web.1@v3 exited"], []),
+        (["blog:web.1@v2 running", "blog:web.1@v3 exited exit=1"], []),
+        // A one-shot instance that finished (EXITED with code 0, which its restart setting allows) is done: the
+        // old one goes as it would for a RUNNING one.
+        (["blog:web.1@v2 exited exit=0", "blog:web.1@v3 exited exit=0"], ["stop blog:web.1@v2"]),
         (["blog:web.1@v2 running", "blog:web.1@v3 stopping"], []),
         (["blog:web.1@v2 running", "blog:web.1@v3 stopped"], []),
         // The new instance is RUNNING (so ready): the cutover completes.

@@ -7,8 +7,8 @@ import Testing
 ///
 /// - desired: `blog@v3 web=2 worker=1! clock=3!1,3`: app, current release (omitted when none), then `type=count`,
 ///   `!` when the type is stopped, `!` and indexes when only those slots are stopped;
-/// - observed: `blog:web.1@v2 [dead] [STATE] [pgid=N]`: an instance, `dead` when its shim's lock is free, its
-///   status state in lower case; with neither a state nor a pgid the status is unreadable (nil);
+/// - observed: `blog:web.1@v2 [dead] [STATE] [pgid=N] [exit=N]`: an instance, `dead` when its shim's lock is free,
+///   its status state in lower case, its last exit code; with none of these the status is unreadable (nil);
 /// - a planned step: `start blog:web.1@v3`, `stop …`, `reap … pgid 77`, `remove …`.
 struct Scenario: CustomTestStringConvertible {
     var desired: [String]
@@ -48,6 +48,9 @@ struct Scenario: CustomTestStringConvertible {
             } else if word.hasPrefix("pgid=") {
                 instance.status = instance.status ?? StatusRecord()
                 instance.status!.pgid = Int32(word.dropFirst(5))!
+            } else if word.hasPrefix("exit=") {
+                instance.status = instance.status ?? StatusRecord()
+                instance.status!.lastExit = .code(Int32(word.dropFirst(5))!)
             } else {
                 instance.status = instance.status ?? StatusRecord()
                 instance.status!.state = ShimState(name: word.uppercased())!

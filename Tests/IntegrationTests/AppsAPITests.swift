@@ -60,7 +60,7 @@ import Testing
         ),
         (["apps", "bogus"], 64, "dokuen: error: "),
         (["ps", "scale", "taken", "web=x"], 64, "dokuen: error: invalid formation \"web=x\""),
-        (["ps", "scale", "taken", "web=1"], 1, "dokuen: error: unable to scale taken: it has no release yet"),
+        (["config", "set", "taken", "DOKUEN_SCALE=web=x"], 1, "dokuen: error: invalid DOKUEN_SCALE \"web=x\": "),
         (["ps", "scale", "nope", "web=1"], 1, "dokuen: error: unable to find app nope"),
         (["status", "Bad:web"], 64, "dokuen: error: invalid target \"Bad:web\""),
         (["stop", "taken:web.0"], 64, "dokuen: error: invalid target \"taken:web.0\""),

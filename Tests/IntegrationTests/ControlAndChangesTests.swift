@@ -33,6 +33,8 @@ import Testing
         try Posix.mkdir(daemon.temp("app"))
         try AtomicFile.write(Array("worker: exec sleep 3600\n".utf8), to: daemon.temp("app/Procfile"))
         #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        // Only web starts at a first deploy; kept for it (docs/DESIGN.md §2, Formation).
+        #expect(try daemon.dokuen(["ps", "scale", "blog", "worker=1"]).status == .exited(0))
         #expect(try daemon.dokuen(["deploy", "blog", daemon.temp("app")]).status == .exited(0))
         let next = try daemon.changes(after: first, waitMilliseconds: 10_000)
         #expect(next > first)

@@ -18,6 +18,8 @@ import Testing
             try AtomicFile.write(Array("hello from blog\n".utf8), to: daemon.temp("app/index.txt"))
         }
         #expect(try daemon.dokuen(["apps", "create", app]).status == .exited(0))
+        // Only web starts at a first deploy; kept for it (docs/DESIGN.md §2, Formation).
+        #expect(try daemon.dokuen(["ps", "scale", app, "worker=1"]).status == .exited(0))
         let deployed = try daemon.dokuen(["deploy", app, daemon.temp("app")])
         #expect(deployed.status == .exited(0), "\(deployed.standardError)")
         #expect(

@@ -165,6 +165,8 @@ import Testing
         let daemon = try DaemonHarness(label: "pushes")
         defer { daemon.stop() }
         #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        // Only web starts at a first deploy; kept for it (docs/DESIGN.md §2, Formation).
+        #expect(try daemon.dokuen(["ps", "scale", "blog", "worker=1"]).status == .exited(0))
         let repo = daemon.root + "/apps/blog/repo.git"
         let base = daemon.temp("base")
         #expect(try git(daemon, ["init", "-q", base]).status == .exited(0))

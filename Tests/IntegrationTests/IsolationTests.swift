@@ -33,8 +33,19 @@ struct IsolationTests {
         let directory = try source(daemon, name, procfile: procfile, appJSON: appJSON)
         let created = try daemon.dokuen(["apps", "create", name])
         #expect(created.status == .exited(0), "\(created.standardError)")
+        try scaleEveryType(daemon, name, procfile: procfile)
         let deployed = try daemon.dokuen(["deploy", name, directory])
         #expect(deployed.status == .exited(0), "\(deployed.standardError)")
+    }
+
+    /// Only web starts at a first deploy (docs/DESIGN.md §2, Formation): every other type of `procfile` is scaled
+    /// to 1 before it, which the deploy keeps.
+    func scaleEveryType(_ daemon: DaemonHarness, _ name: String, procfile: String) throws {
+        let types = procfile.split(separator: "\n").compactMap { $0.split(separator: ":").first.map(String.init) }
+            .filter { !["web", "release", ""].contains($0) }
+        guard !types.isEmpty else { return }
+        let scaled = try daemon.dokuen(["ps", "scale", name] + types.map { "\($0)=1" })
+        #expect(scaled.status == .exited(0), "\(scaled.standardError)")
     }
 
     /// Runs `script` with sh inside `app` (`dokuen run`, as the app's user, in its build).
@@ -95,6 +106,8 @@ struct IsolationTests {
                 probe: cat \(betaApp)/data/file 2>&1; touch "$HOME/PWNED" 2>&1; echo "probe done $(id -un)"; exec sleep 100000
                 """)
         #expect(try daemon.dokuen(["deploy", "alpha", probe]).status == .exited(0))
+        // A type new in a later release starts at 0.
+        #expect(try daemon.dokuen(["ps", "scale", "alpha", "probe=1"]).status == .exited(0))
         try daemon.waitFor("alpha's probe reports") {
             let log = try daemon.dokuen(["logs", "alpha", "--type", "probe"]).standardOutput
             return log.contains("probe done dk-alpha")
@@ -237,6 +250,7 @@ struct IsolationTests {
         try AtomicFile.write(
             Array(#"{"dokuen": {"worker": {"nice": 3, "nofile": "2048"}}}"#.utf8), to: directory + "/app.json")
         #expect(try daemon.dokuen(["apps", "create", "alpha"]).status == .exited(0))
+        try scaleEveryType(daemon, "alpha", procfile: procfile)
         let deployed = try daemon.dokuen(["deploy", "alpha", directory])
         #expect(deployed.status == .exited(0), "\(deployed.standardError)")
         #expect(deployed.standardOutput.contains("release nice 0\n"), "\(deployed.standardOutput)")

@@ -22,6 +22,8 @@ import Testing
                 """.utf8), to: app + "/Procfile")
         try AtomicFile.write(Array("export GREETING=hello-from-profile\n".utf8), to: app + "/.profile.d/greet.sh")
         #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        // Only web starts at a first deploy; kept for it (docs/DESIGN.md §2, Formation).
+        #expect(try daemon.dokuen(["ps", "scale", "blog", "clock=1", "compound=1"]).status == .exited(0))
         let deployed = try daemon.dokuen(["deploy", "blog", app])
         #expect(deployed.status == .exited(0), "\(deployed.standardError)")
         let statuses = try daemon.waitUntil("every type RUNNING") { statuses in

@@ -125,6 +125,8 @@ import Testing
         try AtomicFile.write(
             Array("worker: echo \"worker sees $PROFILE_VAR\"; exec sleep 1000\n".utf8), to: daemon.temp("app/Procfile"))
         #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        // Only web starts at a first deploy; kept for it (docs/DESIGN.md §2, Formation).
+        #expect(try daemon.dokuen(["ps", "scale", "blog", "worker=1"]).status == .exited(0))
         #expect(try daemon.dokuen(["deploy", "blog", daemon.temp("app")]).status == .exited(0))
         let year = String(try Posix.readlink(daemon.root + "/apps/blog/current").dropFirst("releases/".count).prefix(4))
         let run = try daemon.dokuen(["run", "blog", "--", "sh", "-c", "echo \"run sees $PROFILE_VAR\""])

@@ -28,6 +28,8 @@ import Testing
         try Posix.mkdir(daemon.temp("app"))
         try AtomicFile.write(Array(Self.procfile.utf8), to: daemon.temp("app/Procfile"))
         #expect(try daemon.dokuen(["apps", "create", "blog"]).status == .exited(0))
+        // Only web starts at a first deploy; kept for it (docs/DESIGN.md §2, Formation).
+        #expect(try daemon.dokuen(["ps", "scale", "blog", "clock=1", "worker=1"]).status == .exited(0))
         let deployed = try daemon.dokuen(["deploy", "blog", daemon.temp("app")])
         #expect(deployed.status == .exited(0), "\(deployed.standardError)")
         let before = try daemon.waitUntil("2 instances RUNNING") {
