@@ -50,6 +50,8 @@ struct GitShellCommand: AsyncParsableCommand {
             "HOME": Posix.getenv("HOME") ?? "/",
         ]
         if let key { environment["DOKUEN_ACTOR"] = key }
+        // Whether a verb runs over ssh (`apps create` then prints an ssh remote): addresses and ports, nothing secret.
+        if let connection = Posix.getenv("SSH_CONNECTION") { environment["SSH_CONNECTION"] = connection }
         switch command {
         case .receivePack(let app), .uploadPack(let app):
             let isPush = if case .receivePack = command { true } else { false }

@@ -178,6 +178,7 @@ struct GitoliteCommand: AsyncParsableCommand {
                 "HOME": Posix.getenv("HOME") ?? "/",
             ]
             environment["DOKUEN_ROOT"] = try GitShellCommand.root(options)
+            if let connection = Posix.getenv("SSH_CONNECTION") { environment["SSH_CONNECTION"] = connection }
             try GitShellCommand.exec(
                 Posix.executableDirectory() + "/dokuen", ["dokuen"] + arguments, environment: environment)
         }

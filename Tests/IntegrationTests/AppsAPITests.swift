@@ -14,7 +14,8 @@ import Testing
                 == "No apps yet. Create one with: dokuen apps create NAME\n")
         let created = try daemon.dokuen(["apps", "create", "blog"])
         #expect(created.status == .exited(0))
-        #expect(created.standardOutput == "Created blog\n")
+        #expect(created.standardOutput.hasPrefix("Created blog\nPushes of main"), "\(created.standardOutput)")
+        #expect(created.standardOutput.contains("  git remote add dokuen \(daemon.root)/apps/blog/repo.git\n"))
         #expect(try daemon.dokuen(["create", "--application", "shop"]).status == .exited(0), "Dokuen 2012's verb")
 
         let listed = try daemon.dokuen(["apps", "list", "--json"])

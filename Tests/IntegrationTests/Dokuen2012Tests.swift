@@ -30,6 +30,14 @@ struct Dokuen2012Tests {
         #expect(try SSHTests.git(["commit", "-q", "-m", "buildpack"], in: path, home: home).status == .exited(0))
     }
 
+    /// What `create` prints over ssh: the remote to push to, as `USER@HOST:APP` for the user sshd ran it as.
+    static func created(_ user: String) -> String {
+        let hostname = (try? Posix.readFile("/proc/sys/kernel/hostname")) ?? []
+        let host = String(decoding: hostname.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        return "Created blog\nPushes of main (or master while there is no main) deploy it; add the remote with:\n"
+            + "  git remote add dokuen \(user)@\(host):blog\n"
+    }
+
     static func check(
         _ result: ProgramResult, _ status: Int32, stdout: String? = nil, stderr: String? = nil,
         _ step: String, sourceLocation: SourceLocation = #_sourceLocation
@@ -115,7 +123,7 @@ struct Dokuen2012Tests {
         #expect(added.status == .exited(0), "\(added.standardError)")
         let ssh: Remote = { try server.ssh(key: key, user: "dokuen", $0, home: home) }
 
-        Self.check(try ssh("dokuen create --application=blog"), 0, stdout: "Created blog\n", "create")
+        Self.check(try ssh("dokuen create --application=blog"), 0, stdout: Self.created("dokuen"), "create")
         Self.check(
             try ssh("dokuen run_command --application=blog true"), 1,
             stderr: "dokuen: error: unable to run a command in blog: it has no release yet; deploy it first",
@@ -264,7 +272,7 @@ struct Dokuen2012Tests {
         Self.check(
             try bob("dokuen create --application=blog"), 1,
             stderr: "refused: gitolite does not give bob W on blog", "bob may not create blog")
-        Self.check(try alice("dokuen create --application=blog"), 0, stdout: "Created blog\n", "create")
+        Self.check(try alice("dokuen create --application=blog"), 0, stdout: Self.created(gitolite.user), "create")
         Self.check(
             try alice("dokuen config_set -V GREETING=hello -V OTHER=x --application=blog"), 0,
             stdout: "Config of blog changed; it takes effect with the next release\n", "config_set")
