@@ -401,7 +401,13 @@ public struct Cutover: Sendable {
                         if let stamp = state.buildStamp { BuildRemains(layout: layout).kill(deploy.app, stamp: stamp) }
                     case .withdraw:
                         // The candidate died with the old process: the latest release is what the reconciler wants,
-                        // so a pass stops what started of the candidate before its build goes.
+                        // so a pass stops what started of the candidate before its build goes. nginx goes back to
+                        // the release that serves first, as a live withdraw does: cut short in `routing` or
+                        // `recording`, nginx still routes to the candidate, which the pass is about to stop
+                        // (bench/chaos found the 502s of that order, docs/RELIABILITY.md).
+                        do { try await routing?.update(deploy.app) } catch {
+                            DaemonLog.error(deploy.app, "unable to route back to what serves: \(error)")
+                        }
                         do {
                             try await supervisor.reconcile()
                             try await supervisor.waitUntilGone(
