@@ -198,7 +198,7 @@ public enum APIServer {
             let query = request.uri.queryParameters
             let rolling = query.get("rolling") == "1"
             let wait = query.get("wait") == "1"
-            guard command == .restart, rolling || wait else {
+            guard body.command == "r", rolling || wait else {
                 return try json(try await supervisor.control(command, targets: targets))
             }
             // `dokuen restart`: rolling where nginx routes web, awaited unless --no-wait (RollingRestart).
