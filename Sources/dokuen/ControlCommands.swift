@@ -21,7 +21,7 @@ struct RestartCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @Argument(help: "What to restart.") var targets: [String] = []
-    @Flag(help: "Stop then start each instance, web behind nginx included (today's restart before rolling ones).")
+    @Flag(help: "Stop then start each instance, web behind nginx included (its requests fail meanwhile).")
     var inPlace = false
     @Flag(help: "Return once the restart is under way; dokuen status and dokuen events show how it ends.")
     var noWait = false
