@@ -157,7 +157,7 @@ let package = Package(
             name: "DokuenDaemonTests",
             dependencies: [
                 "DokuenDaemon", "DokuenAPI", "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenRouting",
-                "DokuenReconciliation",
+                "DokuenReconciliation", "DokuenSupervision",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

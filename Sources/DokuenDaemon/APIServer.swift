@@ -195,7 +195,34 @@ public enum APIServer {
                     throw APIError(.invalid, error.description)
                 }
             }
-            return try json(try await supervisor.control(command, targets: targets))
+            let query = request.uri.queryParameters
+            let rolling = query.get("rolling") == "1"
+            let wait = query.get("wait") == "1"
+            guard body.command == "r", rolling || wait else {
+                return try json(try await supervisor.control(command, targets: targets))
+            }
+            // `dokuen restart`: rolling where nginx routes web, awaited unless --no-wait (RollingRestart).
+            let restart = RollingRestart(supervisor: supervisor, cutover: cutover)
+            let plan = try await restart.plan(targets, rolling: rolling)
+            let actor = await actor(request, context)
+            guard wait else { return try json(try await restart.start(plan, actor: actor)) }
+            let (events, sink) = AsyncStream<RestartEvent>.makeStream()
+            // As a deploy: it runs to its end even when the client goes away.
+            Task {
+                do {
+                    let restarted = try await restart.run(plan, actor: actor) { sink.yield(RestartEvent(line: $0)) }
+                    sink.yield(RestartEvent(restarted: restarted))
+                } catch {
+                    sink.yield(RestartEvent(error: message(for: error)))
+                }
+                sink.finish()
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "application/x-ndjson"],
+                body: ResponseBody { writer in
+                    for await event in events { try await writer.write(try ndjson(event)) }
+                    try await writer.finish(nil)
+                })
         }
         v1.post("shutdown") { _, _ in
             // A laptop's private nginx stops with a shutdown, not with a restart (docs/MODES.md).

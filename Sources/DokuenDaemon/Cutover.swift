@@ -297,9 +297,13 @@ public struct Cutover: Sendable {
     /// A new release of what serves now (the same build, env and formation), cut over like a deploy and under the
     /// same lock, so that every instance picks up what lives outside releases (process settings). Nil when the
     /// app has no release yet: nothing runs to pick anything up.
-    public func roll(_ app: AppName, summary: String, actor: String) async throws -> ReleaseID? {
+    /// `source` names it in the deploy's record (`settings`, `restart`); `progress` gets the cutover's steps.
+    public func roll(
+        _ app: AppName, summary: String, actor: String, source: String = "settings",
+        progress: @Sendable (String) -> Void = { _ in }
+    ) async throws -> ReleaseID? {
         guard let current = try await store.latestRelease(app: app) else { return nil }
-        let deploy = try await store.startDeploy(app: app, source: "settings", actor: actor)
+        let deploy = try await store.startDeploy(app: app, source: source, actor: actor)
         do {
             let formation = Formation(
                 scales: try await store.formation(app: app).map { Formation.Scale(type: $0.type, count: $0.count) })
@@ -307,7 +311,7 @@ public struct Cutover: Sendable {
                 build: try await store.build(app: app, id: current.buildID), env: current.env, formation: formation,
                 summary: summary)
             let release = try await run(
-                app, deploy: deploy.id, source: .existing(input), actor: actor, progress: { _ in })
+                app, deploy: deploy.id, source: .existing(input), actor: actor, progress: progress)
             try await queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
             return release
         } catch {

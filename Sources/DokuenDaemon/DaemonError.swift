@@ -4,6 +4,7 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
     case deployFailed(app: String, reason: String)
     case runFailed(app: String, reason: String)
     case noSuchProcess(String)
+    case restartFailed(String, reason: String)
     case configReverted(app: String, reason: String)
     case notUp(release: String, reason: String)
     case rollbackRefused(app: String, reason: String)
@@ -17,6 +18,7 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
         case .deployFailed(let app, let reason): "unable to deploy \(app): \(reason)"
         case .runFailed(let app, let reason): "unable to run a command in \(app): \(reason)"
         case .noSuchProcess(let target): "unable to find a running instance for \(target)"
+        case .restartFailed(let target, let reason): "unable to restart \(target): \(reason)"
         case .notUp(let release, let reason): "\(release) did not come up: \(reason)"
         case .rollbackRefused(let app, let reason): "unable to roll back \(app): \(reason)"
         case .repositoryFailed(let app, let reason): "unable to create the git repository of \(app): \(reason)"

@@ -1,16 +1,30 @@
 import ArgumentParser
 import DokuenAPI
 import DokuenCore
+import DokuenPosix
 import DokuenSupervision
 
 /// supervisorctl's verbs on running instances: `restart TARGET…`, `signal SIG TARGET…`, `pid TARGET`.
 struct RestartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "restart", abstract: "Restart instances in place (stop signal, then start).",
-        discussion: "Targets: APP, APP:TYPE, APP:TYPE.N or all. Dokuen 2012's spelling: restart --application=APP.")
+        commandName: "restart", abstract: "Restart instances; web behind nginx without dropping a request.",
+        discussion: """
+            Targets: APP, APP:TYPE, APP:TYPE.N or all. With routing on (nginx), an app whose targets include web \
+            instances restarts rolling: a new release of the same build, config and formation starts beside the \
+            running instances, takes over once ready (its port accepts, the health checks pass: as a deploy), and \
+            the old ones drain and stop. Every instance of that app is replaced, and dokuen releases lists the new \
+            release. Other types, every target without routing, and everything with --in-place restart in place: \
+            the stop signal, then a start (requests to web fail meanwhile). restart waits until every instance is \
+            ready again and exits 1 when one is not; a rolling restart then leaves the old instances serving. \
+            Dokuen 2012's spelling: restart --application=APP.
+            """)
 
     @OptionGroup var options: GlobalOptions
     @Argument(help: "What to restart.") var targets: [String] = []
+    @Flag(help: "Stop then start each instance, web behind nginx included (its requests fail meanwhile).")
+    var inPlace = false
+    @Flag(help: "Return once the restart is under way; dokuen status and dokuen events show how it ends.")
+    var noWait = false
     @Option(help: ArgumentHelp("Dokuen 2012: restart this app.", visibility: .hidden)) var application: String?
 
     var allTargets: [String] { targets + (application.map { [$0] } ?? []) }
@@ -18,10 +32,36 @@ struct RestartCommand: AsyncParsableCommand {
     func validate() throws { try validateTargets(allTargets) }
 
     func run() async throws {
-        let statuses = try DaemonClient(options).call(
-            "POST", "/v1/control", body: ControlRequest(targets: allTargets, command: "r"), as: [InstanceStatus].self)
-        if options.json { return try printJSON(statuses) }
-        for status in statuses { print("Restarting \(status.app):\(status.type).\(status.index)") }
+        let client = try DaemonClient(options)
+        let request = ControlRequest(targets: allTargets, command: "r")
+        let path = "/v1/control?" + (inPlace ? "" : "rolling=1&") + (noWait ? "wait=0" : "wait=1")
+        if noWait {
+            let statuses = try client.call("POST", path, body: request, as: [InstanceStatus].self)
+            if options.json { return try printJSON(statuses) }
+            for status in statuses { print("Restarting \(status.app):\(status.type).\(status.index)") }
+            return
+        }
+        var lines = LineSplitter()
+        var outcome: RestartEvent?
+        try client.stream(
+            "POST", path, body: try encodeJSON(request), headers: ["Content-Type": "application/json"]
+        ) { chunk in
+            for line in lines.feed(chunk) {
+                guard let event = try? decodeJSON(RestartEvent.self, line) else { continue }
+                if let text = event.line, !options.json {
+                    print(text)
+                    Posix.flushOutput()  // each step shows as it happens, also through a pipe
+                }
+                if event.restarted != nil || event.error != nil { outcome = event }
+            }
+        }
+        if let error = outcome?.error { throw CLIError(message: error) }
+        guard let restarted = outcome?.restarted else {
+            throw CLIError(
+                message: "unable to restart \(allTargets.joined(separator: " ")): dokuend ended its answer early; "
+                    + "dokuen status shows where the instances are")
+        }
+        if options.json { try printJSON(restarted) }
     }
 }
 

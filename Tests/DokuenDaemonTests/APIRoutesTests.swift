@@ -67,6 +67,15 @@ import Testing
         ),
         (.get, "/v1/apps/blog/logs?lines=x", nil, .invalid, #"invalid line count "x""#),
         (.post, "/v1/control", #"{"targets":["Bad"],"command":"r"}"#, .invalid, #"invalid target "Bad""#),
+        // A rolling, awaited restart refuses a target that names nothing before anything restarts or streams.
+        (
+            .post, "/v1/control?rolling=1&wait=1", #"{"targets":["blog:web"],"command":"r"}"#, .notFound,
+            "unable to find a running instance for blog:web"
+        ),
+        (
+            .post, "/v1/control?rolling=1&wait=1", #"{"targets":["Bad"],"command":"r"}"#, .invalid,
+            #"invalid target "Bad""#
+        ),
         (.get, "/v1/events?app=Bad", nil, .invalid, #"invalid app name "Bad""#),
         (
             .post, "/v1/buildpacks", #"{"name":"Bad/Name","source":"/x"}"#, .invalid,

@@ -228,7 +228,7 @@ import Testing
         let worker = try #require(before.first { $0.type == "worker" })
         #expect(try daemon.dokuen(["pid", "blog:web.1"]).standardOutput == "\(try #require(web.pid))\n")
 
-        #expect(try daemon.dokuen(["restart", "blog:web"]).standardOutput == "Restarting blog:web.1\n")
+        #expect(try daemon.dokuen(["restart", "blog:web"]).standardOutput == "Restarting blog:web.1 … ready\n")
         #expect(try Posix.waitForExit(pid: try #require(web.pid), milliseconds: 30_000))
         #expect(try daemon.dokuen(["signal", "TERM", "blog:worker.1"]).status == .exited(0))
         #expect(try Posix.waitForExit(pid: try #require(worker.pid), milliseconds: 30_000))

@@ -60,7 +60,8 @@ struct Dokuen2012Tests {
     static func walk(_ daemon: DaemonHarness, as user: Remote, admin: Remote, buildpack: String) throws {
         Self.check(try user("dokuen scale web=1 --application=blog"), 0, stdout: "Scaled blog to web=1\n", "scale")
         _ = try daemon.waitUntil("blog:web.1 RUNNING") { $0.contains { $0.app == "blog" && $0.state == "RUNNING" } }
-        Self.check(try user("dokuen restart --application=blog"), 0, stdout: "Restarting blog:web.1\n", "restart")
+        Self.check(
+            try user("dokuen restart --application=blog"), 0, stdout: "Restarting blog:web.1 … ready\n", "restart")
 
         // run_command: the app's environment, as its user, and the command's exit status.
         Self.check(
