@@ -206,31 +206,69 @@ struct PsCommand: AsyncParsableCommand {
 
 /// `dokuen stop TARGET…` and `dokuen start TARGET…`, where a target is APP, APP:TYPE, APP:TYPE.N or all: desired
 /// state, kept across daemon restarts, reboots and `ps scale` until the opposite verb. Starting a type or an app
-/// also starts its slots that were stopped one by one.
+/// also starts its slots that were stopped one by one. Both wait until it happened (`WaitOptions`).
 struct StopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stop", abstract: "Stop apps, process types or instances until `dokuen start`.",
-        discussion: "Targets: APP, APP:TYPE, APP:TYPE.N or all. Example: dokuen stop blog:web.2")
+        discussion: """
+            Targets: APP, APP:TYPE, APP:TYPE.N or all. Example: dokuen stop blog:web.2
+
+            Returns once every instance named is gone: its process and its shim have exited, after the stop signal \
+            or, at the type's stop_timeout (dokuen ps set), SIGKILL. It gives up after that stop timeout plus 30 s \
+            (or --timeout), says what still runs and exits 1. With --no-wait it returns as soon as dokuend has the \
+            change.
+            """)
 
     @OptionGroup var options: GlobalOptions
+    @OptionGroup var wait: WaitOptions
     @Argument(help: "APP, APP:TYPE, APP:TYPE.N or all.") var targets: [String] = []
 
     func validate() throws { try validateStopTargets(targets) }
 
-    func run() async throws { try setStopped(true, targets, options) }
+    func run() async throws { try setStopped(true, targets, options, noWait: wait.noWait, timeout: wait.timeout) }
 }
 
 struct StartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start", abstract: "Start stopped apps, process types or instances again.",
-        discussion: "Targets: APP, APP:TYPE, APP:TYPE.N or all. Starting blog or blog:web also starts blog:web.2.")
+        discussion: """
+            Targets: APP, APP:TYPE, APP:TYPE.N or all. Starting blog or blog:web also starts blog:web.2.
+
+            Returns once every instance named is RUNNING (ready, as its type's readiness says) or has finished (a \
+            one-shot type that exited 0), and exits 1 as soon as one of them crashes instead (BACKOFF, FATAL, \
+            EXITED). It gives up after the type's startsecs, or start_timeout with port or notify readiness, plus \
+            30 s (or --timeout). An app without a release starts nothing. With --no-wait it returns as soon as \
+            dokuend has the change.
+            """)
 
     @OptionGroup var options: GlobalOptions
+    @OptionGroup var wait: WaitOptions
     @Argument(help: "APP, APP:TYPE, APP:TYPE.N or all.") var targets: [String] = []
 
     func validate() throws { try validateStopTargets(targets) }
 
-    func run() async throws { try setStopped(false, targets, options) }
+    func run() async throws { try setStopped(false, targets, options, noWait: wait.noWait, timeout: wait.timeout) }
+}
+
+/// How `stop` and `start` wait for the instances.
+struct WaitOptions: ParsableArguments {
+    @Flag(help: "Return once dokuend has the change, without waiting for the instances.")
+    var noWait = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Give up waiting after this many seconds, 1 to 86400 (default: the types' timeouts plus 30 s).",
+            valueName: "seconds"))
+    var timeout: Int?
+
+    func validate() throws {
+        if let timeout, !(1...86_400).contains(timeout) {
+            throw ValidationError("invalid --timeout \"\(timeout)\": it takes whole seconds from 1 to 86400")
+        }
+    }
+
+    /// The margin added to the types' own timeouts: the time to notice, to start a shim, to reap it.
+    static let marginSeconds = 30
 }
 
 func validateStopTargets(_ targets: [String]) throws {
@@ -238,30 +276,82 @@ func validateStopTargets(_ targets: [String]) throws {
     for target in targets { do { _ = try Target(target) } catch { throw ValidationError(error.description) } }
 }
 
-/// Stops or starts one target (`dokuen shutdown --application` uses it too).
+/// Stops one app and waits until it is gone (`dokuen shutdown --application`, Dokuen 2012's spelling).
 func setStopped(_ stopped: Bool, _ target: String, _ options: GlobalOptions) throws {
-    try setStopped(stopped, [target], options)
+    try setStopped(stopped, [target], options, noWait: false, timeout: nil)
 }
 
-/// Stops or starts every target in turn, then says so once.
-func setStopped(_ stopped: Bool, _ targets: [String], _ options: GlobalOptions) throws {
+/// Stops or starts every target in turn, waits until it happened (unless `--no-wait`), then says so once.
+func setStopped(_ stopped: Bool, _ texts: [String], _ options: GlobalOptions, noWait: Bool, timeout: Int?) throws {
     let client = try DaemonClient(options)
-    for text in targets {
+    let verb = stopped ? "stop" : "start"
+    var targets: [Target] = []
+    // Each app's formation after the last change, whose wanted slots a start waits for.
+    var formations: [String: [FormationEntry]] = [:]
+    for text in texts {
         let target: Target
         do { target = try Target(text) } catch { throw ValidationError(error.description) }
-        let verb = stopped ? "stop" : "start"
+        targets.append(target)
+        func post(_ app: String, _ query: String = "") throws {
+            formations[app] = try client.call(
+                "POST", "/v1/apps/\(app)/\(verb)\(query)", as: [FormationEntry].self)
+        }
         switch target {
-        case .all:
-            for app in try client.call("GET", "/v1/apps", as: [AppInfo].self) {
-                try client.request("POST", "/v1/apps/\(app.name)/\(verb)")
-            }
-        case .app(let app): try client.request("POST", "/v1/apps/\(app)/\(verb)")
-        case .type(let app, let type): try client.request("POST", "/v1/apps/\(app)/\(verb)?type=\(type)")
-        case .slot(let app, let type, let index):
-            try client.request("POST", "/v1/apps/\(app)/\(verb)?type=\(type)&index=\(index)")
+        case .all: for app in try client.call("GET", "/v1/apps", as: [AppInfo].self) { try post(app.name) }
+        case .app(let app): try post(app.rawValue)
+        case .type(let app, let type): try post(app.rawValue, "?type=\(type)")
+        case .slot(let app, let type, let index): try post(app.rawValue, "?type=\(type)&index=\(index)")
         }
     }
-    print("\(stopped ? "Stopped" : "Started") " + targets.joined(separator: " "))
+    let subject = texts.joined(separator: " ")
+    if noWait { return print("\(stopped ? "Stopping" : "Starting") \(subject)") }
+    try client.wait(try stopStartPlan(stopped, targets, formations, subject: subject, client: client, timeout: timeout))
+    print("\(stopped ? "Stopped" : "Started") \(subject)")
+}
+
+/// What `stop` or `start` waits for, and how long: each type's own timeout from its settings plus a margin, unless
+/// `--timeout` says otherwise.
+private func stopStartPlan(
+    _ stopped: Bool, _ targets: [Target], _ formations: [String: [FormationEntry]], subject: String,
+    client: DaemonClient, timeout: Int?
+) throws -> WaitPlan {
+    var slots: [InstanceSlot] = []
+    var timeouts: [String: [String: (seconds: Int, note: String)]] = [:]
+    for (app, formation) in formations {
+        // Nothing starts before an app's first release: its counts wait for the first deploy.
+        let released = try client.call("GET", "/v1/apps/\(app)", as: AppInfo.self).release != nil
+        if !stopped && released {
+            slots += formation.flatMap { $0.wantedSlots(app: app) }.filter { slot in
+                targets.contains { $0.names(slot) }
+            }
+        }
+        let settings = try client.call("GET", "/v1/apps/\(app)/settings", as: [ProcessSettingsEntry].self)
+        for entry in settings where targets.contains(where: { $0.covers(app: app, type: entry.type) }) {
+            timeouts[app, default: [:]][entry.type] = typeTimeout(entry.settings, stopping: stopped)
+        }
+    }
+    let own = timeouts.values.flatMap(\.values).map(\.seconds).max() ?? 0
+    let seconds = timeout ?? own + WaitOptions.marginSeconds
+    return WaitPlan(
+        goal: stopped ? .gone(targets) : .running(slots), deadlineMilliseconds: seconds * 1000,
+        verb: stopped ? "stop" : "start", subject: subject
+    ) { slot in timeouts[slot.app]?[slot.type]?.note }
+}
+
+/// How long one instance of a type with `settings` may take to stop (its stop timeout) or to start (its startsecs,
+/// or its start timeout with port or notify readiness), in seconds, and the progress line's note about it.
+func typeTimeout(_ settings: [String: String], stopping: Bool) -> (seconds: Int, note: String) {
+    func seconds(_ key: String, _ fallback: Int) -> Int { settings[key].flatMap { Int($0) } ?? fallback }
+    if stopping {
+        let timeout = seconds("stop_timeout", 30)
+        return (timeout, "stop timeout \(timeout) s")
+    }
+    if (settings["readiness"] ?? "startsecs") == "startsecs" {
+        let startsecs = seconds("startsecs", 1)
+        return (startsecs, "startsecs \(startsecs) s")
+    }
+    let timeout = seconds("start_timeout", 60)
+    return (timeout, "start timeout \(timeout) s")
 }
 
 func validateApp(_ app: String) throws {

@@ -35,20 +35,16 @@ struct Dokuend: AsyncParsableCommand {
 
     /// `--ports` as a range, or a usage error that says what is wrong.
     func portRange() throws -> ClosedRange<Int> {
-        let parts = ports.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let low = Int(parts[0]), let high = Int(parts[1]), 1 <= low, low <= high,
-            high <= 65_535
-        else {
-            throw ValidationError(
-                "--ports takes LOW-HIGH with 1 <= LOW <= HIGH <= 65535, as in 5000-5999; got '\(ports)'")
+        switch NumericOption.portRange(ports) {
+        case .success(let range): return range
+        case .failure(let refusal): throw ValidationError(refusal.description)
         }
-        return low...high
     }
 
-    @Option(name: .long, help: "Releases kept per app; builds no kept release uses are deleted (at least 2).")
+    @Option(name: .long, help: "Releases kept per app, 2 to 1000; builds no kept release uses are deleted.")
     var keepReleases = 5
 
-    @Option(name: .long, help: "Seconds a buildpack step may run before its process group is killed.")
+    @Option(name: .long, help: "Seconds a buildpack step may run before its process group is killed, 1 to 86400.")
     var buildTimeout = 900
 
     @Option(
@@ -86,14 +82,20 @@ struct Dokuend: AsyncParsableCommand {
             valueName: "size"))
     var clientMaxBodySize = "100m"
 
-    @Option(help: "The port nginx's server blocks listen on (default: 80 as root, 8080 otherwise).")
+    @Option(help: "The port nginx's server blocks listen on, 1 to 65535 (default: 80 as root, 8080 otherwise).")
     var httpPort: Int?
 
     @Option(
         help: ArgumentHelp(
-            "The port nginx's TLS server blocks listen on, for apps with a certificate (dokuen certs) "
+            "The port nginx's TLS server blocks listen on, 1 to 65535, for apps with a certificate (dokuen certs) "
                 + "(default: 443 as root, 8443 otherwise)."))
     var httpsPort: Int?
+
+    /// nginx's HTTP and TLS ports, given or by default.
+    var listenPorts: (http: Int, https: Int) {
+        let root = Posix.geteuid() == 0
+        return (httpPort ?? (root ? 80 : 8080), httpsPort ?? (root ? 443 : 8443))
+    }
 
     /// Whether this dokuend runs its own nginx: not root, and nginx's configuration not given by the options.
     var usesPrivateNginx: Bool { Posix.geteuid() != 0 && nginxArguments.isEmpty && nginxReload == nil }
@@ -106,12 +108,14 @@ struct Dokuend: AsyncParsableCommand {
                 + "plain HTTP port, also for apps with a certificate.", valueName: "dir"))
     var acmeWebroot: String?
 
-    @Option(help: "After routing switches to a new release, milliseconds the old instances keep running.")
+    @Option(
+        help: "After routing switches to a new release, milliseconds the old instances keep running, 0 to 600000.")
     var drainMilliseconds = 2_000
 
     @Option(
         help: ArgumentHelp(
-            "Seconds a new release's instances have to become RUNNING and its web instances to accept on $PORT.",
+            "Seconds a new release's instances have to become RUNNING and its web instances to accept on $PORT, "
+                + "1 to 3600.",
             valueName: "seconds"))
     var bootTimeout = 60
 
@@ -125,9 +129,7 @@ struct Dokuend: AsyncParsableCommand {
             throw ValidationError("--nginx takes an absolute path or off, got '\(binary)'")
         }
         var route = RouteSettings.standard
-        let root = Posix.geteuid() == 0
-        let httpPort = httpPort ?? (root ? 80 : 8080)
-        let httpsPort = httpsPort ?? (root ? 443 : 8443)
+        let (httpPort, httpsPort) = listenPorts
         route.loopbackOnly = usesPrivateNginx
         do {
             route.baseDomain = try Hostname(baseDomain)
@@ -145,25 +147,27 @@ struct Dokuend: AsyncParsableCommand {
             }
             reload = words
         }
-        guard httpPort != httpsPort else {
-            throw ValidationError("--http-port and --https-port must differ; both are \(httpPort)")
-        }
         return (
             NginxSettings(directory: "", binary: binary, configArguments: nginxArguments, reloadCommand: reload), route
         )
     }
 
+    /// Every number is checked first, whatever else is on (routing off included), then what depends on routing.
     func validate() throws {
-        _ = try routing()
-        guard drainMilliseconds >= 0 else { throw ValidationError("--drain-milliseconds must not be negative") }
         _ = try portRange()
-        guard keepReleases >= 2 else {
-            throw ValidationError("--keep-releases must be at least 2 (current and previous)")
+        let numbers: [(NumericOption, Int?)] = [
+            (.keepReleases, keepReleases), (.buildTimeout, buildTimeout), (.drainMilliseconds, drainMilliseconds),
+            (.bootTimeout, bootTimeout), (.httpPort, httpPort), (.httpsPort, httpsPort),
+        ]
+        for case (let option, let value?) in numbers {
+            if let refusal = option.refusal(value) { throw ValidationError(refusal) }
         }
-        guard buildTimeout >= 1 else { throw ValidationError("--build-timeout must be at least 1 second") }
-        guard (1...3600).contains(bootTimeout) else {
-            throw ValidationError("--boot-timeout takes whole seconds from 1 to 3600, got \(bootTimeout)")
+        let (http, https) = listenPorts
+        guard http != https else {
+            throw ValidationError("--http-port and --https-port must differ; both are \(http)")
         }
+        do { _ = try BodySize(clientMaxBodySize) } catch { throw ValidationError(error.description) }
+        _ = try routing()
     }
 
     /// The daemon's settings from its options.
