@@ -409,8 +409,15 @@ public struct Cutover: Sendable {
                         // the release that serves first, as a live withdraw does: cut short in `routing` or
                         // `recording`, nginx still routes to the candidate, which the pass is about to stop
                         // (bench/chaos found the 502s of that order, docs/RELIABILITY.md).
-                        do { try await routing?.update(deploy.app) } catch {
-                            DaemonLog.error(deploy.app, "unable to route back to what serves: \(error)")
+                        // Requests that nginx's old workers still send there get the drain period, as in a live
+                        // cutover.
+                        if let routing, await routing.isOn, phase == .routing || phase == .recording {
+                            do {
+                                try await routing.update(deploy.app)
+                                if drainMilliseconds > 0 { try await Task.sleep(for: .milliseconds(drainMilliseconds)) }
+                            } catch {
+                                DaemonLog.error(deploy.app, "unable to route back to what serves: \(error)")
+                            }
                         }
                         do {
                             try await supervisor.reconcile()

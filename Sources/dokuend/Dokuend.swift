@@ -291,9 +291,11 @@ struct Dokuend: AsyncParsableCommand {
             // Before the API answers, with the watchers already running (recovery waits for instances to stop):
             // finish or roll back what a restart cut short, then one pass, then nginx.
             let keepReleases = settings.keepReleases
+            let drainMilliseconds = settings.drainMilliseconds
             let startup: @Sendable () async throws -> Void = {
                 try await Cutover(
-                    layout: layout, store: store, supervisor: supervisor, keepReleases: keepReleases, routing: routing
+                    layout: layout, store: store, supervisor: supervisor, keepReleases: keepReleases, routing: routing,
+                    drainMilliseconds: drainMilliseconds
                 ).recover()
                 let actions = try await supervisor.reconcile()
                 if !actions.isEmpty { DaemonLog.info("reconcile", "\(actions.count) action(s) at start") }
