@@ -7,25 +7,27 @@ import Testing
     import Glibc
 #endif
 
-/// A small tmpfs mounted on a directory of its own, for a disk that really fills up; unmounted by `unmount()` (in a
-/// defer). Mounting needs root and a system that permits it (not every container does).
+/// A small tmpfs mounted on a directory, for a disk that really fills up; `unmount()` (in a defer) detaches it at
+/// once, lazily, even while a shim still holds a file open on it. Mounting needs root and a system that permits it
+/// (not every container does).
 struct TinyDisk {
-    let temp: TemporaryDirectory
-    var path: String { temp("disk") }
+    let path: String
 
     /// Whether a tmpfs can be mounted here: tried once, on a throwaway directory.
     static let mountable: Bool = {
-        guard geteuid() == 0, let disk = try? TinyDisk(kilobytes: 16) else { return false }
+        guard geteuid() == 0, let temp = try? TemporaryDirectory("mountable") else { return false }
+        defer { temp.remove() }
+        guard let disk = try? TinyDisk(mountingOn: temp.path, kilobytes: 16) else { return false }
         disk.unmount()
         return true
     }()
 
-    init(kilobytes: Int) throws {
-        temp = try TemporaryDirectory("tinydisk")
-        try Posix.mkdir(temp("disk"))
-        let mounted = try runProgram("/bin/mount", ["-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", temp("disk")])
+    /// Mounts a tmpfs of `kilobytes` on the directory `path`, owned by root with `mode`.
+    init(mountingOn path: String, kilobytes: Int, mode: String = "0755") throws {
+        self.path = path
+        let mounted = try runProgram(
+            "/bin/mount", ["-t", "tmpfs", "-o", "size=\(kilobytes)k,mode=\(mode)", "tmpfs", path])
         guard mounted.status == .exited(0) else {
-            temp.remove()
             throw ProgramRunError(description: "mount: \(mounted.standardError)")
         }
     }
@@ -33,18 +35,13 @@ struct TinyDisk {
     /// Fills what is left of the disk with `filler`, until the kernel says ENOSPC.
     func fill() throws {
         let filled = try runProgram("/bin/dd", ["if=/dev/zero", "of=" + path + "/filler", "bs=4096"])
-        guard filled.status != .exited(0) else {
-            throw ProgramRunError(description: "dd: \(filled.standardError)")
-        }
+        guard filled.status != .exited(0) else { throw ProgramRunError(description: "dd: the disk did not fill") }
     }
 
     /// Gives the space back.
     func free() throws { try Posix.unlink(path + "/filler") }
 
-    func unmount() {
-        _ = try? runProgram("/bin/umount", [path])
-        temp.remove()
-    }
+    func unmount() { _ = try? runProgram("/bin/umount", ["-l", path]) }
 }
 
 extension ShimLogTests {
@@ -53,10 +50,13 @@ extension ShimLogTests {
     /// line, says what was lost before the output that follows it.
     @Test(.enabled(if: TinyDisk.mountable, "needs root and permission to mount a tmpfs"))
     func aFullDiskLeavesAMarkerLineOnceThereIsRoomAgain() throws {
-        let disk = try TinyDisk(kilobytes: 64)
+        let temp = try TemporaryDirectory("diskfull")
+        defer { temp.remove() }
+        try Posix.mkdir(temp("disk"))
+        let disk = try TinyDisk(mountingOn: temp("disk"), kilobytes: 64)
         defer { disk.unmount() }
         try disk.fill()
-        let go = disk.temp("go")
+        let go = temp("go")
         #expect(try runProgram("/usr/bin/mkfifo", [go]).status == .exited(0))
         // 1000 lines of 100 bytes, each 125 with its timestamp; then, once told (the FIFO), one more line.
         let shim = try ShimHarness(
