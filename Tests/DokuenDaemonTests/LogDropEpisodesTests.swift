@@ -7,30 +7,33 @@ import Testing
     static let web = "/srv/dokuen/run/svc/blog/web.1@v3"
     static let worker = "/srv/dokuen/run/svc/blog/worker.1@v3"
 
+    /// What `episodes` answers to each report in turn.
+    static func answers(_ episodes: inout LogDropEpisodes, _ reports: [(String, Bool)]) -> [Bool] {
+        reports.map { episodes.startsEpisode(directory: $0.0, dropping: $0.1) }
+    }
+
     @Test func oneEventPerEpisode() {
         var episodes = LogDropEpisodes()
-        #expect(!episodes.startsEpisode(directory: Self.web, dropping: false))
-        #expect(episodes.startsEpisode(directory: Self.web, dropping: true))
-        // The count grows on every read of the pipe: the same episode.
-        #expect(!episodes.startsEpisode(directory: Self.web, dropping: true))
-        #expect(!episodes.startsEpisode(directory: Self.web, dropping: true))
-        // The marker is written: the episode is over, and the next drop starts another.
-        #expect(!episodes.startsEpisode(directory: Self.web, dropping: false))
-        #expect(episodes.startsEpisode(directory: Self.web, dropping: true))
+        // Not dropping; the first drop; the count grows on every read of the pipe (the same episode); the marker is
+        // written (over); the next drop starts another.
+        let reports = [false, true, true, true, false, true].map { (Self.web, $0) }
+        let answers = Self.answers(&episodes, reports)
+        #expect(answers == [false, true, false, false, false, true])
     }
 
     @Test func instancesHaveEpisodesOfTheirOwn() {
         var episodes = LogDropEpisodes()
-        #expect(episodes.startsEpisode(directory: Self.web, dropping: true))
-        #expect(episodes.startsEpisode(directory: Self.worker, dropping: true))
-        #expect(!episodes.startsEpisode(directory: Self.web, dropping: true))
+        let reports = [(Self.web, true), (Self.worker, true), (Self.web, true)]
+        let answers = Self.answers(&episodes, reports)
+        #expect(answers == [true, true, false])
     }
 
     /// A removed instance is forgotten: a later shim in the same directory starts afresh.
     @Test func aRemovedInstanceIsForgotten() {
         var episodes = LogDropEpisodes()
-        #expect(episodes.startsEpisode(directory: Self.web, dropping: true))
+        let first = Self.answers(&episodes, [(Self.web, true)])
         episodes.forget(directory: Self.web)
-        #expect(episodes.startsEpisode(directory: Self.web, dropping: true))
+        let again = Self.answers(&episodes, [(Self.web, true)])
+        #expect(first == [true] && again == [true])
     }
 }

@@ -50,7 +50,8 @@ import Testing
         var drops = LogDrops()
         drops.wrote(Self.bytes("one\n"), written: 0)
         let marker = drops.marker()
-        #expect(drops.wroteMarker(marker, written: marker.count))
+        let ended = drops.wroteMarker(marker, written: marker.count)
+        #expect(ended)
         #expect(!drops.dropping && drops.bytes == 0 && drops.lines == 0 && drops.totalBytes == 4)
         #expect(drops.marker().isEmpty)
         // A later episode counts afresh; the total goes on.
@@ -62,10 +63,12 @@ import Testing
         var drops = LogDrops()
         drops.wrote(Self.bytes("one\n"), written: 0)
         let marker = drops.marker()
-        #expect(!drops.wroteMarker(marker, written: 5))
+        let cut = drops.wroteMarker(marker, written: 5)
+        #expect(!cut)
         #expect(drops.dropping && drops.midLine && drops.bytes == 4)
         // Refused outright, it changes nothing.
-        #expect(!drops.wroteMarker(drops.marker(), written: 0))
+        let refused = drops.wroteMarker(drops.marker(), written: 0)
+        #expect(!refused)
         #expect(drops.dropping && drops.midLine)
         #expect(drops.marker().first == 0x0A)
     }
