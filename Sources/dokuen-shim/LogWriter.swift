@@ -1,3 +1,5 @@
+import DokuenSupervisionEmbedded
+
 /// Appends the child's output to the instance's log: whole lines only (two instances of a slot may share the file
 /// during a cutover, and O_APPEND keeps their lines apart), optional UTC timestamps, size-based rotation keeping
 /// exactly `backups` old files, and, when the disk refuses, a count of the bytes dropped instead of a stall, then a
