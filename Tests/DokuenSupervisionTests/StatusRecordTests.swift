@@ -81,7 +81,7 @@ import Testing
         record.error = "line one\nline two"
         record.command = #"printf 'a\nb' C:\dir\"#
         let lines = record.encoded().split(separator: "\n").map(String.init)
-        #expect(lines.count == 15)
+        #expect(lines.count == 16)
         #expect(lines[12] == #"error=line one\nline two"#)
         #expect(lines[13] == #"command=printf 'a\\nb' C:\\dir\\"#)
     }
