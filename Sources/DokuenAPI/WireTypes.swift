@@ -228,10 +228,16 @@ public struct InstanceStatus: Codable, Equatable, Sendable {
     /// The app process's user plus system CPU time in seconds (`/proc/PID/stat`); nil without a pid. Its
     /// children are not counted.
     public var cpuSeconds: Double?
+    /// The log output the instance's shim dropped because the disk refused it, over the shim's life; 0 when none
+    /// (and when the key is missing: older daemons).
+    public var logDroppedBytes: Int64
+    /// The shim is dropping log output now (the disk still refuses it); false when the key is missing.
+    public var logDropping: Bool
 
     public init(
         app: String, type: String, index: Int, release: String, state: String, pid: Int32?, shimPID: Int32?,
-        port: Int?, since: Int64, restarts: Int, exit: String?, rssBytes: Int? = nil, cpuSeconds: Double? = nil
+        port: Int?, since: Int64, restarts: Int, exit: String?, rssBytes: Int? = nil, cpuSeconds: Double? = nil,
+        logDroppedBytes: Int64 = 0, logDropping: Bool = false
     ) {
         self.app = app
         self.type = type
@@ -246,6 +252,8 @@ public struct InstanceStatus: Codable, Equatable, Sendable {
         self.exit = exit
         self.rssBytes = rssBytes
         self.cpuSeconds = cpuSeconds
+        self.logDroppedBytes = logDroppedBytes
+        self.logDropping = logDropping
     }
 
     enum CodingKeys: String, CodingKey {
@@ -253,6 +261,27 @@ public struct InstanceStatus: Codable, Equatable, Sendable {
         case shimPID = "shim_pid"
         case rssBytes = "rss_bytes"
         case cpuSeconds = "cpu_seconds"
+        case logDroppedBytes = "log_dropped_bytes"
+        case logDropping = "log_dropping"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        app = try container.decode(String.self, forKey: .app)
+        type = try container.decode(String.self, forKey: .type)
+        index = try container.decode(Int.self, forKey: .index)
+        release = try container.decode(String.self, forKey: .release)
+        state = try container.decode(String.self, forKey: .state)
+        pid = try container.decodeIfPresent(Int32.self, forKey: .pid)
+        shimPID = try container.decodeIfPresent(Int32.self, forKey: .shimPID)
+        port = try container.decodeIfPresent(Int.self, forKey: .port)
+        since = try container.decode(Int64.self, forKey: .since)
+        restarts = try container.decode(Int.self, forKey: .restarts)
+        exit = try container.decodeIfPresent(String.self, forKey: .exit)
+        rssBytes = try container.decodeIfPresent(Int.self, forKey: .rssBytes)
+        cpuSeconds = try container.decodeIfPresent(Double.self, forKey: .cpuSeconds)
+        logDroppedBytes = try container.decodeIfPresent(Int64.self, forKey: .logDroppedBytes) ?? 0
+        logDropping = try container.decodeIfPresent(Bool.self, forKey: .logDropping) ?? false
     }
 
     /// Always write every key, null included, as `status --json` promises.
@@ -271,6 +300,8 @@ public struct InstanceStatus: Codable, Equatable, Sendable {
         try container.encode(exit, forKey: .exit)
         try container.encode(rssBytes, forKey: .rssBytes)
         try container.encode(cpuSeconds, forKey: .cpuSeconds)
+        try container.encode(logDroppedBytes, forKey: .logDroppedBytes)
+        try container.encode(logDropping, forKey: .logDropping)
     }
 }
 

@@ -45,14 +45,29 @@ public final class EventsListener: Service, Sendable {
 
     func handle(_ text: String) async {
         guard let record = StatusRecord(decoding: text) else { return }
-        if let directory = text.split(separator: "\n").first(where: { $0.hasPrefix("dir=") }),
-            let exit = record.lastExit, record.wantUp,
+        let directory = text.split(separator: "\n").first(where: { $0.hasPrefix("dir=") }).map {
+            String($0.dropFirst(4))
+        }
+        if let directory, let exit = record.lastExit, record.wantUp,
             record.state == .starting || record.state == .backoff
                 || record.state == .fatal || record.state == .exited
         {
-            await noteExit(directory: String(directory.dropFirst(4)), exit: exit, record: record)
+            await noteExit(directory: directory, exit: exit, record: record)
         }
+        if let directory { await noteLogDrop(directory: directory, record: record) }
         supervisor.requestReconcile()
+    }
+
+    /// Writes one `log.dropped` event when a shim starts dropping log output (`LogDropEpisodes`).
+    func noteLogDrop(directory: String, record: StatusRecord) async {
+        let parts = directory.split(separator: "/")
+        guard parts.count >= 2, let app = try? AppName(String(parts[parts.count - 2])),
+            await supervisor.startsLogDropEpisode(directory: directory, record: record)
+        else { return }
+        let detail =
+            "\(parts[parts.count - 1]) is dropping log output: the disk of its log is full "
+            + "(\(ByteSize.text(record.droppedBytes)) dropped since its shim started)"
+        try? await store.appendEvent(actor: "dokuen-shim", app: app, action: "log.dropped", detail: detail)
     }
 
     /// Writes one event per unexpected exit (the shim counts restarts; one event per new count).

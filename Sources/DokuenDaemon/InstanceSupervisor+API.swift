@@ -72,7 +72,8 @@ extension InstanceSupervisor {
                 state: alive ? (status?.state.name ?? "UNKNOWN") : "GONE", pid: pid,
                 shimPID: alive ? status?.shimPID : nil, port: port,
                 since: (status?.sinceMilliseconds ?? 0) / 1000, restarts: status?.restarts ?? 0,
-                exit: status?.lastExit?.text, rssBytes: used?.residentBytes, cpuSeconds: used?.cpuSeconds)
+                exit: status?.lastExit?.text, rssBytes: used?.residentBytes, cpuSeconds: used?.cpuSeconds,
+                logDroppedBytes: status?.droppedBytes ?? 0, logDropping: alive && (status?.logDropping ?? false))
         }
         func order(_ status: InstanceStatus) -> (String, String, Int, Int) {
             (status.app, status.type, status.index, Int(status.release.dropFirst()) ?? 0)

@@ -22,6 +22,8 @@ public actor InstanceSupervisor {
     let launcher: InstanceLauncher
     /// The last (restarts, state) reported per service directory, so each exit is logged once.
     var seenExits: [String: String] = [:]
+    /// The shims dropping log output now, for one `log.dropped` event per episode.
+    var logDropEpisodes = LogDropEpisodes()
     /// Handed the live shims after every reconcile, so that a shim that dies without a word wakes dokuend at once.
     var shimWatcher: ShimWatcher?
     /// Per app, the release being cut over to, if any (see `Candidate`).
@@ -139,8 +141,11 @@ public actor InstanceSupervisor {
                 actor: "dokuend", app: id.app, action: "shim.lost",
                 detail: "\(id.directoryName): its shim (pid \(shim?.shimPID ?? 0)) died; its process group \(pgid) "
                     + "was killed before any replacement starts")
+            logDropEpisodes.forget(directory: layout.serviceDirectory(id))
             try await launcher.remove(id)
-        case .remove(let id): try await launcher.remove(id)
+        case .remove(let id):
+            logDropEpisodes.forget(directory: layout.serviceDirectory(id))
+            try await launcher.remove(id)
         }
         return nil
     }
@@ -197,6 +202,11 @@ public actor InstanceSupervisor {
         if seenExits[directory] == key { return false }
         seenExits[directory] = key
         return true
+    }
+
+    /// Whether this report of `directory`'s shim starts an episode of dropped log output (`LogDropEpisodes`).
+    func startsLogDropEpisode(directory: String, record: StatusRecord) -> Bool {
+        logDropEpisodes.startsEpisode(directory: directory, dropping: record.logDropping)
     }
 
     /// Installs the watcher that each reconcile hands the live shims to; call it before the first reconcile.

@@ -16,6 +16,9 @@ public struct StatusRecord: Equatable, Sendable {
     public var lastExit: ProcessExit?
     public var ready = false
     public var droppedBytes: Int64 = 0
+    /// The log writer is dropping output now: its last write failed, and the marker line that ends the episode is
+    /// not written yet (`LogDrops`). Added after version 1 was out; false when missing.
+    public var logDropping = false
     /// UTC milliseconds of the next start attempt in BACKOFF or FATAL, 0 when none.
     public var nextTryMilliseconds: Int64 = 0
     public var error = ""
@@ -42,6 +45,7 @@ public struct StatusRecord: Equatable, Sendable {
         lines.append("error=" + Self.escape(error))
         lines.append("command=" + Self.escape(command))
         lines.append("boot_id=" + Self.escape(bootID))
+        lines.append("log_dropping=" + (logDropping ? "1" : "0"))
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -70,6 +74,7 @@ public struct StatusRecord: Equatable, Sendable {
             case "exit": lastExit = ProcessExit(text: value)
             case "ready": ready = value == "1"
             case "dropped_bytes": droppedBytes = Int64(value) ?? 0
+            case "log_dropping": logDropping = value == "1"
             case "next_try_ms": nextTryMilliseconds = Int64(value) ?? 0
             case "error": error = Self.unescape(value)
             case "command": command = Self.unescape(value)

@@ -1,6 +1,9 @@
+import DokuenSupervisionEmbedded
+
 /// Appends the child's output to the instance's log: whole lines only (two instances of a slot may share the file
 /// during a cutover, and O_APPEND keeps their lines apart), optional UTC timestamps, size-based rotation keeping
-/// exactly `backups` old files, and, when the disk refuses, a count of the bytes dropped instead of a stall.
+/// exactly `backups` old files, and, when the disk refuses, a count of the bytes dropped instead of a stall, then a
+/// marker line that says what was lost once writing works again (`LogDrops`).
 struct LogWriter {
     /// A partial line longer than this is written as it is.
     static let maxPendingLine = 64 * 1024
@@ -11,7 +14,7 @@ struct LogWriter {
     let timestamps: Bool
     private(set) var fd: Int32 = -1
     private(set) var size: Int64 = 0
-    private(set) var droppedBytes: Int64 = 0
+    private(set) var drops = LogDrops()
     /// The end of the output that is not yet a whole line.
     private var pending: [UInt8] = []
     private var atLineStart = true
@@ -113,11 +116,31 @@ struct LogWriter {
         }
     }
 
+    /// Every byte dropped over the shim's life (`dropped_bytes` in `status`).
+    var droppedBytes: Int64 { drops.totalBytes }
+
+    /// Whether output is being dropped now (`log_dropping` in `status`).
+    var dropping: Bool { drops.dropping }
+
     private mutating func writeOut(_ bytes: UnsafeRawBufferPointer) {
-        let written = System.writeAll(fd, bytes).written
-        size += Int64(written)
+        // After a drop, the marker goes first; while the disk still refuses it, the output is dropped unwritten.
+        if drops.dropping {
+            let marker = drops.marker(prefix: timestamps ? System.timestamp(System.realtimeMilliseconds()) : [])
+            let result = marker.withUnsafeBytes { System.writeAll(fd, $0) }
+            size += Int64(result.written)
+            guard drops.wroteMarker(marker, written: result.written) else {
+                drops.wrote(bytes, written: 0, diskFull: Self.isDiskFull(result.failure))
+                return
+            }
+        }
+        let result = System.writeAll(fd, bytes)
+        size += Int64(result.written)
         // Disk full, quota, file too large, I/O error: keep draining the pipe, count what is lost.
-        droppedBytes += Int64(bytes.count - written)
+        drops.wrote(bytes, written: result.written, diskFull: Self.isDiskFull(result.failure))
+    }
+
+    private static func isDiskFull(_ failure: System.Errno?) -> Bool {
+        failure == nil || failure == .noSpace || failure == .quotaExceeded
     }
 
     /// FILE → FILE.1 → … → FILE.K; what was FILE.K is gone. With K = 0 the log is truncated.

@@ -288,7 +288,9 @@ struct Supervisor {
             log.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             reads += 1
         }
-        if log.droppedBytes != (published?.droppedBytes ?? 0) { publish() }
+        if log.droppedBytes != (published?.droppedBytes ?? 0) || log.dropping != (published?.logDropping ?? false) {
+            publish()
+        }
     }
 
     mutating func readControl() {
@@ -343,6 +345,7 @@ struct Supervisor {
         record.lastExit = machine.lastExit
         record.ready = machine.ready
         record.droppedBytes = log.droppedBytes
+        record.logDropping = log.dropping
         if machine.state == .backoff || machine.state == .fatal, let deadline = machine.deadline {
             record.nextTryMilliseconds = deadline + wallOffset
         }

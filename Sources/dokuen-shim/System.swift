@@ -16,6 +16,9 @@ enum System {
         static let notPermitted = Errno(code: EPERM)
         /// ENXIO: opening a FIFO for writing that nobody reads.
         static let noReader = Errno(code: ENXIO)
+        /// ENOSPC and EDQUOT: the log's disk is full, or its owner's quota.
+        static let noSpace = Errno(code: ENOSPC)
+        static let quotaExceeded = Errno(code: EDQUOT)
 
         /// The calling thread's errno, as the last call left it.
         static var current: Errno { Errno(code: dokuen_errno()) }

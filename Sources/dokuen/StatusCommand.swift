@@ -52,6 +52,10 @@ struct StatusCommand: AsyncParsableCommand {
         details.append(status.release)
         if status.restarts > 0 { details.append("\(status.restarts) restarts") }
         if let exit = status.exit, status.state != "RUNNING" { details.append("last exit \(exit)") }
+        if status.logDroppedBytes > 0 {
+            details.append(
+                "log: \(ByteSize.text(status.logDroppedBytes)) dropped" + (status.logDropping ? " (disk full)" : ""))
+        }
         return name.padding(16) + status.state.padding(10) + details.joined(separator: ", ")
     }
 }

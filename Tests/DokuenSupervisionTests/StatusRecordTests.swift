@@ -21,6 +21,7 @@ import Testing
         record.error = "exec: no such file or directory"
         record.command = "bundle exec puma -C config/puma.rb"
         record.bootID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+        record.logDropping = true
         return record
     }()
 
@@ -46,6 +47,7 @@ import Testing
                 error=
                 command=
                 boot_id=
+                log_dropping=0
 
                 """)
     }
@@ -68,6 +70,7 @@ import Testing
                 error=exec: no such file or directory
                 command=bundle exec puma -C config/puma.rb
                 boot_id=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0
+                log_dropping=1
 
                 """)
     }
@@ -78,7 +81,7 @@ import Testing
         record.error = "line one\nline two"
         record.command = #"printf 'a\nb' C:\dir\"#
         let lines = record.encoded().split(separator: "\n").map(String.init)
-        #expect(lines.count == 15)
+        #expect(lines.count == 16)
         #expect(lines[12] == #"error=line one\nline two"#)
         #expect(lines[13] == #"command=printf 'a\\nb' C:\\dir\\"#)
     }

@@ -1,0 +1,1 @@
+../DokuenSupervision/LogDrops.swift
