@@ -132,12 +132,7 @@ public enum APIServer {
                 }
                 sink.finish()
             }
-            return Response(
-                status: .ok, headers: [.contentType: "application/x-ndjson"],
-                body: ResponseBody { writer in
-                    for await event in events { try await writer.write(try ndjson(event)) }
-                    try await writer.finish(nil)
-                })
+            return streaming(events)
         }
         v1.get("apps/:app/deploys/:id") { _, context in
             let name = try appName(context.parameters.get("app") ?? "")
@@ -217,12 +212,7 @@ public enum APIServer {
                 }
                 sink.finish()
             }
-            return Response(
-                status: .ok, headers: [.contentType: "application/x-ndjson"],
-                body: ResponseBody { writer in
-                    for await event in events { try await writer.write(try ndjson(event)) }
-                    try await writer.finish(nil)
-                })
+            return streaming(events)
         }
         v1.post("shutdown") { _, _ in
             // A laptop's private nginx stops with a shutdown, not with a restart (docs/MODES.md).
@@ -300,6 +290,29 @@ public enum APIServer {
         return AppInfo(
             name: record.name.rawValue, createdAt: record.createdAt, release: release?.id.description,
             deployBranch: record.deployBranch?.rawValue)
+    }
+
+    /// A 200 answer that streams `events` as NDJSON, one line each, as they come. A client that hangs up ends the
+    /// answer, not the work that yields the events, unless `whenClientLeaves` says otherwise (a one-off command
+    /// stops, as at a terminal's hangup).
+    static func streaming<Event: Encodable & Sendable>(
+        _ events: AsyncStream<Event>, whenClientLeaves: (@Sendable () -> Void)? = nil
+    ) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/x-ndjson"],
+            body: ResponseBody { writer in
+                try await withTaskCancellationHandler {
+                    do {
+                        for await event in events { try await writer.write(try ndjson(event)) }
+                        try await writer.finish(nil)
+                    } catch {
+                        whenClientLeaves?()
+                        throw error
+                    }
+                } onCancel: {
+                    whenClientLeaves?()
+                }
+            })
     }
 
     /// One line of an NDJSON stream.

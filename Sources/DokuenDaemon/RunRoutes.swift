@@ -53,23 +53,9 @@ extension APIServer {
                 }
                 sink.finish()
             }
-            return Response(
-                status: .ok, headers: [.contentType: "application/x-ndjson"],
-                body: ResponseBody { writer in
-                    // A client that hangs up (a closed ssh session) stops the command, as a terminal's hangup
-                    // would: the runner stops its whole process group.
-                    try await withTaskCancellationHandler {
-                        do {
-                            for await event in events { try await writer.write(try ndjson(event)) }
-                            try await writer.finish(nil)
-                        } catch {
-                            run.cancel()
-                            throw error
-                        }
-                    } onCancel: {
-                        run.cancel()
-                    }
-                })
+            // A client that hangs up (a closed ssh session) stops the command, as a terminal's hangup would: the
+            // runner stops its whole process group.
+            return streaming(events) { run.cancel() }
         }
     }
 }

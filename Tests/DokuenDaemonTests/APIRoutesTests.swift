@@ -20,26 +20,9 @@ import Testing
 /// dokuend's routes through Hummingbird's router test client: no socket, no shims, no nginx; a temp root and a
 /// fresh store per test. Every refusal answers `{"error": {"code", "message"}}` with its code's status.
 @Suite(.timeLimit(.minutes(2))) struct APIRoutesTests {
-    /// Runs `body` against the API of a new root; the store closes and the root goes afterwards.
+    /// Runs `body` against the API of a new root (`withTestAPI`).
     func withAPI(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let temp = try TemporaryDirectory("api-routes")
-        defer { temp.remove() }
-        let layout = RootLayout(root: temp("root"))
-        for directory in [layout.root] + layout.directories { try Posix.mkdir(directory, existingOK: true) }
-        let store = try Store.open(path: layout.database)
-        let supervisor = InstanceSupervisor(
-            layout: layout, store: store, shimPath: temp("no-shim"),
-            accounts: AppAccounts(layout: layout, isolated: false))
-        let application = APIServer.application(
-            layout: layout, store: store, supervisor: supervisor, routing: nil, settings: DaemonSettings()
-        ) {}
-        do {
-            try await application.test(.router) { client in try await body(client) }
-        } catch {
-            await store.close()
-            throw error
-        }
-        await store.close()
+        try await withTestAPI("api-routes") { client, _ in try await body(client) }
     }
 
     static func json(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
@@ -169,4 +152,28 @@ import Testing
             #expect(answer.message == "\(error)")
         }
     }
+}
+
+/// Runs `body` against the routes of a new root (`label` names its temp directory): a fresh store, a supervisor with
+/// no shim, no nginx. The store closes and the root goes afterwards, whatever `body` does.
+func withTestAPI(
+    _ label: String, _ body: @escaping @Sendable (any TestClientProtocol, RootLayout) async throws -> Void
+) async throws {
+    let temp = try TemporaryDirectory(label)
+    defer { temp.remove() }
+    let layout = RootLayout(root: temp("root"))
+    for directory in [layout.root] + layout.directories { try Posix.mkdir(directory, existingOK: true) }
+    let store = try Store.open(path: layout.database)
+    let supervisor = InstanceSupervisor(
+        layout: layout, store: store, shimPath: temp("no-shim"), accounts: AppAccounts(layout: layout, isolated: false))
+    let application = APIServer.application(
+        layout: layout, store: store, supervisor: supervisor, routing: nil, settings: DaemonSettings()
+    ) {}
+    do {
+        try await application.test(.router) { client in try await body(client, layout) }
+    } catch {
+        await store.close()
+        throw error
+    }
+    await store.close()
 }

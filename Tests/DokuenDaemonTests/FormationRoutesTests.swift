@@ -19,30 +19,14 @@ import Testing
 /// An app's formation before its first release (docs/DESIGN.md §2, Formation): `ps scale`, `ps set` and
 /// `DOKUEN_SCALE` are kept for the first deploy, through the routes, with no shim.
 @Suite(.timeLimit(.minutes(2))) struct FormationRoutesTests {
+    /// The API of a new root with the app `blog` created.
     func withAPI(_ body: @escaping @Sendable (any TestClientProtocol, RootLayout) async throws -> Void) async throws {
-        let temp = try TemporaryDirectory("formation-routes")
-        defer { temp.remove() }
-        let layout = RootLayout(root: temp("root"))
-        for directory in [layout.root] + layout.directories { try Posix.mkdir(directory, existingOK: true) }
-        let store = try Store.open(path: layout.database)
-        let supervisor = InstanceSupervisor(
-            layout: layout, store: store, shimPath: temp("no-shim"),
-            accounts: AppAccounts(layout: layout, isolated: false))
-        let application = APIServer.application(
-            layout: layout, store: store, supervisor: supervisor, routing: nil, settings: DaemonSettings()
-        ) {}
-        do {
-            try await application.test(.router) { client in
-                try await client.execute(
-                    uri: "/v1/apps", method: .post, body: ByteBuffer(string: #"{"name":"blog"}"#)
-                ) { #expect($0.status == .created) }
-                try await body(client, layout)
-            }
-        } catch {
-            await store.close()
-            throw error
+        try await withTestAPI("formation-routes") { client, layout in
+            try await client.execute(
+                uri: "/v1/apps", method: .post, body: ByteBuffer(string: #"{"name":"blog"}"#)
+            ) { #expect($0.status == .created) }
+            try await body(client, layout)
         }
-        await store.close()
     }
 
     static func formation(_ client: any TestClientProtocol) async throws -> String {
