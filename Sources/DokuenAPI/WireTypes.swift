@@ -196,14 +196,19 @@ public struct DeployOutcome: Codable, Equatable, Sendable {
     public var error: String?
     /// The cutover's last recorded phase (docs/FAULTS.md), if it recorded one.
     public var phase: String?
+    /// What it deploys: `git push 1a2b3c4`, `tarball`, `config`, `restart`, `rollback to v2`…
+    public var source: String?
 
-    public init(id: Int64, app: String, state: String, release: String?, error: String?, phase: String?) {
+    public init(
+        id: Int64, app: String, state: String, release: String?, error: String?, phase: String?, source: String? = nil
+    ) {
         self.id = id
         self.app = app
         self.state = state
         self.release = release
         self.error = error
         self.phase = phase
+        self.source = source
     }
 }
 

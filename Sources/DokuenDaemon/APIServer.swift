@@ -134,6 +134,19 @@ public enum APIServer {
             }
             return streaming(events)
         }
+        // The app's deploys, newest first (up to 20): `dokuen` looks for a running one to say what a verb that makes
+        // a release waits for (docs/DESIGN.md §2, "Verbs during a deploy").
+        v1.get("apps/:app/deploys") { _, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            return try json(
+                try await store.deploys(app: name, limit: 20).map { deploy in
+                    DeployOutcome(
+                        id: deploy.id, app: deploy.app.rawValue, state: deploy.state.rawValue,
+                        release: deploy.release?.description, error: deploy.error, phase: deploy.phase,
+                        source: deploy.source)
+                })
+        }
         v1.get("apps/:app/deploys/:id") { _, context in
             let name = try appName(context.parameters.get("app") ?? "")
             let text = context.parameters.get("id") ?? ""
@@ -145,7 +158,8 @@ public enum APIServer {
             return try json(
                 DeployOutcome(
                     id: deploy.id, app: deploy.app.rawValue, state: deploy.state.rawValue,
-                    release: deploy.release?.description, error: deploy.error, phase: deploy.phase))
+                    release: deploy.release?.description, error: deploy.error, phase: deploy.phase,
+                    source: deploy.source))
         }
         v1.post("apps/:app/git") { request, context in
             let name = try appName(context.parameters.get("app") ?? "")

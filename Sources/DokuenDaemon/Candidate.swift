@@ -12,14 +12,21 @@ public struct Candidate: Sendable {
     /// Whether the serving release's instances keep running beside the candidate's until the switch (the
     /// default), or stop as the candidate's start (zero-downtime off: `dokuen checks disable`).
     public let keepsServing: Bool
+    /// The types whose count is the stored one, not `formation`'s: those the release before had too (a deploy's
+    /// kept types, every type of a restart or a settings change). A `ps scale` while the cutover runs changes them
+    /// at once, in the candidate as in what serves, and the release keeps the new count (docs/DESIGN.md §2, "Verbs
+    /// during a deploy").
+    public let followsStored: Set<ProcessType>
 
     public init(
-        release: ReleaseID, build: BuildRecord, env: [EnvKey: String], formation: Formation, keepsServing: Bool = true
+        release: ReleaseID, build: BuildRecord, env: [EnvKey: String], formation: Formation, keepsServing: Bool = true,
+        followsStored: Set<ProcessType> = []
     ) {
         self.release = release
         self.build = build
         self.env = env
         self.formation = formation
         self.keepsServing = keepsServing
+        self.followsStored = followsStored
     }
 }

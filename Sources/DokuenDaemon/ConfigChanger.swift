@@ -39,23 +39,44 @@ struct ConfigChanger: Sendable {
             (set.keys.map(\.rawValue).sorted().map { "set \($0)" })
             + unset.map(\.rawValue).sorted().map { "unset \($0)" }
         let summary = "Config: " + changed.joined(separator: ", ")
-        let current = change.restart ? try await store.latestRelease(app: app) : nil
-        guard let current else {
-            let env = try EnvDirectory(path: paths.env).update(set: set, unset: unset)
-            try await store.appendEvent(
-                actor: actor, app: app, action: "config.change", detail: changed.joined(separator: ", "))
-            if let scale {
-                try await APIServer.scale(
-                    app, to: scale, actor: actor, store: store, supervisor: cutover.supervisor, cutover: cutover)
+        let released = change.restart ? try await store.latestRelease(app: app) != nil : false
+        guard released else {
+            let (store, cutover, set, scale) = (store, cutover, set, scale)
+            let write = { @Sendable () async throws -> ConfigChangeResult in
+                let env = try EnvDirectory(path: paths.env).update(set: set, unset: unset)
+                try await store.appendEvent(
+                    actor: actor, app: app, action: "config.change", detail: changed.joined(separator: ", "))
+                if let scale {
+                    try await APIServer.scale(
+                        app, to: scale, actor: actor, store: store, supervisor: cutover.supervisor, cutover: cutover)
+                }
+                return ConfigChangeResult(keys: env.keys.map(\.rawValue).sorted(), release: nil)
             }
-            return ConfigChangeResult(keys: env.keys.map(\.rawValue).sorted(), release: nil)
+            // Without a restart the envdir changes at once: a deploy reads it when its build ends. With one but no
+            // release yet, a first deploy may be building: the change waits for it, so that the release it makes
+            // is not half-way between two configs (and then, with a release, goes out as one of its own).
+            guard change.restart else { return try await write() }
+            let outcome = try await cutover.queue.exclusive(app, progress: { _ in }) {
+                () async throws -> ConfigChangeResult? in
+                try await store.latestRelease(app: app) == nil ? try await write() : nil
+            }
+            if let outcome { return outcome }
+            return try await apply(change, to: app, actor: actor)
         }
 
-        // A release: serialized with deploys, and undone as a whole when it fails.
-        let deploy = try await store.startDeploy(app: app, source: "config", actor: actor)
+        // A release: serialized with deploys (it waits behind one in progress, and then changes what that one
+        // released: docs/DESIGN.md §2, "Verbs during a deploy"), and undone as a whole when it fails.
+        let (deploy, _) = try await cutover.queue.start(app, source: "config", actor: actor, progress: { _ in })
         let directory = EnvDirectory(path: paths.env)
-        let before = try directory.dictionary()
+        let before: [EnvKey: String]
+        do { before = try directory.dictionary() } catch {
+            _ = try? await cutover.queue.finish(deploy.id, app: app, outcome: .failed(error: "\(error)"), actor: actor)
+            throw error
+        }
         do {
+            guard let current = try await store.latestRelease(app: app) else {
+                throw DaemonError.deployFailed(app: app.rawValue, reason: "its releases are gone (apps destroy?)")
+            }
             let env = try directory.update(set: set, unset: unset)
             try await store.appendEvent(
                 actor: actor, app: app, action: "config.change", detail: changed.joined(separator: ", "))
@@ -64,9 +85,11 @@ struct ConfigChanger: Sendable {
             let formation = Formation(
                 scales: stored.map { Formation.Scale(type: $0.type, count: scale?[$0.type] ?? $0.count) }
                     + (scale?.scales ?? []).filter { wanted in !stored.contains { $0.type == wanted.type } })
+            let build = try await store.build(app: app, id: current.buildID)
             let input = CutoverInput(
-                build: try await store.build(app: app, id: current.buildID), env: env, formation: formation,
-                summary: summary)
+                build: build, env: env, formation: formation, summary: summary,
+                followsStored: Set(stored.map(\.type)).subtracting(scale?.scales.map(\.type) ?? [])
+                    .intersection(build.processes.keys))
             let release = try await cutover.run(
                 app, deploy: deploy.id, source: .existing(input), actor: actor, progress: { _ in })
             try await cutover.queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)

@@ -140,7 +140,7 @@ public struct Cutover: Sendable {
             state.checks = await checks(app, build: input.build, progress: progress)
             let candidate = Candidate(
                 release: state.release, build: input.build, env: input.env, formation: input.formation,
-                keepsServing: !stopServingFirst)
+                keepsServing: !stopServingFirst, followsStored: input.followsStored)
             state.candidate = candidate
             if stopServingFirst, let serving = state.serving {
                 progress("Zero-downtime is off for \(app) (dokuen checks enable): stopping \(serving) first")
@@ -177,14 +177,26 @@ public struct Cutover: Sendable {
             guard let input = state.input,
                 input.formation.scales.contains(where: { $0.type.rawValue == "web" && $0.count > 0 })
             else { return }
+            // A stop of web during the cutover (`dokuen stop`) wins: there is nothing to check, and the release
+            // goes on with web stopped (docs/DESIGN.md §2, "Verbs during a deploy").
+            guard try await supervisor.wantsWeb(app: app) else {
+                return progress("Not checking web: it was stopped during the deploy (dokuen start \(app))")
+            }
             let checks = state.checks ?? ([], "none")
             let http = checks.checks.map { "GET \($0.path) → \($0.status)" }
             progress(
                 "Checking web: its port accepts"
                     + (http.isEmpty ? "" : ", then " + http.joined(separator: ", ") + " (\(checks.source))"))
-            try await checker.run(
-                app: app, release: state.release, checks: checks.checks, host: await host(of: app),
-                since: state.start ?? ContinuousClock.now, progress: progress)
+            do {
+                try await checker.run(
+                    app: app, release: state.release, checks: checks.checks, host: await host(of: app),
+                    since: state.start ?? ContinuousClock.now, progress: progress)
+            } catch {
+                guard try await supervisor.wantsWeb(app: app) else {
+                    return progress("web was stopped during its check (dokuen start \(app)); the release goes on")
+                }
+                throw error
+            }
         case .route:
             guard let routing, await routing.isOn else { return }
             try await routing.pin(app, to: state.release)
@@ -194,15 +206,26 @@ public struct Cutover: Sendable {
             if drainMilliseconds > 0 { try await Task.sleep(for: .milliseconds(drainMilliseconds)) }
         case .recordRelease:
             guard let input = state.input else { return }
-            // Serialized by the deploy lock, so nothing else made a release meanwhile: this records vN.
+            // Serialized by the deploy lock, so nothing else made a release meanwhile: this records vN, with the
+            // counts that run now (a `ps scale` during the cutover changed those that follow the store).
             _ = try await store.createRelease(
-                app: app, buildID: input.build.id, env: input.env, formation: input.formation, summary: input.summary,
-                actor: state.actor)
+                app: app, buildID: input.build.id, env: input.env,
+                formation: try await live(input.formation, following: input.followsStored, app: app),
+                summary: input.summary, actor: state.actor)
         case .switchLinks:
             // vN is recorded and serves from now on: the reconciler's desired state is the latest release, with
             // its formation (after a restart, the one recorded with it).
             let recorded = try await store.latestRelease(app: app)
-            if let formation = state.input?.formation ?? recorded?.formation {
+            // The counts the cutover decided; those that follow the store (and have a row there) are in it already.
+            var decided: Formation?
+            if let input = state.input {
+                let rows = Set(try await store.formation(app: app).map(\.type))
+                decided = Formation(
+                    scales: input.formation.scales.filter {
+                        !(input.followsStored.contains($0.type) && rows.contains($0.type))
+                    })
+            }
+            if let formation = decided ?? recorded?.formation, !formation.scales.isEmpty {
                 do { try await store.setFormation(app: app, formation, actor: state.actor) } catch {
                     DaemonLog.error(app, "unable to record the formation of \(state.release): \(error)")
                 }
@@ -222,6 +245,17 @@ public struct Cutover: Sendable {
         case .prune:
             try await prune(app, progress: progress)
         }
+    }
+
+    /// `formation` with the stored count of each type in `following` that the store has.
+    private func live(_ formation: Formation, following: Set<ProcessType>, app: AppName) async throws -> Formation {
+        guard !following.isEmpty else { return formation }
+        let stored = Dictionary(uniqueKeysWithValues: try await store.formation(app: app).map { ($0.type, $0.count) })
+        return Formation(
+            scales: formation.scales.map { scale in
+                guard following.contains(scale.type), let count = stored[scale.type] else { return scale }
+                return Formation.Scale(type: scale.type, count: count)
+            })
     }
 
     /// Why an instance did not start is usually at the end of its log (`sh: 1: gunicorn: not found`): its last lines
@@ -302,14 +336,20 @@ public struct Cutover: Sendable {
         _ app: AppName, summary: String, actor: String, source: String = "settings",
         progress: @Sendable (String) -> Void = { _ in }
     ) async throws -> ReleaseID? {
-        guard let current = try await store.latestRelease(app: app) else { return nil }
-        let deploy = try await store.startDeploy(app: app, source: source, actor: actor)
+        // Behind a deploy in progress, like every verb that makes a release (docs/DESIGN.md §2, "Verbs during a
+        // deploy"); the release it restarts is the one serving once it is its turn.
+        guard try await store.latestRelease(app: app) != nil else { return nil }
+        let (deploy, _) = try await queue.start(app, source: source, actor: actor, progress: progress)
         do {
+            guard let current = try await store.latestRelease(app: app) else {
+                throw DaemonError.deployFailed(app: app.rawValue, reason: "its releases are gone (apps destroy?)")
+            }
             let formation = Formation(
                 scales: try await store.formation(app: app).map { Formation.Scale(type: $0.type, count: $0.count) })
+            let build = try await store.build(app: app, id: current.buildID)
             let input = CutoverInput(
-                build: try await store.build(app: app, id: current.buildID), env: current.env, formation: formation,
-                summary: summary)
+                build: build, env: current.env, formation: formation,
+                summary: summary, followsStored: Set(formation.scales.map(\.type)).intersection(build.processes.keys))
             let release = try await run(
                 app, deploy: deploy.id, source: .existing(input), actor: actor, progress: progress)
             try await queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)

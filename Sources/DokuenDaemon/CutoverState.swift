@@ -7,6 +7,8 @@ struct CutoverInput: Sendable {
     let env: [EnvKey: String]
     let formation: Formation
     let summary: String
+    /// The types whose count stays the stored one (`Candidate.followsStored`): a `ps scale` during the cutover wins.
+    var followsStored: Set<ProcessType> = []
 }
 
 /// Where a cutover's input comes from.

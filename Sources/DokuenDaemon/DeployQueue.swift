@@ -21,6 +21,7 @@ actor DeployQueue {
     {
         var holders: [Int64] = []
         while true {
+            while held.contains(app) { await withCheckedContinuation { waiters[app, default: []].append($0) } }
             let seen = finished[app, default: 0]
             let holder: Int64
             do {
@@ -36,6 +37,40 @@ actor DeployQueue {
                 await withCheckedContinuation { waiters[app, default: []].append($0) }
             }
         }
+    }
+
+    /// Apps held by `exclusive`: no deploy of them starts meanwhile.
+    private var held: Set<AppName> = []
+
+    /// Runs `body` while no deploy of `app` runs and none can start, without being one (no deploy record): a change
+    /// that a deploy in progress would otherwise read half-way, such as the config of an app whose first deploy is
+    /// building (docs/DESIGN.md §2, "Verbs during a deploy"). It waits for a deploy in progress first, and says so
+    /// once.
+    func exclusive<T: Sendable>(
+        _ app: AppName, progress: (String) -> Void, _ body: @Sendable () async throws -> T
+    ) async throws -> T {
+        while held.contains(app) { await withCheckedContinuation { waiters[app, default: []].append($0) } }
+        // Held before looking: a deploy that starts from now on waits; one that started already is waited for.
+        held.insert(app)
+        defer {
+            held.remove(app)
+            for waiter in waiters.removeValue(forKey: app) ?? [] { waiter.resume() }
+        }
+        var said = false
+        while true {
+            let seen = finished[app, default: 0]
+            guard let running = try await store.deploys(app: app, limit: 1).first, running.state == .running else {
+                break
+            }
+            if !said {
+                progress("Waiting for deploy \(running.id) of \(app) to finish first")
+                said = true
+            }
+            if finished[app, default: 0] == seen {
+                await withCheckedContinuation { waiters[app, default: []].append($0) }
+            }
+        }
+        return try await body()
     }
 
     /// Records how deploy `id` of `app` ended and lets the deploys waiting for the app try again, whether the

@@ -47,13 +47,22 @@ public struct Deployer: Sendable {
                 source: .make {
                     let (build, manifest) = try await self.build(
                         app, deploy: deploy.id, tarball: tarball, commit: commit, actor: actor, line: progress)
+                    let (formation, follows) = try await formation(
+                        app, of: build, manifest: manifest, progress: progress)
                     return CutoverInput(
                         build: build, env: try EnvDirectory(path: layout.app(app).env).dictionary(),
-                        formation: try await formation(app, of: build, manifest: manifest, progress: progress),
-                        summary: "Deploy \(build.stamp)")
+                        formation: formation, summary: "Deploy \(build.stamp)", followsStored: follows)
                 }, actor: actor, progress: step)
             try await cutover.queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
-            step("Release \(release) is up (\(Self.seconds(since: began, clock)))")
+            let stopped = try await store.formation(app: app).filter { $0.count > 0 && $0.runningCount < $0.count }
+            if try await store.app(named: app)?.stopped == true {
+                step("Release \(release) is released, but \(app) is stopped: none of it runs (dokuen start \(app))")
+            } else if !stopped.isEmpty {
+                let what = stopped.map { "\($0.type) \($0.runningCount)/\($0.count)" }.joined(separator: ", ")
+                step("Release \(release) is up (\(Self.seconds(since: began, clock))), with stopped instances: \(what)")
+            } else {
+                step("Release \(release) is up (\(Self.seconds(since: began, clock)))")
+            }
             var isStatic = false
             if let latest = try? await store.latestRelease(app: app) {
                 isStatic = (try? await store.build(app: app, id: latest.buildID))?.staticRoot != nil
@@ -294,9 +303,11 @@ public struct Deployer: Sendable {
     /// The formation of a new build (`Formation.forRelease`, docs/DESIGN.md §2): a type of the release before keeps
     /// its count; a new one gets what `ps scale` or `DOKUEN_SCALE` set before the first release, else app.json's
     /// `quantity`, else 1 for web and 0 for the others; a type the build lacks goes to 0. Said in the output.
+    /// The types it returns besides follow the stored counts while the cutover runs (`Candidate.followsStored`):
+    /// the kept ones, or at the first release every type (a `ps scale` during the first deploy wins).
     private func formation(
         _ app: AppName, of build: BuildRecord, manifest: AppManifest, progress: @Sendable (String) -> Void
-    ) async throws -> Formation {
+    ) async throws -> (Formation, follows: Set<ProcessType>) {
         let stored = Dictionary(
             uniqueKeysWithValues: try await store.formation(app: app).map { ($0.type, $0.count) })
         var previousTypes: Set<ProcessType>?
@@ -311,7 +322,10 @@ public struct Deployer: Sendable {
         for note in Formation.notes(decisions, stored: stored, firstRelease: previousTypes == nil, app: app.rawValue) {
             progress(BuildLog.indent(note))
         }
-        return Formation(scales: decisions.map { Formation.Scale(type: $0.type, count: $0.count) })
+        let follows =
+            previousTypes == nil
+            ? Set(build.processes.keys) : Set(decisions.filter { $0.origin == .kept }.map(\.type))
+        return (Formation(scales: decisions.map { Formation.Scale(type: $0.type, count: $0.count) }), follows)
     }
 
     static func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> String {

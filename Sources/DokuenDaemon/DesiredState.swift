@@ -12,6 +12,9 @@ enum DesiredState {
         /// Its latest release; nil before the first deploy.
         var release: ReleaseID?
         var formation: [FormationRecord]
+        /// Stopped as a whole (`AppRecord.stopped`): a type with no formation row yet (one the candidate adds)
+        /// comes stopped.
+        var stopped = false
     }
 
     /// The desired state of `apps`, in their order.
@@ -25,10 +28,13 @@ enum DesiredState {
             guard let candidate = candidates[stored.app] else {
                 return DesiredApp(app: stored.app, release: stored.release, processes: processes)
             }
-            // The candidate's formation: its types at its counts, keeping each type's stopped flags.
+            // The candidate's formation: its types at its counts, keeping each type's stopped flags (a type it adds
+            // is stopped when the app is), except the types whose count follows the store, where a `ps scale` during
+            // the cutover takes effect at once (`Candidate.followsStored`).
             let counts = Dictionary(uniqueKeysWithValues: candidate.formation.scales.map { ($0.type, $0.count) })
             for type in Set(processes.keys).union(counts.keys) {
-                processes[type, default: DesiredProcess(count: 0)].count = counts[type] ?? 0
+                if candidate.followsStored.contains(type), processes[type] != nil, counts[type] != nil { continue }
+                processes[type, default: DesiredProcess(count: 0, stopped: stored.stopped)].count = counts[type] ?? 0
             }
             return DesiredApp(
                 app: stored.app, release: candidate.release, processes: processes,

@@ -183,7 +183,7 @@ public actor InstanceSupervisor {
             stored.append(
                 DesiredState.StoredApp(
                     app: app.name, release: try await store.latestRelease(app: app.name)?.id,
-                    formation: try await store.formation(app: app.name)))
+                    formation: try await store.formation(app: app.name), stopped: app.stopped))
         }
         return DesiredState.apps(stored, candidates: candidates)
     }
@@ -281,7 +281,13 @@ public actor InstanceSupervisor {
         let end = ContinuousClock.now.advanced(by: .milliseconds(milliseconds))
         while true {
             let mine = try observed().filter { $0.id.app == app && $0.shimAlive && $0.id.release == release }
-            if let failed = mine.first(where: Self.hasFailed) {
+            // Only the slots wanted now: one stopped meanwhile (`dokuen stop` during the cutover) is no failure
+            // when its process exits, and no longer awaited.
+            let wanted = try await desired(only: app).first.map { DesiredState.wantedSlots(of: $0) } ?? []
+            let wants = { (instance: ObservedInstance) in
+                wanted.contains { $0.type == instance.id.type && $0.index == instance.id.index }
+            }
+            if let failed = mine.first(where: { wants($0) && Self.hasFailed($0) }) {
                 let reason =
                     failed.status?.error.isEmpty == false
                     ? failed.status!.error : (failed.status?.lastExit?.text ?? "it stopped")
@@ -289,14 +295,12 @@ public actor InstanceSupervisor {
                     release: release.description, reason: "\(failed.id.dyno) did not start: \(reason)")
             }
             var missing = 0
-            if let wanted = try await desired(only: app).first {
-                for slot in DesiredState.wantedSlots(of: wanted) {
-                    let ready = mine.contains {
-                        $0.id.type == slot.type && $0.id.index == slot.index
-                            && ($0.status?.state == .running || Self.hasFinished($0))
-                    }
-                    if !ready { missing += 1 }
+            for slot in wanted {
+                let ready = mine.contains {
+                    $0.id.type == slot.type && $0.id.index == slot.index
+                        && ($0.status?.state == .running || Self.hasFinished($0))
                 }
+                if !ready { missing += 1 }
             }
             if missing == 0 { return }
             guard await nextChange(before: end) else {
@@ -304,6 +308,12 @@ public actor InstanceSupervisor {
                     release: release.description, reason: "\(missing) instance(s) were not ready in time")
             }
         }
+    }
+
+    /// Whether `app` wants a web instance now: false once web, or the app, was stopped (a check has nothing to do).
+    public func wantsWeb(app: AppName) async throws -> Bool {
+        guard let wanted = try await desired(only: app).first else { return false }
+        return DesiredState.wantedSlots(of: wanted).contains { $0.type.rawValue == "web" }
     }
 
     /// The first live instance of `app` at `release` that failed to start (`waitUntilReady`'s reason), if any.

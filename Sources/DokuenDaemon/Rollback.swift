@@ -8,6 +8,53 @@ extension Cutover {
     /// too, so `config` shows what serves; it is put back when the new release does not come up. Returns the new
     /// release and the one it came from.
     public func rollback(_ app: AppName, to target: ReleaseID?, actor: String) async throws -> (ReleaseID, ReleaseID) {
+        // Checked at once for a quick answer, and again once it is its turn: behind a deploy in progress
+        // (docs/DESIGN.md §2, "Verbs during a deploy"), "the release before" is the one before what that deploy made.
+        _ = try await self.source(app, target)
+        let (deploy, _) = try await queue.start(
+            app, source: target.map { "rollback to \($0)" } ?? "rollback", actor: actor, progress: { _ in })
+        let source: ReleaseRecord
+        do { source = try await self.source(app, target) } catch {
+            _ = try? await queue.finish(deploy.id, app: app, outcome: .failed(error: "\(error)"), actor: actor)
+            throw error
+        }
+        let directory = EnvDirectory(path: layout.app(app).env)
+        let before: [EnvKey: String]
+        do { before = try directory.dictionary() } catch {
+            _ = try? await queue.finish(deploy.id, app: app, outcome: .failed(error: "\(error)"), actor: actor)
+            throw error
+        }
+        do {
+            let build = try await store.build(app: app, id: source.buildID)
+            // Types keep their current counts; a type only the old build has gets the count it had then.
+            let counts = Dictionary(
+                uniqueKeysWithValues: try await store.formation(app: app).map { ($0.type, $0.count) })
+            let old = Dictionary(uniqueKeysWithValues: source.formation.scales.map { ($0.type, $0.count) })
+            var scales = build.processes.keys.sorted().map {
+                Formation.Scale(type: $0, count: counts[$0] ?? old[$0] ?? 1)
+            }
+            for type in counts.keys where build.processes[type] == nil {
+                scales.append(Formation.Scale(type: type, count: 0))
+            }
+            _ = try directory.update(
+                set: source.env, unset: Array(Set(before.keys).subtracting(source.env.keys)))
+            let input = CutoverInput(
+                build: build, env: source.env, formation: Formation(scales: scales),
+                summary: "Rollback to \(source.id)", followsStored: Set(counts.keys).intersection(build.processes.keys))
+            let release = try await run(
+                app, deploy: deploy.id, source: .existing(input), actor: actor, progress: { _ in })
+            try await queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
+            return (release, source.id)
+        } catch {
+            let now = (try? directory.dictionary()) ?? [:]
+            _ = try? directory.update(set: before, unset: Array(Set(now.keys).subtracting(before.keys)))
+            _ = try? await queue.finish(deploy.id, app: app, outcome: .failed(error: "\(error)"), actor: actor)
+            throw error
+        }
+    }
+
+    /// The release a rollback of `app` goes back to: `target`, or the one before the current release.
+    private func source(_ app: AppName, _ target: ReleaseID?) async throws -> ReleaseRecord {
         let releases = try await store.releases(app: app)
         guard let current = releases.first else {
             throw DaemonError.rollbackRefused(app: app.rawValue, reason: "it has no release yet")
@@ -29,36 +76,6 @@ extension Cutover {
         guard source.id != current.id else {
             throw DaemonError.rollbackRefused(app: app.rawValue, reason: "\(source.id) is the current release")
         }
-
-        let deploy = try await store.startDeploy(app: app, source: "rollback to \(source.id)", actor: actor)
-        let directory = EnvDirectory(path: layout.app(app).env)
-        let before = try directory.dictionary()
-        do {
-            let build = try await store.build(app: app, id: source.buildID)
-            // Types keep their current counts; a type only the old build has gets the count it had then.
-            let counts = Dictionary(
-                uniqueKeysWithValues: try await store.formation(app: app).map { ($0.type, $0.count) })
-            let old = Dictionary(uniqueKeysWithValues: source.formation.scales.map { ($0.type, $0.count) })
-            var scales = build.processes.keys.sorted().map {
-                Formation.Scale(type: $0, count: counts[$0] ?? old[$0] ?? 1)
-            }
-            for type in counts.keys where build.processes[type] == nil {
-                scales.append(Formation.Scale(type: type, count: 0))
-            }
-            _ = try directory.update(
-                set: source.env, unset: Array(Set(before.keys).subtracting(source.env.keys)))
-            let input = CutoverInput(
-                build: build, env: source.env, formation: Formation(scales: scales),
-                summary: "Rollback to \(source.id)")
-            let release = try await run(
-                app, deploy: deploy.id, source: .existing(input), actor: actor, progress: { _ in })
-            try await queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
-            return (release, source.id)
-        } catch {
-            let now = (try? directory.dictionary()) ?? [:]
-            _ = try? directory.update(set: before, unset: Array(Set(now.keys).subtracting(before.keys)))
-            _ = try? await queue.finish(deploy.id, app: app, outcome: .failed(error: "\(error)"), actor: actor)
-            throw error
-        }
+        return source
     }
 }

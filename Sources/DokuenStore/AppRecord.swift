@@ -8,12 +8,16 @@ public struct AppRecord: Equatable, Sendable {
     public let createdAt: Int64
     /// The branch pushes deploy; nil for the default (main, or master while the repository has no main).
     public let deployBranch: BranchName?
+    /// Stopped as a whole (`dokuen stop APP`) and not started as a whole since: a type that a later release adds
+    /// starts stopped too (docs/DESIGN.md §2, "Verbs during a deploy").
+    public let stopped: Bool
 
-    public init(id: Int64, name: AppName, createdAt: Int64, deployBranch: BranchName? = nil) {
+    public init(id: Int64, name: AppName, createdAt: Int64, deployBranch: BranchName? = nil, stopped: Bool = false) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
         self.deployBranch = deployBranch
+        self.stopped = stopped
     }
 
     init(row: Row) throws(StoreError) {
@@ -25,6 +29,6 @@ public struct AppRecord: Equatable, Sendable {
         }
         self.init(
             id: try row.int64("id"), name: try row.appName("name"), createdAt: try row.int64("created_at"),
-            deployBranch: branch)
+            deployBranch: branch, stopped: try row.bool("stopped"))
     }
 }

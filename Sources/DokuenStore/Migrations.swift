@@ -7,7 +7,7 @@
 ///   `PRAGMA foreign_key_check` must be clean before each one commits;
 /// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
 enum Migrations {
-    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7]
+    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8]
 
     /// The version a fully migrated database has.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -355,5 +355,16 @@ enum Migrations {
             ALTER TABLE apps ADD COLUMN buildpack TEXT
                 CHECK (buildpack IS NULL OR (length(buildpack) BETWEEN 1 AND 1000
                     AND length(CAST(buildpack AS BLOB)) = length(buildpack) AND buildpack NOT GLOB '*[^!-~]*'));
+            """)
+
+    // MARK: - v8
+
+    // An app stopped as a whole (`dokuen stop APP`): every formation row is stopped, and so is a type that a release
+    // adds later (a deploy in progress when the stop came, or any after it), until `dokuen start APP` clears it
+    // (docs/DESIGN.md §2, "Verbs during a deploy").
+    static let v8 = Migration(
+        version: 8, name: "app stopped",
+        sql: """
+            ALTER TABLE apps ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0 CHECK (stopped IN (0, 1));
             """)
 }

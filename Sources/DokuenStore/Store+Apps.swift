@@ -21,14 +21,14 @@ extension Store {
     /// The app `name`, or nil.
     public func app(named name: AppName) throws(StoreError) -> AppRecord? {
         try database.query(
-            "SELECT id, name, created_at, deploy_branch FROM apps WHERE name = ?", [.text(name.rawValue)]
+            "SELECT id, name, created_at, deploy_branch, stopped FROM apps WHERE name = ?", [.text(name.rawValue)]
         )
         .first.map { (row) throws(StoreError) in try AppRecord(row: row) }
     }
 
     /// Every app, by name.
     public func apps() throws(StoreError) -> [AppRecord] {
-        try database.query("SELECT id, name, created_at, deploy_branch FROM apps ORDER BY name").map {
+        try database.query("SELECT id, name, created_at, deploy_branch, stopped FROM apps ORDER BY name").map {
             (row) throws(StoreError) in try AppRecord(row: row)
         }
     }

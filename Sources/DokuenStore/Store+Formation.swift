@@ -9,9 +9,10 @@ extension Store {
             for scale in formation.scales {
                 try database.run(
                     """
-                    INSERT INTO formation (app_id, type, count) VALUES (?, ?, ?)
+                    INSERT INTO formation (app_id, type, count, stopped)
+                    VALUES (?, ?, ?, (SELECT stopped FROM apps WHERE id = ?))
                     ON CONFLICT (app_id, type) DO UPDATE SET count = excluded.count
-                    """, [.integer(appID), .text(scale.type.rawValue), .int(scale.count)])
+                    """, [.integer(appID), .text(scale.type.rawValue), .int(scale.count), .integer(appID)])
             }
             try recordEvent(actor: actor, app: app, action: "formation.scale", detail: formation.description)
         }
@@ -35,7 +36,8 @@ extension Store {
     }
 
     /// Stops or starts one type of `app`, or all its types when `type` is nil. A start also starts every slot of
-    /// what it names that was stopped on its own. Fails with `formationNotFound` when `type` is not in the app's
+    /// what it names that was stopped on its own. Without a type, the app's own flag is set too: a type that a
+    /// later release adds comes stopped while it is (`AppRecord.stopped`). Fails with `formationNotFound` when `type` is not in the app's
     /// formation.
     public func setStopped(app: AppName, type: ProcessType? = nil, stopped: Bool, actor: String) throws(StoreError) {
         try database.transaction { () throws(StoreError) in
@@ -52,6 +54,8 @@ extension Store {
                         [.integer(appID), .text(type.rawValue)])
                 }
             } else {
+                // The app's own flag covers the types a release adds later (a deploy under way among them).
+                try database.run("UPDATE apps SET stopped = ? WHERE id = ?", [flag, .integer(appID)])
                 try database.run("UPDATE formation SET stopped = ? WHERE app_id = ?", [flag, .integer(appID)])
                 if !stopped { try database.run("DELETE FROM stopped_slots WHERE app_id = ?", [.integer(appID)]) }
             }

@@ -56,7 +56,13 @@ struct ConfigCommand: AsyncParsableCommand {
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set KEY=VALUE pairs.", discussion: "Example: dokuen config set blog DATABASE_URL=postgres://…")
+            abstract: "Set KEY=VALUE pairs.",
+            discussion: """
+                Example: dokuen config set blog DATABASE_URL=postgres://…
+
+                The change goes out as a new release. During a deploy it waits for it to finish first (and says so \
+                on stderr), then changes what that deploy released.
+                """)
 
         @OptionGroup var options: GlobalOptions
         @Flag(help: "Change the config only; the running release keeps its env.") var noRestart = false
@@ -74,7 +80,9 @@ struct ConfigCommand: AsyncParsableCommand {
     }
 
     struct Unset: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove keys.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove keys.",
+            discussion: "As config set: a new release, which waits for a deploy in progress to finish first.")
 
         @OptionGroup var options: GlobalOptions
         @Flag(help: "Change the config only; the running release keeps its env.") var noRestart = false
@@ -142,8 +150,9 @@ func parsePairs(_ pairs: [String]) throws -> [String: String] {
 }
 
 func send(_ change: ConfigChange, app: String, options: GlobalOptions) async throws {
-    let result = try DaemonClient(options).call(
-        "POST", "/v1/apps/\(app)/config", body: change, as: ConfigChangeResult.self)
+    let client = try DaemonClient(options)
+    if change.restart { DeployNotice.sayIfWaiting(app: app, client: client) }
+    let result = try client.call("POST", "/v1/apps/\(app)/config", body: change, as: ConfigChangeResult.self)
     if options.json { return try printJSON(result) }
     if let release = result.release {
         print("Config of \(app) changed; release \(release) is up")

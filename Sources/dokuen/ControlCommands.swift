@@ -17,6 +17,9 @@ struct RestartCommand: AsyncParsableCommand {
             the stop signal, then a start (requests to web fail meanwhile). restart waits until every instance is \
             ready again and exits 1 when one is not; a rolling restart then leaves the old instances serving. \
             Dokuen 2012's spelling: restart --application=APP.
+
+            During a deploy: a rolling restart waits for it to finish first (and says so), then restarts what it \
+            released; a restart in place acts at once on what runs.
             """)
 
     @OptionGroup var options: GlobalOptions

@@ -12,7 +12,8 @@ struct DeployCommand: AsyncParsableCommand {
         discussion: """
             Prints each step as it happens and returns once the new release is up (its instances ready, the old \
             ones stopped) or has failed (exit 1; what was serving keeps serving). While another deploy of the app \
-            runs, it waits its turn. Each Procfile type runs one instance after a first deploy. With --json, the \
+            runs (or a restart, rollback, config or settings change), it waits its turn and says so; a stop, start \
+            or ps scale meanwhile takes effect at once and the release honours it. Each Procfile type runs one instance after a first deploy. With --json, the \
             output is NDJSON: {"line": …} per line, then {"release": "vN"} or {"error": …}.
             """)
 

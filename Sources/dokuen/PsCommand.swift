@@ -60,6 +60,9 @@ struct PsCommand: AsyncParsableCommand {
                 web and 0 for every other type. A type keeps its count across deploys; a type a release drops goes \
                 to 0. Setting DOKUEN_SCALE (dokuen config set blog DOKUEN_SCALE="web=1 worker=2") scales like this \
                 command at that moment: whichever of the two came last wins.
+
+                During a deploy: takes effect at once, without waiting for it, and the release it makes keeps the \
+                new count. A type only that deploy adds cannot be scaled until it is released.
                 """)
 
         @OptionGroup var options: GlobalOptions
@@ -110,6 +113,9 @@ struct PsCommand: AsyncParsableCommand {
                   dokuen ps set blog web readiness=port start_timeout=120
                   dokuen ps set blog worker nice=10 nofile=4096 core=0
                   dokuen ps set blog web stop_timeout=
+
+                The new settings go out as a new release of what serves; during a deploy that waits for it to \
+                finish first (and says so on stderr).
                 """
         }
 
@@ -141,7 +147,9 @@ struct PsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let change = try change()
-            let result = try DaemonClient(options).call(
+            let client = try DaemonClient(options)
+            DeployNotice.sayIfWaiting(app: app, client: client)
+            let result = try client.call(
                 "POST", "/v1/apps/\(app)/settings", body: change, as: ProcessSettingsChangeResult.self)
             if options.json { return try printJSON(result) }
             let changed = settings.compactMap { try? ProcessSettings.assignment($0).key }.map { key in
@@ -217,6 +225,10 @@ struct StopCommand: AsyncParsableCommand {
             or, at the type's stop_timeout (dokuen ps set), SIGKILL. It gives up after that stop timeout plus 30 s \
             (or --timeout), says what still runs and exits 1. With --no-wait it returns as soon as dokuend has the \
             change.
+
+            During a deploy: takes effect at once, without waiting for it, and the deploy honours it: the \
+            release it makes comes up with what was stopped still stopped (a type it adds too, when the whole \
+            app was stopped), and says so.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -239,6 +251,9 @@ struct StartCommand: AsyncParsableCommand {
             EXITED). It gives up after the type's startsecs, or start_timeout with port or notify readiness, plus \
             30 s (or --timeout). An app without a release starts nothing. With --no-wait it returns as soon as \
             dokuend has the change.
+
+            During a deploy: takes effect at once, without waiting for it, and the release the deploy makes runs \
+            what was started.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -307,6 +322,15 @@ func setStopped(_ stopped: Bool, _ texts: [String], _ options: GlobalOptions, no
     if noWait { return print("\(stopped ? "Stopping" : "Starting") \(subject)") }
     try client.wait(try stopStartPlan(stopped, targets, formations, subject: subject, client: client, timeout: timeout))
     print("\(stopped ? "Stopped" : "Started") \(subject)")
+    // A deploy in progress honours the change (docs/DESIGN.md §2, "Verbs during a deploy"): say what it will do.
+    for app in formations.keys.sorted() {
+        guard let deploys = try? client.call("GET", "/v1/apps/\(app)/deploys", as: [DeployOutcome].self),
+            let running = deploys.last(where: { $0.state == "running" })
+        else { continue }
+        print(
+            "Deploy \(running.id) of \(app)" + (running.source.map { " (\($0))" } ?? "") + " is still running; "
+                + (stopped ? "what it releases stays stopped too" : "what it releases runs these too"))
+    }
 }
 
 /// What `stop` or `start` waits for, and how long: each type's own timeout from its settings plus a margin, unless

@@ -39,6 +39,9 @@ struct RollbackCommand: AsyncParsableCommand {
             Makes a new release from vN's build and env snapshot (default: the release before the current one) \
             and cuts over to it like a deploy: new instances are ready before old ones stop. The app's config \
             becomes vN's. Example: dokuen rollback blog v2
+
+            During a deploy: waits for it to finish first (and says so on stderr); without vN, "the release \
+            before" is then the one before what that deploy released.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -53,7 +56,9 @@ struct RollbackCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let result = try DaemonClient(options).call(
+        let client = try DaemonClient(options)
+        DeployNotice.sayIfWaiting(app: app, client: client)
+        let result = try client.call(
             "POST", "/v1/apps/\(app)/rollback", body: RollbackRequest(release: release), as: RollbackResult.self)
         if options.json { return try printJSON(result) }
         print("Rolled back \(app) to \(result.from): release \(result.release) is up")
