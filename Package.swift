@@ -146,7 +146,7 @@ let package = Package(
         .testTarget(name: "DokuenSupervisionTests", dependencies: ["DokuenSupervision"]),
         .testTarget(
             name: "DokuenReconciliationTests",
-            dependencies: ["DokuenReconciliation", "DokuenCore", "DokuenSupervision"]),
+            dependencies: ["DokuenReconciliation", "DokuenCore", "DokuenSupervision", "TestSupport"]),
         .testTarget(
             name: "DokuenRoutingTests", dependencies: ["DokuenRouting", "DokuenCore", "DokuenPosix", "TestSupport"],
             exclude: ["Golden"]),

@@ -1,6 +1,7 @@
 import DokuenCore
 import DokuenReconciliation
 import DokuenSupervision
+import TestSupport
 
 /// A random planner input over a small universe (3 apps, 3 types, slots 1 to 3, releases v1 to v3), dense enough
 /// that cutovers, dead shims, stopped types and slots, and destroyed apps meet in one case.

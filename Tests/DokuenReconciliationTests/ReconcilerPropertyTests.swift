@@ -1,6 +1,7 @@
 import DokuenCore
 import DokuenReconciliation
 import DokuenSupervision
+import TestSupport
 import Testing
 
 /// Rules 6 and 7 of `Reconciler.plan` over a few hundred seeded random cases: the invariants hold for every plan,

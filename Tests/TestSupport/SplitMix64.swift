@@ -1,11 +1,12 @@
 /// A seeded random number generator (Steele, Lea and Flood, "Fast splittable pseudorandom number generators",
-/// OOPSLA 2014), so that every generated case can be replayed from its seed.
-struct SplitMix64: RandomNumberGenerator {
+/// OOPSLA 2014), so that every generated case can be replayed from its seed. Shared by the reconciler's property tests
+/// and the concurrent histories of the integration tests.
+public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
