@@ -89,7 +89,8 @@ struct AppsCommand: AsyncParsableCommand {
 
     struct Destroy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Destroy an app: its processes, releases and config. data/ is kept.")
+            abstract: "Destroy an app: its processes, releases and config. data/ is kept.",
+            discussion: "It does not wait for a deploy of the app in progress.")
 
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The app.") var name: String

@@ -89,7 +89,8 @@ struct BuildpacksCommand: AsyncParsableCommand {
             discussion: """
                 NAME is a built-in or installed buildpack (heroku/NAME means NAME); URL is the source of an \
                 installed one. It applies from the app's next deploy, wins over .buildpacks and detection, and \
-                loses to BUILDPACK_URL.
+                loses to BUILDPACK_URL. It does not wait for a deploy in progress, which keeps the buildpacks it \
+                chose.
                 """)
 
         @OptionGroup var options: GlobalOptions

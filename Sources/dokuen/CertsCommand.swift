@@ -58,7 +58,8 @@ struct CertsCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "add", abstract: "Install or replace an app's certificate and key (PEM files).")
+            commandName: "add", abstract: "Install or replace an app's certificate and key (PEM files).",
+            discussion: "nginx serves it at once; it does not wait for a deploy in progress.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The app.") var app: String
         @Argument(help: "The certificate chain, PEM, leaf first (e.g. fullchain.pem).") var certificateFile: String
@@ -83,7 +84,8 @@ struct CertsCommand: AsyncParsableCommand {
 
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "remove", abstract: "Remove an app's certificate; it is served on plain HTTP again.")
+            commandName: "remove", abstract: "Remove an app's certificate; it is served on plain HTTP again.",
+            discussion: "At once; it does not wait for a deploy in progress.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The app.") var app: String
 

@@ -50,8 +50,8 @@ struct ChecksCommand: AsyncParsableCommand {
             }
             return """
                 KEY= (nothing after the =) puts a key back to its default; --clear removes the whole check, and \
-                app.json's checks apply again. The check applies from the next cutover; `dokuen checks run APP` \
-                tries it now against what serves.
+                app.json's checks apply again. The check applies from the next cutover (not one under way: it \
+                does not wait for a deploy in progress); `dokuen checks run APP` tries it now against what serves.
 
                 Keys (default in brackets):
                 \(keys.joined(separator: "\n"))
@@ -127,7 +127,8 @@ struct ChecksCommand: AsyncParsableCommand {
 
     struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "enable", abstract: "Zero-downtime cutovers: new instances start before old ones stop.")
+            commandName: "enable", abstract: "Zero-downtime cutovers: new instances start before old ones stop.",
+            discussion: "From the next cutover; it does not wait for a deploy in progress, which goes on as it began.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The app.") var app: String
 
@@ -142,7 +143,8 @@ struct ChecksCommand: AsyncParsableCommand {
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "disable",
-            abstract: "Cutovers stop the old instances first (the app is down until the new ones pass).")
+            abstract: "Cutovers stop the old instances first (the app is down until the new ones pass).",
+            discussion: "From the next cutover; it does not wait for a deploy in progress, which goes on as it began.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The app.") var app: String
 

@@ -102,7 +102,8 @@ struct ConfigCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set every variable of a .env file (foreman / python-dotenv style).")
+            abstract: "Set every variable of a .env file (foreman / python-dotenv style).",
+            discussion: "As config set: a new release, which waits for a deploy in progress to finish first.")
 
         @OptionGroup var options: GlobalOptions
         @Flag(help: "Change the config only; the running release keeps its env.") var noRestart = false

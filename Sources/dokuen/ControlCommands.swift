@@ -71,7 +71,10 @@ struct RestartCommand: AsyncParsableCommand {
 struct SignalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signal", abstract: "Send a signal to the main process of instances.",
-        discussion: "Example: dokuen signal HUP blog:web")
+        discussion: """
+            Example: dokuen signal HUP blog:web. At once, to the instances that run now (a deploy's new ones \
+            too); it does not wait for a deploy in progress.
+            """)
 
     @OptionGroup var options: GlobalOptions
     @Argument(help: "A signal name (HUP, USR1, TERM…) or number.") var signal: String

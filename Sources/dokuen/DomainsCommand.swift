@@ -28,7 +28,9 @@ struct DomainsCommand: AsyncParsableCommand {
     }
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a domain to an app.")
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Add a domain to an app.",
+            discussion: "nginx routes it at once; it does not wait for a deploy in progress.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The app.") var app: String
         @Argument(help: "The domain, e.g. blog.example.com.") var domain: String
@@ -44,7 +46,9 @@ struct DomainsCommand: AsyncParsableCommand {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a domain.")
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Remove a domain.",
+            discussion: "At once; it does not wait for a deploy in progress.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The app.") var app: String
         @Argument(help: "The domain.") var domain: String

@@ -15,7 +15,7 @@ struct GitCommand: AsyncParsableCommand {
             discussion: """
                 By default a push of main deploys (or of master while the repository has no main); pushes of \\
                 other branches are accepted without a deploy. --default goes back to that. Example: dokuen git \\
-                set-branch blog production
+                set-branch blog production. At once: a push that is deploying goes on.
                 """)
 
         @OptionGroup var options: GlobalOptions

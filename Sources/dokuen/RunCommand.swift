@@ -20,7 +20,8 @@ struct RunCommand: AsyncParsableCommand {
             command over ssh: the ssh user is the platform's), or with --through-daemon, dokuend runs it: no \
             stdin (/dev/null), no terminal, stdout and stderr merged and streamed line by line, stopped with its \
             whole process group after --timeout seconds (default 3600) or when this client goes away. Either \
-            way the exit status is the command's, or 128+N when signal N ended it.
+            way the exit status is the command's, or 128+N when signal N ended it. It does not wait for a \
+            deploy in progress: it runs in the release that is current when it starts.
             """)
 
     @OptionGroup var options: GlobalOptions

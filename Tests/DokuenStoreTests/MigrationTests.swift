@@ -22,6 +22,7 @@ import Testing
         5: 7_108_381_751_158_185_417,
         6: 9_251_291_081_812_483_442,
         7: 7_848_250_510_169_765_379,
+        8: 2_439_515_136_143_273_080,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -204,6 +205,24 @@ import Testing
                 let shop = try await store.appBuildpack(appName("shop"))
                 let wiki = try await store.appBuildpack(appName("wiki"))
                 #expect(blog == "null" && shop == "https://example.com/pack.git#v1" && wiki == nil)
+                // v8: apps from before it are not stopped as a whole.
+                #expect(try await store.app(named: appName("blog"))?.stopped == false)
+            }),
+        8: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO apps (id, name, created_at, stopped) VALUES (1, 'blog', 100, 1), (2, 'shop', 101, 0);
+                    """)
+            },
+            verify: { store in
+                #expect(try await store.app(named: appName("blog"))?.stopped == true)
+                #expect(try await store.app(named: appName("shop"))?.stopped == false)
+                // A type a release adds to a stopped app comes stopped (docs/DESIGN.md §2, "Verbs during a deploy").
+                try await store.setFormation(
+                    app: appName("blog"), Formation(scales: [.init(type: try ProcessType("web"), count: 1)]),
+                    actor: "test")
+                #expect(try await store.formation(app: appName("blog")).first?.stopped == true)
             }),
     ]
 

@@ -25,14 +25,16 @@ struct DesiredStateTests {
             })
     }
 
-    func candidate(_ scales: [(ProcessType, Int)], keepsServing: Bool) throws -> Candidate {
+    func candidate(
+        _ scales: [(ProcessType, Int)], keepsServing: Bool, followsStored: Set<ProcessType> = []
+    ) throws -> Candidate {
         let build = BuildRecord(
             id: 1, app: blog, stamp: try BuildStamp(microsecondsSinceEpoch: 1_000_000), buildpack: nil, commit: nil,
             processes: [web: "serve", worker: "work"], createdAt: 0)
         return Candidate(
             release: v2, build: build, env: [:],
             formation: Formation(scales: scales.map { Formation.Scale(type: $0.0, count: $0.1) }),
-            keepsServing: keepsServing)
+            keepsServing: keepsServing, followsStored: followsStored)
     }
 
     @Test func withoutACutoverTheLatestReleaseRunsItsFormation() {
@@ -59,6 +61,23 @@ struct DesiredStateTests {
                     serving: v1)
             ])
         #expect(DesiredState.wantedSlots(of: apps[0]).isEmpty, "web is stopped, worker is not in the candidate")
+    }
+
+    /// docs/DESIGN.md §2, "Verbs during a deploy": a kept type's count follows the store (a `ps scale` during the
+    /// cutover), and a type the candidate adds to an app stopped as a whole comes stopped.
+    @Test func keptTypesFollowTheStoreAndNewTypesOfAStoppedAppComeStopped() throws {
+        let cutover = try candidate([(web, 1), (worker, 1)], keepsServing: true, followsStored: [web])
+        var app = stored([(web, 4, true, [])], release: v1)
+        app.stopped = true
+        let apps = DesiredState.apps([app], candidates: [blog: cutover])
+        #expect(
+            apps.first?.processes
+                == [web: DesiredProcess(count: 4, stopped: true), worker: DesiredProcess(count: 1, stopped: true)])
+        // A followed type without a row yet (a first deploy's) takes the candidate's count.
+        let first = DesiredState.apps(
+            [stored([], release: nil)],
+            candidates: [blog: try candidate([(web, 1)], keepsServing: true, followsStored: [web, worker])])
+        #expect(first.first?.processes == [web: DesiredProcess(count: 1)])
     }
 
     @Test func aStopFirstCandidateKeepsNothingServing() throws {
