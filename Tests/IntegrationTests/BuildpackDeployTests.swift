@@ -183,9 +183,12 @@ import Testing
         // The timed-out build left nothing behind: no sleep of its group survives. A process still finishing its exit
         // (seen once in CI: a pid that pgrep listed right after the deploy) gets a few seconds; one that lives on is
         // described: its state, parent and command line.
+        // Only this daemon's: the same test may run beside in another checkout (its build under another root).
         var leftover = ""
         _ = try? daemon.waitFor("no build process left") {
-            leftover = try runProgram("/usr/bin/pgrep", ["-f", "sleep 30[01]"]).standardOutput
+            leftover = try runProgram("/usr/bin/pgrep", ["-f", "sleep 30[01]"]).standardOutput.split(separator: "\n")
+                .filter { pid in (try? Posix.readlink("/proc/\(pid)/cwd"))?.hasPrefix(daemon.root + "/") ?? false }
+                .map { $0 + "\n" }.joined()
             return leftover.isEmpty
         }
         let described = leftover.split(separator: "\n").map { pid in
