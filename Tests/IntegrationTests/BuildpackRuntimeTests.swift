@@ -48,6 +48,13 @@ import Testing
                 ], "3.13 | .python-version | minor"
             ),
             (
+                [
+                    "pyproject.toml": Self.pyproject,
+                    "Pipfile.lock": "{\"_meta\": {\"requires\": {\"python_version\": \"3.12\"}}}",
+                ],
+                "3.12 | Pipfile.lock's python_version | minor"
+            ),
+            (
                 [".python-version": "latest\n"],
                 "error: .python-version asks for Python 'latest', which is not a version: write 3.13 or 3.13.1"
             ),
@@ -183,6 +190,10 @@ import Testing
             "python-poetry", "poetry sync --only main (poetry.lock)",
             "pyproject.toml changed significantly since poetry.lock was last generated"
         ),
+        (
+            "python-pipenv", "uv pip install (Pipfile.lock)",
+            "Pipfile.lock is out of date: the Pipfile changed after it was locked"
+        ),
     ]) func aLockedProjectRunsItsLockedVersionAndAStaleLockFails(app: String, step: String, stale: String) throws {
         let build = try BuildpackRun(app: app)
         defer { build.remove() }
@@ -192,16 +203,20 @@ import Testing
         // six 1.17.0 is the newest; the lock pins 1.16.0.
         #expect(try build.serve("python app.py") == "hello from \(app) (six 1.16.0)\n")
 
-        // pyproject.toml changed, the lock not: the tool's own explanation, and the build fails.
+        // The project changed, the lock not: the tool's own explanation (ours for Pipfile.lock), and the build fails.
         let again = try BuildpackRun(app: app, cacheFrom: build)
         defer { again.remove() }
-        let pyproject = try String(contentsOfFile: again.buildDir + "/pyproject.toml", encoding: .utf8)
-        try again.write(
-            pyproject.replacingOccurrences(of: "dependencies = [\"six\"]", with: "dependencies = [\"six\", \"idna\"]"),
-            to: "pyproject.toml")
+        let project = app == "python-pipenv" ? "Pipfile" : "pyproject.toml"
+        let text = try String(contentsOfFile: again.buildDir + "/" + project, encoding: .utf8)
+        let changed = text.replacingOccurrences(
+            of: "dependencies = [\"six\"]", with: "dependencies = [\"six\", \"idna\"]"
+        )
+        .replacingOccurrences(of: "six = \"==1.16.0\"", with: "six = \"==1.16.0\"\nidna = \"*\"")
+        #expect(changed != text)
+        try again.write(changed, to: project)
         let refused = try again.compile(Self.builtin("python"))
         #expect(refused.status == .exited(1))
-        #expect(refused.standardOutput.contains(stale), "\(refused.standardOutput)")
+        #expect((refused.standardOutput + refused.standardError).contains(stale), "\(refused.standardOutput)")
         #expect(refused.standardError.hasPrefix(" !     "), "\(refused.standardError)")
     }
 

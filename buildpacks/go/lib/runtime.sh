@@ -61,7 +61,7 @@ go_resolve() {
         echo "-----> Go $host_version $asked: the host's $go_bin/go"
         return 0
     fi
-    for dir in "${DOKUEN_RUNTIMES_DIR:-}" "$runtimes"; do
+    for dir in "${DOKUEN_RUNTIMES_DIR:-}" "$cache_dir/runtimes"; do
         if [ -n "$dir" ] && [ -x "$dir/go/$wanted/bin/go" ]; then
             go_bin=$dir/go/$wanted/bin go_version=$wanted go_origin=$dir/go/$wanted
             echo "-----> Go $wanted $asked: an official build, from the runtimes cache"
@@ -99,6 +99,8 @@ go_resolve() {
     local tarball=go$release.linux-$arch.tar.gz staged
     mkdir -p "$runtimes/go"
     staged=$(mktemp -d "$runtimes/go/.staged.XXXXXX")
+    # A build that fails or is stopped midway leaves no half-made runtime behind.
+    trap "rm -rf $(printf %q "$staged")" EXIT
     echo "-----> Downloading Go $release $asked from $mirror"
     python3 "$here/lib/fetch.py" get "$mirror/$tarball" "$staged/$tarball" >"$staged/why" &&
         python3 "$here/lib/fetch.py" get "$mirror/$tarball.sha256" "$staged/sha256" >"$staged/why" ||

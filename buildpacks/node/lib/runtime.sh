@@ -48,7 +48,7 @@ node_resolve() {
         echo "-----> Node.js $host_version $asked: the host's $node_bin/node"
         return 0
     fi
-    for dir in "${DOKUEN_RUNTIMES_DIR:-}" "$runtimes"; do
+    for dir in "${DOKUEN_RUNTIMES_DIR:-}" "$cache_dir/runtimes"; do
         [ -n "$dir" ] || continue
         while read -r version dir; do
             if node "$here/lib/node_version.js" satisfies "$wanted" "$version"; then
@@ -77,6 +77,8 @@ node_resolve() {
     mkdir -p "$runtimes/node"
     local staged
     staged=$(mktemp -d "$runtimes/node/.staged.XXXXXX")
+    # A build that fails or is stopped midway leaves no half-made runtime behind.
+    trap "rm -rf $(printf %q "$staged")" EXIT
     python3 "$here/lib/fetch.py" get "$mirror/index.json" "$staged/index.json" >"$staged/why" ||
         fail "Node.js '$wanted' ($source): $(cat "$staged/why"): $fix"
     version=$(node "$here/lib/node_version.js" pick "$wanted" "$staged/index.json") ||

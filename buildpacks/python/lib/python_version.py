@@ -9,10 +9,12 @@
         exit 0 when the interpreter version VERSION (3.11.2) satisfies the request.
 
 Precedence, as Heroku's Python buildpack: `.python-version` (its first line that is not a comment), then
-`runtime.txt` (`python-3.12.4`), then `requires-python` of `pyproject.toml`'s [project]. Nothing here runs text
+`runtime.txt` (`python-3.12.4`), then Pipfile.lock's `python_full_version` or `python_version`, then
+`requires-python` of `pyproject.toml`'s [project]. Nothing here runs text
 from the app: files are parsed, never evaluated.
 """
 
+import json
 import re
 import sys
 import tomllib
@@ -51,6 +53,17 @@ def request(build_dir):
         return version, "runtime.txt", classify(version, "runtime.txt")
     except FileNotFoundError:
         pass
+    try:
+        with open(f"{build_dir}/Pipfile.lock", encoding="utf-8") as file:
+            requires = json.load(file).get("_meta", {}).get("requires", {})
+        for key in ("python_full_version", "python_version"):
+            if isinstance(requires.get(key), str):
+                source = f"Pipfile.lock's {key}"
+                return requires[key], source, classify(requires[key], source)
+    except FileNotFoundError:
+        pass
+    except (ValueError, AttributeError) as error:
+        fail(f"Pipfile.lock cannot be read: {error}")
     try:
         with open(f"{build_dir}/pyproject.toml", "rb") as file:
             project = tomllib.load(file).get("project", {})

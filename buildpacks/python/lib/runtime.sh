@@ -37,7 +37,7 @@ publish_dir() {
 # Prints the path of uv, fetching it from PyPI (PIP_INDEX_URL) into the runtimes directory the first time.
 uv_ensure() {
     local version=$uv_version where
-    for where in "${DOKUEN_RUNTIMES_DIR:-}" "$runtimes"; do
+    for where in "${DOKUEN_RUNTIMES_DIR:-}" "$cache_dir/runtimes"; do
         if [ -n "$where" ] && [ -x "$where/uv/$version/uv" ]; then
             uv=$where/uv/$version/uv
             return 0
@@ -47,6 +47,8 @@ uv_ensure() {
     mkdir -p "$runtimes/uv"
     local staged
     staged=$(mktemp -d "$runtimes/uv/.staged.XXXXXX")
+    # A build that fails or is stopped midway leaves no half-made runtime behind.
+    trap "rm -rf $(printf %q "$staged")" EXIT
     if ! { python3 -m venv "$staged/venv" && "$staged/venv/bin/pip" install --progress-bar off --quiet \
         "uv==$version"; } >"$staged/log" 2>&1; then
         indent <"$staged/log"
@@ -120,7 +122,7 @@ python_resolve() {
         fi
     done
 
-    for dir in "${DOKUEN_RUNTIMES_DIR:-}" "$runtimes"; do
+    for dir in "${DOKUEN_RUNTIMES_DIR:-}" "$cache_dir/runtimes"; do
         [ -n "$dir" ] || continue
         while read -r version candidate; do
             if python3 "$here/lib/python_version.py" satisfies "$wanted" "$kind" "$version"; then
@@ -144,6 +146,8 @@ python_resolve() {
     local staged
     mkdir -p "$runtimes/python"
     staged=$(mktemp -d "$runtimes/python/.staged.XXXXXX")
+    # A build that fails or is stopped midway leaves no half-made runtime behind.
+    trap "rm -rf $(printf %q "$staged")" EXIT
     if ! UV_PYTHON_INSTALL_DIR=$staged UV_PYTHON_INSTALL_MIRROR=$mirror UV_PYTHON_DOWNLOADS=automatic \
         "$uv" python install --no-bin "$wanted" 2>&1 | indent; then
         rm -rf "$staged"
