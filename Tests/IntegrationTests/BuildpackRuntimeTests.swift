@@ -278,6 +278,41 @@ import Testing
         #expect(style.body.contains("hello from django's static files"))
     }
 
+    /// What a user reads when the Python asked for cannot be had: through `dokuen deploy`, the buildpack's one line
+    /// and the failed step, within seconds, and the app keeps no release.
+    @Test func aDeployAskingForAMissingPythonSaysWhyInOneLine() throws {
+        let daemon = try DaemonHarness(label: "pyver")
+        defer { daemon.stop() }
+        #expect(try daemon.dokuen(["apps", "create", "py"]).status == .exited(0))
+        let mirror = Self.unreachableMirror()
+        let set = try daemon.dokuen(["config", "set", "py", "UV_PYTHON_INSTALL_MIRROR=\(mirror)", "--no-restart"])
+        #expect(set.status == .exited(0), "\(set.standardError)")
+        let host = try Self.version(in: try runProgram("/usr/bin/python3", ["--version"]).standardOutput)
+        let app = try TemporaryDirectory("pyapp")
+        defer { app.remove() }
+        let copy = try runProgram("/bin/cp", ["-a", Self.repository + "/Tests/Fixtures/apps/python/.", app.path])
+        #expect(copy.status == .exited(0))
+        try AtomicFile.write(Array("\(host[0]).\(host[1] + 1)\n".utf8), to: app(".python-version"))
+
+        let started = monotonicMilliseconds()
+        let deployed = try daemon.dokuen(["deploy", "py", app.path])
+        let elapsed = monotonicMilliseconds() - started
+        #expect(deployed.status == .exited(1))
+        #expect(elapsed < 10_000, "\(elapsed) ms")
+        let output = deployed.standardOutput + deployed.standardError
+        let refusals = output.split(separator: "\n").filter {
+            $0.contains("!     Python \(host[0]).\(host[1] + 1), which")
+        }
+        #expect(refusals.count == 1, "\(output)")
+        #expect(refusals.first?.contains("UV_PYTHON_INSTALL_MIRROR") == true)
+        #expect(output.contains("python buildpack's compile failed (exit 1)"), "\(output)")
+        #expect(!output.contains("Installing"), "\(output)")
+        let releases = try JSONDecoder().decode(
+            [ReleaseEntry].self, from: Data(try daemon.dokuen(["releases", "py", "--json"]).stdout))
+        #expect(releases.isEmpty)
+        print("a deploy asking for Python \(host[0]).\(host[1] + 1), refused in \(elapsed) ms:\n\(output)")
+    }
+
     /// `GET url` with curl: the status and the body.
     func get(_ url: String) throws -> (status: Int, body: String) {
         let result = try runProgram(
