@@ -182,6 +182,23 @@ import Testing
         }
     }
 
+    /// A mirror that takes the connection and never answers (a firewall's tarpit) is given up within seconds too.
+    @Test func aMirrorThatNeverAnswersIsGivenUpWithinSeconds() throws {
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let host = try Self.version(in: try runProgram(try #require(which("node")), ["--version"]).standardOutput)
+        try expectFastRefusal(
+            app: "node", buildpack: "node", env: ["NODEJS_ORG_MIRROR": "http://127.0.0.1:\(listener.port)"],
+            mentions: ["Node.js '\(host[0] + 1)'", "timed out", "NODEJS_ORG_MIRROR"]
+        ) { build in try build.setEngines("\(host[0] + 1)") }
+    }
+
+    /// The python, node and go buildpacks each carry lib/fetch.py (a buildpack must stand alone): one file.
+    @Test func everyBuildpacksFetchScriptIsTheSame() throws {
+        let copies = try ["python", "node", "go"].map { try Posix.readFile(Self.builtin($0) + "/lib/fetch.py") }
+        #expect(copies.allSatisfy { $0 == copies[0] })
+    }
+
     // MARK: - Lockfiles: exactly the locked versions
 
     @Test(arguments: [
@@ -474,4 +491,33 @@ extension BuildpackRun {
                 of: "\"private\": true,", with: "\"private\": true,\n  \"engines\": {\"node\": \"\(range)\"},"),
             to: "package.json")
     }
+}
+
+/// A TCP socket on 127.0.0.1 that listens and never accepts: the kernel completes connections into its backlog,
+/// and nothing ever answers them.
+final class SilentListener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw ProgramRunError(description: "socket: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard listening else {
+            Glibc.close(fd)
+            throw ProgramRunError(description: "bind or listen: errno \(errno)")
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { Glibc.close(fd) }
 }

@@ -11,6 +11,15 @@
 
 go_default_mirror=https://dl.google.com/go
 
+# Whether URL answers at all, within 7 s whatever the cause (a name server that never answers too: the socket's
+# timeout does not cover name resolution). Prints why not.
+probe() {
+    local why
+    why=$(timeout 7 python3 "$here/lib/fetch.py" probe "$1" 2>&1) && return 0
+    echo "${why:-no answer within 7 s}"
+    return 1
+}
+
 runtimes_choose() {
     shared=${DOKUEN_RUNTIMES_DIR:-}
     if [ -n "$shared" ] && [ -d "$shared" ] && [ -w "$shared" ]; then
@@ -79,7 +88,7 @@ go_resolve() {
     if go_at_least "$host_version" 1.21 && [ "$proxy" != off ]; then
         # Go's own switching: the host's go downloads golang.org/toolchain@v0.0.1-go$release from GOPROXY.
         local first=${proxy%%[,|]*}
-        if why=$(python3 "$here/lib/fetch.py" probe "$first" 2>&1); then
+        if why=$(probe "$first" 2>&1); then
             go_bin=$(dirname "$(command -v go)") go_version=$release go_origin=switch go_toolchain=go$release
             echo "-----> Go $release $asked: the host has $host_version; GOTOOLCHAIN=go$release fetches it from $first"
             return 0
@@ -87,7 +96,7 @@ go_resolve() {
     fi
     local mirror=${GO_DIST_MIRROR:-$go_default_mirror} arch
     mirror=${mirror%/}
-    if ! why=$(python3 "$here/lib/fetch.py" probe "$mirror/" 2>&1); then
+    if ! why=$(probe "$mirror/" 2>&1); then
         fail "Go $wanted, which $source asks for, is not on this host (it has $host_version) and cannot be" \
             "downloaded from $mirror ($why): $fix"
     fi

@@ -6,7 +6,7 @@ pip does; node's and Go's own clients do not).
     python3 fetch.py get URL OUT        write URL's body to OUT (exit 1 and one line when it cannot)
     python3 fetch.py sha256 FILE        print FILE's SHA-256
 
-buildpacks/node/lib/fetch.py and buildpacks/go/lib/fetch.py are the same file (each buildpack must stand alone when installed by itself).
+buildpacks/{python,node,go}/lib/fetch.py are the same file (each buildpack must stand alone when installed by itself).
 """
 
 import hashlib

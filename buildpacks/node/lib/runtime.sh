@@ -11,6 +11,15 @@ node_default_mirror=https://nodejs.org/dist
 
 # Where runtimes are kept, per version: DOKUEN_RUNTIMES_DIR (the platform's, shared) when this build's user may
 # write it, else this app's own cache; a runtime already in the shared one is used either way.
+# Whether URL answers at all, within 7 s whatever the cause (a name server that never answers too: the socket's
+# timeout does not cover name resolution). Prints why not.
+probe() {
+    local why
+    why=$(timeout 7 python3 "$here/lib/fetch.py" probe "$1" 2>&1) && return 0
+    echo "${why:-no answer within 7 s}"
+    return 1
+}
+
 runtimes_choose() {
     shared=${DOKUEN_RUNTIMES_DIR:-}
     if [ -n "$shared" ] && [ -d "$shared" ] && [ -w "$shared" ]; then
@@ -65,7 +74,7 @@ node_resolve() {
     local fix="set NODEJS_ORG_MIRROR in the app's config to a reachable mirror of nodejs.org/dist, install a"
     local host_major=${host_version#v}
     fix+=" nodejs that satisfies '$wanted' on the host (NodeSource), or ask for ${host_major%%.*} in $source"
-    if ! why=$(python3 "$here/lib/fetch.py" probe "$mirror/index.json" 2>&1); then
+    if ! why=$(probe "$mirror/index.json" 2>&1); then
         fail "Node.js '$wanted', which $source asks for, is not on this host (it has $host_version) and cannot be" \
             "downloaded from $mirror ($why): $fix"
     fi

@@ -76,19 +76,13 @@ managed_pythons() {
     done | sort -t . -k 1,1nr -k 2,2nr -k 3,3nr
 }
 
-# Whether URL answers at all (any HTTP status counts: a mirror's root may well be a 404). Within 5 seconds.
-reachable() {
-    python3 - "$1" <<'PY' 2>&1
-import sys, urllib.error, urllib.request
-try:
-    urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="HEAD"), timeout=5)
-except urllib.error.HTTPError:
-    pass
-except Exception as error:
-    reason = getattr(error, "reason", error)
-    print(str(reason) or type(reason).__name__)
-    sys.exit(1)
-PY
+# Whether URL answers at all (any HTTP status counts: a mirror's root may well be a 404), within 7 s whatever the
+# cause (a name server that never answers too: the socket's timeout does not cover name resolution). Prints why not.
+probe() {
+    local why
+    why=$(timeout 7 python3 "$here/lib/fetch.py" probe "$1" 2>&1) && return 0
+    echo "${why:-no answer within 7 s}"
+    return 1
 }
 
 # Sets python (the interpreter that builds the app), python_version and python_origin. Says which file chose
@@ -137,7 +131,7 @@ python_resolve() {
     local mirror=${UV_PYTHON_INSTALL_MIRROR:-$uv_default_mirror} why
     local fix="set UV_PYTHON_INSTALL_MIRROR in the app's config to a reachable python-build-standalone mirror,"
     fix+=" install $package on the host, or ask for ${host_version%.*} in $source"
-    if ! why=$(reachable "$mirror"); then
+    if ! why=$(probe "$mirror"); then
         fail "Python $wanted, which $source asks for, is not on this host (it has Python $host_version)" \
             "and cannot be downloaded from $mirror ($why): $fix"
     fi
