@@ -408,13 +408,9 @@ import Testing
         try AtomicFile.write(
             Array("\(String(repeating: "0", count: 64))  node-v99.2.1-linux-x64.tar.gz\n".utf8),
             to: mirror("v99.2.1/SHASUMS256.txt"))
-        let port = freeTCPPort()
-        let server = try BackgroundProgram(
-            "/usr/bin/python3", ["-m", "http.server", "\(port)", "--bind", "127.0.0.1", "--directory", mirror.path],
-            environment: ["PATH": "/usr/bin:/bin"])
+        let server = try FileServer(mirror.path)
         defer { server.stop() }
-        try waitUntilListening(port)
-        let env = ["NODEJS_ORG_MIRROR": "http://127.0.0.1:\(port)"]
+        let env = ["NODEJS_ORG_MIRROR": server.url]
 
         let build = try BuildpackRun(app: "node", env: env)
         defer { build.remove() }
@@ -444,29 +440,120 @@ import Testing
             ))
 
         // A tarball that does not match SHASUMS256.txt is refused.
-        let server2 = try BackgroundProgram(
-            "/usr/bin/python3", ["-m", "http.server", "\(port)", "--bind", "127.0.0.1", "--directory", mirror.path],
-            environment: ["PATH": "/usr/bin:/bin"])
+        let server2 = try FileServer(mirror.path)
         defer { server2.stop() }
-        try waitUntilListening(port)
-        let corrupt = try BuildpackRun(app: "node", env: env)
+        let corrupt = try BuildpackRun(app: "node", env: ["NODEJS_ORG_MIRROR": server2.url])
         defer { corrupt.remove() }
         try corrupt.setEngines("99.2.x")
         let refused = try corrupt.compile(Self.builtin("node"))
         #expect(refused.status == .exited(1))
         #expect(
             refused.standardError.contains(
-                "node-v99.2.1-linux-x64.tar.gz from http://127.0.0.1:\(port) does not match its SHASUMS256.txt"),
+                "node-v99.2.1-linux-x64.tar.gz from \(server2.url) does not match its SHASUMS256.txt"),
             "\(refused.standardError)")
     }
 
-    /// Waits (a bounded retry, up to 10 s) until something listens on 127.0.0.1:`port`.
-    func waitUntilListening(_ port: Int) throws {
-        let deadline = monotonicMilliseconds() + 10_000
-        while !Posix.listeningTCPPorts().contains(port) {
-            guard monotonicMilliseconds() < deadline else { throw ProgramRunError(description: "nothing on \(port)") }
-            usleep(20_000)
+    /// An official Go build from GO_DIST_MIRROR: downloaded, checked against its `.sha256`, kept, and used for the
+    /// build; a tarball that does not match is refused. The mirror holds a release whose `go` runs the host's. Go
+    /// 1.21 and later refuse a go line newer than themselves, and Go 1.19 knows no toolchain line, so the test asks
+    /// with whichever the host's go reads; GOPROXY=off keeps Go's own switching out of it.
+    @Test func aGoFromAMirrorIsCheckedKeptAndUsed() throws {
+        let hostGo = try #require(which("go"))
+        let realGo = try #require(
+            try runProgram("/usr/bin/readlink", ["-f", hostGo]).standardOutput.split(separator: "\n").first)
+        let host = try Self.version(in: try runProgram(hostGo, ["version"]).standardOutput)
+        let minor = host[1] + 1
+        // go1.20 and earlier are named with two numbers, go1.21.0 and later with three.
+        let release = minor >= 21 ? "1.\(minor).0" : "1.\(minor)"
+        let mirror = try TemporaryDirectory("gomirror")
+        defer { mirror.remove() }
+        try Posix.chmod(mirror.path, 0o755)
+        try Posix.mkdir(mirror("go"))
+        try Posix.mkdir(mirror("go/bin"))
+        try AtomicFile.write(
+            Array("#!/bin/sh\n# a stand-in for go\(release)\nexec \(realGo) \"$@\"\n".utf8), to: mirror("go/bin/go"),
+            mode: 0o755)
+        let tarball = "go\(release).linux-amd64.tar.gz"
+        #expect(try runProgram("/bin/tar", ["-czf", mirror(tarball), "-C", mirror.path, "go"]).status == .exited(0))
+        let digest = String(try runProgram("/usr/bin/sha256sum", [mirror(tarball)]).standardOutput.prefix(64))
+        try AtomicFile.write(Array(digest.utf8), to: mirror(tarball + ".sha256"))
+        let server = try FileServer(mirror.path)
+        defer { server.stop() }
+        let env = ["GO_DIST_MIRROR": server.url, "GOPROXY": "off"]
+
+        func asking(_ build: BuildpackRun) throws {
+            let text = try String(contentsOfFile: build.buildDir + "/go.mod", encoding: .utf8)
+            let asked =
+                host[1] >= 21
+                ? text + "toolchain go\(release)\n"
+                : text.replacing(/^go .*$/.anchorsMatchLineEndings(), with: "go 1.\(minor)")
+            try build.write(asked, to: "go.mod")
         }
+        let line =
+            host[1] >= 21 ? "go.mod's toolchain line asks for \(release)" : "go.mod's go line asks for 1.\(minor)"
+        let build = try BuildpackRun(app: "go", env: env)
+        defer { build.remove() }
+        try asking(build)
+        let compile = try build.compile(Self.builtin("go"))
+        #expect(compile.status == .exited(0), "\(compile.standardOutput)\(compile.standardError)")
+        #expect(compile.standardOutput.contains("-----> Downloading Go \(release) (\(line)) from \(server.url)\n"))
+        #expect(Posix.isExecutableFile(build.cacheDir + "/runtimes/go/\(release)/bin/go"))
+        #expect(try build.serve("hello") == "hello from go 1.0\n")
+
+        // The next build takes it from the cache, with the mirror gone.
+        server.stop()
+        let again = try BuildpackRun(app: "go", env: env, cacheFrom: build)
+        defer { again.remove() }
+        try asking(again)
+        let cached = try again.compile(Self.builtin("go"))
+        #expect(cached.status == .exited(0), "\(cached.standardOutput)\(cached.standardError)")
+        #expect(
+            cached.standardOutput.contains(
+                "-----> Go \(release) (\(line)): an official build, from the runtimes cache\n"))
+
+        // A tarball that does not match its .sha256 is refused, and nothing is kept.
+        try AtomicFile.write(Array(String(repeating: "0", count: 64).utf8), to: mirror(tarball + ".sha256"))
+        let server2 = try FileServer(mirror.path)
+        defer { server2.stop() }
+        let corrupt = try BuildpackRun(app: "go", env: ["GO_DIST_MIRROR": server2.url, "GOPROXY": "off"])
+        defer { corrupt.remove() }
+        try asking(corrupt)
+        let refused = try corrupt.compile(Self.builtin("go"))
+        #expect(refused.status == .exited(1))
+        #expect(refused.standardError.contains("\(tarball) from \(server2.url) does not match its .sha256"))
+        #expect(try Posix.listDirectory(corrupt.cacheDir + "/runtimes/go").isEmpty)
+    }
+
+    /// With users of their own, apps read the platform's runtimes directory and never write it: a Python found
+    /// there builds the app (copied into the build), and uv, which is not there, goes to the app's own cache.
+    @Test(.enabled(if: geteuid() == 0)) func aReadOnlySharedRuntimeIsUsedAndNothingIsWrittenThere() throws {
+        let host = try Self.version(in: try runProgram("/usr/bin/python3", ["--version"]).standardOutput)
+        let wanted = "\(host[0]).\(host[1] + 1)"
+        let shared = try TemporaryDirectory("runtimes")
+        defer { shared.remove() }
+        try Posix.chmod(shared.path, 0o755)
+        let python = shared("python/cpython-\(wanted).4-linux-x86_64-gnu")
+        for directory in [shared("python"), python, python + "/bin"] { try Posix.mkdir(directory) }
+        // A stand-in for a managed CPython of the next minor version: the host's interpreter under that name.
+        try Posix.symlink(target: "/usr/bin/python3.\(host[1])", at: python + "/bin/python3")
+        let build = try BuildpackRun(app: "python")
+        defer { build.remove() }
+        try build.write(wanted + "\n", to: ".python-version")
+        let (executable, argv) = build.command(
+            "/usr/bin/env",
+            ["DOKUEN_RUNTIMES_DIR=\(shared.path)", Self.builtin("python") + "/bin/compile"]
+                + [build.buildDir, build.cacheDir, build.envDir])
+        let compile = try runProgram(
+            executable, argv, environment: ["PATH": BuiltinBuildpackTests.path, "HOME": build.buildDir],
+            deadlineSeconds: 240)
+        #expect(compile.status == .exited(0), "\(compile.standardOutput)\(compile.standardError)")
+        #expect(
+            compile.standardOutput.hasPrefix(
+                "-----> Python \(wanted).4 (.python-version asks for \(wanted)): managed, from the runtimes cache\n"))
+        #expect(try Posix.listDirectory(shared.path) == ["python"])
+        #expect(Posix.isExecutableFile(build.cacheDir + "/runtimes/uv/0.9.30/uv"))
+        #expect(try Posix.readlink(build.buildDir + "/.python/bin/python3") == "/usr/bin/python3.\(host[1])")
+        #expect(try build.serve("python app.py") == "hello from python 1.0 (six 1.16.0)\n")
     }
 }
 
@@ -520,4 +607,29 @@ final class SilentListener {
     }
 
     func close() { Glibc.close(fd) }
+}
+
+/// `python3 -m http.server` on a free loopback port, serving `directory`: a download mirror for a test.
+final class FileServer {
+    let program: BackgroundProgram
+    let url: String
+
+    init(_ directory: String) throws {
+        let port = freeTCPPort()
+        program = try BackgroundProgram(
+            "/usr/bin/python3", ["-m", "http.server", "\(port)", "--bind", "127.0.0.1", "--directory", directory],
+            environment: ["PATH": "/usr/bin:/bin"])
+        url = "http://127.0.0.1:\(port)"
+        // Readiness is a bounded retry up to a deadline (docs/DESIGN.md §2): until the port listens, 10 s at most.
+        let deadline = monotonicMilliseconds() + 10_000
+        while !Posix.listeningTCPPorts().contains(port) {
+            guard monotonicMilliseconds() < deadline else {
+                program.stop()
+                throw ProgramRunError(description: "the file server did not listen on \(port)")
+            }
+            usleep(20_000)
+        }
+    }
+
+    func stop() { program.stop() }
 }
