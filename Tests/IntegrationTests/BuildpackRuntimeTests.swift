@@ -377,6 +377,34 @@ import Testing
                 == "hello from node-build (built by fixture-builder 1.0.0 in production; devDependency present: no)\n")
     }
 
+    /// Debian's nodejs has no npm (and scripts/deps installs none): the build script runs under `sh -c` as npm
+    /// would run it, and the prune needs no npm either. The build gets a PATH holding every program of /usr/bin
+    /// but npm, npx and corepack.
+    @Test func withoutNpmTheBuildScriptRunsAndThePruneWorks() throws {
+        let bin = try TemporaryDirectory("nonpm")
+        defer { bin.remove() }
+        try Posix.chmod(bin.path, 0o755)
+        for name in try Posix.listDirectory("/usr/bin") where !["npm", "npx", "corepack"].contains(name) {
+            try Posix.symlink(target: "/usr/bin/" + name, at: bin(name))
+        }
+        let build = try BuildpackRun(app: "node-build")
+        defer { build.remove() }
+        let (executable, argv) = build.command(
+            Self.builtin("node") + "/bin/compile", [build.buildDir, build.cacheDir, build.envDir])
+        let compile = try runProgram(
+            executable, argv, environment: ["PATH": bin.path, "HOME": build.buildDir], deadlineSeconds: 120)
+        #expect(compile.status == .exited(0), "\(compile.standardOutput)\(compile.standardError)")
+        #expect(
+            compile.standardOutput.contains(
+                "-----> Using the node_modules in the repository (nothing is downloaded)\n-----> Running build\n"
+                    + "-----> Pruning devDependencies\n       packages removed: 1\n"), "\(compile.standardOutput)")
+        #expect(
+            String(decoding: try Posix.readFile(build.buildDir + "/public/built.txt"), as: UTF8.self)
+                == "built by fixture-builder 1.0.0\n")
+        #expect(!Posix.isDirectory(build.buildDir + "/node_modules/fixture-builder"))
+        #expect(Posix.isDirectory(build.buildDir + "/node_modules/fixture-greeting"))
+    }
+
     /// An official build from a mirror (NODEJS_ORG_MIRROR): the highest release that satisfies engines.node is
     /// downloaded, checked against SHASUMS256.txt, kept in the runtimes cache for the next build, and put first on
     /// the app's PATH; a tarball that does not match its checksum fails the build. The mirror is a local file
