@@ -237,6 +237,28 @@ import Testing
         #expect(refused.standardError.hasPrefix(" !     "), "\(refused.standardError)")
     }
 
+    /// Two package manager files, or a Pipfile that nothing locks, are refused in one line before anything runs.
+    @Test(arguments: [
+        (
+            ["poetry.lock": "# a lock\n"],
+            " !     several package manager files: requirements.txt, poetry.lock; keep the one you use and delete the "
+                + "others (Heroku refuses this too)\n"
+        ),
+        (
+            ["Pipfile": "[packages]\nsix = \"*\"\n"],
+            " !     there is a Pipfile but no Pipfile.lock, so nothing pins the versions: run `pipenv lock` and commit "
+                + "Pipfile.lock (or delete the Pipfile)\n"
+        ),
+    ]) func ambiguousPackageManagerFilesAreRefused(files: [String: String], refusal: String) throws {
+        let build = try BuildpackRun(app: "python")
+        defer { build.remove() }
+        for (name, text) in files { try build.write(text, to: name) }
+        let compile = try build.compile(Self.builtin("python"))
+        #expect(compile.status == .exited(1))
+        #expect(compile.standardOutput == "")
+        #expect(compile.standardError == refusal)
+    }
+
     // MARK: - Hooks
 
     @Test func postCompileRunsWithTheVenvAndTheConfigAndItsFailureFailsTheBuild() throws {
