@@ -399,6 +399,20 @@ import Testing
                 == "hello from node-build (built by fixture-builder 1.0.0 in production; devDependency present: no)\n")
     }
 
+    /// Lockfiles of two package managers are refused in one line before anything runs.
+    @Test func nodeLockfilesOfTwoManagersAreRefused() throws {
+        let build = try BuildpackRun(app: "node-build")
+        defer { build.remove() }
+        try build.write("{\"lockfileVersion\": 3}\n", to: "package-lock.json")
+        try build.write("# yarn lockfile v1\n", to: "yarn.lock")
+        let compile = try build.compile(Self.builtin("node"))
+        #expect(compile.status == .exited(1))
+        #expect(
+            compile.standardError
+                == " !     lockfiles of more than one package manager: package-lock.json, yarn.lock; keep the one you "
+                + "use and delete the others (Heroku refuses this too)\n")
+    }
+
     /// Debian's nodejs has no npm (and scripts/deps installs none): the build script runs under `sh -c` as npm
     /// would run it, and the prune needs no npm either. The build gets a PATH holding every program of /usr/bin
     /// but npm, npx and corepack.
