@@ -261,9 +261,10 @@ import Testing
 
     // MARK: - Hooks
 
-    @Test func postCompileRunsWithTheVenvAndTheConfigAndItsFailureFailsTheBuild() throws {
+    @Test func preAndPostCompileRunWithTheConfigAndAFailureFailsTheBuild() throws {
         let build = try BuildpackRun(app: "python", env: ["GREETING": "howdy"])
         defer { build.remove() }
+        try build.write("#!/bin/sh\necho \"pre_compile sees GREETING=$GREETING\"\n", to: "bin/pre_compile", mode: 0o755)
         try build.write(
             """
             #!/usr/bin/env bash
@@ -277,6 +278,12 @@ import Testing
         #expect(
             compile.standardOutput.contains(
                 "-----> Running bin/post_compile\n       post_compile sees GREETING=howdy\n"))
+        // pre_compile runs once the Python is chosen, before the venv and the install.
+        let output = compile.standardOutput
+        let pre = try #require(
+            output.range(of: "-----> Running bin/pre_compile\n       pre_compile sees GREETING=howdy\n"))
+        let venv = try #require(output.range(of: "-----> Creating a virtualenv"))
+        #expect(pre.upperBound <= venv.lowerBound)
         #expect(String(decoding: try Posix.readFile(build.buildDir + "/six-version.txt"), as: UTF8.self) == "1.16.0\n")
 
         let failing = try BuildpackRun(app: "python", cacheFrom: build)
