@@ -147,6 +147,34 @@ import Testing
         ) { build in try build.write(wanted + "\n", to: ".python-version") }
     }
 
+    /// A reachable mirror that lacks the release: uv python install runs, says why in its own words, and the build
+    /// fails with the one line after them, keeping nothing.
+    @Test func aPythonMirrorWithoutTheReleaseFailsWithUvsWords() throws {
+        let host = try Self.version(in: try runProgram("/usr/bin/python3", ["--version"]).standardOutput)
+        let wanted = "\(host[0]).\(host[1] + 1)"
+        let empty = try TemporaryDirectory("pymirror")
+        defer { empty.remove() }
+        try Posix.chmod(empty.path, 0o755)
+        let server = try FileServer(empty.path)
+        defer { server.stop() }
+        let build = try BuildpackRun(app: "python", env: ["UV_PYTHON_INSTALL_MIRROR": server.url])
+        defer { build.remove() }
+        try build.write(wanted + "\n", to: ".python-version")
+        let compile = try build.compile(Self.builtin("python"))
+        #expect(compile.status == .exited(1))
+        #expect(
+            compile.standardOutput.contains(
+                "-----> Downloading Python \(wanted) (.python-version asks for \(wanted)) with uv python install\n"))
+        #expect(compile.standardOutput.contains("404"), "uv's words: \(compile.standardOutput)")
+        #expect(
+            compile.standardError.hasPrefix(
+                " !     Python \(wanted), which .python-version asks for, is not on this host (it has Python "
+                    + "\(host[0]).\(host[1]).\(host[2])) and uv could not install it from \(server.url) (output above)")
+        )
+        #expect(try Posix.listDirectory(build.cacheDir + "/runtimes/python").isEmpty)
+        #expect(!compile.standardOutput.contains("virtualenv"))
+    }
+
     @Test func aNodeVersionTheHostLacksFailsBeforeNpmRuns() throws {
         let host = try Self.version(in: try runProgram(try #require(which("node")), ["--version"]).standardOutput)
         let wanted = ">=\(host[0] + 1)"

@@ -25,16 +25,17 @@ runtimes_choose() {
     mkdir -p "$runtimes"
 }
 
-# Everything in $1 is installed by building it under a temporary name beside it, then renaming: a reader never
+# Renames the staged directory $1 (made beside it, under a temporary name) to its final name $2: a reader never
 # sees half a runtime, and of two builds installing the same version at once, the second one's rename fails and
-# its copy is dropped.
+# its copy is dropped. Exit 0 when $2 is there, either way.
 publish_dir() {
     local staged=$1 final=$2
     if ! mv -T "$staged" "$final" 2>/dev/null; then rm -rf "$staged"; fi
     [ -d "$final" ]
 }
 
-# Prints the path of uv, fetching it from PyPI (PIP_INDEX_URL) into the runtimes directory the first time.
+# Sets uv to the path of the pinned uv, fetching it from PyPI (PIP_INDEX_URL) into the runtimes directory the
+# first time, with the host's python3 and pip in a throwaway venv.
 uv_ensure() {
     local version=$uv_version where
     for where in "${DOKUEN_RUNTIMES_DIR:-}" "$cache_dir/runtimes"; do
@@ -69,7 +70,8 @@ uv_ensure() {
 managed_pythons() {
     local dir name version
     for dir in "$1"/cpython-*; do
-        [ -x "$dir/bin/python3" ] || continue
+        # uv also makes cpython-3.13-… links to the newest patch release it has: only real directories count.
+        [ ! -L "$dir" ] && [ -x "$dir/bin/python3" ] || continue
         name=${dir##*/cpython-}
         version=${name%%-*}
         echo "$version $dir"
@@ -143,7 +145,7 @@ python_resolve() {
     # A build that fails or is stopped midway leaves no half-made runtime behind.
     trap "rm -rf $(printf %q "$staged")" EXIT
     if ! UV_PYTHON_INSTALL_DIR=$staged UV_PYTHON_INSTALL_MIRROR=$mirror UV_PYTHON_DOWNLOADS=automatic \
-        "$uv" python install --no-bin "$wanted" 2>&1 | indent; then
+        UV_PYTHON_PREFERENCE=managed "$uv" python install --no-bin "$wanted" 2>&1 | indent; then
         rm -rf "$staged"
         fail "Python $wanted, which $source asks for, is not on this host (it has Python $host_version)" \
             "and uv could not install it from $mirror (output above): $fix"
