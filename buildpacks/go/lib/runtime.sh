@@ -51,9 +51,9 @@ go_at_least() {
 go_resolve() {
     local line_go line_toolchain wanted source asked host_version dir
     command -v go >/dev/null || fail "go is not installed on this host (Debian: apt-get install golang-go)"
-    line_go=$(sed -n 's/^go[[:space:]][[:space:]]*\([0-9][0-9.]*\)[[:space:]]*\(\/\/.*\)\{0,1\}$/\1/p' go.mod | head -n 1)
-    line_toolchain=$(sed -n 's/^toolchain[[:space:]][[:space:]]*\(go[0-9][0-9.]*\)[[:space:]]*\(\/\/.*\)\{0,1\}$/\1/p' go.mod |
-        head -n 1)
+    # `go 1.22` and `toolchain go1.22.3`, each perhaps followed by a comment; anything else is not a version.
+    line_go=$(sed -En 's|^go[[:space:]]+([0-9][0-9.]*)[[:space:]]*(//.*)?$|\1|p' go.mod | head -n 1)
+    line_toolchain=$(sed -En 's|^toolchain[[:space:]]+(go[0-9][0-9.]*)[[:space:]]*(//.*)?$|\1|p' go.mod | head -n 1)
     wanted=$line_go source="go.mod's go line"
     if [ -n "$line_toolchain" ] && go_at_least "$(go_number "$line_toolchain")" "${line_go:-0}"; then
         wanted=$(go_number "$line_toolchain") source="go.mod's toolchain line"

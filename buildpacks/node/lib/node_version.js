@@ -72,7 +72,9 @@ function range(text) {
     const sets = [];
     for (const set of words.split("||")) {
         const hyphen = /^\s*(\S+)\s+-\s+(\S+)\s*$/.exec(set);
-        const parts = hyphen ? [">=" + hyphen[1], "<=" + hyphen[2]] : set.trim().replace(/([<>=~^]+)\s+/g, "$1").split(/\s+/);
+        // `>= 20` is `>=20`: an operator binds to the version after it.
+        const comparators = set.trim().replace(/([<>=~^]+)\s+/g, "$1").split(/\s+/);
+        const parts = hyphen ? [">=" + hyphen[1], "<=" + hyphen[2]] : comparators;
         const primitives = [];
         for (const part of parts) {
             if (part === "") continue;
