@@ -397,7 +397,7 @@ import Testing
         return (Int(text[text.index(after: newline)...]) ?? 0, String(text[..<newline]))
     }
 
-    @Test func collectstaticCanBeDisabledAndItsFailureFailsTheBuild() throws {
+    @Test func collectstaticCanBeDisabledIsSkippedWithoutStaticfilesAndItsFailureFailsTheBuild() throws {
         let disabled = try BuildpackRun(app: "django", env: ["DISABLE_COLLECTSTATIC": "1"])
         defer { disabled.remove() }
         let compile = try disabled.compile(Self.builtin("python"))
@@ -413,7 +413,19 @@ import Testing
         #expect(refused.status == .exited(1))
         #expect(
             refused.standardOutput.contains("No module named 'gettingstarted.missing'"), "\(refused.standardOutput)")
-        #expect(refused.standardError.contains("manage.py collectstatic failed"))
+        #expect(refused.standardError.contains("manage.py help collectstatic failed, so Django's settings do not load"))
+
+        // An app without Django's static files feature: nothing to collect, as on Heroku.
+        let bare = try BuildpackRun(
+            app: "django", env: ["DJANGO_SETTINGS_MODULE": "gettingstarted.bare"], cacheFrom: disabled)
+        defer { bare.remove() }
+        try bare.write(
+            "from .settings import *  # noqa\n\nINSTALLED_APPS = [\"hello\"]\n", to: "gettingstarted/bare.py")
+        let skipped = try bare.compile(Self.builtin("python"))
+        #expect(skipped.status == .exited(0), "\(skipped.standardOutput)\(skipped.standardError)")
+        #expect(
+            skipped.standardOutput.contains(
+                "-----> Skipping manage.py collectstatic: django.contrib.staticfiles is not in INSTALLED_APPS\n"))
     }
 
     // MARK: - Node
