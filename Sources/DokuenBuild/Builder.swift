@@ -8,8 +8,8 @@ import DokuenPosix
 ///
 /// Each program gets only the platform's clean environment: `PATH=/usr/local/bin:/usr/bin:/bin`, `HOME` = the
 /// build directory (the app's HOME when it runs, so what a buildpack puts under `~` is there at run time), `STACK`,
-/// `SOURCE_VERSION` when known, and `DOKUEN_RUNTIMES_DIR` when the platform shares runtimes between apps. The app's config is not exported: compile gets the envdir's path as ENV_DIR
-/// and reads what it wants from it, as on Heroku.
+/// `SOURCE_VERSION` when known, and `DOKUEN_RUNTIMES_DIR` when the platform shares runtimes between apps. The app's
+/// config is not exported: compile gets the envdir's path as ENV_DIR and reads what it wants from it, as on Heroku.
 public struct Builder: Sendable {
     public let catalog: BuildpackCatalog
     public let settings: BuildSettings
