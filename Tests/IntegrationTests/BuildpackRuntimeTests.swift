@@ -547,7 +547,8 @@ import Testing
         #expect(cached.status == .exited(0), "\(cached.standardOutput)\(cached.standardError)")
         #expect(
             cached.standardOutput.contains(
-                "-----> Node.js v99.0.0 (package.json's engines.node asks for ^99): an official build, from the runtimes cache"
+                "-----> Node.js v99.0.0 (package.json's engines.node asks for ^99): an official build, "
+                    + "from the runtimes cache"
             ))
 
         // A tarball that does not match SHASUMS256.txt is refused.
