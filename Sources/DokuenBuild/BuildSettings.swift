@@ -15,11 +15,14 @@ public struct BuildSettings: Sendable {
     /// `STACK` for buildpacks that pick binaries by platform (Heroku sets `heroku-24`): `dokuen-<ID>-<VERSION_ID>`
     /// from /etc/os-release, e.g. `dokuen-debian-12`.
     public var stack: String
+    /// `DOKUEN_RUNTIMES_DIR` for the built-in buildpacks: the platform's shared runtimes directory
+    /// (`RootLayout.runtimesDirectory`); nil passes none, and each app keeps its runtimes in its own cache.
+    public var runtimesDirectory: String?
 
     public init(
         user: ChildProcess.Credentials? = nil, userName: String? = nil, detectTimeout: Duration = .seconds(60),
         compileTimeout: Duration = .seconds(900), releaseTimeout: Duration = .seconds(60),
-        grace: Duration = .seconds(10), stack: String = BuildSettings.hostStack()
+        grace: Duration = .seconds(10), stack: String = BuildSettings.hostStack(), runtimesDirectory: String? = nil
     ) {
         self.user = user
         self.userName = userName
@@ -28,6 +31,7 @@ public struct BuildSettings: Sendable {
         self.releaseTimeout = releaseTimeout
         self.grace = grace
         self.stack = stack
+        self.runtimesDirectory = runtimesDirectory
     }
 
     /// This machine's stack name, from /etc/os-release; `dokuen` when there is none.

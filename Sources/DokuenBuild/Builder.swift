@@ -8,8 +8,8 @@ import DokuenPosix
 ///
 /// Each program gets only the platform's clean environment: `PATH=/usr/local/bin:/usr/bin:/bin`, `HOME` = the
 /// build directory (the app's HOME when it runs, so what a buildpack puts under `~` is there at run time), `STACK`,
-/// and `SOURCE_VERSION` when known. The app's config is not exported: compile gets the envdir's path as ENV_DIR
-/// and reads what it wants from it, as on Heroku.
+/// `SOURCE_VERSION` when known, and `DOKUEN_RUNTIMES_DIR` when the platform shares runtimes between apps. The app's
+/// config is not exported: compile gets the envdir's path as ENV_DIR and reads what it wants from it, as on Heroku.
 public struct Builder: Sendable {
     public let catalog: BuildpackCatalog
     public let settings: BuildSettings
@@ -30,6 +30,7 @@ public struct Builder: Sendable {
     ) async throws(BuildError) -> BuildResult {
         var environment = ["PATH": Self.defaultPath, "HOME": buildDirectory, "STACK": settings.stack]
         if let sourceVersion { environment["SOURCE_VERSION"] = sourceVersion }
+        if let runtimes = settings.runtimesDirectory { environment["DOKUEN_RUNTIMES_DIR"] = runtimes }
         let context = Context(buildDirectory: buildDirectory, environment: environment)
 
         let selection = try BuildpackSelection.choose(

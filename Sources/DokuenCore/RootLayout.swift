@@ -14,11 +14,15 @@ public struct RootLayout: Equatable, Sendable {
     public var serviceDirectory: String { runDirectory + "/svc" }
     public var appsDirectory: String { root + "/apps" }
     public var buildpacksDirectory: String { root + "/buildpacks" }
+    /// The language runtimes the built-in buildpacks fetch (a Python, a Node.js, uv), one directory per version,
+    /// shared between apps: writable by dokuend's user only, so apps that have users of their own read it and keep
+    /// what they fetch in their own cache (buildpacks/README.md, Runtime versions).
+    public var runtimesDirectory: String { root + "/runtimes" }
     public var nginxDirectory: String { root + "/nginx" }
 
     /// Directories the daemon creates at start, parents first.
     public var directories: [String] {
-        [root, runDirectory, serviceDirectory, appsDirectory, buildpacksDirectory, nginxDirectory]
+        [root, runDirectory, serviceDirectory, appsDirectory, buildpacksDirectory, runtimesDirectory, nginxDirectory]
     }
 
     public func app(_ name: AppName) -> AppPaths { AppPaths(directory: appsDirectory + "/" + name.rawValue) }

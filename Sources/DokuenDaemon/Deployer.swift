@@ -151,7 +151,8 @@ public struct Deployer: Sendable {
                     installedDirectory: layout.buildpacksDirectory),
                 settings: BuildSettings(
                     user: credentials, userName: credentials.map { _ in AppUser(app).name },
-                    compileTimeout: .seconds(settings.buildTimeoutSeconds)))
+                    compileTimeout: .seconds(settings.buildTimeoutSeconds),
+                    runtimesDirectory: layout.runtimesDirectory))
             let result = try await builder.build(
                 buildDirectory: buildDirectory, cacheDirectory: paths.cache, envDirectory: envDirectory,
                 appEnvironment: env, appBuildpack: try await store.appBuildpack(app), sourceVersion: commit,

@@ -199,6 +199,21 @@ import Testing
             ])
     }
 
+    /// The platform's shared runtimes directory reaches every program as DOKUEN_RUNTIMES_DIR (buildpacks/README.md).
+    @Test func theRuntimesDirectoryIsPassedWhenThePlatformHasOne() async throws {
+        let scene = try Scene()
+        defer { scene.temp.remove() }
+        try scene.file("alpha.txt")
+        try BuildpackFixture.write(
+            "alpha", in: scene.builtIns, detect: "echo Alpha", compile: "echo \"runtimes=${DOKUEN_RUNTIMES_DIR-unset}\""
+        )
+        let settings = BuildSettings(stack: "dokuen-test", runtimesDirectory: scene.temp("runtimes"))
+        let (_, lines) = try await scene.run(try scene.builder(settings: settings))
+        #expect(lines.contains("       runtimes=\(scene.temp("runtimes"))"))
+        let (_, without) = try await scene.run(try scene.builder())
+        #expect(without.contains("       runtimes=unset"))
+    }
+
     @Test func releaseNotesShowConfigDefaultsAndIgnoredAddons() async throws {
         let scene = try Scene()
         defer { scene.temp.remove() }

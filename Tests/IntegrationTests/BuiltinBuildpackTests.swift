@@ -124,7 +124,7 @@ import Testing
         let cold = try first.compile(Self.builtin("python"))
         let coldMilliseconds = monotonicMilliseconds() - started
         #expect(cold.status == .exited(0), "\(cold.standardOutput)\(cold.standardError)")
-        #expect(cold.standardOutput.contains("-----> Installing requirements with pip\n"))
+        #expect(cold.standardOutput.contains("-----> Installing requirements with uv pip install\n"))
 
         let second = try BuildpackRun(app: "python", cacheFrom: first)
         defer { second.remove() }
