@@ -91,7 +91,7 @@ public struct UnixHTTPClient: Sendable {
     }
 
     private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(APIClientError) {
-        do { try Posix.writeAll(fd, bytes) } catch { throw .connectionFailed(socketPath, errno: error.errno) }
+        do { try UnixSocket.sendAll(fd, bytes) } catch { throw .connectionFailed(socketPath, errno: error.errno) }
     }
 }
 

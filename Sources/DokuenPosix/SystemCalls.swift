@@ -10,6 +10,10 @@
 func sys_open(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { open(path, flags, mode) }
 func sys_close(_ fd: Int32) -> Int32 { close(fd) }
 func sys_write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }
+/// send(2) with MSG_NOSIGNAL: a peer that went away is EPIPE, never SIGPIPE.
+func sys_sendNoSignal(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    send(fd, buffer, count, Int32(MSG_NOSIGNAL))
+}
 func sys_read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }
 func sys_fsync(_ fd: Int32) -> Int32 { fsync(fd) }
 func sys_rename(_ from: String, _ to: String) -> Int32 { rename(from, to) }

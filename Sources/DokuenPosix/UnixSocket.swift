@@ -12,6 +12,18 @@ public enum UnixSocket {
         try open(streamType, path, "connect to", sys_connect)
     }
 
+    /// Writes all of `bytes` to the connected socket `fd`, looping over short writes. A peer that closed its end
+    /// (dokuend killed in the middle of a request) is an EPIPE error, not a SIGPIPE that kills the caller.
+    public static func sendAll(_ fd: Int32, _ bytes: [UInt8], path: String? = nil) throws(PosixError) {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = try Posix.call("send to", path: path) {
+                bytes.withUnsafeBytes { sys_sendNoSignal(fd, $0.baseAddress! + offset, $0.count - offset) }
+            }
+            offset += sent
+        }
+    }
+
     /// A datagram socket bound at `path` (an old socket file there is replaced).
     public static func bindDatagram(_ path: String) throws(PosixError) -> Int32 {
         if try Posix.lstat(path) != nil { try Posix.unlink(path) }

@@ -192,7 +192,7 @@ import Testing
             client: client, verb: verb, sent: sent, answered: monotonic(), outcome: outcome, output: output)
         // `Stopped` must be true when it is said: nothing of the target runs (unless a start came meanwhile).
         if case .stop(let type) = verb, result.status == .exited(0) {
-            event.runningAfter = observed(app).map(\.dyno).filter { dyno in
+            event.runningAfter = observed(app, root: daemon.root).map(\.dyno).filter { dyno in
                 type.map { dyno.hasPrefix($0 + ".") } ?? true
             }
         }
@@ -221,7 +221,7 @@ import Testing
                         "GET", "/v1/apps/\(app)/deploys"
                     ).body)
             ).contains { $0.state == "running" }
-            observed = Self.observed(app)
+            observed = Self.observed(app, root: daemon.root)
             if !deploying, expected.contains(observed) { return }
             let left = end - monotonic()
             guard left > 0 else { break }
@@ -242,8 +242,8 @@ import Testing
     }
 
     /// What `app` runs now, from /proc.
-    static func observed(_ app: String) -> [HistoryModel.Instance] {
-        ProcScan.instances().filter { $0.app == app }.map { process in
+    static func observed(_ app: String, root: String) -> [HistoryModel.Instance] {
+        ProcScan.instances(root: root).filter { $0.app == app }.map { process in
             let argument = process.commandLine.compactMap { Int($0) }.first { $0 >= 1_000_000 }
             return HistoryModel.Instance(
                 dyno: process.dyno, marker: argument.map { $0 % 1_000_000 } ?? -1,

@@ -46,13 +46,13 @@ import Testing
             ended.output.contains(
                 "-----> Release v1 is released, but blog is stopped: none of it runs (dokuen start blog)\n"),
             "\(ended.output)")
-        #expect(try processes(of: "blog").isEmpty)
+        #expect(try processes(of: "blog", daemon).isEmpty)
         #expect(try daemon.dokuen(["releases", "blog"]).standardOutput.contains("v1"))
 
         // Started again, it runs v1; then a redeploy whose web holds before it listens.
         let started = try daemon.dokuen(["start", "blog"])
         #expect(started.status == .exited(0), "\(started.standardError)")
-        let running = try processes(of: "blog")
+        let running = try processes(of: "blog", daemon)
         let status = try daemon.dokuen(["status"]).standardOutput
         #expect(running == ["web.1", "worker.1"], "\(status)")
         let second = daemon.temp("second")
@@ -69,12 +69,12 @@ import Testing
             // The stop killed what held the deploy, which may have ended before stop returns: no line about it then.
             #expect(stopped.standardOutput.hasPrefix("Stopped blog\n"), "\(stopped.standardOutput)")
             // Nothing of either release runs once stop has said so.
-            #expect(try processes(of: "blog").isEmpty)
+            #expect(try processes(of: "blog", daemon).isEmpty)
         }
         ended = try finished(deploy)
         #expect(ended.status == .exited(0), "\(ended.output)")
         #expect(ended.output.contains("-----> Release v2 is released, but blog is stopped"), "\(ended.output)")
-        #expect(try processes(of: "blog").isEmpty)
+        #expect(try processes(of: "blog", daemon).isEmpty)
 
         // A stop of one type during a deploy is kept too, and the release says which instances are stopped.
         #expect(try daemon.dokuen(["start", "blog"]).status == .exited(0))
@@ -88,7 +88,7 @@ import Testing
             third.standardOutput.contains("-----> Release v3 is up (")
                 && third.standardOutput.contains("), with stopped instances: worker 0/1\n"),
             "\(third.standardOutput)")
-        #expect(try processes(of: "blog") == ["web.1"])
+        #expect(try processes(of: "blog", daemon) == ["web.1"])
     }
 
     /// Starts `dokuen deploy blog APP` in the background.
@@ -124,7 +124,7 @@ import Testing
     }
 
     /// The DYNO (`web.1`) of every live process whose environment names `app`, from /proc.
-    private func processes(of app: String) throws -> [String] {
-        ProcScan.instances().filter { $0.app == app }.map(\.dyno).sorted()
+    private func processes(of app: String, _ daemon: DaemonHarness) throws -> [String] {
+        ProcScan.instances(root: daemon.root).filter { $0.app == app }.map(\.dyno).sorted()
     }
 }

@@ -12,7 +12,9 @@ enum ProcScan {
         var environment: [String: String]
     }
 
-    static func instances() -> [Process] {
+    /// The app processes of the dokuend on `root` (their `DOKUEN_DATA_DIR` is under it): the same app name may run
+    /// under another root at the same time (a test beside in another checkout).
+    static func instances(root: String) -> [Process] {
         var found: [Process] = []
         for entry in (try? Posix.listDirectory("/proc")) ?? [] {
             guard let pid = Int32(entry), pid > 1,
@@ -29,7 +31,9 @@ enum ProcScan {
                 environment[String(decoding: item[..<equals], as: UTF8.self)] = String(
                     decoding: item[(equals + 1)...], as: UTF8.self)
             }
-            guard let app = environment["DOKUEN_APP"], let dyno = environment["DYNO"] else { continue }
+            guard let app = environment["DOKUEN_APP"], let dyno = environment["DYNO"],
+                environment["DOKUEN_DATA_DIR"]?.hasPrefix(root + "/") == true
+            else { continue }
             let words = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
             // The shim carries its child's environment: it is not the app's process.
             guard let first = words.first, !first.hasSuffix("/dokuen-shim") else { continue }
