@@ -19,7 +19,7 @@ public enum APIServer {
     /// Builds the server. `onListening` runs once the socket accepts connections (its mode is already 0660).
     public static func application(
         layout: RootLayout, store: Store, supervisor: InstanceSupervisor, routing: Routing?, settings: DaemonSettings,
-        onListening: @escaping @Sendable () async -> Void
+        addons: AddonSupervisor? = nil, onListening: @escaping @Sendable () async -> Void
     ) -> some ApplicationProtocol {
         let cutover = Cutover(
             layout: layout, store: store, supervisor: supervisor, keepReleases: settings.keepReleases,
@@ -246,6 +246,7 @@ public enum APIServer {
         addCertificateRoutes(to: v1, layout: layout, store: store, routing: routing)
         addEventRoutes(to: v1, store: store)
         addRunRoutes(to: v1, store: store, supervisor: supervisor)
+        if let addons { addAddonRoutes(to: v1, layout: layout, store: store, addons: addons, cutover: cutover) }
         let socket = layout.socket
         return Application(
             router: router,

@@ -1,0 +1,115 @@
+import DokuenAPI
+import DokuenCore
+import DokuenPosix
+import DokuenStore
+import Hummingbird
+
+/// `dokuen addons …` (docs/ADDONS.md, docs/API.md): PostgreSQL and Redis servers supervised like apps, linked to
+/// apps through their config.
+extension APIServer {
+    static func addAddonRoutes(
+        to v1: RouterGroup<DokuenContext>, layout: RootLayout, store: Store, addons: AddonSupervisor,
+        cutover: Cutover
+    ) {
+        let changer = ConfigChanger(layout: layout, store: store, cutover: cutover)
+        v1.get("addons") { _, _ in
+            var infos: [AddonInfo] = []
+            for record in try await store.addons() { infos.append(try await addons.info(record)) }
+            return try json(infos)
+        }
+        v1.post("addons") { request, context in
+            let body = try await request.decode(as: CreateAddonRequest.self, context: context)
+            let kind = try AddonKind(parsing: body.kind)
+            let name = try addonName(body.name)
+            let record = try await addons.create(kind: kind, name: name, actor: await actor(request, context))
+            return try json(try await addons.info(record), status: .created)
+        }
+        v1.get("addons/:addon") { _, context in
+            let name = try addonName(context.parameters.get("addon") ?? "")
+            guard let record = try await store.addon(named: name) else { throw StoreError.addonNotFound(name) }
+            return try json(try await addons.info(record))
+        }
+        v1.delete("addons/:addon") { request, context in
+            let name = try addonName(context.parameters.get("addon") ?? "")
+            let query = request.uri.queryParameters
+            guard query.get("confirm") == name.rawValue else {
+                throw APIError(
+                    .invalid,
+                    "destroying add-on \(name) needs --confirm \(name); its data is kept unless --purge")
+            }
+            let actor = await actor(request, context)
+            try await addons.destroy(
+                name, purge: query.get("purge") == "1", force: query.get("force") == "1", actor: actor
+            ) { link in
+                _ = try await addons.unlink(
+                    name, app: link.app, purge: false, actor: actor, serverOptional: true
+                ) { change, app in try await changer.apply(change, to: app, actor: actor) }
+            }
+            return Response(status: .noContent)
+        }
+        v1.post("addons/:addon/restart") { _, context in
+            let name = try addonName(context.parameters.get("addon") ?? "")
+            return try json(try await addons.info(try await addons.restart(name)))
+        }
+        v1.post("addons/:addon/links") { request, context in
+            let name = try addonName(context.parameters.get("addon") ?? "")
+            let body = try await request.decode(as: LinkAddonRequest.self, context: context)
+            let app = try appName(body.app)
+            let alias = try body.alias.map { (text) throws(CoreError) in try AddonAlias(text) }
+            let actor = await actor(request, context)
+            return try json(
+                try await addons.link(name, app: app, alias: alias, follow: body.follow ?? true, actor: actor) {
+                    change, app in try await changer.apply(change, to: app, actor: actor)
+                }, status: .created)
+        }
+        v1.delete("addons/:addon/links/:app") { request, context in
+            let name = try addonName(context.parameters.get("addon") ?? "")
+            let app = try appName(context.parameters.get("app") ?? "")
+            let actor = await actor(request, context)
+            return try json(
+                try await addons.unlink(
+                    name, app: app, purge: request.uri.queryParameters.get("purge") == "1", actor: actor
+                ) { change, app in try await changer.apply(change, to: app, actor: actor) })
+        }
+        v1.get("addons/:addon/connect") { _, context in
+            let name = try addonName(context.parameters.get("addon") ?? "")
+            return try json(try await addons.connectSpec(name))
+        }
+        v1.get("addons/:addon/logs") { request, context in
+            let name = try addonName(context.parameters.get("addon") ?? "")
+            guard try await store.addon(named: name) != nil else { throw StoreError.addonNotFound(name) }
+            let text = request.uri.queryParameters.get("lines") ?? "100"
+            guard let count = Int(text), (1...10_000).contains(count) else {
+                throw APIError(.invalid, "invalid lines \(Quoting.quoted(String(text))): it takes 1 to 10000")
+            }
+            return try json(AddonServer.logLines(AddonPaths(layout: layout, name: name).log, count: count))
+        }
+    }
+
+    /// An add-on's name follows the app-name rules.
+    static func addonName(_ text: String) throws -> AppName {
+        do { return try AppName(text) } catch {
+            throw APIError(.invalid, "invalid add-on name \(Quoting.quoted(text)): \(Self.reason(of: error))")
+        }
+    }
+
+    private static func reason(of error: CoreError) -> String {
+        if case .invalidAppName(_, let reason) = error { return reason }
+        return error.description
+    }
+}
+
+extension AddonServer {
+    /// The last `count` lines of the log at `path` (at most its last 1 MiB), as the shim wrote them.
+    static func logLines(_ path: String, count: Int) -> [String] {
+        guard let fd = try? Posix.open(path, .readOnly) else { return [] }
+        defer { Posix.close(fd) }
+        guard let size = try? Posix.fstat(fd, path: path).size else { return [] }
+        let start = max(0, size - (1 << 20))
+        var buffer = [UInt8](repeating: 0, count: Int(size - start))
+        guard !buffer.isEmpty, let got = try? Posix.read(fd, into: &buffer, at: start, path: path) else { return [] }
+        var lines = String(decoding: buffer.prefix(got), as: UTF8.self).split(separator: "\n").map(String.init)
+        if start > 0, !lines.isEmpty { lines.removeFirst() }
+        return Array(lines.suffix(count))
+    }
+}
