@@ -104,3 +104,16 @@ public struct AddonConnectSpec: Codable, Equatable, Sendable {
         self.environment = environment
     }
 }
+
+/// `POST /v1/addons/NAME/restore`: what was replaced (`database`: the app database of a PostgreSQL add-on).
+public struct AddonRestoreResult: Codable, Equatable, Sendable {
+    public var addon: String
+    public var database: String?
+    public var bytes: Int64
+
+    public init(addon: String, database: String?, bytes: Int64) {
+        self.addon = addon
+        self.database = database
+        self.bytes = bytes
+    }
+}

@@ -105,14 +105,15 @@ public enum AddonDatabaseName {
     public static func identifier(_ app: AppName) -> String { "\"" + app.rawValue + "\"" }
 }
 
-/// A connection URL: `postgres://USER:PASSWORD@127.0.0.1:PORT/DB`, `redis://:PASSWORD@127.0.0.1:PORT/0`. The
+/// A connection URL: `postgres://USER:PASSWORD@127.0.0.1:PORT/DB`, `redis://default:PASSWORD@127.0.0.1:PORT/0`. The
 /// passwords dokuend makes are hex and the names `[a-z0-9-]`, so nothing needs escaping.
 public enum AddonURL {
     public static func postgres(user: String, password: String, port: Int, database: String) -> String {
         "postgres://\(user):\(password)@127.0.0.1:\(port)/\(database)"
     }
 
+    /// The user is Redis's `default` (ACL): redis-cli 7.0 does not authenticate `redis://:PASSWORD@…`.
     public static func redis(password: String, port: Int) -> String {
-        "redis://:\(password)@127.0.0.1:\(port)/0"
+        "redis://default:\(password)@127.0.0.1:\(port)/0"
     }
 }

@@ -75,6 +75,57 @@ extension APIServer {
             let name = try addonName(context.parameters.get("addon") ?? "")
             return try json(try await addons.connectSpec(name))
         }
+        v1.get("addons/:addon/dump") { request, context in
+            let name = try addonName(context.parameters.get("addon") ?? "")
+            let database = request.uri.queryParameters.get("database").map { String($0) }
+            let file = try await addons.dump(name, database: database)
+            // Sent in 64 KiB chunks as it is read, then removed.
+            return Response(
+                status: .ok, headers: [.contentType: "application/octet-stream"],
+                body: ResponseBody { writer in
+                    defer { try? Posix.removeTree(file) }
+                    let fd = try Posix.open(file, .readOnly)
+                    defer { Posix.close(fd) }
+                    var offset: Int64 = 0
+                    var buffer = [UInt8](repeating: 0, count: 65_536)
+                    while true {
+                        let count = try Posix.read(fd, into: &buffer, at: offset, path: file)
+                        if count == 0 { break }
+                        offset += Int64(count)
+                        try await writer.write(ByteBuffer(bytes: buffer.prefix(count)))
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+        v1.post("addons/:addon/restore") { request, context in
+            let name = try addonName(context.parameters.get("addon") ?? "")
+            let database = request.uri.queryParameters.get("database").map { String($0) }
+            guard try await store.addon(named: name) != nil else { throw StoreError.addonNotFound(name) }
+            let scratch = AddonPaths(layout: layout, name: name).scratch
+            try Posix.mkdir(scratch, mode: 0o700, existingOK: true)
+            let file = scratch + "/upload-\(AddonServer.password().prefix(12))"
+            // Written as it arrives (a dump may be larger than memory should hold), 0600, then checked.
+            let fd = try Posix.open(file, [.writeOnly, .create, .exclusive], mode: 0o600)
+            var bytes: Int64 = 0
+            do {
+                for try await chunk in request.body {
+                    try Posix.writeAll(fd, Array(buffer: chunk), path: file)
+                    bytes += Int64(chunk.readableBytes)
+                }
+                Posix.close(fd)
+            } catch {
+                Posix.close(fd)
+                try? Posix.removeTree(file)
+                throw error
+            }
+            guard bytes > 0 else {
+                try? Posix.removeTree(file)
+                throw APIError(.invalid, "unable to restore add-on \(name): the dump is empty; nothing was changed")
+            }
+            let restored = try await addons.restore(
+                name, database: database, from: file, actor: await actor(request, context))
+            return try json(AddonRestoreResult(addon: name.rawValue, database: restored.isEmpty ? nil : restored, bytes: bytes))
+        }
         v1.get("addons/:addon/logs") { request, context in
             let name = try addonName(context.parameters.get("addon") ?? "")
             guard try await store.addon(named: name) != nil else { throw StoreError.addonNotFound(name) }

@@ -108,7 +108,9 @@ public actor AddonSupervisor {
     /// Creates, starts and waits for a new add-on. All or nothing: when its server does not come up, everything it
     /// made is removed again and the error says why (with the end of its log).
     public func create(kind: AddonKind, name: AppName, actor: String) async throws -> AddonRecord {
-        guard !busy.contains(name) else { throw StoreError.addonExists(name) }
+        guard !busy.contains(name), try await store.addon(named: name) == nil else {
+            throw StoreError.addonExists(name)
+        }
         busy.insert(name)
         defer { busy.remove(name) }
         let version = try await AddonServer.installedVersion(kind)

@@ -17,8 +17,10 @@ struct AddonsCommand: AsyncParsableCommand {
             restarts, the apps linked to it restart once it answers again, unless linked with --no-follow. \
             Example: dokuen addons create postgres db && dokuen addons link blog db
             """,
-        subcommands: [Create.self, List.self, Info.self, Destroy.self, Link.self, Unlink.self, Restart.self,
-            Connect.self, Logs.self],
+        subcommands: [
+            Create.self, List.self, Info.self, Destroy.self, Link.self, Unlink.self, Restart.self, Connect.self,
+            Dump.self, Restore.self, Logs.self,
+        ],
         defaultSubcommand: List.self)
 
     struct Create: AsyncParsableCommand {
@@ -208,6 +210,77 @@ struct AddonsCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError(message: "unable to run \(spec.program): \(error.code)")
             }
+        }
+    }
+
+    struct Dump: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a dump of an add-on to stdout: dokuen addons dump NAME > FILE.",
+            discussion: """
+                PostgreSQL: pg_dump's custom format (-Fc) of one app's database: --database APP, which may be left \
+                out when one app is linked. Redis: an RDB snapshot. Refused when stdout is a terminal.
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The add-on.") var name: String
+        @Option(help: ArgumentHelp("PostgreSQL: the linked app whose database to dump.", valueName: "APP"))
+        var database: String?
+
+        func validate() throws {
+            try validateAddon(name)
+            if let database { try validateApp(database) }
+            guard !Posix.isTerminal(1) else {
+                throw ValidationError("a dump is binary; send it to a file: dokuen addons dump \(name) > FILE")
+            }
+        }
+
+        func run() async throws {
+            var failed = false
+            try DaemonClient(options).stream(
+                "GET", "/v1/addons/\(name)/dump" + (database.map { "?database=\($0)" } ?? "")
+            ) { bytes in
+                if !failed && !Posix.writeToStream(1, bytes) { failed = true }
+            }
+            if failed { throw CLIError(message: "unable to write the dump of \(name) to stdout") }
+        }
+    }
+
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace an add-on's data with a dump from stdin: dokuen addons restore NAME < FILE.",
+            discussion: """
+                The dump is checked whole first (pg_restore reads all of it; redis-check-rdb); a dump that is \
+                truncated or not a dump is refused and nothing changes. PostgreSQL: restored into a new database \
+                owned by the app's role, which then takes the app database's name (its sessions end); the old one is \
+                dropped only after. Redis: the server restarts on the snapshot; the old data comes back if it does \
+                not answer.
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The add-on.") var name: String
+        @Option(help: ArgumentHelp("PostgreSQL: the linked app whose database to replace.", valueName: "APP"))
+        var database: String?
+
+        func validate() throws {
+            try validateAddon(name)
+            if let database { try validateApp(database) }
+            guard !Posix.isTerminal(0) else {
+                throw ValidationError("the dump comes on stdin: dokuen addons restore \(name) < FILE")
+            }
+        }
+
+        func run() async throws {
+            let dump: [UInt8]
+            do { dump = try Posix.readAll(0, path: "stdin") } catch {
+                throw CLIError(message: "unable to read the dump from stdin: \(error.code)")
+            }
+            var answer: [UInt8] = []
+            try DaemonClient(options).stream(
+                "POST", "/v1/addons/\(name)/restore" + (database.map { "?database=\($0)" } ?? ""), body: dump
+            ) { answer += $0 }
+            let result = try decodeJSON(AddonRestoreResult.self, answer)
+            if options.json { return try printJSON(result) }
+            print(
+                "Restored \(ByteSize.text(result.bytes)) into add-on \(name)"
+                    + (result.database.map { " (database \($0))" } ?? ""))
         }
     }
 

@@ -67,9 +67,11 @@ struct AddonTests {
         try daemon.statuses().first { $0.app == app && $0.type == "web" && $0.state == "RUNNING" }?.pid
     }
 
-    /// Stops every add-on shim left on the root and removes the add-ons' users, after `daemon.stop()`'s own cleanup
-    /// of the apps' (by pid, with the shim's `x`).
+    /// Stops every add-on shim left on the root and removes the add-ons' users, before `daemon.stop()`'s own cleanup
+    /// of the apps' (by pid, with the shim's `x`). The daemon goes first: it would start a stopped add-on again.
     func cleanUp(_ daemon: DaemonHarness) {
+        _ = try? daemon.daemon.signal(SIGKILL)
+        _ = try? daemon.daemon.wait(milliseconds: 10_000)
         let services = daemon.root + "/run/addons"
         for name in (try? Posix.listDirectory(services)) ?? [] {
             let directory = services + "/" + name
@@ -193,7 +195,7 @@ struct AddonTests {
         #expect(first.kind == "redis" && first.state == "RUNNING")
         try expectOK(daemon.dokuen(["addons", "link", "cache", "kv", "--no-follow"]))
         let url = try #require(try config(daemon, "cache")["REDIS_URL"])
-        #expect(url.hasPrefix("redis://:") && url.hasSuffix("@127.0.0.1:\(first.port)/0"))
+        #expect(url.hasPrefix("redis://default:") && url.hasSuffix("@127.0.0.1:\(first.port)/0"))
 
         // The app writes and reads a key through REDIS_URL; without the password the server refuses.
         let set = try inside(daemon, "cache", #"redis-cli -u "$REDIS_URL" --no-auth-warning SET greeting hello"#)
@@ -286,5 +288,70 @@ struct AddonTests {
         #expect(refused.standardError.contains("its data is PostgreSQL 9"), "\(refused.standardError)")
         #expect(try daemon.dokuen(["addons", "info", "old"]).status == .exited(1))
         #expect(Posix.exists(daemon.root + "/addons/old/data/base"))
+    }
+
+    /// The CLI with `input` on its stdin.
+    func dokuen(_ daemon: DaemonHarness, _ arguments: [String], input: [UInt8]) throws -> ProgramResult {
+        try runProgram(
+            daemon.bin + "/dokuen", arguments + ["--root", daemon.root],
+            environment: ["PATH": "/usr/bin:/bin", "HOME": daemon.temp.path], stdin: input)
+    }
+
+    @Test func dumpAndRestoreGiveTheSameRowsAndRefuseBrokenDumps() throws {
+        let daemon = try DaemonHarness(label: "addon-dump")
+        defer {
+            cleanUp(daemon)
+            daemon.stop()
+        }
+        try expectOK(daemon.dokuen(["apps", "create", "shop"]))
+        try expectOK(daemon.dokuen(["addons", "create", "postgres", "db"]))
+        try expectOK(daemon.dokuen(["addons", "link", "shop", "db"]))
+        let url = try #require(try config(daemon, "shop")["DATABASE_URL"])
+        try expectOK(
+            psql(url, "CREATE TABLE items (n int, label text); INSERT INTO items SELECT i, md5(i::text) FROM generate_series(1, 5000) i"))
+        let checksum = "SELECT md5(string_agg(n::text || label, ',' ORDER BY n)) FROM items"
+        let before = try psql(url, checksum).standardOutput
+        #expect(before.count > 30)
+
+        let dumped = try expectOK(daemon.dokuen(["addons", "dump", "db"]))
+        #expect(dumped.stdout.starts(with: Array("PGDMP".utf8)))
+
+        // A truncated dump and a file that is no dump are refused, and the data stays as it was.
+        let truncated = try dokuen(daemon, ["addons", "restore", "db"], input: Array(dumped.stdout.prefix(dumped.stdout.count / 2)))
+        #expect(truncated.status == .exited(1) && truncated.standardError.contains("not a whole PostgreSQL"), "\(truncated.standardError)")
+        let text = try dokuen(daemon, ["addons", "restore", "db"], input: Array("hello\n".utf8))
+        #expect(text.status == .exited(1) && text.standardError.contains("nothing was changed"), "\(text.standardError)")
+        #expect(try psql(url, checksum).standardOutput == before)
+
+        // dump → destroy --purge → create → restore gives the same rows, owned by the app's role.
+        try expectOK(daemon.dokuen(["addons", "destroy", "db", "--confirm", "db", "--force", "--purge"]))
+        try expectOK(daemon.dokuen(["addons", "create", "postgres", "db"]))
+        try expectOK(daemon.dokuen(["addons", "link", "shop", "db"]))
+        let fresh = try #require(try config(daemon, "shop")["DATABASE_URL"])
+        #expect(fresh != url)
+        #expect(try psql(fresh, "SELECT count(*) FROM pg_tables WHERE tablename = 'items'").standardOutput.contains("0"))
+        let restored = try dokuen(daemon, ["addons", "restore", "db"], input: dumped.stdout)
+        #expect(restored.status == .exited(0), "\(restored.standardError)")
+        #expect(try psql(fresh, checksum).standardOutput == before)
+        try expectOK(psql(fresh, "INSERT INTO items VALUES (0, 'written after the restore')"))
+
+        // Redis: a snapshot, the same refusals, and the key back after a restore.
+        try expectOK(daemon.dokuen(["addons", "create", "redis", "kv"]))
+        try expectOK(daemon.dokuen(["addons", "link", "shop", "kv"]))
+        let redis = try #require(try config(daemon, "shop")["REDIS_URL"])
+        func cli(_ words: [String]) throws -> String {
+            try runProgram("/usr/bin/redis-cli", ["-u", redis, "--no-auth-warning"] + words, deadlineSeconds: 10)
+                .standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try cli(["SET", "greeting", "hello"]) == "OK")
+        let snapshot = try expectOK(daemon.dokuen(["addons", "dump", "kv"]))
+        #expect(snapshot.stdout.starts(with: Array("REDIS".utf8)))
+        #expect(try cli(["SET", "greeting", "changed"]) == "OK")
+        let broken = try dokuen(daemon, ["addons", "restore", "kv"], input: Array(snapshot.stdout.prefix(snapshot.stdout.count - 12)))
+        #expect(broken.status == .exited(1) && broken.standardError.contains("not a whole Redis RDB"), "\(broken.standardError)")
+        #expect(try cli(["GET", "greeting"]) == "changed")
+        try expectOK(dokuen(daemon, ["addons", "restore", "kv"], input: snapshot.stdout))
+        #expect(try cli(["GET", "greeting"]) == "hello")
+        #expect(!Posix.exists(daemon.root + "/addons/kv/data.old"))
     }
 }
