@@ -43,14 +43,16 @@ public struct AddonAlias: Hashable, Sendable, CustomStringConvertible {
         let scalars = Array(text.unicodeScalars)
         guard let first = scalars.first else { throw .invalidAddonAlias(text, reason: "it is empty") }
         guard ("A"..."Z").contains(first) else {
-            throw .invalidAddonAlias(text, reason: "it starts with \(Quoting.describe(first, at: 1)); aliases match [A-Z][A-Z0-9_]*")
+            throw .invalidAddonAlias(
+                text, reason: "it starts with \(Quoting.describe(first, at: 1)); aliases match [A-Z][A-Z0-9_]*")
         }
         for (offset, scalar) in scalars.enumerated().dropFirst() {
             switch scalar {
             case "A"..."Z", "0"..."9", "_": continue
             default:
                 throw .invalidAddonAlias(
-                    text, reason: "it contains \(Quoting.describe(scalar, at: offset + 1)); aliases match [A-Z][A-Z0-9_]*")
+                    text,
+                    reason: "it contains \(Quoting.describe(scalar, at: offset + 1)); aliases match [A-Z][A-Z0-9_]*")
             }
         }
         guard scalars.count <= 60 else {

@@ -11,7 +11,8 @@ enum AddonCommand {
     }
 
     static func run(
-        _ label: String, _ executable: String, _ arguments: [String], environment: [String: String] = [
+        _ label: String, _ executable: String, _ arguments: [String],
+        environment: [String: String] = [
             "PATH": AddonServer.environmentPath, "LC_ALL": "C.UTF-8",
         ], directory: String? = nil, user: ChildProcess.Credentials? = nil, timeout: Duration = .seconds(60)
     ) async throws -> Output {

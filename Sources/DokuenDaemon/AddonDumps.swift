@@ -73,7 +73,8 @@ extension AddonSupervisor {
                 throw APIError(.invalid, "unable to restore add-on \(name): a redis add-on has no databases to choose")
             }
             try await restoreRedis(record, from: file)
-            try? await store.appendEvent(actor: actor, app: nil, action: "addon.restore", detail: "\(name): data replaced")
+            try? await store.appendEvent(
+                actor: actor, app: nil, action: "addon.restore", detail: "\(name): data replaced")
             return ""
         }
     }
@@ -87,7 +88,8 @@ extension AddonSupervisor {
                 throw APIError(
                     .invalid,
                     "invalid database \(Quoting.quoted(given)): it is not the database of an app linked to "
-                        + "\(record.name)" + (linked.isEmpty ? "" : " (\(linked.map(\.rawValue).joined(separator: ", ")))"))
+                        + "\(record.name)"
+                        + (linked.isEmpty ? "" : " (\(linked.map(\.rawValue).joined(separator: ", ")))"))
             }
             return app
         }

@@ -111,7 +111,9 @@ extension AddonSupervisor {
         defer { try? Posix.removeTree(file) }
         let output = try await AddonCommand.run(
             "psql", AddonServer.postgresBin(record.version) + "/psql",
-            Self.psqlArguments(record, database: database) + ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-f", file],
+            Self.psqlArguments(record, database: database) + [
+                "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-f", file,
+            ],
             environment: AddonServer.environment(paths).merging(["PGPASSWORD": secret]) { $1 })
         guard output.status == .exited(0) else {
             throw APIError(

@@ -124,7 +124,8 @@ extension APIServer {
             }
             let restored = try await addons.restore(
                 name, database: database, from: file, actor: await actor(request, context))
-            return try json(AddonRestoreResult(addon: name.rawValue, database: restored.isEmpty ? nil : restored, bytes: bytes))
+            return try json(
+                AddonRestoreResult(addon: name.rawValue, database: restored.isEmpty ? nil : restored, bytes: bytes))
         }
         v1.get("addons/:addon/logs") { request, context in
             let name = try addonName(context.parameters.get("addon") ?? "")

@@ -85,9 +85,10 @@ enum AddonServer {
     static func versionRefusal(_ record: AddonRecord, _ paths: AddonPaths) async -> String? {
         switch record.kind {
         case .postgres:
-            let onDisk = ((try? Posix.readFile(paths.data + "/PG_VERSION")).map {
-                String(decoding: $0, as: UTF8.self).trimmingWhitespace()
-            }) ?? record.version
+            let onDisk =
+                ((try? Posix.readFile(paths.data + "/PG_VERSION")).map {
+                    String(decoding: $0, as: UTF8.self).trimmingWhitespace()
+                }) ?? record.version
             if onDisk != record.version {
                 return "its data is PostgreSQL \(onDisk) but it was created with \(record.version)"
             }

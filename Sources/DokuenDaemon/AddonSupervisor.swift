@@ -196,7 +196,8 @@ public actor AddonSupervisor {
             guard let password = AddonServer.secret(paths) else {
                 throw APIError(.internal, "unable to start add-on \(record.name): its secret is missing")
             }
-            try writePrivate(AddonServer.redisConfig(record, paths, password: password), to: paths.redisConfig,
+            try writePrivate(
+                AddonServer.redisConfig(record, paths, password: password), to: paths.redisConfig,
                 credentials)
         }
         try Posix.mkdir(layout.runDirectory + "/addons", mode: 0o700, existingOK: true)
@@ -414,7 +415,11 @@ public actor AddonSupervisor {
             for name in (try? Posix.listDirectory(directory)) ?? [] {
                 let child = directory + "/" + name
                 guard let info = try? Posix.lstat(child) else { continue }
-                if info.kind == .directory { pending.append(child) } else if info.kind == .regular { total += info.size }
+                if info.kind == .directory {
+                    pending.append(child)
+                } else if info.kind == .regular {
+                    total += info.size
+                }
             }
         }
         return total

@@ -43,7 +43,9 @@ struct AddonsCommand: AsyncParsableCommand {
             let addon = try DaemonClient(options).call(
                 "POST", "/v1/addons", body: CreateAddonRequest(kind: kind, name: name), as: AddonInfo.self)
             if options.json { return try printJSON(addon) }
-            print("Created \(addon.kind) \(addon.version) add-on \(addon.name) on 127.0.0.1:\(addon.port): \(addon.state)")
+            print(
+                "Created \(addon.kind) \(addon.version) add-on \(addon.name) on 127.0.0.1:\(addon.port): \(addon.state)"
+            )
             print("Link it to an app with: dokuen addons link APP \(addon.name)")
         }
     }
@@ -166,7 +168,9 @@ struct AddonsCommand: AsyncParsableCommand {
             let result = try DaemonClient(options).call(
                 "DELETE", "/v1/addons/\(name)/links/\(app)" + (purge ? "?purge=1" : ""), as: AddonLinkResult.self)
             if options.json { return try printJSON(result) }
-            print("Unlinked \(app) from \(name); \(result.key) removed" + (result.release.map { " (release \($0))" } ?? ""))
+            print(
+                "Unlinked \(app) from \(name); \(result.key) removed"
+                    + (result.release.map { " (release \($0))" } ?? ""))
         }
     }
 
@@ -188,7 +192,8 @@ struct AddonsCommand: AsyncParsableCommand {
     struct Connect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Open psql or redis-cli on an add-on as its superuser, with this terminal.",
-            discussion: "The password goes in the client's environment (PGPASSWORD, REDISCLI_AUTH), never on its command line.")
+            discussion:
+                "The password goes in the client's environment (PGPASSWORD, REDISCLI_AUTH), never on its command line.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The add-on.") var name: String
 

@@ -37,7 +37,8 @@ import Testing
             let alias = try AddonAlias("DATABASE")
             try await store.linkAddon(appName("db"), app: appName("blog"), alias: alias, follow: true, actor: "a")
             await #expect(throws: StoreError.addonLinkExists(addon: appName("db"), app: appName("blog"))) {
-                try await store.linkAddon(appName("db"), app: appName("blog"), alias: try AddonAlias("OTHER"),
+                try await store.linkAddon(
+                    appName("db"), app: appName("blog"), alias: try AddonAlias("OTHER"),
                     follow: true, actor: "a")
             }
             // Another add-on under the same alias would overwrite the first one's URL: refused.
@@ -49,7 +50,8 @@ import Testing
             await #expect(throws: StoreError.addonLinkNotFound(addon: appName("db"), app: appName("blog"))) {
                 try await store.unlinkAddon(appName("db"), app: appName("blog"), actor: "a")
             }
-            try await store.linkAddon(appName("kv"), app: appName("blog"), alias: try AddonAlias("REDIS"),
+            try await store.linkAddon(
+                appName("kv"), app: appName("blog"), alias: try AddonAlias("REDIS"),
                 follow: false, actor: "a")
             try await store.destroyApp(appName("blog"), actor: "a")
             #expect(try await store.addonLinks().isEmpty)

@@ -133,7 +133,8 @@ struct AddonTests {
         // The app itself, as its own user, writes and reads rows through DATABASE_URL.
         let written = try inside(
             daemon, "shop",
-            #"\#(Self.postgresBin!)/psql "$DATABASE_URL" -X -q -A -t -v ON_ERROR_STOP=1 -c "CREATE TABLE items (n int); INSERT INTO items SELECT generate_series(1, 100); SELECT sum(n) FROM items""#)
+            #"\#(Self.postgresBin!)/psql "$DATABASE_URL" -X -q -A -t -v ON_ERROR_STOP=1 -c "CREATE TABLE items (n int); INSERT INTO items SELECT generate_series(1, 100); SELECT sum(n) FROM items""#
+        )
         #expect(written.status == .exited(0), "\(written.standardError)")
         #expect(written.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "5050")
 
@@ -232,7 +233,10 @@ struct AddonTests {
             daemon.stop()
         }
         let cases: [([String], Int32, String)] = [
-            (["addons", "create", "mysql", "db"], 64, #"invalid add-on kind "mysql": the kinds are postgres and redis"#),
+            (
+                ["addons", "create", "mysql", "db"], 64,
+                #"invalid add-on kind "mysql": the kinds are postgres and redis"#
+            ),
             (["addons", "create", "postgres", "Bad_Name"], 64, #"invalid add-on name "Bad_Name""#),
             (["addons", "create", "postgres", "a--"], 64, "invalid add-on name"),
             (["addons", "info", "nothing"], 1, "unable to find add-on nothing"),
@@ -308,7 +312,10 @@ struct AddonTests {
         try expectOK(daemon.dokuen(["addons", "link", "shop", "db"]))
         let url = try #require(try config(daemon, "shop")["DATABASE_URL"])
         try expectOK(
-            psql(url, "CREATE TABLE items (n int, label text); INSERT INTO items SELECT i, md5(i::text) FROM generate_series(1, 5000) i"))
+            psql(
+                url,
+                "CREATE TABLE items (n int, label text); INSERT INTO items SELECT i, md5(i::text) FROM generate_series(1, 5000) i"
+            ))
         let checksum = "SELECT md5(string_agg(n::text || label, ',' ORDER BY n)) FROM items"
         let before = try psql(url, checksum).standardOutput
         #expect(before.count > 30)
@@ -317,10 +324,14 @@ struct AddonTests {
         #expect(dumped.stdout.starts(with: Array("PGDMP".utf8)))
 
         // A truncated dump and a file that is no dump are refused, and the data stays as it was.
-        let truncated = try dokuen(daemon, ["addons", "restore", "db"], input: Array(dumped.stdout.prefix(dumped.stdout.count / 2)))
-        #expect(truncated.status == .exited(1) && truncated.standardError.contains("not a whole PostgreSQL"), "\(truncated.standardError)")
+        let truncated = try dokuen(
+            daemon, ["addons", "restore", "db"], input: Array(dumped.stdout.prefix(dumped.stdout.count / 2)))
+        #expect(
+            truncated.status == .exited(1) && truncated.standardError.contains("not a whole PostgreSQL"),
+            "\(truncated.standardError)")
         let text = try dokuen(daemon, ["addons", "restore", "db"], input: Array("hello\n".utf8))
-        #expect(text.status == .exited(1) && text.standardError.contains("nothing was changed"), "\(text.standardError)")
+        #expect(
+            text.status == .exited(1) && text.standardError.contains("nothing was changed"), "\(text.standardError)")
         #expect(try psql(url, checksum).standardOutput == before)
 
         // dump → destroy --purge → create → restore gives the same rows, owned by the app's role.
@@ -329,7 +340,8 @@ struct AddonTests {
         try expectOK(daemon.dokuen(["addons", "link", "shop", "db"]))
         let fresh = try #require(try config(daemon, "shop")["DATABASE_URL"])
         #expect(fresh != url)
-        #expect(try psql(fresh, "SELECT count(*) FROM pg_tables WHERE tablename = 'items'").standardOutput.contains("0"))
+        #expect(
+            try psql(fresh, "SELECT count(*) FROM pg_tables WHERE tablename = 'items'").standardOutput.contains("0"))
         let restored = try dokuen(daemon, ["addons", "restore", "db"], input: dumped.stdout)
         #expect(restored.status == .exited(0), "\(restored.standardError)")
         #expect(try psql(fresh, checksum).standardOutput == before)
@@ -347,8 +359,11 @@ struct AddonTests {
         let snapshot = try expectOK(daemon.dokuen(["addons", "dump", "kv"]))
         #expect(snapshot.stdout.starts(with: Array("REDIS".utf8)))
         #expect(try cli(["SET", "greeting", "changed"]) == "OK")
-        let broken = try dokuen(daemon, ["addons", "restore", "kv"], input: Array(snapshot.stdout.prefix(snapshot.stdout.count - 12)))
-        #expect(broken.status == .exited(1) && broken.standardError.contains("not a whole Redis RDB"), "\(broken.standardError)")
+        let broken = try dokuen(
+            daemon, ["addons", "restore", "kv"], input: Array(snapshot.stdout.prefix(snapshot.stdout.count - 12)))
+        #expect(
+            broken.status == .exited(1) && broken.standardError.contains("not a whole Redis RDB"),
+            "\(broken.standardError)")
         #expect(try cli(["GET", "greeting"]) == "changed")
         try expectOK(dokuen(daemon, ["addons", "restore", "kv"], input: snapshot.stdout))
         #expect(try cli(["GET", "greeting"]) == "hello")
