@@ -322,6 +322,17 @@ public actor AddonSupervisor {
         }
     }
 
+    /// The add-ons `app` is linked to that do not answer now (`InstanceSupervisor.waitUntilReady` waits for them).
+    public func unready(linkedTo app: AppName) async -> [String] {
+        guard let links = try? await store.addonLinks() else { return [] }
+        var unready: [String] = []
+        for link in links where link.app == app {
+            guard let record = try? await store.addon(named: link.addon) else { continue }
+            if await !isReady(record) { unready.append(link.addon.rawValue) }
+        }
+        return unready
+    }
+
     /// Restarts, in place, every app linked to `addon` whose link follows it.
     func restartFollowers(of addon: AppName) async {
         guard let links = try? await store.addonLinks(addon: addon) else { return }

@@ -294,6 +294,7 @@ struct Dokuend: AsyncParsableCommand {
             await supervisor.setShimWatcher(watcher)
             let addonWatcher = try ShimWatcher { _ in supervisor.requestReconcile() }
             await addons.setShimWatcher(addonWatcher)
+            await supervisor.setUnreadyDependencies { app in await addons.unready(linkedTo: app) }
             // Before the API answers, with the watchers already running (recovery waits for instances to stop):
             // finish or roll back what a restart cut short, then one pass, then nginx.
             let keepReleases = settings.keepReleases

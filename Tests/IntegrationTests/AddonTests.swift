@@ -369,4 +369,28 @@ struct AddonTests {
         #expect(try cli(["GET", "greeting"]) == "hello")
         #expect(!Posix.exists(daemon.root + "/addons/kv/data.old"))
     }
+
+    @Test func anAppsNewInstancesWaitForItsAddons() throws {
+        let daemon = try DaemonHarness(label: "addon-wait", options: ["--boot-timeout", "3"])
+        defer {
+            cleanUp(daemon)
+            daemon.stop()
+        }
+        try deployWeb(daemon, "cache")
+        try expectOK(daemon.dokuen(["addons", "create", "redis", "kv"]))
+        try expectOK(daemon.dokuen(["addons", "link", "cache", "kv"]))
+        // The add-on's server is brought down (its shim stays): a new release of cache cannot count as started.
+        let service = daemon.root + "/run/addons/kv"
+        try expectOK(runProgram(daemon.bin + "/dokuen-shim", ["ctl", service, "d"], deadlineSeconds: 10))
+        try daemon.waitFor("kv down") { try info(daemon, "kv").state != "RUNNING" }
+        let refused = try daemon.dokuen(["config", "set", "cache", "GREETING=hello"])
+        #expect(refused.status == .exited(1))
+        #expect(refused.standardError.contains("kv did not answer"), "\(refused.standardError)")
+        #expect(try config(daemon, "cache")["GREETING"] == nil)
+        // Up again: the same change goes through.
+        try expectOK(runProgram(daemon.bin + "/dokuen-shim", ["ctl", service, "u"], deadlineSeconds: 10))
+        try daemon.waitFor("kv up") { try info(daemon, "kv").state == "RUNNING" }
+        try expectOK(daemon.dokuen(["config", "set", "cache", "GREETING=hello"]))
+        #expect(try config(daemon, "cache")["GREETING"] == "hello")
+    }
 }
