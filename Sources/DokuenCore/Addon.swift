@@ -119,3 +119,21 @@ public enum AddonURL {
         "redis://default:\(password)@127.0.0.1:\(port)/0"
     }
 }
+
+/// What `dokuen config show` prints of a value unless asked to reveal it: the password of a URL with one
+/// (`postgres://blog:s3cret@…` → `postgres://blog:****@…`), every other value as it is.
+public enum SecretMask {
+    public static let mask = "****"
+
+    public static func masked(_ value: String) -> String {
+        guard let colon = value.firstIndex(of: ":"), value[colon...].hasPrefix("://") else { return value }
+        let rest = value[value.index(colon, offsetBy: 3)...]
+        // The authority ends at the first '/', '?' or '#'; its userinfo at the last '@' in it.
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":"),
+            authority.index(after: colon) < at
+        else { return value }
+        return String(value[..<authority.index(after: colon)]) + mask + String(value[at...])
+    }
+}

@@ -68,3 +68,17 @@ import Testing
         }
     }
 }
+
+@Suite struct SecretMaskTests {
+    @Test(arguments: [
+        ("postgres://blog:abc123@127.0.0.1:5001/blog", "postgres://blog:****@127.0.0.1:5001/blog"),
+        ("redis://default:pw@127.0.0.1:6000/0", "redis://default:****@127.0.0.1:6000/0"),
+        ("https://example.com/a:b@c", "https://example.com/a:b@c"),
+        ("postgres://blog@host/db", "postgres://blog@host/db"),
+        ("plain value", "plain value"),
+        ("x://u:p:q@h?x=@", "x://u:****@h?x=@"),
+    ])
+    func passwordsInURLsAreMasked(_ value: String, _ shown: String) {
+        #expect(SecretMask.masked(value) == shown)
+    }
+}

@@ -48,7 +48,7 @@ struct AddonTests {
 
     func config(_ daemon: DaemonHarness, _ app: String) throws -> [String: String] {
         try JSONDecoder().decode(
-            [String: String].self, from: Data(try daemon.dokuen(["config", "show", app, "--json"]).stdout))
+            [String: String].self, from: Data(try daemon.dokuen(["config", "show", app, "--json", "--reveal"]).stdout))
     }
 
     /// psql with a connection URL, as root from the test (the URL carries the app's own password).
@@ -122,6 +122,11 @@ struct AddonTests {
         let shopURL = try #require(try config(daemon, "shop")["DATABASE_URL"])
         let blogURL = try #require(try config(daemon, "blog")["MAIN_URL"])
         #expect(shopURL.hasPrefix("postgres://shop:") && shopURL.hasSuffix(":\(first.port)/shop"))
+        // config show never prints the password unless asked to.
+        let shown = try expectOK(daemon.dokuen(["config", "show", "shop"])).standardOutput
+        #expect(shown.contains("DATABASE_URL=postgres://shop:****@127.0.0.1:\(first.port)/shop"))
+        #expect(!shown.contains(String(shopURL.split(separator: ":")[2].split(separator: "@")[0])))
+        #expect(try daemon.dokuen(["config", "get", "shop", "DATABASE_URL"]).standardOutput == shopURL + "\n")
 
         // Linking twice, and destroying while linked, are refused and change nothing.
         let twice = try daemon.dokuen(["addons", "link", "shop", "db"])
@@ -194,6 +199,14 @@ struct AddonTests {
         try expectOK(daemon.dokuen(["addons", "create", "redis", "kv"]))
         let first = try info(daemon, "kv")
         #expect(first.kind == "redis" && first.state == "RUNNING")
+        // `dokuen status` shows it beside the apps' instances, and by its own target.
+        let status = try expectOK(daemon.dokuen(["status"]))
+        #expect(
+            status.standardOutput.contains("addon:kv        RUNNING   pid \(first.pid!), port \(first.port), redis"))
+        #expect(status.standardOutput.contains("cache:web.1"))
+        let only = try expectOK(daemon.dokuen(["status", "addon:kv"]))
+        #expect(only.standardOutput.hasPrefix("addon:kv") && !only.standardOutput.contains("cache:web.1"))
+        #expect(try daemon.dokuen(["status", "addon:nothing"]).status == .exited(4))
         try expectOK(daemon.dokuen(["addons", "link", "cache", "kv", "--no-follow"]))
         let url = try #require(try config(daemon, "cache")["REDIS_URL"])
         #expect(url.hasPrefix("redis://default:") && url.hasSuffix("@127.0.0.1:\(first.port)/0"))
@@ -392,5 +405,48 @@ struct AddonTests {
         try daemon.waitFor("kv up") { try info(daemon, "kv").state == "RUNNING" }
         try expectOK(daemon.dokuen(["config", "set", "cache", "GREETING=hello"]))
         #expect(try config(daemon, "cache")["GREETING"] == "hello")
+    }
+
+    static let repository = String(#filePath.prefix(upTo: #filePath.range(of: "/Tests/")!.lowerBound))
+
+    /// What `app`'s web answers at `path`.
+    func page(_ daemon: DaemonHarness, _ app: String, _ path: String) throws -> String {
+        let statuses = try daemon.waitUntil("\(app) web RUNNING") { statuses in
+            statuses.contains { $0.app == app && $0.type == "web" && $0.state == "RUNNING" }
+        }
+        let port = try #require(statuses.first { $0.app == app && $0.type == "web" && $0.state == "RUNNING" }?.port)
+        return try runProgram(
+            "/usr/bin/curl", ["-fsS", "--max-time", "10", "http://127.0.0.1:\(port)\(path)"], deadlineSeconds: 15
+        ).standardOutput
+    }
+
+    /// The acceptance of issue 16: a Python app with psycopg2 and redis from PyPI, linked to both kinds, writes and
+    /// reads through DATABASE_URL and REDIS_URL, and reads the same rows after its PostgreSQL was killed.
+    @Test func aPythonAppUsesBothAddonsThroughItsConfig() throws {
+        let daemon = try DaemonHarness(label: "addon-python")
+        defer {
+            cleanUp(daemon)
+            daemon.stop()
+        }
+        try expectOK(daemon.dokuen(["addons", "create", "postgres", "db"]))
+        try expectOK(daemon.dokuen(["addons", "create", "redis", "kv"]))
+        try expectOK(daemon.dokuen(["apps", "create", "shop"]))
+        // Before the first release: the links only write the config, which the first deploy takes.
+        try expectOK(daemon.dokuen(["addons", "link", "shop", "db"]))
+        try expectOK(daemon.dokuen(["addons", "link", "shop", "kv"]))
+        let deployed = try daemon.dokuen(["deploy", "shop", Self.repository + "/Tests/Fixtures/apps/python-addons"])
+        #expect(deployed.status == .exited(0), "\(deployed.standardOutput)\(deployed.standardError)")
+        for n in 1...3 { _ = try page(daemon, "shop", "/write?n=\(n)") }
+        #expect(try page(daemon, "shop", "/read") == "rows=3 sum=6 writes=3\n")
+
+        let postmaster = try #require(try info(daemon, "db").pid)
+        let before = try #require(try webPID(daemon, "shop"))
+        _ = try Posix.kill(postmaster, SIGKILL)
+        try daemon.waitUntil("shop's web restarted after db") { statuses in
+            statuses.contains {
+                $0.app == "shop" && $0.type == "web" && $0.state == "RUNNING" && $0.pid != nil && $0.pid != before
+            }
+        }
+        #expect(try page(daemon, "shop", "/read") == "rows=3 sum=6 writes=3\n")
     }
 }
