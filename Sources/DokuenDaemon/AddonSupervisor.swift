@@ -20,6 +20,8 @@ public actor AddonSupervisor {
     var busy: Set<AppName> = []
     /// The server pid last seen per add-on, to notice its restarts (dependents follow).
     var lastPIDs: [AppName: Int32] = [:]
+    /// The last reason an add-on's shim could not be started again, so that `tend` logs it once.
+    var refusals: [AppName: String] = [:]
     /// Watches the add-ons' shims, so that one that dies without a word wakes dokuend at once.
     var shimWatcher: ShimWatcher?
 
@@ -302,8 +304,15 @@ public actor AddonSupervisor {
         guard let records = try? await store.addons() else { return }
         for record in records where !busy.contains(record.name) {
             if !isAlive(record.name) {
-                DaemonLog.error("addon:\(record.name)", "its shim is gone; starting it again")
-                do { try await start(record) } catch { DaemonLog.error("addon:\(record.name)", "\(error)") }
+                do {
+                    try await start(record)
+                    DaemonLog.info("addon:\(record.name)", "its shim was gone; started it again")
+                    refusals[record.name] = nil
+                } catch {
+                    // Said once per reason, not at every change while it stays refused (another version's data).
+                    if refusals[record.name] != "\(error)" { DaemonLog.error("addon:\(record.name)", "\(error)") }
+                    refusals[record.name] = "\(error)"
+                }
             }
             guard let pid = status(record.name)?.pid, pid > 0 else { continue }
             let before = lastPIDs[record.name]

@@ -117,6 +117,12 @@ struct AddonTests {
         let owner = try #require(try Posix.lstat("/proc/\(first.pid!)"))
         #expect(owner.uid == directory.uid)
 
+        // connect runs psql as the superuser (here with a pipe for its terminal); logs shows the server's output.
+        let connected = try dokuen(daemon, ["addons", "connect", "db"], input: Array("SELECT current_user;\n".utf8))
+        #expect(connected.standardOutput.contains("dokuen_admin"), "\(connected.standardError)")
+        let logs = try expectOK(daemon.dokuen(["addons", "logs", "db", "-n", "20"]))
+        #expect(logs.standardOutput.contains("database system is ready to accept connections"))
+
         try expectOK(daemon.dokuen(["addons", "link", "shop", "db"]))
         try expectOK(daemon.dokuen(["addons", "link", "blog", "db", "--as", "MAIN"]))
         let shopURL = try #require(try config(daemon, "shop")["DATABASE_URL"])
