@@ -127,14 +127,24 @@ extension APIServer {
             return try json(
                 AddonRestoreResult(addon: name.rawValue, database: restored.isEmpty ? nil : restored, bytes: bytes))
         }
+        let watcher = LogFollower.Watcher()
         v1.get("addons/:addon/logs") { request, context in
             let name = try addonName(context.parameters.get("addon") ?? "")
-            guard try await store.addon(named: name) != nil else { throw StoreError.addonNotFound(name) }
-            let text = request.uri.queryParameters.get("lines") ?? "100"
-            guard let count = Int(text), (1...10_000).contains(count) else {
-                throw APIError(.invalid, "invalid lines \(Quoting.quoted(String(text))): it takes 1 to 10000")
+            let query = request.uri.queryParameters
+            let text = query.get("lines") ?? "100"
+            guard let count = Int(text), (0...maxLogLines).contains(count) else {
+                throw APIError(
+                    .invalid,
+                    "invalid line count \(Quoting.quoted(String(text))): use a number from 0 to \(maxLogLines)")
             }
-            return try json(AddonServer.logLines(AddonPaths(layout: layout, name: name).log, count: count))
+            let follow = query.get("follow") == "1"
+            guard try await store.addon(named: name) != nil else { throw StoreError.addonNotFound(name) }
+            // The server's log is `server.1.log`, which the shim rotates as it rotates an instance's.
+            let directory = AddonPaths(layout: layout, name: name).logs
+            try Posix.mkdir(directory, mode: 0o700, existingOK: true)
+            return try logStream(
+                directory: directory, type: nil, index: nil, count: count, follow: follow, watcher: watcher,
+                context: context)
         }
     }
 
@@ -148,20 +158,5 @@ extension APIServer {
     private static func reason(of error: CoreError) -> String {
         if case .invalidAppName(_, let reason) = error { return reason }
         return error.description
-    }
-}
-
-extension AddonServer {
-    /// The last `count` lines of the log at `path` (at most its last 1 MiB), as the shim wrote them.
-    static func logLines(_ path: String, count: Int) -> [String] {
-        guard let fd = try? Posix.open(path, .readOnly) else { return [] }
-        defer { Posix.close(fd) }
-        guard let size = try? Posix.fstat(fd, path: path).size else { return [] }
-        let start = max(0, size - (1 << 20))
-        var buffer = [UInt8](repeating: 0, count: Int(size - start))
-        guard !buffer.isEmpty, let got = try? Posix.read(fd, into: &buffer, at: start, path: path) else { return [] }
-        var lines = String(decoding: buffer.prefix(got), as: UTF8.self).split(separator: "\n").map(String.init)
-        if start > 0, !lines.isEmpty { lines.removeFirst() }
-        return Array(lines.suffix(count))
     }
 }

@@ -25,7 +25,7 @@ struct AddonPaths: Sendable {
     /// PostgreSQL's Unix socket directory.
     var sockets: String { directory + "/run" }
     var logs: String { directory + "/logs" }
-    var log: String { logs + "/server.log" }
+    var log: String { logs + "/server.1.log" }
     /// Scratch files dokuend writes for the server's clients (SQL with passwords never goes on a command line).
     var scratch: String { directory + "/tmp" }
 }

@@ -290,21 +290,29 @@ struct AddonsCommand: AsyncParsableCommand {
     }
 
     struct Logs: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the end of an add-on's server log.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print the end of an add-on's server log.",
+            discussion: """
+                The lines as the server wrote them, with the shim's time. -f keeps printing new lines as they are \
+                written, across rotation; Ctrl-C ends it. --json prints NDJSON, as dokuen logs does.
+                """)
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The add-on.") var name: String
-        @Option(name: [.customShort("n"), .long], help: "How many lines, 1 to 10000.") var lines = 100
+        @Flag(name: .shortAndLong, help: "Keep printing new lines as they are written, until Ctrl-C.")
+        var follow = false
+        @Option(
+            name: [.customShort("n"), .long],
+            help: ArgumentHelp("How many of the last lines to print first.", valueName: "n"))
+        var lines = 100
 
         func validate() throws {
             try validateAddon(name)
-            guard (1...10_000).contains(lines) else { throw ValidationError("--lines takes 1 to 10000") }
+            try validateLineCount(lines)
         }
 
         func run() async throws {
-            let shown = try DaemonClient(options).call(
-                "GET", "/v1/addons/\(name)/logs?lines=\(lines)", as: [String].self)
-            if options.json { return try printJSON(shown) }
-            for line in shown { print(line) }
+            try printLogs(
+                options, path: "/v1/addons/\(name)/logs?lines=\(lines)" + (follow ? "&follow=1" : ""), showDyno: false)
         }
     }
 }

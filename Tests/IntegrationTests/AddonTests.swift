@@ -122,6 +122,22 @@ struct AddonTests {
         #expect(connected.standardOutput.contains("dokuen_admin"), "\(connected.standardError)")
         let logs = try expectOK(daemon.dokuen(["addons", "logs", "db", "-n", "20"]))
         #expect(logs.standardOutput.contains("database system is ready to accept connections"))
+        // -f prints what the server writes after it started: a refused login's FATAL line.
+        let followed = daemon.temp("addon-logs.out")
+        let follower = try BackgroundProgram(
+            "/bin/sh",
+            ["-c", "exec \"$0\" \"$@\" > \(followed)", daemon.bin + "/dokuen", "addons", "logs", "db", "-f", "-n", "1"]
+                + ["--root", daemon.root],
+            environment: ["PATH": "/usr/bin:/bin", "HOME": daemon.temp.path])
+        defer { follower.stop() }
+        try daemon.waitFor("the follower's backlog") {
+            let bytes = (try? Posix.readFile(followed)) ?? []
+            return !bytes.isEmpty
+        }
+        _ = try psql("postgres://intruder:wrong@127.0.0.1:\(first.port)/postgres", "SELECT 1")
+        try daemon.waitFor("the follower saw the refused login") {
+            String(decoding: try Posix.readFile(followed), as: UTF8.self).contains("intruder")
+        }
 
         try expectOK(daemon.dokuen(["addons", "link", "shop", "db"]))
         try expectOK(daemon.dokuen(["addons", "link", "blog", "db", "--as", "MAIN"]))
