@@ -74,6 +74,9 @@ public enum APIServer {
                     .invalid,
                     "destroying \(name) needs --confirm \(name); its data/ directory is kept unless --purge")
             }
+            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            // Its add-on roles first, while its links still say which (docs/ADDONS.md).
+            await addons?.forget(app: name, purge: request.uri.queryParameters.get("purge") == "1")
             try await store.destroyApp(name, actor: await actor(request, context))
             try? await routing?.remove(name)
             // Its instances stop now, and anything else its user still runs; its files go, but data/ (and its

@@ -97,6 +97,25 @@ extension AddonSupervisor {
         return AddonLinkResult(addon: addon.rawValue, app: app.rawValue, key: key.rawValue, release: release)
     }
 
+    /// Before `app` is destroyed (its links go with it): its PostgreSQL roles lose their login and their sessions
+    /// end; with `purge` (`apps destroy --purge`) its databases and roles are dropped. Best effort: an add-on that
+    /// does not answer is logged, and the destroy goes on.
+    public func forget(app: AppName, purge: Bool) async {
+        guard let links = try? await store.addonLinks() else { return }
+        for link in links where link.app == app {
+            guard let record = try? await store.addon(named: link.addon), record.kind == .postgres else { continue }
+            let role = AddonDatabaseName.identifier(app)
+            var sql = """
+                ALTER ROLE \(role) NOLOGIN;
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '\(app.rawValue)';
+                """
+            if purge { sql += "\nDROP DATABASE IF EXISTS \(role) WITH (FORCE);\nDROP ROLE IF EXISTS \(role);" }
+            do { try await psql(record, sql) } catch {
+                DaemonLog.error("addon:\(record.name)", "unable to close the role of destroyed app \(app): \(error)")
+            }
+        }
+    }
+
     /// Runs `sql` with psql as the superuser, from a 0600 file (the passwords in it never reach a command line),
     /// stopping at the first error.
     @discardableResult

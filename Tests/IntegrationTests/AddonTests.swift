@@ -201,6 +201,15 @@ struct AddonTests {
         let refused = try psql(blogURL, "SELECT 1")
         #expect(refused.status != .exited(0) && refused.standardError.contains("not permitted to log in"))
 
+        // A linked app that is destroyed leaves no role that can log in.
+        try expectOK(daemon.dokuen(["apps", "create", "temp"]))
+        try expectOK(daemon.dokuen(["addons", "link", "temp", "db"]))
+        let tempURL = try #require(try config(daemon, "temp")["DATABASE_URL"])
+        #expect(try psql(tempURL, "SELECT 1").status == .exited(0))
+        try expectOK(daemon.dokuen(["apps", "destroy", "temp", "--confirm", "temp"]))
+        #expect(try psql(tempURL, "SELECT 1").standardError.contains("not permitted to log in"))
+        #expect(try info(daemon, "db").links.map(\.app) == ["shop"])
+
         // destroy --force unlinks shop first; --purge removes the data and the user.
         try expectOK(daemon.dokuen(["addons", "destroy", "db", "--confirm", "db", "--force", "--purge"]))
         #expect(try config(daemon, "shop")["DATABASE_URL"] == nil)
