@@ -19,6 +19,10 @@ public enum CoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidBranch(String, reason: String)
     /// A Procfile's `static: DIR`.
     case invalidStaticRoot(String, reason: String)
+    /// An add-on's kind or name (docs/ADDONS.md).
+    case invalidAddon(String, reason: String)
+    case invalidAddonAlias(String, reason: String)
+    case invalidAddonKind(String, reason: String)
 
     public var description: String {
         switch self {
@@ -36,6 +40,9 @@ public enum CoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidSetting(let text, let reason): "invalid setting \(Quoting.quoted(text)): \(reason)"
         case .invalidBranch(let text, let reason): "invalid branch name \(Quoting.quoted(text)): \(reason)"
         case .invalidStaticRoot(let text, let reason): "invalid static directory \(Quoting.quoted(text)): \(reason)"
+        case .invalidAddon(let text, let reason): "invalid add-on \(Quoting.quoted(text)): \(reason)"
+        case .invalidAddonAlias(let text, let reason): "invalid add-on alias \(Quoting.quoted(text)): \(reason)"
+        case .invalidAddonKind(let text, let reason): "invalid add-on kind \(Quoting.quoted(text)): \(reason)"
         }
     }
 }

@@ -36,10 +36,11 @@ struct APIError: Error, Equatable, CustomStringConvertible {
 
     static func code(for error: StoreError) -> APIErrorCode {
         switch error {
-        case .appNotFound, .releaseNotFound, .buildNotFound, .formationNotFound, .domainNotFound, .deployNotFound:
+        case .appNotFound, .releaseNotFound, .buildNotFound, .formationNotFound, .domainNotFound, .deployNotFound,
+            .addonNotFound, .addonLinkNotFound:
             .notFound
         case .deployInProgress: .deployInProgress
-        case .appExists, .domainExists, .buildInUse, .buildExists: .conflict
+        case .appExists, .domainExists, .buildInUse, .buildExists, .addonExists, .addonLinkExists: .conflict
         case .core, .invalidHostname, .invalidPortRange: .invalid
         default: .internal
         }

@@ -19,7 +19,7 @@ public enum APIServer {
     /// Builds the server. `onListening` runs once the socket accepts connections (its mode is already 0660).
     public static func application(
         layout: RootLayout, store: Store, supervisor: InstanceSupervisor, routing: Routing?, settings: DaemonSettings,
-        onListening: @escaping @Sendable () async -> Void
+        addons: AddonSupervisor? = nil, onListening: @escaping @Sendable () async -> Void
     ) -> some ApplicationProtocol {
         let cutover = Cutover(
             layout: layout, store: store, supervisor: supervisor, keepReleases: settings.keepReleases,
@@ -74,6 +74,9 @@ public enum APIServer {
                     .invalid,
                     "destroying \(name) needs --confirm \(name); its data/ directory is kept unless --purge")
             }
+            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            // Its add-on roles first, while its links still say which (docs/ADDONS.md).
+            await addons?.forget(app: name, purge: request.uri.queryParameters.get("purge") == "1")
             try await store.destroyApp(name, actor: await actor(request, context))
             try? await routing?.remove(name)
             // Its instances stop now, and anything else its user still runs; its files go, but data/ (and its
@@ -260,6 +263,7 @@ public enum APIServer {
         addCertificateRoutes(to: v1, layout: layout, store: store, routing: routing)
         addEventRoutes(to: v1, store: store)
         addRunRoutes(to: v1, store: store, supervisor: supervisor)
+        if let addons { addAddonRoutes(to: v1, layout: layout, store: store, addons: addons, cutover: cutover) }
         let socket = layout.socket
         return Application(
             router: router,

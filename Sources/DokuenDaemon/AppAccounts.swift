@@ -155,6 +155,9 @@ public struct AppAccounts: Sendable {
         if AppUser.isAppComment(entry.comment) {
             return "\(entry.name) is an app's user; apps may not use dokuend's control socket"
         }
+        if AddonUser.isAddonComment(entry.comment) {
+            return "\(entry.name) is an add-on's user; add-ons may not use dokuend's control socket"
+        }
         if let admin = UserEntry.groupID(adminGroup), entry.groups.contains(admin) { return nil }
         return "\(entry.name) is not in the \(adminGroup) group; only root and its members may use dokuend"
     }

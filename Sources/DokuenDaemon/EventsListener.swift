@@ -13,9 +13,12 @@ public final class EventsListener: Service, Sendable {
     let fd: Int32
     let supervisor: InstanceSupervisor
     let store: Store
+    /// Where add-ons' shims live (`run/addons/`): their events are no app's.
+    let addonsPrefix: String
 
     public init(layout: RootLayout, supervisor: InstanceSupervisor, store: Store) throws {
         path = layout.eventsSocket
+        addonsPrefix = layout.runDirectory + "/addons/"
         self.supervisor = supervisor
         self.store = store
         fd = try UnixSocket.bindDatagram(path)
@@ -47,6 +50,11 @@ public final class EventsListener: Service, Sendable {
         guard let record = StatusRecord(decoding: text) else { return }
         let directory = text.split(separator: "\n").first(where: { $0.hasPrefix("dir=") }).map {
             String($0.dropFirst(4))
+        }
+        // An add-on's shim (`run/addons/NAME`): no app's instance; `AddonService` looks after the change.
+        if let directory, directory.hasPrefix(addonsPrefix) {
+            supervisor.requestReconcile()
+            return
         }
         if let directory, let exit = record.lastExit, record.wantUp,
             record.state == .starting || record.state == .backoff

@@ -45,6 +45,14 @@ public actor InstanceSupervisor {
     /// Sets what runs after each reconcile; call it before the first one.
     public func setAfterReconcile(_ action: (@Sendable () async -> Void)?) { afterReconcile = action }
 
+    /// The add-ons linked to an app that do not answer yet (docs/ADDONS.md): an app's new instances count as started
+    /// only once this is empty. Nil: no add-ons.
+    var unreadyDependencies: (@Sendable (AppName) async -> [String])?
+
+    public func setUnreadyDependencies(_ check: (@Sendable (AppName) async -> [String])?) {
+        unreadyDependencies = check
+    }
+
     public init(
         layout: RootLayout, store: Store, shimPath: String, accounts: AppAccounts,
         portRange: ClosedRange<Int> = Store.defaultPortRange
@@ -302,7 +310,19 @@ public actor InstanceSupervisor {
                 }
                 if !ready { missing += 1 }
             }
-            if missing == 0 { return }
+            if missing == 0 {
+                // The add-ons it is linked to must answer too; an add-on's answer is no shim event, so this looks
+                // again at each change and at least every 200 ms.
+                guard let unready = await unreadyDependencies?(app), !unready.isEmpty else { return }
+                let soon = ContinuousClock.now.advanced(by: .milliseconds(200))
+                _ = await nextChange(before: min(soon, end))
+                guard ContinuousClock.now < end else {
+                    throw DaemonError.notUp(
+                        release: release.description,
+                        reason: "its add-on(s) \(unready.joined(separator: ", ")) did not answer in time")
+                }
+                continue
+            }
             guard await nextChange(before: end) else {
                 throw DaemonError.notUp(
                     release: release.description, reason: "\(missing) instance(s) were not ready in time")

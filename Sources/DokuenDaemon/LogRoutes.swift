@@ -28,49 +28,62 @@ extension APIServer {
             let count = try query.get("lines").map(lineCount) ?? 100
             let follow = try query.get("follow").map(flag) ?? false
             guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
-
-            let directory = layout.app(name).logs
-            var follower = LogFollower(directory: directory, type: type, index: index)
-            // Watch before reading the backlog, so that no line written in between is missed.
-            var watch: (changes: AsyncStream<Void>, stop: @Sendable () -> Void)?
             if follow {
                 // The directory exists once an instance has run; a follower may come first.
                 try Posix.mkdir(layout.app(name).directory, existingOK: true)
-                try Posix.mkdir(directory, existingOK: true)
-                watch = try watcher.watch(directory)
+                try Posix.mkdir(layout.app(name).logs, existingOK: true)
             }
-            let backlog: [LogFollower.Line]
-            do {
-                backlog = try follower.backlog(count)
+            return try logStream(
+                directory: layout.app(name).logs, type: type, index: index, count: count, follow: follow,
+                watcher: watcher, context: context
+            ) { follower in
                 if let type, let index, !follow, follower.isEmpty {
                     throw APIError(
                         .notFound, "unable to read the log of \(name):\(type).\(index): that instance has never run")
                 }
-            } catch {
+            }
+        }
+    }
+
+    /// The NDJSON answer of a log route: the last `count` lines of the logs in `directory` (`LogFollower`), then,
+    /// with `follow`, every line written after until the client hangs up. `check` sees the follower after the
+    /// backlog (to refuse a log that never existed). Also used by `GET /v1/addons/NAME/logs`.
+    static func logStream(
+        directory: String, type: ProcessType?, index: Int?, count: Int, follow: Bool, watcher: LogFollower.Watcher,
+        context: DokuenContext, check: (LogFollower) throws -> Void = { _ in }
+    ) throws -> Response {
+        var follower = LogFollower(directory: directory, type: type, index: index)
+        // Watch before reading the backlog, so that no line written in between is missed.
+        var watch: (changes: AsyncStream<Void>, stop: @Sendable () -> Void)?
+        if follow { watch = try watcher.watch(directory) }
+        let backlog: [LogFollower.Line]
+        do {
+            backlog = try follower.backlog(count)
+            try check(follower)
+        } catch {
+            follower.close()
+            watch?.stop()
+            throw error
+        }
+        // Without follow, the files are read already; with it, a client that hangs up ends the stream, even
+        // when nothing is being written.
+        if let watch { context.channel.closeFuture.whenComplete { _ in watch.stop() } } else { follower.close() }
+        let body = ResponseBody { [follower, watch] writer in
+            var follower = follower
+            defer {
                 follower.close()
                 watch?.stop()
-                throw error
             }
-            // Without follow, the files are read already; with it, a client that hangs up ends the stream, even
-            // when nothing is being written.
-            if let watch { context.channel.closeFuture.whenComplete { _ in watch.stop() } } else { follower.close() }
-            let body = ResponseBody { [follower, watch] writer in
-                var follower = follower
-                defer {
-                    follower.close()
-                    watch?.stop()
+            try await writer.write(ndjson(backlog))
+            if let watch {
+                for await _ in watch.changes {
+                    let lines = follower.readNew()
+                    if !lines.isEmpty { try await writer.write(ndjson(lines)) }
                 }
-                try await writer.write(ndjson(backlog))
-                if let watch {
-                    for await _ in watch.changes {
-                        let lines = follower.readNew()
-                        if !lines.isEmpty { try await writer.write(ndjson(lines)) }
-                    }
-                }
-                try await writer.finish(nil)
             }
-            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
+            try await writer.finish(nil)
         }
+        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
     }
 
     private static func instanceNumber(_ text: String, name: AppName, type: ProcessType?) throws -> Int {

@@ -7,7 +7,7 @@
 ///   `PRAGMA foreign_key_check` must be clean before each one commits;
 /// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
 enum Migrations {
-    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8]
+    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9]
 
     /// The version a fully migrated database has.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -366,5 +366,35 @@ enum Migrations {
         version: 8, name: "app stopped",
         sql: """
             ALTER TABLE apps ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0 CHECK (stopped IN (0, 1));
+            """)
+
+    // MARK: - v9
+
+    // Add-ons (docs/ADDONS.md): a PostgreSQL or Redis server per row, named by the app-name rules, on a port of the
+    // same range as the instances' (a port is either an add-on's or leased to an instance, never both: the lease
+    // skips add-on ports), with the server's major version recorded at create. A link puts `<alias>_URL` in an
+    // app's config; `follow` restarts the app after its add-on restarted. Links go with their app.
+    static let v9 = Migration(
+        version: 9, name: "add-ons",
+        sql: """
+            CREATE TABLE addons (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE
+                    CHECK (length(name) BETWEEN 1 AND 63 AND name NOT GLOB '*[^a-z0-9-]*'),
+                kind TEXT NOT NULL CHECK (kind IN ('postgres', 'redis')),
+                port INTEGER NOT NULL UNIQUE CHECK (port BETWEEN 1 AND 65535),
+                version TEXT NOT NULL CHECK (length(version) BETWEEN 1 AND 20 AND version NOT GLOB '*[^0-9.]*'),
+                created_at INTEGER NOT NULL
+            ) STRICT;
+
+            CREATE TABLE addon_links (
+                addon_id INTEGER NOT NULL REFERENCES addons (id) ON DELETE CASCADE,
+                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+                alias TEXT NOT NULL
+                    CHECK (length(alias) BETWEEN 1 AND 60 AND alias NOT GLOB '*[^A-Z0-9_]*'),
+                follow INTEGER NOT NULL DEFAULT 1 CHECK (follow IN (0, 1)),
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (addon_id, app_id)
+            ) STRICT;
             """)
 }

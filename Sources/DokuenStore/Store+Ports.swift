@@ -35,6 +35,8 @@ extension Store {
             {
                 leased.insert(try row.int("port"))
             }
+            // An add-on's server listens on a port of the same range for as long as it exists (docs/ADDONS.md).
+            for row in try database.query("SELECT port FROM addons", []) { leased.insert(try row.int("port")) }
             let lease = PortLease(port: 0, app: app, type: type, index: index, release: release, leasedAt: now)
             guard let port = range.first(where: { !leased.contains($0) && !busy.contains($0) }) else {
                 throw .portsExhausted(instance: lease.instance, range: range)

@@ -46,6 +46,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Deploys are serialized per app (docs/DESIGN.md §2): this one is still running.
     case deployInProgress(app: AppName, id: Int64)
     case deployFinished(Int64)
+    /// Add-ons (docs/ADDONS.md).
+    case addonNotFound(AppName)
+    case addonExists(AppName)
+    case addonLinkExists(addon: AppName, app: AppName)
+    case addonLinkNotFound(addon: AppName, app: AppName)
 
     public var description: String {
         switch self {
@@ -87,6 +92,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .deployInProgress(let app, let id):
             "unable to start a deploy of \(app): deploy \(id) is still running"
         case .deployFinished(let id): "unable to finish deploy \(id): it has already finished"
+        case .addonNotFound(let name): "unable to find add-on \(name): there is no add-on of that name"
+        case .addonExists(let name): "unable to create add-on \(name): an add-on of that name already exists"
+        case .addonLinkExists(let addon, let app): "unable to link \(app) to \(addon): it is already linked"
+        case .addonLinkNotFound(let addon, let app): "unable to unlink \(app) from \(addon): it is not linked"
         }
     }
 }

@@ -13,11 +13,16 @@ struct ConfigCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show", abstract: "Print every KEY=value.",
-            discussion: "Dokuen 2012's spelling works too: dokuen config --application=blog")
+            discussion: """
+                The password in a URL (postgres://blog:****@127.0.0.1:5001/blog, as add-on links make) is shown \
+                as **** unless --reveal; config get APP KEY prints a value whole. Dokuen 2012's spelling works \
+                too: dokuen config --application=blog
+                """)
 
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The app.") var app: String?
         @Option(help: ArgumentHelp("Dokuen 2012: the app.", visibility: .hidden)) var application: String?
+        @Flag(help: "Show the passwords in URLs too.") var reveal = false
 
         var name: String { app ?? application ?? "" }
 
@@ -29,7 +34,8 @@ struct ConfigCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let config = try DaemonClient(options).call("GET", "/v1/apps/\(name)/config", as: [String: String].self)
+            var config = try DaemonClient(options).call("GET", "/v1/apps/\(name)/config", as: [String: String].self)
+            if !reveal { config = config.mapValues(SecretMask.masked) }
             if options.json { return try printJSON(config) }
             for (key, value) in config.sorted(by: { $0.key < $1.key }) { print("\(key)=\(value)") }
         }

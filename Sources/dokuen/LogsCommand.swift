@@ -104,14 +104,14 @@ struct TailCommand: AsyncParsableCommand {
     }
 }
 
-private func validateLineCount(_ lines: Int) throws {
+func validateLineCount(_ lines: Int) throws {
     guard (0...10_000).contains(lines) else {
         throw ValidationError("invalid line count \(Quoting.quoted(String(lines))): -n takes a number from 0 to 10000")
     }
 }
 
 /// Streams `path` to stdout: NDJSON as it comes with --json, else one line per log line.
-private func printLogs(_ options: GlobalOptions, path: String, showDyno: Bool) throws {
+func printLogs(_ options: GlobalOptions, path: String, showDyno: Bool) throws {
     let colour = !options.json && Posix.isTerminal(1) && Posix.getenv("NO_COLOR") == nil
     var printer = LogPrinter(json: options.json, showDyno: showDyno, colour: colour)
     try DaemonClient(options).stream("GET", path) { try printer.take($0) }

@@ -7,20 +7,41 @@ import DokuenCore
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show every process instance and its state.",
-        discussion: "Targets: APP, APP:TYPE, APP:TYPE.N or all (the default).")
+        discussion: """
+            Targets: APP, APP:TYPE, APP:TYPE.N, addon:NAME or all (the default). All shows the add-ons too, as \
+            addon:NAME lines, RUNNING when the server answers; --json lists instances only (add-ons: dokuen addons \
+            --json).
+            """)
 
     @OptionGroup var options: GlobalOptions
     @Argument(help: "What to show.") var targets: [String] = []
 
     func validate() throws {
         for target in targets {
+            if target.hasPrefix(Self.addonPrefix) {
+                try validateAddon(String(target.dropFirst(Self.addonPrefix.count)))
+                continue
+            }
             do { _ = try Target(target) } catch { throw ValidationError(error.description) }
         }
     }
 
+    /// `addon:NAME` names an add-on (docs/ADDONS.md).
+    static let addonPrefix = "addon:"
+
     func run() async throws {
-        let all = try DaemonClient(options).call("GET", "/v1/status", as: [InstanceStatus].self)
-        let parsed = try targets.isEmpty ? [Target.all] : targets.map { try Target($0) }
+        let client = try DaemonClient(options)
+        let addonNames = targets.filter { $0.hasPrefix(Self.addonPrefix) }.map { $0.dropFirst(Self.addonPrefix.count) }
+        let instanceTargets = targets.filter { !$0.hasPrefix(Self.addonPrefix) }
+        let all = try client.call("GET", "/v1/status", as: [InstanceStatus].self)
+        // A daemon without add-ons (older, or none made) lists none.
+        let addons =
+            (targets.isEmpty || !addonNames.isEmpty)
+            ? ((try? client.call("GET", "/v1/addons", as: [AddonInfo].self)) ?? []) : []
+        let shownAddons = targets.isEmpty ? addons : addons.filter { addonNames.contains(Substring($0.name)) }
+        let parsed =
+            try instanceTargets.isEmpty
+            ? (targets.isEmpty ? [Target.all] : []) : instanceTargets.map { try Target($0) }
         var shown: [InstanceStatus] = []
         var unknown = false
         for target in parsed {
@@ -35,13 +56,17 @@ struct StatusCommand: AsyncParsableCommand {
             if matching.isEmpty && target != .all { unknown = true }
             shown += matching.filter { candidate in !shown.contains(candidate) }
         }
+        if shownAddons.count < Set(addonNames).count { unknown = true }
         if options.json {
             try printJSON(shown)
         } else {
             for status in shown { print(Self.line(status)) }
+            for addon in shownAddons { print(Self.line(addon)) }
         }
         if unknown { throw ExitCode(4) }
-        if shown.contains(where: { $0.state != "RUNNING" }) { throw ExitCode(3) }
+        if shown.contains(where: { $0.state != "RUNNING" }) || shownAddons.contains(where: { $0.state != "RUNNING" }) {
+            throw ExitCode(3)
+        }
     }
 
     static func line(_ status: InstanceStatus) -> String {
@@ -57,6 +82,17 @@ struct StatusCommand: AsyncParsableCommand {
                 "log: \(ByteSize.text(status.logDroppedBytes)) dropped" + (status.logDropping ? " (disk full)" : ""))
         }
         return name.padding(16) + status.state.padding(10) + details.joined(separator: ", ")
+    }
+}
+
+extension StatusCommand {
+    static func line(_ addon: AddonInfo) -> String {
+        var details: [String] = []
+        if let pid = addon.pid { details.append("pid \(pid)") }
+        details.append("port \(addon.port)")
+        details.append("\(addon.kind) \(addon.version)")
+        if addon.restarts > 0 { details.append("\(addon.restarts) restarts") }
+        return (Self.addonPrefix + addon.name).padding(16) + addon.state.padding(10) + details.joined(separator: ", ")
     }
 }
 

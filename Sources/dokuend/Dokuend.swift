@@ -270,8 +270,12 @@ struct Dokuend: AsyncParsableCommand {
             nginx.directory = layout.nginxDirectory
             return Routing(nginx: nginx, settings: chosen!.1, layout: layout, store: store, supervisor: supervisor)
         }
+        // Add-ons (docs/ADDONS.md): PostgreSQL and Redis servers under shims of their own, started before the apps.
+        let addons = AddonSupervisor(
+            layout: layout, store: store, accounts: AppAccounts(layout: layout, isolated: Posix.geteuid() == 0),
+            shimPath: Posix.executableDirectory() + "/dokuen-shim", supervisor: supervisor, portRange: try portRange())
         let server = APIServer.application(
-            layout: layout, store: store, supervisor: supervisor, routing: routing, settings: settings
+            layout: layout, store: store, supervisor: supervisor, routing: routing, settings: settings, addons: addons
         ) {
             do {
                 try await Self.announce(layout, store)
@@ -288,11 +292,16 @@ struct Dokuend: AsyncParsableCommand {
             let events = try EventsListener(layout: layout, supervisor: supervisor, store: store)
             let watcher = try ShimWatcher { _ in supervisor.requestReconcile() }
             await supervisor.setShimWatcher(watcher)
+            let addonWatcher = try ShimWatcher { _ in supervisor.requestReconcile() }
+            await addons.setShimWatcher(addonWatcher)
+            await supervisor.setUnreadyDependencies { app in await addons.unready(linkedTo: app) }
             // Before the API answers, with the watchers already running (recovery waits for instances to stop):
             // finish or roll back what a restart cut short, then one pass, then nginx.
             let keepReleases = settings.keepReleases
             let drainMilliseconds = settings.drainMilliseconds
             let startup: @Sendable () async throws -> Void = {
+                // Add-ons first, awaited until they answer: the apps linked to them start after them.
+                await addons.boot()
                 try await Cutover(
                     layout: layout, store: store, supervisor: supervisor, keepReleases: keepReleases, routing: routing,
                     drainMilliseconds: drainMilliseconds
@@ -316,6 +325,7 @@ struct Dokuend: AsyncParsableCommand {
             }
             services += [
                 .init(service: events), .init(service: watcher), .init(service: ReconcileLoop(supervisor: supervisor)),
+                .init(service: addonWatcher), .init(service: AddonService(addons: addons, supervisor: supervisor)),
                 .init(service: APIService(server, startup: startup)),
             ]
             var configuration = ServiceGroupConfiguration(services: services, logger: Logger(label: "dokuend"))

@@ -45,3 +45,40 @@ import Testing
         #expect(!AppUser.isAppComment("Debian-exim"))
     }
 }
+
+/// The add-on user rule (docs/ADDONS.md): never an app user's name, at most 32 characters, stable.
+@Suite struct AddonUserTests {
+    @Test func namesAreShortAndApartFromAppUsers() throws {
+        #expect(AddonUser(try AppName("db")).name == "dka-db")
+        let long = try AppName(String(repeating: "a", count: 40))
+        let user = AddonUser(long)
+        #expect(user.name.count == 32 && user.name.hasPrefix("dka-aaaaaaaaaaaaaaaaaaa_"))
+        #expect(AddonUser(try AppName(String(repeating: "a", count: 28))).name.count == 32)
+        #expect(!AppUser.isAppComment(AddonUser(long).comment) && AddonUser.isAddonComment(user.comment))
+    }
+
+    @Test func kindsAndAliasesAreChecked() throws {
+        #expect(try AddonKind(parsing: "postgresql") == .postgres)
+        #expect(throws: CoreError.invalidAddonKind("mysql", reason: "the kinds are postgres and redis")) {
+            try AddonKind(parsing: "mysql")
+        }
+        #expect(try AddonAlias("CACHE_2").key.rawValue == "CACHE_2_URL")
+        for bad in ["", "lower", "2X", "A-B", String(repeating: "A", count: 61)] {
+            #expect(throws: CoreError.self) { try AddonAlias(bad) }
+        }
+    }
+}
+
+@Suite struct SecretMaskTests {
+    @Test(arguments: [
+        ("postgres://blog:abc123@127.0.0.1:5001/blog", "postgres://blog:****@127.0.0.1:5001/blog"),
+        ("redis://default:pw@127.0.0.1:6000/0", "redis://default:****@127.0.0.1:6000/0"),
+        ("https://example.com/a:b@c", "https://example.com/a:b@c"),
+        ("postgres://blog@host/db", "postgres://blog@host/db"),
+        ("plain value", "plain value"),
+        ("x://u:p:q@h?x=@", "x://u:****@h?x=@"),
+    ])
+    func passwordsInURLsAreMasked(_ value: String, _ shown: String) {
+        #expect(SecretMask.masked(value) == shown)
+    }
+}

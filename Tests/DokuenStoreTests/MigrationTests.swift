@@ -23,6 +23,7 @@ import Testing
         6: 9_251_291_081_812_483_442,
         7: 7_848_250_510_169_765_379,
         8: 2_439_515_136_143_273_080,
+        9: 18_255_536_791_686_493_233,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -223,6 +224,27 @@ import Testing
                     app: appName("blog"), Formation(scales: [.init(type: try ProcessType("web"), count: 1)]),
                     actor: "test")
                 #expect(try await store.formation(app: appName("blog")).first?.stopped == true)
+            }),
+        9: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO apps (id, name, created_at) VALUES (1, 'blog', 100);
+                    INSERT INTO addons (id, name, kind, port, version, created_at) VALUES (1, 'db', 'postgres', 5100, '15', 101);
+                    INSERT INTO addon_links (addon_id, app_id, alias, follow, created_at) VALUES (1, 1, 'DATABASE', 0, 102);
+                    """)
+            },
+            verify: { store in
+                let addon = try #require(try await store.addon(named: appName("db")))
+                #expect(addon.kind == .postgres && addon.port == 5100 && addon.version == "15")
+                let links = try await store.addonLinks(addon: appName("db"))
+                #expect(links.map(\.app.rawValue) == ["blog"] && links.first?.follow == false)
+                #expect(links.first?.alias.key.rawValue == "DATABASE_URL")
+                // An add-on's port is never leased to an instance.
+                let lease = try await store.leasePort(
+                    app: appName("blog"), type: try ProcessType("web"), index: 1, release: releaseID(1),
+                    range: 5100...5101, actor: "test")
+                #expect(lease.port == 5101)
             }),
     ]
 
