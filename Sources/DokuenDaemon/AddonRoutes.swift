@@ -47,6 +47,16 @@ extension APIServer {
             }
             return Response(status: .noContent)
         }
+        v1.post("addons/:addon/stop") { request, context in
+            let name = try addonName(context.parameters.get("addon") ?? "")
+            let actor = await actor(request, context)
+            return try json(try await addons.info(try await addons.setStopped(name, true, actor: actor)))
+        }
+        v1.post("addons/:addon/start") { request, context in
+            let name = try addonName(context.parameters.get("addon") ?? "")
+            let actor = await actor(request, context)
+            return try json(try await addons.info(try await addons.setStopped(name, false, actor: actor)))
+        }
         v1.post("addons/:addon/restart") { _, context in
             let name = try addonName(context.parameters.get("addon") ?? "")
             return try json(try await addons.info(try await addons.restart(name)))

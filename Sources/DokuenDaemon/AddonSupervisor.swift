@@ -286,7 +286,7 @@ public actor AddonSupervisor {
     /// still start.
     public func boot() async {
         guard let records = try? await store.addons() else { return }
-        for record in records {
+        for record in records where !record.stopped {
             do {
                 if !isAlive(record.name) { try await start(record) }
                 try await waitUntilReady(record)
@@ -302,7 +302,7 @@ public actor AddonSupervisor {
     /// that has none, and restarts the apps that follow an add-on whose server restarted, once it answers again.
     public func tend() async {
         guard let records = try? await store.addons() else { return }
-        for record in records where !busy.contains(record.name) {
+        for record in records where !busy.contains(record.name) && !record.stopped {
             if !isAlive(record.name) {
                 do {
                     try await start(record)
@@ -363,8 +363,30 @@ public actor AddonSupervisor {
     /// answers again.
     public func restart(_ name: AppName) async throws -> AddonRecord {
         guard let record = try await store.addon(named: name) else { throw StoreError.addonNotFound(name) }
+        guard !record.stopped else {
+            throw APIError(.conflict, "unable to restart add-on \(name): it is stopped (dokuen start addon:\(name))")
+        }
         guard isAlive(name) else { throw APIError(.conflict, "unable to restart add-on \(name): it is not running") }
         try ShimControl.send(.restart, toDirectory: paths(name).serviceDirectory)
+        return record
+    }
+
+    /// `dokuen stop|start addon:NAME` (and `stop all`, `start all`): desired state, kept across dokuend restarts. A
+    /// stop returns once the server is gone; a start once it answers.
+    public func setStopped(_ name: AppName, _ stopped: Bool, actor: String) async throws -> AddonRecord {
+        guard try await store.addon(named: name) != nil else { throw StoreError.addonNotFound(name) }
+        busy.insert(name)
+        defer { busy.remove(name) }
+        try await store.setAddonStopped(name, stopped: stopped, actor: actor)
+        guard let record = try await store.addon(named: name) else { throw StoreError.addonNotFound(name) }
+        if stopped {
+            await stopShim(name)
+            lastPIDs[name] = nil
+        } else {
+            if !isAlive(name) { try await start(record) }
+            try await waitUntilReady(record)
+            lastPIDs[name] = status(name)?.pid
+        }
         return record
     }
 

@@ -373,7 +373,8 @@ enum Migrations {
     // Add-ons (docs/ADDONS.md): a PostgreSQL or Redis server per row, named by the app-name rules, on a port of the
     // same range as the instances' (a port is either an add-on's or leased to an instance, never both: the lease
     // skips add-on ports), with the server's major version recorded at create. A link puts `<alias>_URL` in an
-    // app's config; `follow` restarts the app after its add-on restarted. Links go with their app.
+    // app's config; `follow` restarts the app after its add-on restarted. Links go with their app. `stopped`: `dokuen
+    // stop addon:NAME` (or `stop all`), kept across restarts until `dokuen start`.
     static let v9 = Migration(
         version: 9, name: "add-ons",
         sql: """
@@ -384,6 +385,7 @@ enum Migrations {
                 kind TEXT NOT NULL CHECK (kind IN ('postgres', 'redis')),
                 port INTEGER NOT NULL UNIQUE CHECK (port BETWEEN 1 AND 65535),
                 version TEXT NOT NULL CHECK (length(version) BETWEEN 1 AND 20 AND version NOT GLOB '*[^0-9.]*'),
+                stopped INTEGER NOT NULL DEFAULT 0 CHECK (stopped IN (0, 1)),
                 created_at INTEGER NOT NULL
             ) STRICT;
 

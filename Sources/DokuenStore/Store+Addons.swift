@@ -9,6 +9,8 @@ public struct AddonRecord: Equatable, Sendable {
     /// The server's major version at create (`15`, `7`): the data is never started with other binaries.
     public let version: String
     public let createdAt: Int64
+    /// Stopped by `dokuen stop addon:NAME` (or `stop all`): dokuend neither starts nor tends it until `dokuen start`.
+    public var stopped = false
 }
 
 /// One app linked to an add-on: `<alias>_URL` is in its config.
@@ -47,6 +49,16 @@ extension Store {
             try recordEvent(
                 actor: actor, app: nil, action: "addon.create", detail: "\(name) \(kind) \(version) on port \(port)")
             return AddonRecord(name: name, kind: kind, port: port, version: version, createdAt: now)
+        }
+    }
+
+    /// Stops or starts an add-on as desired state (`dokuen stop|start addon:NAME`), kept across restarts.
+    public func setAddonStopped(_ name: AppName, stopped: Bool, actor: String) throws(StoreError) {
+        try database.transaction { () throws(StoreError) in
+            let changed = try database.run(
+                "UPDATE addons SET stopped = ? WHERE name = ?", [.integer(stopped ? 1 : 0), .text(name.rawValue)])
+            if changed == 0 { throw .addonNotFound(name) }
+            try recordEvent(actor: actor, app: nil, action: stopped ? "addon.stop" : "addon.start", detail: "\(name)")
         }
     }
 
@@ -140,7 +152,7 @@ extension Store {
 
     private func addons(where filter: String, _ values: [SQLValue]) throws(StoreError) -> [AddonRecord] {
         try database.query(
-            "SELECT name, kind, port, version, created_at FROM addons \(filter) ORDER BY name", values
+            "SELECT name, kind, port, version, created_at, stopped FROM addons \(filter) ORDER BY name", values
         ).map { (row) throws(StoreError) in
             let kindText = try row.text("kind")
             guard let kind = AddonKind(rawValue: kindText) else {
@@ -148,7 +160,8 @@ extension Store {
             }
             return AddonRecord(
                 name: try Self.storedName(try row.text("name")), kind: kind, port: try row.int("port"),
-                version: try row.text("version"), createdAt: try row.int64("created_at"))
+                version: try row.text("version"), createdAt: try row.int64("created_at"),
+                stopped: try row.bool("stopped"))
         }
     }
 

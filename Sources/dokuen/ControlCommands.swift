@@ -9,7 +9,7 @@ struct RestartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restart", abstract: "Restart instances; web behind nginx without dropping a request.",
         discussion: """
-            Targets: APP, APP:TYPE, APP:TYPE.N or all. With routing on (nginx), an app whose targets include web \
+            Targets: APP, APP:TYPE, APP:TYPE.N, addon:NAME or all. With routing on (nginx), an app whose targets include web \
             instances restarts rolling: a new release of the same build, config and formation starts beside the \
             running instances, takes over once ready (its port accepts, the health checks pass: as a deploy), and \
             the old ones drain and stop. Every instance of that app is replaced, and dokuen releases lists the new \
@@ -32,11 +32,24 @@ struct RestartCommand: AsyncParsableCommand {
 
     var allTargets: [String] { targets + (application.map { [$0] } ?? []) }
 
-    func validate() throws { try validateTargets(allTargets) }
+    func validate() throws {
+        for name in allTargets.compactMap(addonTarget) {
+            do { _ = try AppName(name) } catch { throw ValidationError(error.description) }
+        }
+        let instances = allTargets.filter { addonTarget($0) == nil }
+        if !instances.isEmpty || allTargets.isEmpty { try validateTargets(instances) }
+    }
 
     func run() async throws {
         let client = try DaemonClient(options)
-        let request = ControlRequest(targets: allTargets, command: "r")
+        // An add-on restarts in place; the apps that follow it restart once it answers again (docs/ADDONS.md).
+        for name in allTargets.compactMap(addonTarget) {
+            let info = try client.call("POST", "/v1/addons/\(name)/restart", as: AddonInfo.self)
+            if !options.json { print("Restarting addon:\(info.name); the apps that follow it restart once it answers") }
+        }
+        let instanceTargets = allTargets.filter { addonTarget($0) == nil }
+        guard !instanceTargets.isEmpty else { return }
+        let request = ControlRequest(targets: instanceTargets, command: "r")
         let path = "/v1/control?" + (inPlace ? "" : "rolling=1&") + (noWait ? "wait=0" : "wait=1")
         if noWait {
             let statuses = try client.call("POST", path, body: request, as: [InstanceStatus].self)

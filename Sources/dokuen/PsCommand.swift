@@ -219,7 +219,8 @@ struct StopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stop", abstract: "Stop apps, process types or instances until `dokuen start`.",
         discussion: """
-            Targets: APP, APP:TYPE, APP:TYPE.N or all. Example: dokuen stop blog:web.2
+            Targets: APP, APP:TYPE, APP:TYPE.N, addon:NAME or all (every app, then every add-on). Example: dokuen \
+            stop blog:web.2
 
             Returns once every instance named is gone: its process and its shim have exited, after the stop signal \
             or, at the type's stop_timeout (dokuen ps set), SIGKILL. It gives up after that stop timeout plus 30 s \
@@ -233,7 +234,7 @@ struct StopCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var wait: WaitOptions
-    @Argument(help: "APP, APP:TYPE, APP:TYPE.N or all.") var targets: [String] = []
+    @Argument(help: "APP, APP:TYPE, APP:TYPE.N, addon:NAME or all.") var targets: [String] = []
 
     func validate() throws { try validateStopTargets(targets) }
 
@@ -244,7 +245,8 @@ struct StartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start", abstract: "Start stopped apps, process types or instances again.",
         discussion: """
-            Targets: APP, APP:TYPE, APP:TYPE.N or all. Starting blog or blog:web also starts blog:web.2.
+            Targets: APP, APP:TYPE, APP:TYPE.N, addon:NAME or all (every add-on first, answering, then every \
+            app). Starting blog or blog:web also starts blog:web.2.
 
             Returns once every instance named is RUNNING (ready, as its type's readiness says) or has finished (a \
             one-shot type that exited 0), and exits 1 as soon as one of them crashes instead (BACKOFF, FATAL, \
@@ -258,7 +260,7 @@ struct StartCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var wait: WaitOptions
-    @Argument(help: "APP, APP:TYPE, APP:TYPE.N or all.") var targets: [String] = []
+    @Argument(help: "APP, APP:TYPE, APP:TYPE.N, addon:NAME or all.") var targets: [String] = []
 
     func validate() throws { try validateStopTargets(targets) }
 
@@ -287,8 +289,19 @@ struct WaitOptions: ParsableArguments {
 }
 
 func validateStopTargets(_ targets: [String]) throws {
-    guard !targets.isEmpty else { throw ValidationError("name at least one target: APP, APP:TYPE, APP:TYPE.N or all") }
-    for target in targets { do { _ = try Target(target) } catch { throw ValidationError(error.description) } }
+    guard !targets.isEmpty else {
+        throw ValidationError("name at least one target: APP, APP:TYPE, APP:TYPE.N, addon:NAME or all")
+    }
+    for target in targets {
+        do {
+            if let addon = addonTarget(target) { _ = try AppName(addon) } else { _ = try Target(target) }
+        } catch { throw ValidationError(error.description) }
+    }
+}
+
+/// The add-on an `addon:NAME` target names (docs/ADDONS.md), or nil for an instance target.
+func addonTarget(_ text: String) -> String? {
+    text.hasPrefix(StatusCommand.addonPrefix) ? String(text.dropFirst(StatusCommand.addonPrefix.count)) : nil
 }
 
 /// Stops one app and waits until it is gone (`dokuen shutdown --application`, Dokuen 2012's spelling).
@@ -303,7 +316,17 @@ func setStopped(_ stopped: Bool, _ texts: [String], _ options: GlobalOptions, no
     var targets: [Target] = []
     // Each app's formation after the last change, whose wanted slots a start waits for.
     var formations: [String: [FormationEntry]] = [:]
-    for text in texts {
+    // Add-ons (docs/ADDONS.md): those named, and with `all` every one; they start before the apps and stop after
+    // them, and dokuend answers once a stopped one is gone or a started one answers.
+    var addons = texts.compactMap(addonTarget)
+    if texts.contains("all") {
+        addons += ((try? client.call("GET", "/v1/addons", as: [AddonInfo].self)) ?? []).map(\.name)
+    }
+    func tendAddons() throws {
+        for name in addons { _ = try client.call("POST", "/v1/addons/\(name)/\(verb)", as: AddonInfo.self) }
+    }
+    if !stopped { try tendAddons() }
+    for text in texts where addonTarget(text) == nil {
         let target: Target
         do { target = try Target(text) } catch { throw ValidationError(error.description) }
         targets.append(target)
@@ -319,8 +342,12 @@ func setStopped(_ stopped: Bool, _ texts: [String], _ options: GlobalOptions, no
         }
     }
     let subject = texts.joined(separator: " ")
-    if noWait { return print("\(stopped ? "Stopping" : "Starting") \(subject)") }
+    if noWait {
+        if stopped { try tendAddons() }
+        return print("\(stopped ? "Stopping" : "Starting") \(subject)")
+    }
     try client.wait(try stopStartPlan(stopped, targets, formations, subject: subject, client: client, timeout: timeout))
+    if stopped { try tendAddons() }
     print("\(stopped ? "Stopped" : "Started") \(subject)")
     // A deploy in progress honours the change (docs/DESIGN.md §2, "Verbs during a deploy"): say what it will do.
     for app in formations.keys.sorted() {

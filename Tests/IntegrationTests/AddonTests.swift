@@ -270,6 +270,54 @@ struct AddonTests {
         try expectOK(daemon.dokuen(["addons", "destroy", "kv", "--confirm", "kv", "--force", "--purge"]))
     }
 
+    /// `stop all` stops the apps, then the add-ons, and they stay stopped across a restart of dokuend; `start all`
+    /// starts the add-ons (answering) before the apps; `restart addon:NAME` restarts its server, and the apps that
+    /// follow it restart once it answers.
+    @Test func stopAllStartAllAndRestartReachTheAddons() throws {
+        let daemon = try DaemonHarness(label: "addon-stop")
+        defer {
+            cleanUp(daemon)
+            daemon.stop()
+        }
+        try deployWeb(daemon, "cache")
+        try expectOK(daemon.dokuen(["addons", "create", "redis", "kv"]))
+        try expectOK(daemon.dokuen(["addons", "link", "cache", "kv"]))
+        let first = try info(daemon, "kv")
+        let server = try #require(first.pid)
+
+        let stopped = try expectOK(daemon.dokuen(["stop", "all"]))
+        #expect(stopped.standardOutput.hasPrefix("Stopped all\n"), "\(stopped.standardOutput)")
+        #expect(try info(daemon, "kv").state == "STOPPED")
+        #expect(!Posix.exists("/proc/\(server)"), "the server is gone once stop all returns")
+        #expect(try webPID(daemon, "cache") == nil)
+        // Kept across a restart of dokuend: it neither starts the add-on nor the app.
+        try daemon.restart()
+        #expect(try info(daemon, "kv").state == "STOPPED")
+        #expect(try webPID(daemon, "cache") == nil)
+
+        try expectOK(daemon.dokuen(["start", "all"]))
+        let started = try info(daemon, "kv")
+        #expect(started.state == "RUNNING" && started.pid != server)
+        #expect(try webPID(daemon, "cache") != nil)
+
+        // restart addon:kv: a new server, and cache (it follows kv) restarts once kv answers.
+        let web = try webPID(daemon, "cache")
+        let restarted = try expectOK(daemon.dokuen(["restart", "addon:kv"]))
+        #expect(restarted.standardOutput.hasPrefix("Restarting addon:kv"), "\(restarted.standardOutput)")
+        try daemon.waitFor("kv with a new server and cache restarted") {
+            let now = try info(daemon, "kv")
+            let pid = try webPID(daemon, "cache")
+            return now.state == "RUNNING" && now.pid != started.pid && pid != nil && pid != web
+        }
+        // One add-on alone, by its target; a restart of a stopped one is refused with the way out.
+        try expectOK(daemon.dokuen(["stop", "addon:kv"]))
+        let refused = try daemon.dokuen(["restart", "addon:kv"])
+        #expect(refused.status == .exited(1) && refused.standardError.contains("dokuen start addon:kv"))
+        try expectOK(daemon.dokuen(["start", "addon:kv"]))
+        #expect(try info(daemon, "kv").state == "RUNNING")
+        try expectOK(daemon.dokuen(["addons", "destroy", "kv", "--confirm", "kv", "--force", "--purge"]))
+    }
+
     @Test func badInputIsRefusedAndChangesNothing() throws {
         let daemon = try DaemonHarness(label: "addon-bad")
         defer {
