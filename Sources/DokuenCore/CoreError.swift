@@ -23,6 +23,8 @@ public enum CoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidAddon(String, reason: String)
     case invalidAddonAlias(String, reason: String)
     case invalidAddonKind(String, reason: String)
+    /// A cron job's schedule (app.json `cron`, docs/CRON.md).
+    case invalidCronSchedule(String, reason: String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,7 @@ public enum CoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidAddon(let text, let reason): "invalid add-on \(Quoting.quoted(text)): \(reason)"
         case .invalidAddonAlias(let text, let reason): "invalid add-on alias \(Quoting.quoted(text)): \(reason)"
         case .invalidAddonKind(let text, let reason): "invalid add-on kind \(Quoting.quoted(text)): \(reason)"
+        case .invalidCronSchedule(let text, let reason): "invalid cron schedule \(Quoting.quoted(text)): \(reason)"
         }
     }
 }
