@@ -263,6 +263,7 @@ public enum APIServer {
         addCertificateRoutes(to: v1, layout: layout, store: store, routing: routing)
         addEventRoutes(to: v1, store: store)
         addRunRoutes(to: v1, store: store, supervisor: supervisor)
+        if let cron = settings.cron { addCronRoutes(to: v1, store: store, cron: cron) }
         if let addons { addAddonRoutes(to: v1, layout: layout, store: store, addons: addons, cutover: cutover) }
         let socket = layout.socket
         return Application(

@@ -233,6 +233,7 @@ public struct Cutover: Sendable {
             await supervisor.withdraw(app: app)
             try? await routing?.pin(app, to: nil)  // the latest release is the candidate now: the same routes
             if let recorded { try switchLinks(app, to: try await store.build(app: app, id: recorded.buildID)) }
+            await supervisor.releaseChanged(app)
         case .stopOld:
             try await supervisor.reconcile()
             if let serving = state.serving, serving != state.release {

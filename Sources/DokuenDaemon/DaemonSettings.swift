@@ -19,6 +19,9 @@ public struct DaemonSettings: Sendable {
     /// Where `dokuen shutdown` asks the daemon to stop; nil when nothing listens (the daemon is not running).
     public var stopRequests: StopRequests?
 
+    /// The cron scheduler (docs/CRON.md); nil: no cron routes (tests of other routes).
+    public var cron: CronScheduler?
+
     public init() {}
 }
 

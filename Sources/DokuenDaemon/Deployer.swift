@@ -210,6 +210,14 @@ public struct Deployer: Sendable {
                 line(BuildLog.header("app.json: \(type) settings \(values.joined(separator: " ")) (ps set wins)"))
             }
             for note in manifest.notes { line(BuildLog.indent("app.json: " + note)) }
+            // Cron (docs/CRON.md): a schedule that cannot parse fails the deploy here, before any release.
+            let cron = try CronManifest.load(buildDirectory: buildDirectory)
+            for job in cron.jobs {
+                line(
+                    BuildLog.header(
+                        "app.json: cron \(job.id) \(job.schedule): \(Quoting.printable(job.command, limit: 100))"))
+            }
+            for note in cron.notes { line(BuildLog.indent("app.json: " + note)) }
             let build = try await store.createBuild(
                 app: app, stamp: stamp, buildpack: result.buildpacks.joined(separator: ","), commit: commit,
                 processes: processes, configVars: result.release.configVars, staticRoot: staticRoot, actor: actor)

@@ -45,6 +45,15 @@ public actor InstanceSupervisor {
     /// Sets what runs after each reconcile; call it before the first one.
     public func setAfterReconcile(_ action: (@Sendable () async -> Void)?) { afterReconcile = action }
 
+    /// What runs once a cutover has made a new release current (cron re-reads its jobs, docs/CRON.md).
+    var afterRelease: (@Sendable (AppName) -> Void)?
+
+    /// Sets what runs once a cutover has made a new release current.
+    public func setAfterRelease(_ action: (@Sendable (AppName) -> Void)?) { afterRelease = action }
+
+    /// Called by the cutover when `app`'s latest release changed.
+    func releaseChanged(_ app: AppName) { afterRelease?(app) }
+
     /// The add-ons linked to an app that do not answer yet (docs/ADDONS.md): an app's new instances count as started
     /// only once this is empty. Nil: no add-ons.
     var unreadyDependencies: (@Sendable (AppName) async -> [String])?

@@ -7,7 +7,7 @@
 ///   `PRAGMA foreign_key_check` must be clean before each one commits;
 /// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
 enum Migrations {
-    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9]
+    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10]
 
     /// The version a fully migrated database has.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -397,6 +397,35 @@ enum Migrations {
                 follow INTEGER NOT NULL DEFAULT 1 CHECK (follow IN (0, 1)),
                 created_at INTEGER NOT NULL,
                 PRIMARY KEY (addon_id, app_id)
+            ) STRICT;
+            """)
+
+    // MARK: - v10
+
+    // Cron (docs/CRON.md): one row per run of a job (its id is CronJob's: 8 hex digits), started by its schedule,
+    // by `dokuen cron run`, by `@reboot`, or a fire skipped because the job was still running (no duration, no exit).
+    // `exit_code`/`signal` stay NULL while it runs. Runs go with their app; the store keeps the newest 50 per job.
+    // A suspension stops a job (or, with job '*', every job of the app) from firing until `cron resume`.
+    static let v10 = Migration(
+        version: 10, name: "cron",
+        sql: """
+            CREATE TABLE cron_runs (
+                id INTEGER PRIMARY KEY,
+                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+                job TEXT NOT NULL CHECK (length(job) = 8 AND job NOT GLOB '*[^0-9a-f]*'),
+                trigger TEXT NOT NULL CHECK (trigger IN ('schedule', 'run', 'reboot', 'skipped')),
+                started_at INTEGER NOT NULL,
+                duration_ms INTEGER CHECK (duration_ms IS NULL OR duration_ms >= 0),
+                exit_code INTEGER,
+                signal INTEGER
+            ) STRICT;
+            CREATE INDEX cron_runs_by_job ON cron_runs (app_id, job, id);
+
+            CREATE TABLE cron_suspensions (
+                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+                job TEXT NOT NULL CHECK (job = '*' OR (length(job) = 8 AND job NOT GLOB '*[^0-9a-f]*')),
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (app_id, job)
             ) STRICT;
             """)
 }

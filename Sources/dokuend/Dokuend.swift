@@ -234,6 +234,10 @@ struct Dokuend: AsyncParsableCommand {
             layout: layout, store: store, shimPath: Posix.executableDirectory() + "/dokuen-shim",
             accounts: AppAccounts(layout: layout, isolated: Posix.geteuid() == 0), portRange: try portRange())
         var settings = settings()
+        // Cron (docs/CRON.md): a service of the group below; every reconcile pass (a deploy, a rollback) wakes it.
+        let cron = CronScheduler(layout: layout, store: store, supervisor: supervisor)
+        settings.cron = cron
+        await supervisor.setAfterRelease { _ in cron.wake() }
         let stopRequests = StopRequests()
         settings.stopRequests = stopRequests
         let chosen = try routing()
@@ -309,9 +313,10 @@ struct Dokuend: AsyncParsableCommand {
                 let actions = try await supervisor.reconcile()
                 if !actions.isEmpty { DaemonLog.info("reconcile", "\(actions.count) action(s) at start") }
                 // nginx follows the instances: every change of them re-renders what changed (and only that).
-                if let routing {
-                    await routing.start()
-                    await supervisor.setAfterReconcile { await routing.updateAll() }
+                if let routing { await routing.start() }
+                await supervisor.setAfterReconcile {
+                    await routing?.updateAll()
+                    cron.wake()
                 }
             }
             // The group stops its services in reverse order: the API first (requests in flight, a `dokuen
@@ -326,7 +331,7 @@ struct Dokuend: AsyncParsableCommand {
             services += [
                 .init(service: events), .init(service: watcher), .init(service: ReconcileLoop(supervisor: supervisor)),
                 .init(service: addonWatcher), .init(service: AddonService(addons: addons, supervisor: supervisor)),
-                .init(service: APIService(server, startup: startup)),
+                .init(service: CronService(scheduler: cron)), .init(service: APIService(server, startup: startup)),
             ]
             var configuration = ServiceGroupConfiguration(services: services, logger: Logger(label: "dokuend"))
             configuration.maximumGracefulShutdownDuration = .seconds(10)

@@ -24,6 +24,7 @@ import Testing
         7: 7_848_250_510_169_765_379,
         8: 2_439_515_136_143_273_080,
         9: 1_823_318_267_194_798_394,
+        10: 7_757_804_683_233_049_608,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -245,6 +246,23 @@ import Testing
                     app: appName("blog"), type: try ProcessType("web"), index: 1, release: releaseID(1),
                     range: 5100...5101, actor: "test")
                 #expect(lease.port == 5101)
+            }),
+        10: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO apps (id, name, created_at) VALUES (1, 'blog', 100);
+                    INSERT INTO cron_runs (app_id, job, trigger, started_at, duration_ms, exit_code)
+                        VALUES (1, '0a1b2c3d', 'schedule', 110, 250, 0);
+                    INSERT INTO cron_runs (app_id, job, trigger, started_at) VALUES (1, '0a1b2c3d', 'skipped', 120);
+                    INSERT INTO cron_suspensions (app_id, job, created_at) VALUES (1, '*', 130);
+                    """)
+            },
+            verify: { store in
+                let runs = try await store.cronRuns(app: appName("blog"))
+                #expect(runs.map(\.trigger) == [.skipped, .schedule])
+                #expect(runs.last?.exitCode == 0 && runs.last?.durationMilliseconds == 250)
+                #expect(try await store.cronSuspensions(app: appName("blog")) == ["*"])
             }),
     ]
 

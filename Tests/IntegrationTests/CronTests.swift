@@ -1,0 +1,122 @@
+import DokuenAPI
+import DokuenPosix
+import Foundation
+import TestSupport
+import Testing
+
+/// Issue 18's cron (docs/CRON.md), with a real dokuend and real jobs: app.json's `* * * * *` jobs fire within the
+/// minute in the release's environment as the app's user, their output in `logs/cron.<id>.log`; `cron run` runs one
+/// at once and streams it; a job still running is not started twice; `suspend` stops the firing; a schedule that
+/// cannot parse fails the deploy before any release.
+@Suite(.serialized, .timeLimit(.minutes(4)), .enabled(if: geteuid() == 0, "needs root: apps get users of their own"))
+struct CronTests {
+    static let procfile = "web: exec python3 -m http.server $PORT --bind 127.0.0.1\n"
+    static let appJSON = """
+        {"cron": [
+          {"command": "echo \\"tick $GREETING $(id -un)\\"", "schedule": "* * * * *"},
+          {"command": "echo \\"long pid $$\\"; exec sleep 300", "schedule": "*/1 * * * *"}
+        ]}
+        """
+
+    func source(_ daemon: DaemonHarness, _ name: String, appJSON: String) throws -> String {
+        let directory = daemon.temp("src-\(name)")
+        try Posix.mkdir(directory)
+        try AtomicFile.write(Array(Self.procfile.utf8), to: directory + "/Procfile")
+        try AtomicFile.write(Array(appJSON.utf8), to: directory + "/app.json")
+        return directory
+    }
+
+    /// Waits for `condition`, pausing on a socket's receive timeout (no event announces a minute boundary).
+    func wait(_ daemon: DaemonHarness, _ what: String, seconds: Int, _ condition: () throws -> Bool) throws {
+        let pause = try NotifySocket(path: daemon.temp("pause-\(what.count)-\(Int.random(in: 0..<1_000_000))"))
+        for _ in 0..<(seconds * 4) {
+            if try condition() { return }
+            _ = try pause.receive(milliseconds: 250)
+        }
+        Issue.record("never \(what) within \(seconds) s; dokuend said: \(daemon.daemon.standardError)")
+        throw ProgramRunError(description: "never \(what)")
+    }
+
+    func log(_ daemon: DaemonHarness, _ app: String, _ id: String) -> String {
+        (try? Posix.readFile(daemon.root + "/apps/\(app)/logs/cron.\(id).log")).map {
+            String(decoding: $0, as: UTF8.self)
+        } ?? ""
+    }
+
+    @Test func jobsFireRunAndSuspend() throws {
+        let daemon = try DaemonHarness(label: "cron")
+        var longPID: Int32?
+        defer {
+            if let longPID { _ = try? Posix.kill(longPID, SIGKILL) }
+            daemon.stop()
+        }
+        let app = "cron-tick"
+        #expect(try daemon.dokuen(["apps", "create", app]).status == .exited(0))
+        #expect(try daemon.dokuen(["config", "set", app, "GREETING=hello"]).status == .exited(0))
+        let deployed = try daemon.dokuen(["deploy", app, try source(daemon, app, appJSON: Self.appJSON)])
+        #expect(deployed.status == .exited(0), "\(deployed.standardError)")
+        #expect(deployed.standardOutput.contains("app.json: cron "), "\(deployed.standardOutput)")
+
+        let listed = try daemon.dokuen(["cron", "list", app, "--json"])
+        try #require(listed.status == .exited(0), "\(listed.standardError)")
+        let jobs = try JSONDecoder().decode([CronJobStatus].self, from: Data(listed.stdout))
+        try #require(jobs.count == 2)
+        let tick = jobs[0].id
+        let long = jobs[1].id
+        #expect(jobs.allSatisfy { $0.next != nil && $0.last == nil && !$0.suspended })
+
+        // Within the minute: the job ran in the release's env (config) as the app's user, and logged its exit.
+        try wait(daemon, "the tick job ran", seconds: 75) { log(daemon, app, tick).contains("--- exit 0") }
+        #expect(log(daemon, app, tick).contains("tick hello dk-\(app)\n"), "\(log(daemon, app, tick))")
+
+        // The long job started by its schedule too; `cron run` does not start it a second time.
+        try wait(daemon, "the long job started", seconds: 10) { log(daemon, app, long).contains("long pid ") }
+        let pidLine = log(daemon, app, long).split(separator: "\n").first { $0.hasPrefix("long pid ") }
+        longPID = pidLine.flatMap { Int32($0.dropFirst(9)) }
+        let twice = try daemon.dokuen(["cron", "run", app, long])
+        #expect(twice.status != .exited(0))
+        #expect(twice.standardError.contains("cron job \(long) is still running since"), "\(twice.standardError)")
+        #expect(log(daemon, app, long).contains("skipped"))
+        let running = try JSONDecoder().decode(
+            [CronJobStatus].self, from: Data(try daemon.dokuen(["cron", "list", app, "--json"]).stdout))
+        #expect(running.first { $0.id == long }?.running != nil)
+        #expect(running.first { $0.id == long }?.last?.trigger == "skipped")
+
+        // `cron run` runs now and streams; the list then shows the last run's exit.
+        let now = try daemon.dokuen(["cron", "run", app, tick])
+        #expect(now.status == .exited(0), "\(now.standardError)")
+        #expect(now.standardOutput == "tick hello dk-\(app)\n")
+
+        // Suspended, neither fires at the next minute; the list says so.
+        #expect(try daemon.dokuen(["cron", "suspend", app]).standardOutput == "every cron job of \(app): suspended\n")
+        let runsBefore = log(daemon, app, tick).components(separatedBy: "--- exit 0").count
+        let suspended = try JSONDecoder().decode(
+            [CronJobStatus].self, from: Data(try daemon.dokuen(["cron", "list", app, "--json"]).stdout))
+        #expect(suspended.allSatisfy { $0.suspended })
+        #expect(suspended.first { $0.id == tick }?.last?.exit == 0)
+        let nextMinute = try #require(suspended.first { $0.id == tick }?.next)
+        try wait(daemon, "the minute after the suspension passed", seconds: 75) {
+            Int64(Date().timeIntervalSince1970) >= nextMinute + 3
+        }
+        #expect(log(daemon, app, tick).components(separatedBy: "--- exit 0").count == runsBefore)
+        #expect(try daemon.dokuen(["cron", "resume", app]).standardOutput == "every cron job of \(app): resumed\n")
+    }
+
+    @Test(arguments: [
+        ("61 * * * *", "cron[0].schedule: invalid cron schedule \"61 * * * *\": minute field \"61\""),
+        ("* * *", "cron[0].schedule: invalid cron schedule \"* * *\": expected 5 fields"),
+    ])
+    func aScheduleThatCannotParseFailsTheDeploy(_ schedule: String, _ message: String) throws {
+        let daemon = try DaemonHarness(label: "cron-bad")
+        defer { daemon.stop() }
+        let app = "cron-bad"
+        #expect(try daemon.dokuen(["apps", "create", app]).status == .exited(0))
+        let json = "{\"cron\": [{\"command\": \"true\", \"schedule\": \"\(schedule)\"}]}"
+        let deployed = try daemon.dokuen(["deploy", app, try source(daemon, app, appJSON: json)])
+        #expect(deployed.status != .exited(0))
+        #expect(deployed.standardError.contains(message), "\(deployed.standardError)")
+        let releases = try daemon.dokuen(["releases", app, "--json"])
+        #expect(releases.status == .exited(0), "\(releases.standardError)")
+        #expect(releases.standardOutput.filter { !$0.isWhitespace } == "[]")
+    }
+}
