@@ -76,8 +76,8 @@ public actor CronScheduler {
     func key(_ app: AppName, _ job: CronJob) -> String { "\(app)/\(job.id)" }
 
     /// One pass at `now`: starts every job due since it was last looked at (once, however many times it was due),
-    /// and returns the next instant a job is due, nil when none is.
-    func pass(now: Int64, horizon: Int64) async -> Int64? {
+    /// and the `@reboot` jobs when `starting`; returns the next instant a job is due, nil when none is.
+    func pass(now: Int64, horizon: Int64, starting: Bool) async -> Int64? {
         var earliest: Int64?
         let apps = (try? await store.apps()) ?? []
         for record in apps {
@@ -98,9 +98,10 @@ public actor CronScheduler {
                 }
                 let off = suspended.contains("*") || suspended.contains(job.id)
                 if job.schedule.isReboot {
+                    // Only the jobs there when dokuend starts (a host boot): a deploy never runs one.
                     if !rebooted.contains(key) {
                         rebooted.insert(key)
-                        if !off { fire(app, job, trigger: .reboot) }
+                        if starting && !off { fire(app, job, trigger: .reboot) }
                     }
                     continue
                 }
@@ -207,9 +208,11 @@ public actor CronScheduler {
         var horizon = Int64(Date().timeIntervalSince1970)
         var timer: Task<Void, Never>?
         var iterator = wakes.makeAsyncIterator()
+        var first = true
         while !Task.isCancelled {
             let now = Int64(Date().timeIntervalSince1970)
-            let next = await pass(now: now, horizon: horizon)
+            let next = await pass(now: now, horizon: horizon, starting: first)
+            first = false
             horizon = now
             let delay = min(max((next ?? now + 3600) - Int64(Date().timeIntervalSince1970), 0), 3600)
             timer?.cancel()

@@ -102,6 +102,38 @@ struct CronTests {
         #expect(try daemon.dokuen(["cron", "resume", app]).standardOutput == "every cron job of \(app): resumed\n")
     }
 
+    /// `@reboot` runs when dokuend starts, never at a deploy; after dokuend was killed and started again, the schedule
+    /// goes on (what it missed while down is not made up).
+    @Test func rebootJobsRunAtStartAndTheScheduleResumes() throws {
+        let daemon = try DaemonHarness(label: "cron-restart")
+        defer { daemon.stop() }
+        let app = "cron-boot"
+        let json = """
+            {"cron": [{"command": "echo booted", "schedule": "@reboot"},
+                      {"command": "echo tick", "schedule": "* * * * *"}]}
+            """
+        #expect(try daemon.dokuen(["apps", "create", app]).status == .exited(0))
+        let deployed = try daemon.dokuen(["deploy", app, try source(daemon, app, appJSON: json)])
+        #expect(deployed.status == .exited(0), "\(deployed.standardError)")
+        let jobs = try JSONDecoder().decode(
+            [CronJobStatus].self, from: Data(try daemon.dokuen(["cron", "list", app, "--json"]).stdout))
+        try #require(jobs.count == 2)
+        let (boot, tick) = (jobs[0].id, jobs[1].id)
+        #expect(jobs[0].next == nil)
+        // Not at the deploy.
+        #expect(log(daemon, app, boot).isEmpty)
+
+        try daemon.restart()
+        try wait(daemon, "the @reboot job ran", seconds: 10) { log(daemon, app, boot).contains("--- exit 0") }
+        #expect(log(daemon, app, boot).contains("(reboot): echo booted\nbooted\n"))
+        try wait(daemon, "the tick job ran after the restart", seconds: 75) {
+            log(daemon, app, tick).contains("--- exit 0")
+        }
+        // Once each: the @reboot job only at the start, the tick once for its minute.
+        #expect(log(daemon, app, boot).components(separatedBy: "--- exit 0").count == 2)
+        #expect(log(daemon, app, tick).components(separatedBy: "(schedule): echo tick").count == 2)
+    }
+
     @Test(arguments: [
         ("61 * * * *", "cron[0].schedule: invalid cron schedule \"61 * * * *\": minute field \"61\""),
         ("* * *", "cron[0].schedule: invalid cron schedule \"* * *\": expected 5 fields"),
