@@ -69,7 +69,10 @@ struct CronCommand: AsyncParsableCommand {
         @Argument(help: "The app.") var app: String
         @Argument(help: "The job's id (dokuen cron list).") var id: String
 
-        func validate() throws { try validateApp(app) }
+        func validate() throws {
+            try validateApp(app)
+            try validateJob(id)
+        }
 
         func run() async throws {
             var lines = LineSplitter()
@@ -105,7 +108,10 @@ struct CronCommand: AsyncParsableCommand {
         @Argument(help: "The app.") var app: String
         @Argument(help: "One job's id; every job when omitted.") var id: String?
 
-        func validate() throws { try validateApp(app) }
+        func validate() throws {
+            try validateApp(app)
+            if let id { try validateJob(id) }
+        }
 
         func run() async throws { try change("suspend", app, id, options) }
     }
@@ -119,9 +125,17 @@ struct CronCommand: AsyncParsableCommand {
         @Argument(help: "The app.") var app: String
         @Argument(help: "One job's id; every job when omitted.") var id: String?
 
-        func validate() throws { try validateApp(app) }
+        func validate() throws {
+            try validateApp(app)
+            if let id { try validateJob(id) }
+        }
 
         func run() async throws { try change("resume", app, id, options) }
+    }
+
+    /// A job id is 8 lowercase hex digits (CronJob); checked here too, since it goes into the request's path.
+    static func isJobID(_ text: String) -> Bool {
+        text.utf8.count == 8 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
     static func change(_ verb: String, _ app: String, _ id: String?, _ options: GlobalOptions) throws {
@@ -131,5 +145,12 @@ struct CronCommand: AsyncParsableCommand {
         let what = id.map { "cron job \($0) of \(app)" } ?? "every cron job of \(app)"
         let done = verb == "suspend" ? "suspended" : "resumed"
         print(answer["changed"] == true ? "\(what): \(done)" : "\(what): already \(done)")
+    }
+}
+
+/// Refuses what cannot be a job's id, in the words dokuend uses.
+func validateJob(_ id: String) throws {
+    guard CronCommand.isJobID(id) else {
+        throw ValidationError("invalid cron job \(Quoting.quoted(id)): a job id is 8 hex digits (dokuen cron list)")
     }
 }

@@ -150,5 +150,18 @@ struct CronTests {
         let releases = try daemon.dokuen(["releases", app, "--json"])
         #expect(releases.status == .exited(0), "\(releases.standardError)")
         #expect(releases.standardOutput.filter { !$0.isWhitespace } == "[]")
+        // Without a release there are no jobs; a malformed or unknown id is refused by name.
+        #expect(
+            try daemon.dokuen(["cron", "list", app]).standardOutput
+                == "\(app) has no cron jobs (its current release's app.json has no \"cron\" entries)\n")
+        let malformed = try daemon.dokuen(["cron", "run", app, "../etc"])
+        #expect(malformed.status != .exited(0))
+        #expect(malformed.standardError.contains("invalid cron job \"../etc\": a job id is 8 hex digits"))
+        let unknown = try daemon.dokuen(["cron", "suspend", app, "0000abcd"])
+        #expect(unknown.status != .exited(0))
+        #expect(
+            unknown.standardError.contains(
+                "unable to find cron job 0000abcd of \(app): its current release has no cron jobs"),
+            "\(unknown.standardError)")
     }
 }
