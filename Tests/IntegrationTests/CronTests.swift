@@ -87,19 +87,33 @@ struct CronTests {
         #expect(now.status == .exited(0), "\(now.standardError)")
         #expect(now.standardOutput == "tick hello dk-\(app)\n")
 
-        // Suspended, neither fires at the next minute; the list says so.
-        #expect(try daemon.dokuen(["cron", "suspend", app]).standardOutput == "every cron job of \(app): suspended\n")
+        // The tick suspended, the long job still running: at the next minute the tick does not fire, and the long
+        // job's schedule finds it running and skips it (one `sleep` of the app's user, ever).
+        #expect(
+            try daemon.dokuen(["cron", "suspend", app, tick]).standardOutput
+                == "cron job \(tick) of \(app): suspended\n")
         let runsBefore = log(daemon, app, tick).components(separatedBy: "--- exit 0").count
+        let skipsBefore = log(daemon, app, long).components(separatedBy: "; skipped").count
         let suspended = try JSONDecoder().decode(
             [CronJobStatus].self, from: Data(try daemon.dokuen(["cron", "list", app, "--json"]).stdout))
-        #expect(suspended.allSatisfy { $0.suspended })
+        #expect(suspended.map(\.suspended) == [true, false])
         #expect(suspended.first { $0.id == tick }?.last?.exit == 0)
         let nextMinute = try #require(suspended.first { $0.id == tick }?.next)
         try wait(daemon, "the minute after the suspension passed", seconds: 75) {
             Int64(Date().timeIntervalSince1970) >= nextMinute + 3
         }
         #expect(log(daemon, app, tick).components(separatedBy: "--- exit 0").count == runsBefore)
+        #expect(log(daemon, app, long).components(separatedBy: "; skipped").count == skipsBefore + 1)
+        let sleeps = try runProgram("/usr/bin/pgrep", ["-u", "dk-\(app)", "-x", "sleep"])
+        #expect(sleeps.standardOutput.split(separator: "\n").count == 1, "\(sleeps.standardOutput)")
+
+        // Every job at once, then back.
+        #expect(try daemon.dokuen(["cron", "suspend", app]).standardOutput == "every cron job of \(app): suspended\n")
+        let all = try JSONDecoder().decode(
+            [CronJobStatus].self, from: Data(try daemon.dokuen(["cron", "list", app, "--json"]).stdout))
+        #expect(all.allSatisfy { $0.suspended })
         #expect(try daemon.dokuen(["cron", "resume", app]).standardOutput == "every cron job of \(app): resumed\n")
+        #expect(try daemon.dokuen(["cron", "list", app]).standardOutput.contains("running since"))
     }
 
     /// `@reboot` runs when dokuend starts, never at a deploy; after dokuend was killed and started again, the schedule
