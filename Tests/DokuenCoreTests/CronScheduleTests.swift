@@ -89,4 +89,34 @@ struct CronScheduleTests {
         #expect(reboot.nextFire(after: Self.friday, in: FixedZone(offset: 0)) == nil)
         #expect(try CronSchedule("0 0 30 2 *").nextFire(after: Self.friday, in: FixedZone(offset: 0)) == nil)
     }
+
+    /// Berlin's 2026 rules as two instants, so that the DST rules are pinned without tz data or the reference:
+    /// +01:00, then +02:00 from 2026-03-29 01:00 UTC, then +01:00 again from 2026-10-25 01:00 UTC.
+    struct TwoChangeZone: CronZone {
+        func utcOffset(at instant: Int64) -> Int {
+            instant >= 1_774_746_000 && instant < 1_792_890_000 ? 7200 : 3600
+        }
+    }
+
+    @Test(
+        arguments: [
+            // 02:30 does not exist on 29 March: once, at the end of the gap (03:00 CEST), then 02:30 CEST next day.
+            ("30 2 * * *", 1_774_742_400, [1_774_746_000, 1_774_830_600]),
+            // 02:30 happens twice on 25 October: a fixed hour fires at the first only, then 02:30 CET next day.
+            ("30 2 * * *", 1_792_886_400, [1_792_888_200, 1_792_978_200]),
+            // An hour field of `*` is elapsed time: both 02:00s and both 02:30s.
+            ("*/30 * * * *", 1_792_886_400, [1_792_888_200, 1_792_890_000, 1_792_891_800, 1_792_893_600]),
+            // Every minute of the skipped hour coalesces into one fire at its end.
+            ("* 2 * * *", 1_774_742_400, [1_774_746_000, 1_774_828_800]),
+        ] as [(String, Int64, [Int64])])
+    func eachLocalTimeFiresOnceAcrossDST(_ text: String, _ after: Int64, _ expected: [Int64]) throws {
+        let schedule = try CronSchedule(text)
+        var fires: [Int64] = []
+        var last = after
+        while fires.count < expected.count, let next = schedule.nextFire(after: last, in: TwoChangeZone()) {
+            fires.append(next)
+            last = next
+        }
+        #expect(fires == expected)
+    }
 }
