@@ -6,8 +6,11 @@ import ServiceLifecycle
 
 /// Listens on `run/events.sock` for the datagrams shims send on every state change (docs/SHIM.md, Events): each
 /// one makes the reconciler look again at once, and an exit the shim did not ask for is written to the event
-/// log. A thread of its own (`BlockingThread`) blocks in recv(2): the daemon's wait point for shims, nothing polls.
-/// The socket is bound at `init`, before the first reconcile, so no event of a shim it starts is lost.
+/// log. A thread of its own (`BlockingThread`) blocks in poll(2) on the socket and on an inotify watch of `run/`:
+/// the daemon's wait point for shims, nothing polls on a timer. The socket is bound at `init`, before the first
+/// reconcile, so no event of a shim it starts is lost. When `run/events.sock` is removed or replaced (a cleanup
+/// script, a mistaken `rm`), it is bound again at once, said in the log, and a reconcile pass reads every shim's
+/// status, since the events sent meanwhile went nowhere.
 public final class EventsListener: Service, Sendable {
     let path: String
     let fd: Int32
@@ -32,12 +35,38 @@ public final class EventsListener: Service, Sendable {
         for await text in datagrams.cancelOnGracefulShutdown() { await handle(text) }
     }
 
-    /// The thread: one datagram at a time, for good.
+    /// The thread: one datagram at a time, for good, and the socket bound again whenever its path stops naming it.
     private func receive(_ yield: (String) -> Void) {
         var buffer = [UInt8](repeating: 0, count: 8192)
+        var socket = fd
+        var bound = (try? Posix.lstat(path))?.inode
+        let watcher: Inotify?
+        do {
+            let inotify = try Inotify()
+            _ = try inotify.watchDirectory(String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]))
+            watcher = inotify
+        } catch {
+            DaemonLog.error("events", "unable to watch \(path) for its removal: \(error)")
+            watcher = nil
+        }
         while true {
             do {
-                let count = try Posix.receive(fd, into: &buffer, path: path)
+                let ready = try Posix.poll([socket] + (watcher.map { [$0.descriptor] } ?? []), milliseconds: -1)
+                if let watcher, ready[1] {
+                    _ = try watcher.read()
+                    if (try Posix.lstat(path))?.inode != bound {
+                        let fresh = try UnixSocket.bindDatagram(path)
+                        try Posix.chmod(path, 0o600)
+                        Posix.close(socket)
+                        socket = fresh
+                        bound = (try Posix.lstat(path))?.inode
+                        DaemonLog.error("events", "\(path) was removed or replaced; bound it again")
+                        supervisor.requestReconcile()
+                        continue
+                    }
+                }
+                guard ready[0] else { continue }
+                let count = try Posix.receive(socket, into: &buffer, path: path)
                 yield(String(decoding: buffer[0..<count], as: UTF8.self))
             } catch {
                 DaemonLog.error("events", "\(error)")

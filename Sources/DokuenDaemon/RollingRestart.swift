@@ -1,6 +1,7 @@
 import DokuenAPI
 import DokuenCore
 import DokuenReconciliation
+import DokuenStore
 import DokuenSupervision
 
 /// How `dokuen restart` restarts what its targets name (docs/DESIGN.md §2, Restarts). Pure: the shell is
@@ -134,7 +135,8 @@ struct RollingRestart: Sendable {
     }
 
     /// Sends `r` to each instance, then awaits each one's return (`RestartPlan.progress`) for up to the boot timeout
-    /// plus two minutes for its stop.
+    /// plus the longest stop among them: its type's `stop_timeout` (after which the shim sends SIGKILL) and 30 s to
+    /// notice, at least two minutes in all.
     private func restartInPlace(_ ids: [InstanceID], progress: @Sendable (String) -> Void) async throws {
         var before: [InstanceID: StatusRecord] = [:]
         // The generation before the first read: a change in between makes the first wait return at once.
@@ -143,7 +145,12 @@ struct RollingRestart: Sendable {
             before[instance.id] = instance.status
         }
         for id in ids { try await supervisor.sendControl(.restart, to: id) }
-        let end = ContinuousClock.now.advanced(by: .milliseconds(cutover.readyDeadline + 120_000))
+        var stopSeconds = 90
+        for kind in Set(ids.map { AppAndType(app: $0.app, type: $0.type) }) {
+            let settings = try await cutover.store.processSettings(app: kind.app, type: kind.type)
+            stopSeconds = max(stopSeconds, settings.stopTimeout)
+        }
+        let end = ContinuousClock.now.advanced(by: .milliseconds(cutover.readyDeadline + (stopSeconds + 30) * 1000))
         var pending = ids
         while true {
             let observed = try await supervisor.observed()
@@ -171,4 +178,10 @@ struct RollingRestart: Sendable {
         id.app.rawValue == status.app && id.type.rawValue == status.type && id.index == status.index
             && id.release.description == status.release
     }
+}
+
+/// An app's process type, as a set element.
+private struct AppAndType: Hashable {
+    var app: AppName
+    var type: ProcessType
 }

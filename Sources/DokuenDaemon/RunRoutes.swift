@@ -14,6 +14,8 @@ extension APIServer {
     /// How long a one-off command may run when the request names no timeout, and the longest it may ask for.
     static let runTimeoutDefault = 3600
     static let runTimeoutLimit = 86_400
+    /// How often a silent run's stream carries `{}`, so that a client that left is noticed (within two of these).
+    static let keepaliveSeconds = 15
 
     static func addRunRoutes(to v1: RouterGroup<DokuenContext>, store: Store, supervisor: InstanceSupervisor) {
         v1.post("apps/:app/run") { request, context in
@@ -41,6 +43,14 @@ extension APIServer {
                 environment: spec.environment, workingDirectory: spec.directory, user: credentials,
                 timeout: .seconds(seconds))
             let (events, sink) = AsyncStream<RunEvent>.makeStream()
+            // A hangup is learned from a write that fails, and a silent command writes nothing: an empty event `{}`
+            // goes out every `keepaliveSeconds` (clients skip it), until the run ends.
+            let keepalive = Task {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(keepaliveSeconds))
+                    sink.yield(RunEvent())
+                }
+            }
             let run = Task {
                 do {
                     switch try await StepRunner.run(step, onLine: { sink.yield(RunEvent(line: $0)) }) {
@@ -51,11 +61,15 @@ extension APIServer {
                     sink.yield(
                         RunEvent(error: DaemonError.runFailed(app: name.rawValue, reason: "\(error)").description))
                 }
+                keepalive.cancel()
                 sink.finish()
             }
             // A client that hangs up (a closed ssh session) stops the command, as a terminal's hangup would: the
             // runner stops its whole process group.
-            return streaming(events) { run.cancel() }
+            return streaming(events) {
+                run.cancel()
+                keepalive.cancel()
+            }
         }
     }
 }

@@ -17,6 +17,9 @@ public final class Inotify: Sendable {
 
     private let fd: Int32
 
+    /// The instance's descriptor, to wait on beside others (`Posix.poll`); `read` consumes what it reports.
+    public var descriptor: Int32 { fd }
+
     public init() throws(PosixError) {
         fd = try Posix.call("create an inotify instance") { inotify_init1(Int32(IN_CLOEXEC)) }
     }

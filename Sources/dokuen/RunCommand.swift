@@ -84,7 +84,8 @@ extension RunCommand {
         let body = try encodeJSON(RunRequest(command: command, timeout: timeout))
         try DaemonClient(options).stream("POST", "/v1/apps/\(app)/run", body: body) { chunk in
             for line in lines.feed(chunk) {
-                guard let event = try? decodeJSON(RunEvent.self, line) else { continue }
+                // `{}` is dokuend's keepalive while the command is silent (docs/API.md, Runs).
+                guard let event = try? decodeJSON(RunEvent.self, line), event != RunEvent() else { continue }
                 if options.json {
                     print(String(decoding: line, as: UTF8.self))
                 } else if let text = event.line {

@@ -3,7 +3,8 @@ import DokuenAPI
 import DokuenCore
 
 /// `dokuen status [TARGET…]`: every instance and its state, supervisorctl style. Exit 0 when every named instance
-/// is RUNNING, 3 when some are not, 4 when a target names nothing (supervisorctl's codes).
+/// is RUNNING or finished (a one-shot type's EXITED with code 0), 3 when some are not, 4 when a target names nothing
+/// (supervisorctl's codes).
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show every process instance and its state.",
@@ -11,6 +12,10 @@ struct StatusCommand: AsyncParsableCommand {
             Targets: APP, APP:TYPE, APP:TYPE.N, addon:NAME or all (the default). All shows the add-ons too, as \
             addon:NAME lines, RUNNING when the server answers; --json lists instances only (add-ons: dokuen addons \
             --json).
+
+            Exit status: 0 when everything shown is RUNNING, or finished (a one-shot type, whose restart setting \
+            lets it exit, EXITED with code 0); 3 when something is not (STOPPED, BACKOFF, FATAL, a failed exit…); \
+            4 when a target names nothing.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -64,7 +69,7 @@ struct StatusCommand: AsyncParsableCommand {
             for addon in shownAddons { print(Self.line(addon)) }
         }
         if unknown { throw ExitCode(4) }
-        if shown.contains(where: { $0.state != "RUNNING" }) || shownAddons.contains(where: { $0.state != "RUNNING" }) {
+        if shown.contains(where: { !$0.isUp }) || shownAddons.contains(where: { $0.state != "RUNNING" }) {
             throw ExitCode(3)
         }
     }

@@ -66,6 +66,11 @@ import Testing
             statuses.contains { $0.type == "once" && $0.state == "EXITED" && $0.shimPID != nil }
         }
         #expect(exited.first { $0.type == "once" }?.exit == "code 0")
+        // A finished one-shot is no failure for `status`'s exit code (0); a stopped slot is (3).
+        #expect(try daemon.dokuen(["status", "blog:once"]).status == .exited(0))
+        #expect(try daemon.dokuen(["stop", "blog:web.2"]).status == .exited(0))
+        #expect(try daemon.dokuen(["status", "blog"]).status == .exited(3))
+        #expect(try daemon.dokuen(["start", "blog:web.2"]).status == .exited(0))
         try daemon.waitFor("once.1 logged hi") {
             let log = (try? Posix.readFile(daemon.root + "/apps/blog/logs/once.1.log")) ?? []
             return String(decoding: log, as: UTF8.self).hasSuffix(" hi\n")
