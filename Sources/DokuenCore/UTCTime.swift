@@ -12,6 +12,13 @@ public enum UTCTime {
             "\(year)-\(two(month))-\(two(day)) \(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60)) UTC"
     }
 
+    /// `2026-12-04T15:58:58Z` (ISO 8601, as Heroku's `HEROKU_RELEASE_CREATED_AT`), for programs to parse.
+    public static func iso8601(_ seconds: Int64) -> String {
+        let (days, second) = floorDivision(seconds, 86_400)
+        let (year, month, day) = BuildStamp.civilFromDays(days)
+        return "\(year)-\(two(month))-\(two(day))T\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60))Z"
+    }
+
     private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
         let remainder = value % divisor
         return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)

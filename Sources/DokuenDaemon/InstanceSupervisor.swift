@@ -162,12 +162,16 @@ public actor InstanceSupervisor {
     /// being cut over to.
     private func launchSpec(_ id: InstanceID) async throws -> InstanceLauncher.Spec {
         if let candidate = candidates[id.app], candidate.release == id.release {
-            return InstanceLauncher.Spec(build: candidate.build, env: candidate.env, formation: candidate.formation)
+            return InstanceLauncher.Spec(
+                build: candidate.build, env: candidate.env, formation: candidate.formation,
+                release: InstanceEnvironment.Release(
+                    id: candidate.release, createdAt: candidate.createdAt, commit: candidate.build.commit))
         }
         let release = try await store.release(app: id.app, id.release)
+        let build = try await store.build(app: id.app, id: release.buildID)
         return InstanceLauncher.Spec(
-            build: try await store.build(app: id.app, id: release.buildID), env: release.env,
-            formation: release.formation)
+            build: build, env: release.env, formation: release.formation,
+            release: InstanceEnvironment.Release(id: release.id, createdAt: release.createdAt, commit: build.commit))
     }
 
     private func verb(_ action: ReconcileAction) -> String {

@@ -24,8 +24,10 @@ import Testing
             """)
         #expect(
             manifest.notes == [
-                "healthchecks.web[0] (web check): port is ignored; every check goes to the instance's $PORT"
+                "name: a description of the app; not used by Dokuen",
+                "healthchecks.web[0] (web check): port is ignored; every check goes to the instance's $PORT",
             ])
+        #expect(manifest.env == [AppManifest.EnvRule(key: try EnvKey("X"), fill: .value("1"))])
         let check = try #require(manifest.checks.first)
         #expect(manifest.checks.count == 1)
         #expect(
