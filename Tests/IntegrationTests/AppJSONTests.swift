@@ -120,7 +120,7 @@ import Testing
         #expect(second.status == .exited(0), "\(second.standardOutput)\(second.standardError)")
         #expect(
             second.standardOutput.contains(
-                "-----> app.json's scripts.dokku.postdeploy failed (code 3); v2 stays released\n"),
+                "-----> app.json's scripts.dokku.postdeploy failed (exited 3); v2 stays released\n"),
             "\(second.standardOutput)")
         #expect(!second.standardOutput.contains("scripts.postdeploy:"), "\(second.standardOutput)")
         #expect(!second.standardOutput.contains("the config lacked"), "\(second.standardOutput)")
@@ -128,7 +128,7 @@ import Testing
         web = try environment(daemon, "web", release: "v2")
         #expect(web["DOKUEN_RELEASE"] == "v2" && web["SECRET_KEY"] == String(secret.dropLast()))
         let events = try daemon.dokuen(["events", Self.app]).standardOutput
-        #expect(events.contains("v2: scripts.dokku.postdeploy failed (code 3)"), "\(events)")
+        #expect(events.contains("v2: scripts.dokku.postdeploy failed (exited 3)"), "\(events)")
         #expect(events.contains("app.json: set SECRET_KEY (a generated secret)"), "\(events)")
         #expect(!events.contains(String(secret.dropLast())))
 
@@ -151,7 +151,7 @@ import Testing
         for (text, error) in [
             (
                 #"{"env": {"A": {"value": "1"}, "B": {"generator": "uuid"}}}"#,
-                #"app.json line 1, column 52: env.B.generator: "uuid" is not one Dokuen runs; the only generator is "secret""#
+                #"app.json line 1, column 50: env.B.generator: "uuid" is not one Dokuen runs; the only generator is "secret""#
             ),
             (#"{"env": {"A": {"value": "1"}}, "scripts": {"dokku": {"predeploy": ["x"]}}}"#, "scripts.dokku.predeploy should be a string"),
         ] {
