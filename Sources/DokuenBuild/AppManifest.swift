@@ -35,6 +35,8 @@ import Foundation
 public struct AppManifest: Equatable, Sendable {
     /// The HTTP checks of `web`, in file order.
     public var checks: [HealthCheck] = []
+    /// The liveness checks of every type, in file order (`"type": "liveness"`).
+    public var liveness: [LivenessCheck] = []
     /// The `dokuen` section: settings per process type, each checked as `ps set` checks it.
     public var settings: [ProcessType: ProcessSettings] = [:]
     /// The `formation` section: each named type's count when it first appears in a release.
@@ -193,6 +195,11 @@ public struct AppManifest: Equatable, Sendable {
                 let label =
                     "healthchecks.\(Quoting.printable(type, limit: 60))[\(position)]"
                     + (name.map { $0.isEmpty ? "" : " (\($0))" } ?? "")
+                if entry.type == "liveness" {
+                    manifest.liveness.append(
+                        try liveness(entry, type: type, label: label, at: [.key("healthchecks"), .key(type), .index(position)], fail: fail))
+                    continue
+                }
                 guard type == "web" else {
                     manifest.notes.append("\(label): only web checks gate a deploy; skipped")
                     continue
@@ -260,6 +267,51 @@ public struct AppManifest: Equatable, Sendable {
     /// An error at byte `offset` of the file: `app.json line L, column C: message`.
     static func located(_ offset: Int, _ message: String, in bytes: [UInt8]) -> BuildError {
         .manifest(reason: "app.json \(JSONText.position(of: offset, in: bytes)): \(message)")
+    }
+
+    /// A `"type": "liveness"` entry: a `path` (HTTP) or a `command`, never both.
+    private static func liveness(
+        _ entry: Entry, type name: String, label: String, at place: [JSONText.PathKey],
+        fail: ([JSONText.PathKey], String) -> BuildError
+    ) throws(BuildError) -> LivenessCheck {
+        let type: ProcessType
+        do throws(CoreError) { type = try ProcessType(name) } catch { throw fail(place, "\(label): \(error)") }
+        func seconds(_ value: Int?, _ key: String, _ range: ClosedRange<Int>, _ fallback: Int) throws(BuildError) -> Int {
+            guard let value else { return fallback }
+            guard range.contains(value) else {
+                throw fail(place + [.key(key)], "\(label).\(key) should be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return value
+        }
+        let period = try seconds(entry.wait, "wait", 1...HealthCheck.maxSeconds, LivenessCheck.defaultPeriod)
+        let timeout = try seconds(entry.timeout, "timeout", 1...HealthCheck.maxSeconds, LivenessCheck.defaultTimeout)
+        let threshold = try seconds(entry.attempts, "attempts", 1...HealthCheck.maxAttempts, LivenessCheck.defaultThreshold)
+        let delay = try seconds(entry.initialDelay, "initialDelay", 0...HealthCheck.maxSeconds, 0)
+        let probe: LivenessCheck.Probe
+        switch (entry.path, entry.command) {
+        case (let target?, nil):
+            var check = HealthCheck()
+            let values: [(HealthCheck.Key, String?)] = [
+                (.path, target), (.status, entry.status.map(String.init)), (.content, entry.content),
+                (.timeout, String(timeout)),
+            ]
+            for case (let key, let text?) in values {
+                do throws(CoreError) { try check.set(key, to: text) } catch { throw fail(place, "\(label): \(error)") }
+            }
+            if let scheme = entry.scheme, scheme != "http" {
+                throw fail(place, "\(label): only http liveness checks are run (scheme \(Quoting.printable(scheme, limit: 20)))")
+            }
+            probe = .http(check)
+        case (nil, let argv?):
+            guard let first = argv.first, !first.isEmpty, !argv.contains(where: { $0.utf8.contains(0) }) else {
+                throw fail(place + [.key("command")], "\(label).command should be a non-empty list of arguments")
+            }
+            probe = .command(argv)
+        case (nil, nil): throw fail(place, "\(label): a liveness check needs a path or a command")
+        case (_?, _?): throw fail(place, "\(label): a path and a command both; give one or the other")
+        }
+        return LivenessCheck(
+            type: type, probe: probe, period: period, timeout: timeout, threshold: threshold, initialDelay: delay)
     }
 
     /// Why a top-level key of Heroku's or Dokku's format is not used.

@@ -94,6 +94,7 @@ extension APIServer {
             checks: checks.map { check in
                 Dictionary(uniqueKeysWithValues: HealthCheck.Key.allCases.map { ($0.rawValue, check.value($0)) })
             },
-            setKeys: own?.explicitKeys.sorted().map(\.rawValue) ?? [], notes: own == nil ? manifest.notes : [])
+            setKeys: own?.explicitKeys.sorted().map(\.rawValue) ?? [], notes: own == nil ? manifest.notes : [],
+            liveness: manifest.liveness.map(\.summary))
     }
 }

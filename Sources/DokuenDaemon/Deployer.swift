@@ -208,6 +208,7 @@ public struct Deployer: Sendable {
             for check in manifest.checks {
                 line(BuildLog.header("app.json: health check GET \(check.path) → \(check.status)"))
             }
+            for check in manifest.liveness { line(BuildLog.header("app.json: " + check.summary)) }
             for (type, settings) in manifest.settings.sorted(by: { $0.key < $1.key })
             where !settings.explicitKeys.isEmpty {
                 let values = settings.explicitKeys.sorted().map { "\($0)=\(settings.value($0))" }
@@ -338,7 +339,7 @@ public struct Deployer: Sendable {
         func failed(_ name: String, _ why: String) async {
             line(BuildLog.header("app.json's \(name) failed (\(why)); \(id) stays released"))
             DaemonLog.error(app, "app.json's \(name) of \(id) failed: \(why)")
-            try? await store.appendEvent(
+            _ = try? await store.appendEvent(
                 actor: actor, app: app, action: "deploy.postdeploy", detail: "\(id): \(name) failed (\(why))")
         }
         let release: ReleaseRecord

@@ -178,4 +178,5 @@ private func printReport(_ report: ChecksReport, app: String) {
                 + "timeout \(check["timeout"] ?? "?") s, initial_delay \(check["initial_delay"] ?? "?") s")
     }
     for note in report.notes { print("  app.json: \(note)") }
+    for liveness in report.liveness ?? [] { print("  app.json: \(liveness)") }
 }

@@ -115,4 +115,40 @@ import Testing
             #expect("\(error)".contains(expected), "\(error)")
         }
     }
+
+    @Test func livenessChecksOfAnyTypeByPathOrCommand() throws {
+        let manifest = try parse(
+            """
+            {"healthchecks": {
+                "web": [{"type": "liveness", "path": "/live", "content": "ok", "wait": 2, "attempts": 4, "timeout": 1}],
+                "worker": [{"type": "liveness", "command": ["./alive", "--quick"], "initialDelay": 30}]
+            }}
+            """)
+        #expect(
+            manifest.liveness.map(\.summary) == [
+                "web liveness: GET /live → 200 \"ok\" every 2 s (timeout 1 s), restart after 4 failures in a row",
+                "worker liveness: command ./alive --quick every 10 s (timeout 5 s, first after 30 s), restart after 3 "
+                    + "failures in a row",
+            ])
+        #expect(manifest.checks.isEmpty && manifest.notes.isEmpty)
+    }
+
+    @Test(arguments: [
+        (#"{"healthchecks": {"web": [{"type": "liveness"}]}}"#, "a liveness check needs a path or a command"),
+        (
+            #"{"healthchecks": {"web": [{"type": "liveness", "path": "/", "command": ["x"]}]}}"#,
+            "a path and a command both; give one or the other"
+        ),
+        (#"{"healthchecks": {"web": [{"type": "liveness", "path": "/", "wait": 0}]}}"#, ".wait should be a whole number from 1 to 600"),
+        (#"{"healthchecks": {"web": [{"type": "liveness", "command": []}]}}"#, ".command should be a non-empty list"),
+        (#"{"healthchecks": {"web": [{"type": "liveness", "path": "x"}]}}"#, "path takes an absolute path"),
+    ])
+    func badLivenessIsNamed(text: String, expected: String) throws {
+        do {
+            _ = try parse(text)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect("\(error)".contains(expected), "\(error)")
+        }
+    }
 }

@@ -62,9 +62,9 @@ import Testing
             """)
         #expect(manifest.checks.map(\.path) == ["/ok"])
         #expect(manifest.checks.first?.status == 204)
+        #expect(manifest.liveness.map(\.target) == ["GET /live → 200"])
         #expect(
             manifest.notes == [
-                "healthchecks.web[0]: liveness checks are not run by Dokuen; skipped",
                 "healthchecks.web[1]: command checks are not run by Dokuen; skipped",
                 "healthchecks.web[2]: only http checks are run; skipped",
                 "healthchecks.web[3]: no path, so no HTTP check; uptime is the process's startsecs setting "

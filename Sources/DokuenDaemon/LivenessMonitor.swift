@@ -1,0 +1,180 @@
+import DokuenAPI
+import DokuenBuild
+import DokuenCore
+import DokuenPosix
+import DokuenStore
+import DokuenSupervision
+import ServiceLifecycle
+
+/// Runs the liveness checks of app.json (`LivenessCheck`, docs/DESIGN.md §2, Liveness) against every RUNNING
+/// instance of a type that has one, and restarts through its shim (`r`) an instance that fails `threshold` probes in
+/// a row, with an event (`instance.liveness`) and a line in the instance's log. A probe is due `initialDelay`
+/// seconds after the instance (its pid) is first seen RUNNING, then every `period`; a slow probe never delays
+/// another. Once a second it reads the instances' status files (no probe): that is how it learns of new ones.
+public actor LivenessMonitor: Service {
+    let layout: RootLayout
+    let store: Store
+    let supervisor: InstanceSupervisor
+
+    /// One watched instance: one process, so a restart (a new pid) starts afresh.
+    struct Watch {
+        let id: InstanceID
+        let pid: Int32
+        let port: Int?
+        let check: LivenessCheck
+        let buildDirectory: String
+        var due: ContinuousClock.Instant
+        var failures = 0
+        var probing = false
+        var lastFailure = ""
+    }
+
+    private var watches: [String: Watch] = [:]
+    /// The liveness checks of each release's build, by `app@vN`.
+    private var checksOfRelease: [String: (directory: String, checks: [LivenessCheck])] = [:]
+
+    public init(layout: RootLayout, store: Store, supervisor: InstanceSupervisor) {
+        self.layout = layout
+        self.store = store
+        self.supervisor = supervisor
+    }
+
+    public nonisolated func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do { try await Task.sleep(for: .seconds(1)) } catch { return }
+            await tick()
+        }
+    }
+
+    /// Learns which instances run, and starts the probes that are due.
+    func tick() async {
+        guard let statuses = try? await supervisor.statuses() else { return }
+        let now = ContinuousClock.now
+        var seen: Set<String> = []
+        for status in statuses where status.state == "RUNNING" {
+            guard let pid = status.pid, let app = try? AppName(status.app), let type = try? ProcessType(status.type),
+                let release = try? ReleaseID(status.release),
+                let id = try? InstanceID(app: app, type: type, index: status.index, release: release)
+            else { continue }
+            let key = "\(id.directoryName)#\(pid)"
+            if watches[key] == nil {
+                guard let (directory, checks) = await checks(app: app, release: release),
+                    let check = checks.first(where: { $0.type == type })
+                else { continue }
+                watches[key] = Watch(
+                    id: id, pid: pid, port: status.port, check: check, buildDirectory: directory,
+                    due: now + .seconds(check.initialDelay + check.period))
+            }
+            seen.insert(key)
+        }
+        for key in watches.keys where !seen.contains(key) { watches[key] = nil }
+        for (key, watch) in watches where !watch.probing && watch.due <= now {
+            watches[key]?.probing = true
+            Task { await self.probe(key, watch) }
+        }
+    }
+
+    private func checks(app: AppName, release: ReleaseID) async -> (String, [LivenessCheck])? {
+        let name = "\(app)@\(release)"
+        if let known = checksOfRelease[name] { return known }
+        guard let record = try? await store.release(app: app, release),
+            let build = try? await store.build(app: app, id: record.buildID)
+        else { return nil }
+        let directory = layout.app(app).build(build.stamp)
+        let checks = (try? AppManifest.load(buildDirectory: directory))?.liveness ?? []
+        checksOfRelease[name] = (directory, checks)
+        return (directory, checks)
+    }
+
+    /// One probe of `watch`; then the next is due a period after this one began.
+    private func probe(_ key: String, _ watch: Watch) async {
+        let began = ContinuousClock.now
+        let failure = await Self.failure(of: watch, accounts: supervisor.accounts)
+        guard var current = watches[key] else { return }
+        current.probing = false
+        current.due = began + .seconds(watch.check.period)
+        if let failure {
+            current.failures += 1
+            current.lastFailure = failure
+        } else {
+            current.failures = 0
+        }
+        watches[key] = current
+        guard current.failures >= watch.check.threshold else { return }
+        // Restarted: this process is done with; its successor (a new pid) is watched afresh.
+        current.failures = 0
+        current.due = .now + .seconds(3600)
+        watches[key] = current
+        await restart(watch, why: failure ?? "")
+    }
+
+    private func restart(_ watch: Watch, why: String) async {
+        let check = watch.check
+        let detail =
+            "\(watch.id.dyno)@\(watch.id.release): liveness \(check.target) failed \(check.threshold) "
+            + "time\(check.threshold == 1 ? "" : "s") in a row (last: \(why)); restarted"
+        let line =
+            UTCTime.logStamp(Posix.realtimeMicroseconds() / 1000)
+            + "dokuend: liveness \(check.target) failed \(check.threshold) time\(check.threshold == 1 ? "" : "s") "
+            + "in a row (last: \(why)); restarting\n"
+        let log = layout.app(watch.id.app).log(watch.id.type, index: watch.id.index)
+        do {
+            let fd = try Posix.open(log, [.writeOnly, .append])
+            defer { Posix.close(fd) }
+            try Posix.writeAll(fd, Array(line.utf8), path: log)
+        } catch {
+            DaemonLog.error(watch.id.app, "unable to write to \(log): \(error)")
+        }
+        do {
+            try await supervisor.sendControl(.restart, to: watch.id)
+            DaemonLog.info(watch.id.app, detail)
+        } catch {
+            DaemonLog.error(watch.id.app, "unable to restart \(watch.id.dyno)@\(watch.id.release): \(error)")
+        }
+        _ = try? await store.appendEvent(actor: "dokuend", app: watch.id.app, action: "instance.liveness", detail: detail)
+    }
+
+    /// Why the probe failed; nil when it passed.
+    static func failure(of watch: Watch, accounts: AppAccounts) async -> String? {
+        let check = watch.check
+        switch check.probe {
+        case .http(let http):
+            guard let port = watch.port else { return "the instance has no port" }
+            let request = http.request(host: "127.0.0.1")
+            let answer = await HealthChecker.offPool { () -> Result<[UInt8], PosixError> in
+                do throws(PosixError) {
+                    return .success(
+                        try LoopbackProbe.exchange(port: port, request: request, milliseconds: check.timeout * 1000))
+                } catch { return .failure(error) }
+            }
+            switch answer {
+            case .success(let response):
+                return http.verdict(response: response).map { "GET \(http.path) \($0)" }
+            case .failure(let error):
+                return error.code == .timedOut
+                    ? "no answer within \(check.timeout) s" : "GET \(http.path): \(error)"
+            }
+        case .command(let argv):
+            // The instance's own environment, read from /proc, so the command sees what the process sees.
+            guard let bytes = try? Posix.readFile("/proc/\(watch.pid)/environ") else { return "its environment is gone" }
+            var environment: [String: String] = [:]
+            for entry in bytes.split(separator: 0) {
+                let text = String(decoding: entry, as: UTF8.self)
+                guard let equals = text.firstIndex(of: "=") else { continue }
+                environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            do {
+                let credentials = try await accounts.credentials(watch.id.app)
+                let status = try await StepRunner.run(
+                    BuildStep(
+                        label: "the liveness command", executable: "/usr/bin/env", arguments: ["--"] + argv,
+                        environment: environment, workingDirectory: watch.buildDirectory, user: credentials,
+                        timeout: .seconds(check.timeout))
+                ) { _ in }
+                return status == .exited(0) ? nil : "\(status)"
+            } catch {
+                return "\(error)"
+            }
+        }
+    }
+}
