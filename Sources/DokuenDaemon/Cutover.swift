@@ -102,6 +102,9 @@ public struct Cutover: Sendable {
                 case .log(let message):
                     DaemonLog.info(app, "\(message)")
                 case .finish(.succeeded):
+                    await supervisor.noteCutover(
+                        app: app, release: release,
+                        isRollback: state.input?.summary.hasPrefix(Self.rollbackSummary) ?? false)
                     return release
                 case .finish(.failed(let reason)):
                     throw failure ?? DaemonError.deployFailed(app: app.rawValue, reason: reason)

@@ -68,9 +68,73 @@ public actor LivenessMonitor: Service {
             seen.insert(key)
         }
         for key in watches.keys where !seen.contains(key) { watches[key] = nil }
+        await watchCutovers(statuses)
         for (key, watch) in watches where !watch.probing && watch.due <= now {
             watches[key]?.probing = true
             Task { await self.probe(key, watch) }
+        }
+    }
+
+    // MARK: Auto-rollback
+
+    /// `app`'s last cutover while its auto-rollback window is open, with the window's length.
+    private func window(of app: AppName) async -> (InstanceSupervisor.CutoverNote, Int)? {
+        guard let note = await supervisor.notes()[app], !note.handled, !note.isRollback,
+            ContinuousClock.now - note.at <= .seconds(APIServer.maxAutoRollback),
+            let seconds = try? await store.autoRollback(app: app), ContinuousClock.now - note.at <= .seconds(seconds)
+        else { return nil }
+        return (note, seconds)
+    }
+
+    /// Rolls back a release in its window whose instances crash-loop (BACKOFF) or gave up (FATAL).
+    private func watchCutovers(_ statuses: [InstanceStatus]) async {
+        for app in await supervisor.notes().keys {
+            guard let (note, seconds) = await window(of: app),
+                let bad = statuses.first(where: {
+                    $0.app == app.rawValue && $0.release == note.release.description
+                        && ($0.state == "BACKOFF" || $0.state == "FATAL")
+                })
+            else { continue }
+            await autoRollback(
+                app, note, seconds: seconds,
+                why: "\(bad.type).\(bad.index) is \(bad.state) \(Self.age(of: note)) after its cutover")
+        }
+    }
+
+    static func age(of note: InstanceSupervisor.CutoverNote) -> String {
+        "\((ContinuousClock.now - note.at).components.seconds) s"
+    }
+
+    /// Rolls `app` back from `note`'s release to the release before it (code and config, `Cutover.rollback`,
+    /// queued behind a deploy), once, with events that say why and how it went.
+    private func autoRollback(_ app: AppName, _ note: InstanceSupervisor.CutoverNote, seconds: Int, why: String) async {
+        guard await supervisor.claimRollback(app: app, release: note.release),
+            let rollback = await supervisor.rollback()
+        else { return }
+        let releases = (try? await store.releases(app: app)) ?? []
+        guard releases.first?.id == note.release, releases.count > 1 else {
+            _ = try? await store.appendEvent(
+                actor: "dokuend", app: app, action: "release.auto_rollback",
+                detail: "\(note.release): \(why); no release before it to roll back to")
+            return
+        }
+        let target = releases[1].id
+        let detail = "\(note.release): \(why) (auto_rollback=\(seconds)); rolling back to \(target)"
+        DaemonLog.info(app, detail)
+        _ = try? await store.appendEvent(actor: "dokuend", app: app, action: "release.auto_rollback", detail: detail)
+        let store = store
+        Task {
+            do {
+                let made = try await rollback(app, note.release, target)
+                _ = try? await store.appendEvent(
+                    actor: "dokuend", app: app, action: "release.auto_rollback",
+                    detail: "\(note.release) rolled back to \(target) as \(made)")
+            } catch {
+                DaemonLog.error(app, "the auto-rollback of \(note.release) to \(target) failed: \(error)")
+                _ = try? await store.appendEvent(
+                    actor: "dokuend", app: app, action: "release.auto_rollback",
+                    detail: "\(note.release): the rollback to \(target) failed: \(error)")
+            }
         }
     }
 
@@ -132,6 +196,11 @@ public actor LivenessMonitor: Service {
             DaemonLog.error(watch.id.app, "unable to restart \(watch.id.dyno)@\(watch.id.release): \(error)")
         }
         _ = try? await store.appendEvent(actor: "dokuend", app: watch.id.app, action: "instance.liveness", detail: detail)
+        if let (note, seconds) = await window(of: watch.id.app), note.release == watch.id.release {
+            await autoRollback(
+                watch.id.app, note, seconds: seconds,
+                why: "\(watch.id.dyno) failed its liveness check \(Self.age(of: note)) after its cutover")
+        }
     }
 
     /// Why the probe failed; nil when it passed.
