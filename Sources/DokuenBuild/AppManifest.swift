@@ -197,7 +197,9 @@ public struct AppManifest: Equatable, Sendable {
                     + (name.map { $0.isEmpty ? "" : " (\($0))" } ?? "")
                 if entry.type == "liveness" {
                     manifest.liveness.append(
-                        try liveness(entry, type: type, label: label, at: [.key("healthchecks"), .key(type), .index(position)], fail: fail))
+                        try liveness(
+                            entry, type: type, label: label, at: [.key("healthchecks"), .key(type), .index(position)],
+                            fail: fail))
                     continue
                 }
                 guard type == "web" else {
@@ -276,16 +278,20 @@ public struct AppManifest: Equatable, Sendable {
     ) throws(BuildError) -> LivenessCheck {
         let type: ProcessType
         do throws(CoreError) { type = try ProcessType(name) } catch { throw fail(place, "\(label): \(error)") }
-        func seconds(_ value: Int?, _ key: String, _ range: ClosedRange<Int>, _ fallback: Int) throws(BuildError) -> Int {
+        func seconds(_ value: Int?, _ key: String, _ range: ClosedRange<Int>, _ fallback: Int) throws(BuildError) -> Int
+        {
             guard let value else { return fallback }
             guard range.contains(value) else {
-                throw fail(place + [.key(key)], "\(label).\(key) should be a whole number from \(range.lowerBound) to \(range.upperBound)")
+                throw fail(
+                    place + [.key(key)],
+                    "\(label).\(key) should be a whole number from \(range.lowerBound) to \(range.upperBound)")
             }
             return value
         }
         let period = try seconds(entry.wait, "wait", 1...HealthCheck.maxSeconds, LivenessCheck.defaultPeriod)
         let timeout = try seconds(entry.timeout, "timeout", 1...HealthCheck.maxSeconds, LivenessCheck.defaultTimeout)
-        let threshold = try seconds(entry.attempts, "attempts", 1...HealthCheck.maxAttempts, LivenessCheck.defaultThreshold)
+        let threshold = try seconds(
+            entry.attempts, "attempts", 1...HealthCheck.maxAttempts, LivenessCheck.defaultThreshold)
         let delay = try seconds(entry.initialDelay, "initialDelay", 0...HealthCheck.maxSeconds, 0)
         let probe: LivenessCheck.Probe
         switch (entry.path, entry.command) {
@@ -299,7 +305,9 @@ public struct AppManifest: Equatable, Sendable {
                 do throws(CoreError) { try check.set(key, to: text) } catch { throw fail(place, "\(label): \(error)") }
             }
             if let scheme = entry.scheme, scheme != "http" {
-                throw fail(place, "\(label): only http liveness checks are run (scheme \(Quoting.printable(scheme, limit: 20)))")
+                throw fail(
+                    place,
+                    "\(label): only http liveness checks are run (scheme \(Quoting.printable(scheme, limit: 20)))")
             }
             probe = .http(check)
         case (nil, let argv?):
@@ -341,7 +349,8 @@ public struct AppManifest: Equatable, Sendable {
             var fill = EnvRule.Fill.none
             if let value = entry.value {
                 do throws(CoreError) { try EnvDir.validate(value, for: key) } catch {
-                    let path: [JSONText.PathKey] = [.key("env"), .key(name)] + (entry.isShorthand ? [] : [.key("value")])
+                    let path: [JSONText.PathKey] =
+                        [.key("env"), .key(name)] + (entry.isShorthand ? [] : [.key("value")])
                     throw fail(path, "\(label).value: \(error)")
                 }
                 fill = .value(value)

@@ -34,7 +34,8 @@ extension APIServer {
             }
             if body.unset.contains("auto_rollback") {
                 guard autoRollback == nil else {
-                    throw APIError(.invalid, "invalid setting \"auto_rollback\": it is both set and unset; give it once")
+                    throw APIError(
+                        .invalid, "invalid setting \"auto_rollback\": it is both set and unset; give it once")
                 }
                 body.unset.removeAll { $0 == "auto_rollback" }
                 autoRollback = .some(nil)

@@ -195,7 +195,8 @@ public actor LivenessMonitor: Service {
         } catch {
             DaemonLog.error(watch.id.app, "unable to restart \(watch.id.dyno)@\(watch.id.release): \(error)")
         }
-        _ = try? await store.appendEvent(actor: "dokuend", app: watch.id.app, action: "instance.liveness", detail: detail)
+        _ = try? await store.appendEvent(
+            actor: "dokuend", app: watch.id.app, action: "instance.liveness", detail: detail)
         if let (note, seconds) = await window(of: watch.id.app), note.release == watch.id.release {
             await autoRollback(
                 watch.id.app, note, seconds: seconds,
@@ -225,7 +226,9 @@ public actor LivenessMonitor: Service {
             }
         case .command(let argv):
             // The instance's own environment, read from /proc, so the command sees what the process sees.
-            guard let bytes = try? Posix.readFile("/proc/\(watch.pid)/environ") else { return "its environment is gone" }
+            guard let bytes = try? Posix.readFile("/proc/\(watch.pid)/environ") else {
+                return "its environment is gone"
+            }
             var environment: [String: String] = [:]
             for entry in bytes.split(separator: 0) {
                 let text = String(decoding: entry, as: UTF8.self)

@@ -49,7 +49,8 @@ extension Cutover {
                 set: source.env, unset: Array(Set(before.keys).subtracting(source.env.keys)))
             let input = CutoverInput(
                 build: build, env: source.env, formation: Formation(scales: scales),
-                summary: "\(Self.rollbackSummary)\(source.id)", followsStored: Set(counts.keys).intersection(build.processes.keys))
+                summary: "\(Self.rollbackSummary)\(source.id)",
+                followsStored: Set(counts.keys).intersection(build.processes.keys))
             let release = try await run(
                 app, deploy: deploy.id, source: .existing(input), actor: actor, progress: { _ in })
             try await queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)

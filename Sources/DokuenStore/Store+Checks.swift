@@ -84,7 +84,8 @@ extension Store {
                     """, [.integer(appID), .text(Self.autoRollbackKey), .text(String(seconds))])
             } else {
                 try database.run(
-                    "DELETE FROM app_checks WHERE app_id = ? AND key = ?", [.integer(appID), .text(Self.autoRollbackKey)])
+                    "DELETE FROM app_checks WHERE app_id = ? AND key = ?",
+                    [.integer(appID), .text(Self.autoRollbackKey)])
             }
             try recordEvent(
                 actor: actor, app: app, action: "checks.change",

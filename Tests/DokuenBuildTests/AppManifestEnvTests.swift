@@ -103,9 +103,18 @@ import Testing
         (#"{"env": {"1X": "a"}}"#, "app.json line 1, column 16: env.1X: "),
         (#"{"env": {"X": "a\u0000b"}}"#, "app.json line 1, column 15: env.X.value: "),
         (#"{"env": []}"#, "app.json line 1, column 9: env should be an object"),
-        (#"{"scripts": {"dokku": {"predeploy": 1}}}"#, "app.json line 1, column 37: scripts.dokku.predeploy should be a string"),
-        (#"{"scripts": {"dokku": {"postdeploy": " "}}}"#, "app.json line 1, column 38: scripts.dokku.postdeploy is empty"),
-        (#"{"scripts": {"postdeploy": {"size": "x"}}}"#, "app.json line 1, column 28: scripts.postdeploy lacks command"),
+        (
+            #"{"scripts": {"dokku": {"predeploy": 1}}}"#,
+            "app.json line 1, column 37: scripts.dokku.predeploy should be a string"
+        ),
+        (
+            #"{"scripts": {"dokku": {"postdeploy": " "}}}"#,
+            "app.json line 1, column 38: scripts.dokku.postdeploy is empty"
+        ),
+        (
+            #"{"scripts": {"postdeploy": {"size": "x"}}}"#,
+            "app.json line 1, column 28: scripts.postdeploy lacks command"
+        ),
     ])
     func badInputIsNamed(text: String, expected: String) throws {
         do {
@@ -139,7 +148,10 @@ import Testing
             #"{"healthchecks": {"web": [{"type": "liveness", "path": "/", "command": ["x"]}]}}"#,
             "a path and a command both; give one or the other"
         ),
-        (#"{"healthchecks": {"web": [{"type": "liveness", "path": "/", "wait": 0}]}}"#, ".wait should be a whole number from 1 to 600"),
+        (
+            #"{"healthchecks": {"web": [{"type": "liveness", "path": "/", "wait": 0}]}}"#,
+            ".wait should be a whole number from 1 to 600"
+        ),
         (#"{"healthchecks": {"web": [{"type": "liveness", "command": []}]}}"#, ".command should be a non-empty list"),
         (#"{"healthchecks": {"web": [{"type": "liveness", "path": "x"}]}}"#, "path takes an absolute path"),
     ])

@@ -153,7 +153,10 @@ import Testing
                 #"{"env": {"A": {"value": "1"}, "B": {"generator": "uuid"}}}"#,
                 #"app.json line 1, column 50: env.B.generator: "uuid" is not one Dokuen runs; the only generator is "secret""#
             ),
-            (#"{"env": {"A": {"value": "1"}}, "scripts": {"dokku": {"predeploy": ["x"]}}}"#, "scripts.dokku.predeploy should be a string"),
+            (
+                #"{"env": {"A": {"value": "1"}}, "scripts": {"dokku": {"predeploy": ["x"]}}}"#,
+                "scripts.dokku.predeploy should be a string"
+            ),
         ] {
             try AtomicFile.write(Array(text.utf8), to: daemon.temp("app/app.json"))
             let deployed = try daemon.dokuen(["deploy", Self.app, daemon.temp("app")])

@@ -38,7 +38,8 @@ import Testing
 
     /// Waits up to `seconds` for `condition`, through `waitUntil`'s 20 s rounds.
     @discardableResult
-    func awaitLong(_ daemon: DaemonHarness, _ what: String, seconds: Int, _ condition: ([InstanceStatus]) -> Bool) throws
+    func awaitLong(_ daemon: DaemonHarness, _ what: String, seconds: Int, _ condition: ([InstanceStatus]) -> Bool)
+        throws
         -> [InstanceStatus]
     {
         for _ in 1..<(seconds / 20) {
@@ -107,7 +108,9 @@ import Testing
         try Posix.unlink(daemon.root + "/apps/\(Self.app)/data/died")
         #expect(try daemon.dokuen(["deploy", Self.app, daemon.temp("app")]).status == .exited(0))
         try awaitLong(daemon, "web.1@v4 crash-looping", seconds: 80) { statuses in
-            statuses.contains { $0.release == "v4" && $0.type == "web" && ($0.state == "BACKOFF" || $0.state == "FATAL") }
+            statuses.contains {
+                $0.release == "v4" && $0.type == "web" && ($0.state == "BACKOFF" || $0.state == "FATAL")
+            }
         }
         // Three of the monitor's once-a-second passes, awaited through the daemon's change announcements.
         let until = Date().addingTimeInterval(3)
