@@ -7,8 +7,9 @@ import Foundation
 ///
 ///     {"healthchecks": {"web": [{"type": "startup", "path": "/health", "content": "ok", "attempts": 3}]}}
 ///
-/// Only startup checks with a `path` gate a cutover. What Dokuen does not run is reported, never silently
-/// dropped: checks of other process types, `readiness`/`liveness` checks, `command` and `https` checks. `uptime`
+/// Only startup checks with a `path` gate a cutover; `liveness` checks of any type (a `path` or a `command`) are run
+/// by dokuend against RUNNING instances (`LivenessCheck`). What Dokuen does not run is reported, never silently
+/// dropped: startup checks of other process types, `readiness` checks, `command` and `https` startup checks. `uptime`
 /// and `listening` are noted as covered: every instance must stay up `startsecs` and every web port must accept.
 /// Any other top-level key (`name`, `addons`…) is named in the notes, never silently dropped.
 ///
