@@ -2,6 +2,7 @@ import DokuenAPI
 import DokuenBuild
 import DokuenCore
 import DokuenPosix
+import DokuenReconciliation
 import DokuenStore
 import DokuenSupervision
 import ServiceLifecycle
@@ -10,7 +11,8 @@ import ServiceLifecycle
 /// instance of a type that has one, and restarts through its shim (`r`) an instance that fails `threshold` probes in
 /// a row, with an event (`instance.liveness`) and a line in the instance's log. A probe is due `initialDelay`
 /// seconds after the instance (its pid) is first seen RUNNING, then every `period`; a slow probe never delays
-/// another. Once a second it reads the instances' status files (no probe): that is how it learns of new ones.
+/// another. Once a second it reads the instances' status files (no probe, no /proc scan): that is how it learns of
+/// new ones, and the tick of auto-rollback.
 public actor LivenessMonitor: Service {
     let layout: RootLayout
     let store: Store
@@ -47,28 +49,43 @@ public actor LivenessMonitor: Service {
     }
 
     /// Learns which instances run, and starts the probes that are due.
+    /// One instance as its status file says: enough for both watches, with no /proc scan or store query.
+    struct Seen {
+        let id: InstanceID
+        let state: String
+        let pid: Int32?
+    }
+
     func tick() async {
-        guard let statuses = try? await supervisor.statuses() else { return }
+        guard let observed = try? await supervisor.observed() else { return }
+        let instances = observed.filter(\.shimAlive).compactMap { instance -> Seen? in
+            guard let status = instance.status else { return nil }
+            return Seen(id: instance.id, state: status.state.name, pid: status.pid > 0 ? status.pid : nil)
+        }
         let now = ContinuousClock.now
         var seen: Set<String> = []
-        for status in statuses where status.state == "RUNNING" {
-            guard let pid = status.pid, let app = try? AppName(status.app), let type = try? ProcessType(status.type),
-                let release = try? ReleaseID(status.release),
-                let id = try? InstanceID(app: app, type: type, index: status.index, release: release)
-            else { continue }
+        var releases: Set<String> = []
+        for instance in instances where instance.state == "RUNNING" {
+            guard let pid = instance.pid else { continue }
+            let id = instance.id
             let key = "\(id.directoryName)#\(pid)"
+            releases.insert("\(id.app)@\(id.release)")
             if watches[key] == nil {
-                guard let (directory, checks) = await checks(app: app, release: release),
-                    let check = checks.first(where: { $0.type == type })
+                guard let (directory, checks) = await checks(app: id.app, release: id.release),
+                    let check = checks.first(where: { $0.type == id.type })
                 else { continue }
+                let port = try? await store.portLeases(app: id.app).first {
+                    $0.type == id.type && $0.index == id.index && $0.release == id.release
+                }?.port
                 watches[key] = Watch(
-                    id: id, pid: pid, port: status.port, check: check, buildDirectory: directory,
+                    id: id, pid: pid, port: port, check: check, buildDirectory: directory,
                     due: now + .seconds(check.initialDelay + check.period))
             }
             seen.insert(key)
         }
         for key in watches.keys where !seen.contains(key) { watches[key] = nil }
-        await watchCutovers(statuses)
+        for name in checksOfRelease.keys where !releases.contains(name) { checksOfRelease[name] = nil }
+        await watchCutovers(instances)
         for (key, watch) in watches where !watch.probing && watch.due <= now {
             watches[key]?.probing = true
             Task { await self.probe(key, watch) }
@@ -87,17 +104,16 @@ public actor LivenessMonitor: Service {
     }
 
     /// Rolls back a release in its window whose instances crash-loop (BACKOFF) or gave up (FATAL).
-    private func watchCutovers(_ statuses: [InstanceStatus]) async {
+    private func watchCutovers(_ instances: [Seen]) async {
         for app in await supervisor.notes().keys {
             guard let (note, seconds) = await window(of: app),
-                let bad = statuses.first(where: {
-                    $0.app == app.rawValue && $0.release == note.release.description
-                        && ($0.state == "BACKOFF" || $0.state == "FATAL")
+                let bad = instances.first(where: {
+                    $0.id.app == app && $0.id.release == note.release && ($0.state == "BACKOFF" || $0.state == "FATAL")
                 })
             else { continue }
             await autoRollback(
                 app, note, seconds: seconds,
-                why: "\(bad.type).\(bad.index) is \(bad.state) \(Self.age(of: note)) after its cutover")
+                why: "\(bad.id.dyno) is \(bad.state) \(Self.age(of: note)) after its cutover")
         }
     }
 

@@ -29,7 +29,10 @@ import Testing
             },
             "postdeploy": "echo seeded at $DOKUEN_RELEASE > $DOKUEN_DATA_DIR/seeded"
           },
-          "healthchecks": {"web": [{"type": "startup", "path": "/"}]}
+          "healthchecks": {
+            "web": [{"type": "startup", "path": "/"}, {"type": "liveness", "path": "/", "wait": 1}],
+            "worker": [{"type": "liveness", "command": ["test", "-n", "$NOT_EXPANDED"], "wait": 1, "attempts": 2}]
+          }
         }
         """
     }
@@ -88,6 +91,9 @@ import Testing
             "-----> Running app.json's scripts.postdeploy: echo seeded",
             "-----> Running app.json's scripts.dokku.postdeploy: echo notified $DOKUEN_RELEASE\n",
             "       notified v1\n",
+            "-----> app.json: web liveness: GET / → 200 every 1 s (timeout 5 s), restart after 3 failures in a row\n",
+            "-----> app.json: worker liveness: command test -n $NOT_EXPANDED every 1 s (timeout 5 s), restart after 2 "
+                + "failures in a row\n",
         ] {
             #expect(output.contains(line), "\(line) in \(output)")
         }
@@ -111,6 +117,10 @@ import Testing
         #expect(created.count == 20 && created.hasSuffix("Z") && created.contains("T"), "\(created)")
         #expect(web["SOURCE_VERSION"] == nil)  // a tarball deploy has no commit
         #expect(try environment(daemon, "worker", release: "v1")["DOKUEN_RELEASE"] == "v1")
+
+        // Both liveness checks pass (the command gets its argv as is, no shell): after several periods, no restart.
+        let report = try daemon.dokuen(["checks", "report", Self.app]).standardOutput
+        #expect(report.contains("  app.json: worker liveness: command test -n $NOT_EXPANDED every 1 s"), "\(report)")
 
         // A second deploy whose post-deploy script fails: reported, logged, and v2 stays; the secret is kept and
         // scripts.postdeploy (the first release's) does not run again.
@@ -138,6 +148,8 @@ import Testing
         web = try environment(daemon, "web", release: "v3")
         #expect(web["DOKUEN_RELEASE"] == "v3" && web["SECRET_KEY"] == String(secret.dropLast()))
         #expect(try daemon.dokuen(["config", "get", Self.app, "SECRET_KEY"]).standardOutput == secret)
+        // The liveness checks passed all along (a period of 1 s, a few seconds in all): nothing was restarted.
+        #expect(!(try daemon.dokuen(["events", Self.app]).standardOutput.contains("instance.liveness")))
     }
 
     /// A bad app.json (a generator other than secret, a wrong type) fails the deploy with its line, column and key,
