@@ -14,10 +14,11 @@ import Testing
     static let server = """
         import http.server, os, sys, time
         start = time.monotonic()
+        healthy_for = float(open("healthy_for.txt").read()) if os.path.exists("healthy_for.txt") else 10
         print("serving", flush=True)
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
-                ok = self.path != "/live" or time.monotonic() - start < 10
+                ok = self.path != "/live" or time.monotonic() - start < healthy_for
                 self.send_response(200 if ok else 500)
                 self.end_headers()
                 self.wfile.write(b"ok" if ok else b"sick")
@@ -81,5 +82,40 @@ import Testing
         #expect(
             events.contains("instance.liveness  web.1@v1: liveness GET /live → 200 failed 3 times in a row"),
             "\(events)")
+    }
+
+    /// A liveness failure within the auto-rollback window rolls the release back: v2's /live fails after 10 s, its
+    /// web is restarted after 3 failures, and that restart (13 s after the cutover, inside auto_rollback=60) makes
+    /// v3, a rollback to v1, whose /live never fails.
+    @Test func aLivenessFailureInsideTheWindowRollsBack() throws {
+        let daemon = try DaemonHarness(label: "aj-liveness-undo")
+        defer { daemon.stop() }
+        try Posix.mkdir(daemon.temp("app"))
+        try AtomicFile.write(Array("web: exec python3 live.py\n".utf8), to: daemon.temp("app/Procfile"))
+        try AtomicFile.write(Array(Self.server.utf8), to: daemon.temp("app/live.py"))
+        try AtomicFile.write(Array("100000".utf8), to: daemon.temp("app/healthy_for.txt"))
+        try AtomicFile.write(
+            Array(
+                #"{"healthchecks": {"web": [{"type": "liveness", "path": "/live", "wait": 1, "attempts": 3}]}}"#.utf8),
+            to: daemon.temp("app/app.json"))
+        #expect(try daemon.dokuen(["apps", "create", Self.app]).status == .exited(0))
+        #expect(try daemon.dokuen(["checks", "set", Self.app, "auto_rollback=60"]).status == .exited(0))
+        #expect(try daemon.dokuen(["deploy", Self.app, daemon.temp("app")]).status == .exited(0))
+        try AtomicFile.write(Array("10".utf8), to: daemon.temp("app/healthy_for.txt"))
+        let second = try daemon.dokuen(["deploy", Self.app, daemon.temp("app")])
+        #expect(second.status == .exited(0), "\(second.standardOutput)\(second.standardError)")
+        try daemon.waitUntil("web.1@v2 RUNNING") {
+            $0.contains { $0.app == Self.app && $0.release == "v2" && $0.state == "RUNNING" }
+        }
+        try daemon.waitUntil("web.1@v3 RUNNING, v2 gone") { statuses in
+            statuses.contains { $0.app == Self.app && $0.release == "v3" && $0.state == "RUNNING" }
+                && !statuses.contains { $0.app == Self.app && $0.release == "v2" && $0.shimPID != nil }
+        }
+        let events = try daemon.dokuen(["events", Self.app]).standardOutput
+        #expect(events.contains("instance.liveness  web.1@v2: liveness GET /live → 200 failed 3 times"), "\(events)")
+        #expect(
+            events.contains("release.auto_rollback  v2: web.1 failed its liveness check "), "\(events)")
+        #expect(events.contains("(auto_rollback=60); rolling back to v1"), "\(events)")
+        #expect(try daemon.dokuen(["releases", Self.app]).standardOutput.contains("Rollback to v1"))
     }
 }
