@@ -33,7 +33,12 @@ extension Store {
             let appID = try appID(app)
             var check = (clear ? nil : try healthCheck(app: app)) ?? HealthCheck()
             var changes: [String] = clear ? ["cleared"] : []
-            if clear { try database.run("DELETE FROM app_checks WHERE app_id = ?", [.integer(appID)]) }
+            // `--clear` removes the HTTP check, not auto_rollback, which is kept beside it.
+            if clear {
+                try database.run(
+                    "DELETE FROM app_checks WHERE app_id = ? AND key != ?",
+                    [.integer(appID), .text(Self.autoRollbackKey)])
+            }
             for (key, text) in set.sorted(by: { $0.key < $1.key }) {
                 do throws(CoreError) { try check.set(key, to: text) } catch { throw .core(error) }
                 try database.run(
