@@ -145,8 +145,9 @@ public struct Deployer: Sendable {
                 try Posix.chownTree(buildDirectory, uid: credentials.uid, gid: credentials.gid)
             }
             // app.json is read before the build: its `env` may fail the deploy, or fill the config the build sees.
-            let manifest = try AppManifest.load(buildDirectory: buildDirectory)
-            try await applyEnv(of: manifest, app: app, actor: actor, line: line)
+            // Everything else of it is read again from the frozen build below, as the instances will read it.
+            try await applyEnv(
+                of: try AppManifest.load(buildDirectory: buildDirectory), app: app, actor: actor, line: line)
             let env = try EnvDirectory(path: paths.env).dictionary()
             let envDirectory = try buildEnvDirectory(app, env: env, credentials: credentials)
             defer { try? Posix.removeTree(envDirectory) }
@@ -205,6 +206,7 @@ public struct Deployer: Sendable {
                     BuildLog.header("Process types: " + processes.keys.sorted().map(\.rawValue).joined(separator: ", "))
                 )
             }
+            let manifest = try AppManifest.load(buildDirectory: buildDirectory)
             for check in manifest.checks {
                 line(BuildLog.header("app.json: health check GET \(check.path) → \(check.status)"))
             }
