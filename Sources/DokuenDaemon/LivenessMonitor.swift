@@ -42,9 +42,12 @@ public actor LivenessMonitor: Service {
     }
 
     public nonisolated func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do { try await Task.sleep(for: .seconds(1)) } catch { return }
-            await tick()
+        // A graceful shutdown cancels the sleep at once: it never waits for the next tick.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(1))
+                await self.tick()
+            }
         }
     }
 
