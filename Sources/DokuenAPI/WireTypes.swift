@@ -660,8 +660,19 @@ public struct ChecksReport: Codable, Equatable, Sendable {
     public var setKeys: [String]
     /// What app.json holds that Dokuen does not run.
     public var notes: [String]
+    /// The liveness checks of the current release's app.json, one line each (`web liveness: GET /live → 200 every
+    /// 10 s (timeout 5 s), restart after 3 failures in a row`); absent from an older dokuend.
+    public var liveness: [String]?
+    /// `auto_rollback`: seconds after a cutover during which a release that crash-loops or fails liveness is rolled
+    /// back; 0 when off (absent from an older dokuend).
+    public var autoRollback: Int?
 
-    public init(zeroDowntime: Bool, source: String, checks: [[String: String]], setKeys: [String], notes: [String]) {
+    public init(
+        zeroDowntime: Bool, source: String, checks: [[String: String]], setKeys: [String], notes: [String],
+        liveness: [String]? = nil, autoRollback: Int? = nil
+    ) {
+        self.autoRollback = autoRollback
+        self.liveness = liveness
         self.zeroDowntime = zeroDowntime
         self.source = source
         self.checks = checks

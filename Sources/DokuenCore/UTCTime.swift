@@ -12,6 +12,21 @@ public enum UTCTime {
             "\(year)-\(two(month))-\(two(day)) \(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60)) UTC"
     }
 
+    /// `2026-12-04T15:58:58Z` (ISO 8601, as Heroku's `HEROKU_RELEASE_CREATED_AT`), for programs to parse.
+    public static func iso8601(_ seconds: Int64) -> String {
+        let (days, second) = floorDivision(seconds, 86_400)
+        let (year, month, day) = BuildStamp.civilFromDays(days)
+        return "\(year)-\(two(month))-\(two(day))T\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60))Z"
+    }
+
+    /// `2026-12-04T15:58:58.123Z ` for milliseconds since the epoch: the stamp a shim puts before each log line.
+    public static func logStamp(_ milliseconds: Int64) -> String {
+        let (seconds, millis) = floorDivision(milliseconds, 1000)
+        let text = iso8601(seconds)
+        let digits = String(millis)
+        return text.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z "
+    }
+
     private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
         let remainder = value % divisor
         return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)

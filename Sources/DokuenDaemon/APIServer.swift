@@ -26,6 +26,12 @@ public enum APIServer {
             routing: routing, drainMilliseconds: settings.drainMilliseconds,
             bootTimeoutSeconds: settings.bootTimeoutSeconds)
         let deployer = Deployer(layout: layout, store: store, cutover: cutover, settings: settings)
+        // Auto-rollback goes through this cutover's deploy queue, as `dokuen rollback` does.
+        Task {
+            await supervisor.setRollbackHandler { app, from, target in
+                try await cutover.rollback(app, to: target, actor: "dokuend", onlyFrom: from).0
+            }
+        }
         let router = Router(context: DokuenContext.self)
         // Middleware first: Hummingbird applies it only to routes added after it.
         router.add(middleware: ErrorMiddleware())

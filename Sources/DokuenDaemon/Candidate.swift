@@ -1,4 +1,5 @@
 import DokuenCore
+import DokuenPosix
 import DokuenStore
 
 /// A release being cut over to (docs/DESIGN.md §2, deploy steps 5–7). Its instances start beside the serving ones and
@@ -17,11 +18,14 @@ public struct Candidate: Sendable {
     /// at once, in the candidate as in what serves, and the release keeps the new count (docs/DESIGN.md §2, "Verbs
     /// during a deploy").
     public let followsStored: Set<ProcessType>
+    /// When the release is made, in Unix seconds: its instances' `DOKUEN_RELEASE_CREATED_AT`, recorded with it.
+    public let createdAt: Int64
 
     public init(
         release: ReleaseID, build: BuildRecord, env: [EnvKey: String], formation: Formation, keepsServing: Bool = true,
-        followsStored: Set<ProcessType> = []
+        followsStored: Set<ProcessType> = [], createdAt: Int64 = Posix.realtimeMicroseconds() / 1_000_000
     ) {
+        self.createdAt = createdAt
         self.release = release
         self.build = build
         self.env = env

@@ -19,8 +19,27 @@ extension APIServer {
         }
         v1.post("apps/:app/checks") { request, context in
             let name = try appName(context.parameters.get("app") ?? "")
-            let body = try await request.decode(as: ChecksChange.self, context: context)
+            var body = try await request.decode(as: ChecksChange.self, context: context)
             var set: [HealthCheck.Key: String] = [:]
+            // auto_rollback is not a key of the HTTP check: checked here, stored on its own.
+            var autoRollback: Int??
+            if let text = body.set.removeValue(forKey: "auto_rollback") {
+                guard let seconds = Int(text), (0...Self.maxAutoRollback).contains(seconds), text.first != "+" else {
+                    throw APIError(
+                        .invalid,
+                        "invalid setting \"auto_rollback=\(Quoting.printable(text, limit: 40))\": auto_rollback takes "
+                            + "whole seconds from 0 (off) to \(Self.maxAutoRollback)")
+                }
+                autoRollback = .some(seconds == 0 ? nil : seconds)
+            }
+            if body.unset.contains("auto_rollback") {
+                guard autoRollback == nil else {
+                    throw APIError(
+                        .invalid, "invalid setting \"auto_rollback\": it is both set and unset; give it once")
+                }
+                body.unset.removeAll { $0 == "auto_rollback" }
+                autoRollback = .some(nil)
+            }
             for (key, value) in body.set {
                 let key = try HealthCheck.key(key, in: "\(key)=\(value)")
                 var probe = HealthCheck()
@@ -29,11 +48,14 @@ extension APIServer {
             }
             var unset: Set<HealthCheck.Key> = []
             for key in body.unset { unset.insert(try HealthCheck.key(key)) }
-            guard !set.isEmpty || !unset.isEmpty || body.clear else {
+            guard !set.isEmpty || !unset.isEmpty || body.clear || autoRollback != nil else {
                 throw APIError(.invalid, "nothing to change; give KEY=VALUE or KEY= to unset")
             }
-            try await store.changeHealthCheck(
-                app: name, set: set, unset: unset, clear: body.clear, actor: await actor(request, context))
+            let who = await actor(request, context)
+            if !set.isEmpty || !unset.isEmpty || body.clear {
+                try await store.changeHealthCheck(app: name, set: set, unset: unset, clear: body.clear, actor: who)
+            }
+            if let autoRollback { try await store.setAutoRollback(app: name, seconds: autoRollback, actor: who) }
             return try json(try await checksReport(name, layout: layout, store: store, checker: checker))
         }
         for (verb, on) in [("enable", true), ("disable", false)] {
@@ -77,6 +99,9 @@ extension APIServer {
         }
     }
 
+    /// The longest auto-rollback window: an hour.
+    static let maxAutoRollback = 3600
+
     static func checksReport(
         _ app: AppName, layout: RootLayout, store: Store, checker: HealthChecker
     ) async throws -> ChecksReport {
@@ -94,6 +119,7 @@ extension APIServer {
             checks: checks.map { check in
                 Dictionary(uniqueKeysWithValues: HealthCheck.Key.allCases.map { ($0.rawValue, check.value($0)) })
             },
-            setKeys: own?.explicitKeys.sorted().map(\.rawValue) ?? [], notes: own == nil ? manifest.notes : [])
+            setKeys: own?.explicitKeys.sorted().map(\.rawValue) ?? [], notes: own == nil ? manifest.notes : [],
+            liveness: manifest.liveness.map(\.summary), autoRollback: try await store.autoRollback(app: app) ?? 0)
     }
 }

@@ -102,6 +102,9 @@ public struct Cutover: Sendable {
                 case .log(let message):
                     DaemonLog.info(app, "\(message)")
                 case .finish(.succeeded):
+                    await supervisor.noteCutover(
+                        app: app, release: release,
+                        isRollback: state.input?.summary.hasPrefix(Self.rollbackSummary) ?? false)
                     return release
                 case .finish(.failed(let reason)):
                     throw failure ?? DaemonError.deployFailed(app: app.rawValue, reason: reason)
@@ -142,6 +145,7 @@ public struct Cutover: Sendable {
                 release: state.release, build: input.build, env: input.env, formation: input.formation,
                 keepsServing: !stopServingFirst, followsStored: input.followsStored)
             state.candidate = candidate
+            state.createdAt = candidate.createdAt
             if stopServingFirst, let serving = state.serving {
                 progress("Zero-downtime is off for \(app) (dokuen checks enable): stopping \(serving) first")
                 let none = Formation(scales: input.formation.scales.map { Formation.Scale(type: $0.type, count: 0) })
@@ -211,7 +215,7 @@ public struct Cutover: Sendable {
             _ = try await store.createRelease(
                 app: app, buildID: input.build.id, env: input.env,
                 formation: try await live(input.formation, following: input.followsStored, app: app),
-                summary: input.summary, actor: state.actor)
+                summary: input.summary, actor: state.actor, createdAt: state.createdAt)
         case .switchLinks:
             // vN is recorded and serves from now on: the reconciler's desired state is the latest release, with
             // its formation (after a restart, the one recorded with it).

@@ -39,6 +39,8 @@ struct CutoverState {
     var checks: (checks: [HealthCheck], source: String)?
     /// When the candidate's instances began to start: the boot timeout counts from here.
     var start: ContinuousClock.Instant?
+    /// When the candidate was proposed, in Unix seconds: the release is recorded with it (`DOKUEN_RELEASE_CREATED_AT`).
+    var createdAt: Int64?
 
     init(app: AppName, deploy: Int64, release: ReleaseID, serving: ReleaseID?, actor: String) {
         self.app = app

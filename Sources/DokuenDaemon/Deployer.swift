@@ -53,6 +53,8 @@ public struct Deployer: Sendable {
                         build: build, env: try EnvDirectory(path: layout.app(app).env).dictionary(),
                         formation: formation, summary: "Deploy \(build.stamp)", followsStored: follows)
                 }, actor: actor, progress: step)
+            // app.json's post-deploy scripts, under the deploy lock: a failure is reported, never rolled back.
+            await postdeploy(app, release: release, actor: actor, line: progress)
             try await cutover.queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
             let stopped = try await store.formation(app: app).filter { $0.count > 0 && $0.runningCount < $0.count }
             if try await store.app(named: app)?.stopped == true {
@@ -142,6 +144,10 @@ public struct Deployer: Sendable {
             if let credentials {
                 try Posix.chownTree(buildDirectory, uid: credentials.uid, gid: credentials.gid)
             }
+            // app.json is read before the build: its `env` may fail the deploy, or fill the config the build sees.
+            // Everything else of it is read again from the frozen build below, as the instances will read it.
+            try await applyEnv(
+                of: try AppManifest.load(buildDirectory: buildDirectory), app: app, actor: actor, line: line)
             let env = try EnvDirectory(path: paths.env).dictionary()
             let envDirectory = try buildEnvDirectory(app, env: env, credentials: credentials)
             defer { try? Posix.removeTree(envDirectory) }
@@ -204,6 +210,7 @@ public struct Deployer: Sendable {
             for check in manifest.checks {
                 line(BuildLog.header("app.json: health check GET \(check.path) → \(check.status)"))
             }
+            for check in manifest.liveness { line(BuildLog.header("app.json: " + check.summary)) }
             for (type, settings) in manifest.settings.sorted(by: { $0.key < $1.key })
             where !settings.explicitKeys.isEmpty {
                 let values = settings.explicitKeys.sorted().map { "\($0)=\(settings.value($0))" }
@@ -221,14 +228,18 @@ public struct Deployer: Sendable {
             let build = try await store.createBuild(
                 app: app, stamp: stamp, buildpack: result.buildpacks.joined(separator: ","), commit: commit,
                 processes: processes, configVars: result.release.configVars, staticRoot: staticRoot, actor: actor)
-            if let releasePhase {
-                do {
+            do {
+                if let predeploy = manifest.predeploy {
+                    try await runPredeploy(
+                        predeploy, app: app, build: build, env: env, credentials: credentials, line: line)
+                }
+                if let releasePhase {
                     try await runReleasePhase(
                         releasePhase, app: app, build: build, env: env, credentials: credentials, line: line)
-                } catch {
-                    try? await store.deleteBuild(app: app, id: build.id, actor: actor)
-                    throw error
                 }
+            } catch {
+                try? await store.deleteBuild(app: app, id: build.id, actor: actor)
+                throw error
             }
             return (build, manifest)
         } catch {
@@ -280,6 +291,129 @@ public struct Deployer: Sendable {
         if let credentials { try Posix.chownTree(directory, uid: credentials.uid, gid: credentials.gid) }
         return directory
     }
+
+    /// app.json's `env` against the app's config (docs/DESIGN.md §5): a required variable the config lacks fails the
+    /// deploy by name, before the build; defaults and generated secrets the config lacks are written to it at once,
+    /// in one atomic write, with an event that names them (never a value). The config always wins.
+    private func applyEnv(
+        of manifest: AppManifest, app: AppName, actor: String, line: @Sendable (String) -> Void
+    ) async throws {
+        guard !manifest.env.isEmpty else { return }
+        let directory = EnvDirectory(path: layout.app(app).env)
+        let plan = manifest.envPlan(config: try directory.dictionary())
+        guard plan.missing.isEmpty else {
+            let names = plan.missing.map { rule in rule.key.rawValue + (rule.description.map { " (\($0))" } ?? "") }
+            let example = plan.missing.map { "\($0.key)=..." }.joined(separator: " ")
+            throw DaemonError.deployFailed(
+                app: app.rawValue,
+                reason: "app.json's env requires \(names.joined(separator: ", ")), which the config lacks; "
+                    + "set \(plan.missing.count == 1 ? "it" : "them") first (dokuen config set \(app) \(example))")
+        }
+        guard !plan.defaults.isEmpty || !plan.secrets.isEmpty else { return }
+        var set = plan.defaults
+        for key in plan.secrets { set[key] = AppManifest.secret() }
+        try directory.update(set: set)
+        let said =
+            plan.defaults.keys.sorted().map { "\($0) (its value)" }
+            + plan.secrets.sorted().map { "\($0) (a generated secret)" }
+        try await store.appendEvent(
+            actor: actor, app: app, action: "config.change",
+            detail: "app.json: set " + said.joined(separator: ", "))
+        line(BuildLog.header("app.json: the config lacked " + said.joined(separator: ", ") + "; set"))
+    }
+
+    /// app.json's `scripts.dokku.predeploy`: after the build, before the release phase, like it (a one-off process in
+    /// the new build, the new release's env, as the app's user). Its failure fails the deploy.
+    private func runPredeploy(
+        _ command: String, app: AppName, build: BuildRecord, env: [EnvKey: String],
+        credentials: ChildProcess.Credentials?, line: @escaping @Sendable (String) -> Void
+    ) async throws {
+        line(BuildLog.header("Running app.json's predeploy script: \(Quoting.printable(command, limit: 200))"))
+        let started = ContinuousClock.now
+        let status = try await runScript(
+            command, type: Self.predeployType, label: "the predeploy script", app: app, build: build, env: env,
+            release: nil, credentials: credentials, line: line)
+        guard status == .exited(0) else {
+            throw DaemonError.deployFailed(
+                app: app.rawValue, reason: "app.json's scripts.dokku.predeploy failed (\(status))")
+        }
+        line(BuildLog.header("Predeploy script done in \(BuildLog.elapsed(ContinuousClock.now - started))"))
+    }
+
+    /// app.json's `scripts.postdeploy` (at the app's first release only, as Dokku runs it) then
+    /// `scripts.dokku.postdeploy` (every deploy), after the cutover, in release `id`'s env. A failure is reported in
+    /// the output, dokuend's log and an event (`deploy.postdeploy`); the release stays.
+    private func postdeploy(
+        _ app: AppName, release id: ReleaseID, actor: String, line: @escaping @Sendable (String) -> Void
+    ) async {
+        func failed(_ name: String, _ why: String) async {
+            line(BuildLog.header("app.json's \(name) failed (\(why)); \(id) stays released"))
+            DaemonLog.error(app, "app.json's \(name) of \(id) failed: \(why)")
+            _ = try? await store.appendEvent(
+                actor: actor, app: app, action: "deploy.postdeploy", detail: "\(id): \(name) failed (\(why))")
+        }
+        let release: ReleaseRecord
+        let build: BuildRecord
+        let manifest: AppManifest
+        do {
+            release = try await store.release(app: app, id)
+            build = try await store.build(app: app, id: release.buildID)
+            manifest = try AppManifest.load(buildDirectory: layout.app(app).build(build.stamp))
+        } catch {
+            return await failed("post-deploy scripts", "\(error)")
+        }
+        var scripts: [(name: String, command: String)] = []
+        if id.number == 1, let first = manifest.firstPostdeploy { scripts.append(("scripts.postdeploy", first)) }
+        if let every = manifest.postdeploy { scripts.append(("scripts.dokku.postdeploy", every)) }
+        for script in scripts {
+            line(BuildLog.header("Running app.json's \(script.name): \(Quoting.printable(script.command, limit: 200))"))
+            let started = ContinuousClock.now
+            do {
+                let status = try await runScript(
+                    script.command, type: Self.postdeployType, label: "the \(script.name) script", app: app,
+                    build: build, env: release.env,
+                    release: InstanceEnvironment.Release(id: id, createdAt: release.createdAt, commit: build.commit),
+                    credentials: try await accounts.credentials(app), line: line)
+                guard status == .exited(0) else {
+                    await failed(script.name, "\(status)")
+                    continue
+                }
+                line(
+                    BuildLog.header(
+                        "\(script.name.prefix(1).uppercased() + script.name.dropFirst()) done in "
+                            + BuildLog.elapsed(ContinuousClock.now - started)))
+            } catch {
+                await failed(script.name, "\(error)")
+            }
+        }
+    }
+
+    /// A one-off process of `build` for a deploy step: `command` through the shell as a Procfile's, in the build
+    /// directory, with the instance environment (`DYNO=<type>.1`, no port), as the app's user, its output indented
+    /// into the deploy's. Bounded by the build timeout.
+    private func runScript(
+        _ command: String, type: ProcessType, label: String, app: AppName, build: BuildRecord, env: [EnvKey: String],
+        release: InstanceEnvironment.Release?, credentials: ChildProcess.Credentials?,
+        line: @escaping @Sendable (String) -> Void
+    ) async throws -> ExitStatus {
+        let paths = layout.app(app)
+        let id = try InstanceID(app: app, type: type, index: 1, release: release?.id ?? ReleaseID(number: 1))
+        var environment = InstanceEnvironment.make(
+            instance: id, port: nil, buildDirectory: paths.build(build.stamp), dataDirectory: paths.data,
+            buildpackDefaults: Dictionary(uniqueKeysWithValues: build.configVars.map { ($0.key.rawValue, $0.value) }),
+            appEnvironment: env, singleInstancePorts: [:], release: release)
+        if release == nil, let commit = build.commit { environment["SOURCE_VERSION"] = commit }
+        let argv = ProcessCommand.procfile(command)
+        return try await StepRunner.run(
+            BuildStep(
+                label: label, executable: argv[0], arguments: Array(argv.dropFirst()),
+                environment: environment, workingDirectory: paths.build(build.stamp), user: credentials,
+                timeout: .seconds(settings.buildTimeoutSeconds))
+        ) { line(BuildLog.indent($0)) }
+    }
+
+    private static let predeployType = try! ProcessType("predeploy")
+    private static let postdeployType = try! ProcessType("postdeploy")
 
     /// Step 4: the Procfile's `release:` command, in the new build with the new release's environment, as the
     /// app's user, before any instance starts. Its failure fails the deploy.

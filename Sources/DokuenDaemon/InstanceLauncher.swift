@@ -21,6 +21,8 @@ struct InstanceLauncher: Sendable {
         var build: BuildRecord
         var env: [EnvKey: String]
         var formation: Formation
+        /// The release's metadata for its instances' environment.
+        var release: InstanceEnvironment.Release
     }
 
     /// What the starts of one pass read once rather than per instance: the ports other programs listen on (a shim
@@ -67,7 +69,7 @@ struct InstanceLauncher: Sendable {
         let environment = InstanceEnvironment.make(
             instance: id, port: lease.port, buildDirectory: paths.build(build.stamp), dataDirectory: paths.data,
             buildpackDefaults: Dictionary(uniqueKeysWithValues: build.configVars.map { ($0.key.rawValue, $0.value) }),
-            appEnvironment: spec.env, singleInstancePorts: singles)
+            appEnvironment: spec.env, singleInstancePorts: singles, release: spec.release)
 
         var options = ShimOptions()
         options.directory = layout.serviceDirectory(id)
@@ -115,7 +117,8 @@ struct InstanceLauncher: Sendable {
             instance: id, port: nil, buildDirectory: paths.build(build.stamp), dataDirectory: paths.data,
             buildpackDefaults: Dictionary(uniqueKeysWithValues: build.configVars.map { ($0.key.rawValue, $0.value) }),
             appEnvironment: try EnvDirectory(path: paths.env).dictionary(),
-            singleInstancePorts: [:])
+            singleInstancePorts: [:],
+            release: InstanceEnvironment.Release(id: release.id, createdAt: release.createdAt, commit: build.commit))
         let credentials = try await accounts.credentials(app)
         return (paths.build(build.stamp), environment, credentials == nil ? nil : AppUser(app).name)
     }

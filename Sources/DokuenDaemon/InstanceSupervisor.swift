@@ -171,12 +171,16 @@ public actor InstanceSupervisor {
     /// being cut over to.
     private func launchSpec(_ id: InstanceID) async throws -> InstanceLauncher.Spec {
         if let candidate = candidates[id.app], candidate.release == id.release {
-            return InstanceLauncher.Spec(build: candidate.build, env: candidate.env, formation: candidate.formation)
+            return InstanceLauncher.Spec(
+                build: candidate.build, env: candidate.env, formation: candidate.formation,
+                release: InstanceEnvironment.Release(
+                    id: candidate.release, createdAt: candidate.createdAt, commit: candidate.build.commit))
         }
         let release = try await store.release(app: id.app, id.release)
+        let build = try await store.build(app: id.app, id: release.buildID)
         return InstanceLauncher.Spec(
-            build: try await store.build(app: id.app, id: release.buildID), env: release.env,
-            formation: release.formation)
+            build: build, env: release.env, formation: release.formation,
+            release: InstanceEnvironment.Release(id: release.id, createdAt: release.createdAt, commit: build.commit))
     }
 
     private func verb(_ action: ReconcileAction) -> String {
@@ -268,6 +272,42 @@ public actor InstanceSupervisor {
         }
         candidates[app] = candidate
     }
+
+    /// A cutover that succeeded: auto-rollback (`LivenessMonitor`) watches the release it made for its window.
+    struct CutoverNote: Sendable {
+        let release: ReleaseID
+        let at: ContinuousClock.Instant
+        /// A rollback's release is never rolled back by itself (no loop between two bad releases).
+        let isRollback: Bool
+        var handled = false
+    }
+
+    private var cutoverNotes: [AppName: CutoverNote] = [:]
+    private var rollbackHandler: (@Sendable (AppName, ReleaseID, ReleaseID) async throws -> ReleaseID)?
+
+    func noteCutover(app: AppName, release: ReleaseID, isRollback: Bool) {
+        cutoverNotes[app] = CutoverNote(release: release, at: .now, isRollback: isRollback)
+    }
+
+    func notes() -> [AppName: CutoverNote] { cutoverNotes }
+
+    /// Marks `app`'s note of `release` handled; false when it was already, or is of another release now.
+    func claimRollback(app: AppName, release: ReleaseID) -> Bool {
+        guard var note = cutoverNotes[app], note.release == release, !note.handled else { return false }
+        note.handled = true
+        cutoverNotes[app] = note
+        return true
+    }
+
+    /// How an auto-rollback rolls back: `Cutover.rollback` of the API's cutover, so it queues behind a deploy like
+    /// `dokuen rollback` (docs/DESIGN.md §2, "Verbs during a deploy").
+    public func setRollbackHandler(
+        _ handler: @escaping @Sendable (AppName, ReleaseID, ReleaseID) async throws -> ReleaseID
+    ) {
+        rollbackHandler = handler
+    }
+
+    func rollback() -> (@Sendable (AppName, ReleaseID, ReleaseID) async throws -> ReleaseID)? { rollbackHandler }
 
     /// The release being cut over to, if any.
     public func candidate(of app: AppName) -> Candidate? { candidates[app] }

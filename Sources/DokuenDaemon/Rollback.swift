@@ -7,14 +7,23 @@ extension Cutover {
     /// with no rebuild, cut over like a deploy under the app's deploy lock. The app's envdir takes the snapshot
     /// too, so `config` shows what serves; it is put back when the new release does not come up. Returns the new
     /// release and the one it came from.
-    public func rollback(_ app: AppName, to target: ReleaseID?, actor: String) async throws -> (ReleaseID, ReleaseID) {
+    public func rollback(
+        _ app: AppName, to target: ReleaseID?, actor: String, onlyFrom current: ReleaseID? = nil
+    ) async throws -> (ReleaseID, ReleaseID) {
         // Checked at once for a quick answer, and again once it is its turn: behind a deploy in progress
         // (docs/DESIGN.md §2, "Verbs during a deploy"), "the release before" is the one before what that deploy made.
         _ = try await self.source(app, target)
         let (deploy, _) = try await queue.start(
             app, source: target.map { "rollback to \($0)" } ?? "rollback", actor: actor, progress: { _ in })
         let source: ReleaseRecord
-        do { source = try await self.source(app, target) } catch {
+        do {
+            // An auto-rollback that waited behind a deploy goes back only if what it watched is still current.
+            if let current, let latest = try await store.latestRelease(app: app), latest.id != current {
+                throw DaemonError.rollbackRefused(
+                    app: app.rawValue, reason: "\(current) is no longer the current release (\(latest.id) is)")
+            }
+            source = try await self.source(app, target)
+        } catch {
             _ = try? await queue.finish(deploy.id, app: app, outcome: .failed(error: "\(error)"), actor: actor)
             throw error
         }
@@ -40,7 +49,8 @@ extension Cutover {
                 set: source.env, unset: Array(Set(before.keys).subtracting(source.env.keys)))
             let input = CutoverInput(
                 build: build, env: source.env, formation: Formation(scales: scales),
-                summary: "Rollback to \(source.id)", followsStored: Set(counts.keys).intersection(build.processes.keys))
+                summary: "\(Self.rollbackSummary)\(source.id)",
+                followsStored: Set(counts.keys).intersection(build.processes.keys))
             let release = try await run(
                 app, deploy: deploy.id, source: .existing(input), actor: actor, progress: { _ in })
             try await queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
@@ -54,6 +64,9 @@ extension Cutover {
     }
 
     /// The release a rollback of `app` goes back to: `target`, or the one before the current release.
+    /// The start of a rollback release's summary (`Rollback to v3`).
+    static let rollbackSummary = "Rollback to "
+
     private func source(_ app: AppName, _ target: ReleaseID?) async throws -> ReleaseRecord {
         let releases = try await store.releases(app: app)
         guard let current = releases.first else {

@@ -3,7 +3,9 @@ import DokuenCore
 extension Store {
     /// The HTTP check `dokuen checks set` gave `app`, or nil when it has none (app.json's checks then apply).
     public func healthCheck(app: AppName) throws(StoreError) -> HealthCheck? {
-        let rows = try database.query("SELECT key, value FROM app_checks WHERE app_id = ?", [.integer(try appID(app))])
+        let rows = try database.query(
+            "SELECT key, value FROM app_checks WHERE app_id = ? AND key != ?",
+            [.integer(try appID(app)), .text(Self.autoRollbackKey)])
         guard !rows.isEmpty else { return nil }
         var check = HealthCheck()
         for row in rows {
@@ -31,7 +33,12 @@ extension Store {
             let appID = try appID(app)
             var check = (clear ? nil : try healthCheck(app: app)) ?? HealthCheck()
             var changes: [String] = clear ? ["cleared"] : []
-            if clear { try database.run("DELETE FROM app_checks WHERE app_id = ?", [.integer(appID)]) }
+            // `--clear` removes the HTTP check, not auto_rollback, which is kept beside it.
+            if clear {
+                try database.run(
+                    "DELETE FROM app_checks WHERE app_id = ? AND key != ?",
+                    [.integer(appID), .text(Self.autoRollbackKey)])
+            }
             for (key, text) in set.sorted(by: { $0.key < $1.key }) {
                 do throws(CoreError) { try check.set(key, to: text) } catch { throw .core(error) }
                 try database.run(
@@ -51,6 +58,43 @@ extension Store {
                 actor: actor, app: app, action: "checks.change",
                 detail: changes.isEmpty ? "no change" : changes.joined(separator: ", "))
             return check.explicitKeys.isEmpty ? nil : check
+        }
+    }
+
+    /// `dokuen checks set APP auto_rollback=SECONDS` is kept as a row of `app_checks` beside the HTTP check's keys
+    /// (no migration: the table holds an app's checks settings, and its key CHECK allows it).
+    static let autoRollbackKey = "auto_rollback"
+
+    /// How many seconds after a cutover a crash-looping or dead release of `app` is rolled back; nil when off.
+    public func autoRollback(app: AppName) throws(StoreError) -> Int? {
+        let rows = try database.query(
+            "SELECT value FROM app_checks WHERE app_id = ? AND key = ?",
+            [.integer(try appID(app)), .text(Self.autoRollbackKey)])
+        guard let text = try rows.first?.text("value") else { return nil }
+        guard let seconds = Int(text), seconds > 0 else {
+            throw .invalidStoredValue(column: "app_checks.auto_rollback", value: text, reason: "not a whole number")
+        }
+        return seconds
+    }
+
+    /// Sets (a number of seconds) or turns off (nil) `app`'s auto-rollback, with an event.
+    public func setAutoRollback(app: AppName, seconds: Int?, actor: String) throws(StoreError) {
+        try database.transaction { () throws(StoreError) in
+            let appID = try appID(app)
+            if let seconds {
+                try database.run(
+                    """
+                    INSERT INTO app_checks (app_id, key, value) VALUES (?, ?, ?)
+                    ON CONFLICT (app_id, key) DO UPDATE SET value = excluded.value
+                    """, [.integer(appID), .text(Self.autoRollbackKey), .text(String(seconds))])
+            } else {
+                try database.run(
+                    "DELETE FROM app_checks WHERE app_id = ? AND key = ?",
+                    [.integer(appID), .text(Self.autoRollbackKey)])
+            }
+            try recordEvent(
+                actor: actor, app: app, action: "checks.change",
+                detail: seconds.map { "auto_rollback=\($0)" } ?? "auto_rollback off")
         }
     }
 

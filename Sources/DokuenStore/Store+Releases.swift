@@ -6,9 +6,10 @@ extension Store {
     /// or config change has succeeded). The event names the release and the build, never an env value.
     @discardableResult
     public func createRelease(
-        app: AppName, buildID: Int64, env: [EnvKey: String], formation: Formation, summary: String, actor: String
+        app: AppName, buildID: Int64, env: [EnvKey: String], formation: Formation, summary: String, actor: String,
+        createdAt: Int64? = nil
     ) throws(StoreError) -> ReleaseID {
-        let now = clock()
+        let now = createdAt ?? clock()
         return try database.transaction { () throws(StoreError) in
             let appID = try appID(app)
             guard

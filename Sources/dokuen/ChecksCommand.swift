@@ -55,12 +55,16 @@ struct ChecksCommand: AsyncParsableCommand {
 
                 Keys (default in brackets):
                 \(keys.joined(separator: "\n"))
+                  auto_rollback [0]: seconds after a cutover during which a release whose instances crash-loop \
+                (BACKOFF or FATAL) or fail a liveness check is rolled back to the release before it (code and \
+                config, as dokuen rollback does; it queues behind a deploy); 0 turns it off; 0 to 3600
 
                 Examples:
                   dokuen checks set blog path=/health
                   dokuen checks set blog path=/up content=ok attempts=10 wait=3
                   dokuen checks set blog content=
                   dokuen checks set blog --clear
+                  dokuen checks set blog auto_rollback=60
                 """
         }
 
@@ -81,11 +85,19 @@ struct ChecksCommand: AsyncParsableCommand {
 
         /// The request, checked here so that a bad setting fails before the daemon is asked (exit 64).
         func change() throws -> ChecksChange {
+            // auto_rollback is checked by dokuend (whole seconds, 0 to 3600); the HTTP check's keys here.
+            let prefix = "auto_rollback="
+            var extra: [String: String] = [:]
+            var extraUnset: [String] = []
+            for setting in settings where setting.hasPrefix(prefix) {
+                let value = String(setting.dropFirst(prefix.count))
+                if value.isEmpty { extraUnset.append("auto_rollback") } else { extra["auto_rollback"] = value }
+            }
             do {
-                let (set, unset) = try HealthCheck.assignments(settings)
+                let (set, unset) = try HealthCheck.assignments(settings.filter { !$0.hasPrefix(prefix) })
                 return ChecksChange(
-                    set: Dictionary(uniqueKeysWithValues: set.map { ($0.0.rawValue, $0.1) }),
-                    unset: unset.map(\.rawValue), clear: clear)
+                    set: Dictionary(uniqueKeysWithValues: set.map { ($0.0.rawValue, $0.1) }).merging(extra) { $1 },
+                    unset: unset.map(\.rawValue) + extraUnset, clear: clear)
             } catch { throw ValidationError(error.description) }
         }
 
@@ -178,4 +190,12 @@ private func printReport(_ report: ChecksReport, app: String) {
                 + "timeout \(check["timeout"] ?? "?") s, initial_delay \(check["initial_delay"] ?? "?") s")
     }
     for note in report.notes { print("  app.json: \(note)") }
+    for liveness in report.liveness ?? [] { print("  app.json: \(liveness)") }
+    if let seconds = report.autoRollback {
+        print(
+            seconds == 0
+                ? "  auto-rollback: off (dokuen checks set \(app) auto_rollback=SECONDS)"
+                : "  auto-rollback: a release whose instances crash-loop or fail liveness within \(seconds) s of its "
+                    + "cutover is rolled back to the one before")
+    }
 }

@@ -332,6 +332,7 @@ struct Dokuend: AsyncParsableCommand {
                 .init(service: events), .init(service: watcher), .init(service: ReconcileLoop(supervisor: supervisor)),
                 .init(service: addonWatcher), .init(service: AddonService(addons: addons, supervisor: supervisor)),
                 .init(service: CronService(scheduler: cron)), .init(service: APIService(server, startup: startup)),
+                .init(service: LivenessMonitor(layout: layout, store: store, supervisor: supervisor)),
             ]
             var configuration = ServiceGroupConfiguration(services: services, logger: Logger(label: "dokuend"))
             configuration.maximumGracefulShutdownDuration = .seconds(10)

@@ -24,8 +24,10 @@ import Testing
             """)
         #expect(
             manifest.notes == [
-                "healthchecks.web[0] (web check): port is ignored; every check goes to the instance's $PORT"
+                "name: a description of the app; not used by Dokuen",
+                "healthchecks.web[0] (web check): port is ignored; every check goes to the instance's $PORT",
             ])
+        #expect(manifest.env == [AppManifest.EnvRule(key: try EnvKey("X"), fill: .value("1"))])
         let check = try #require(manifest.checks.first)
         #expect(manifest.checks.count == 1)
         #expect(
@@ -60,9 +62,9 @@ import Testing
             """)
         #expect(manifest.checks.map(\.path) == ["/ok"])
         #expect(manifest.checks.first?.status == 204)
+        #expect(manifest.liveness.map(\.target) == ["GET /live → 200"])
         #expect(
             manifest.notes == [
-                "healthchecks.web[0]: liveness checks are not run by Dokuen; skipped",
                 "healthchecks.web[1]: command checks are not run by Dokuen; skipped",
                 "healthchecks.web[2]: only http checks are run; skipped",
                 "healthchecks.web[3]: no path, so no HTTP check; uptime is the process's startsecs setting "

@@ -23,4 +23,13 @@ import Testing
             #expect(UTCTime.text(seconds) + "\n" == result.standardOutput, "\(seconds)")
         }
     }
+
+    /// What programs parse: DOKUEN_RELEASE_CREATED_AT, and the stamp dokuend writes before a line of an instance's log
+    /// (the shim's format).
+    @Test func isoAndLogStamps() {
+        #expect(UTCTime.iso8601(1_796_399_938) == "2026-12-04T15:58:58Z")
+        #expect(UTCTime.iso8601(0) == "1970-01-01T00:00:00Z")
+        #expect(UTCTime.logStamp(1_796_399_938_007) == "2026-12-04T15:58:58.007Z ")
+        #expect(UTCTime.logStamp(1_796_399_938_120) == "2026-12-04T15:58:58.120Z ")
+    }
 }

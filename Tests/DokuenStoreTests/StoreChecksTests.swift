@@ -26,6 +26,24 @@ import Testing
         }
     }
 
+    /// auto_rollback is kept beside the HTTP check: neither changes the other, and --clear keeps it.
+    @Test func autoRollbackIsApartFromTheHTTPCheck() async throws {
+        try await withStore { store, _ in
+            try await store.createApp(blog, actor: "alice")
+            #expect(try await store.autoRollback(app: blog) == nil)
+            try await store.setAutoRollback(app: blog, seconds: 30, actor: "alice")
+            #expect(try await store.autoRollback(app: blog) == 30)
+            #expect(try await store.healthCheck(app: blog) == nil)
+            let event = try #require(try await store.events(app: blog, limit: 1).first)
+            #expect(event.action == "checks.change" && event.detail == "auto_rollback=30")
+            try await store.changeHealthCheck(app: blog, set: [.path: "/up"], unset: [], actor: "a")
+            #expect(try await store.changeHealthCheck(app: blog, set: [:], unset: [], clear: true, actor: "a") == nil)
+            #expect(try await store.autoRollback(app: blog) == 30)
+            try await store.setAutoRollback(app: blog, seconds: nil, actor: "alice")
+            #expect(try await store.autoRollback(app: blog) == nil)
+        }
+    }
+
     @Test func aBadValueChangesNothing() async throws {
         try await withStore { store, _ in
             try await store.createApp(blog, actor: "alice")

@@ -59,7 +59,12 @@ import Testing
         let releases = try JSONDecoder().decode(
             [ReleaseEntry].self, from: Data(try daemon.dokuen(["releases", "blog", "--json"]).stdout))
         #expect(releases.map(\.commit) == [first])
-        _ = try daemon.waitUntil("web RUNNING") { $0.count == 1 && $0[0].state == "RUNNING" }
+        let running = try daemon.waitUntil("web RUNNING") { $0.count == 1 && $0[0].state == "RUNNING" }
+        // The release's metadata in the instance's environment: the commit pushed, as Heroku's SOURCE_VERSION.
+        let environ = try Posix.readFile("/proc/\(try #require(running[0].pid))/environ")
+        let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        #expect(
+            variables.contains("SOURCE_VERSION=\(first)") && variables.contains("DOKUEN_RELEASE=v1"), "\(variables)")
 
         // Another branch: accepted, not deployed.
         #expect(try git(daemon, ["checkout", "-q", "-b", "feature"], in: work).status == .exited(0))

@@ -88,7 +88,10 @@ import Testing
         let first = try Self.deploy(daemon, "v-one")
         #expect(first.status == .exited(0), "\(first.standardOutput)\(first.standardError)")
         #expect(first.standardOutput.contains("-----> app.json: health check GET /health → 200\n"))
-        #expect(first.standardOutput.contains("       app.json: healthchecks.web[1]: liveness checks are not run"))
+        #expect(
+            first.standardOutput.contains(
+                "-----> app.json: web liveness: GET /live → 200 every 10 s (timeout 5 s), restart after 3 failures in a row\n"
+            ), "\(first.standardOutput)")
         #expect(
             first.standardOutput.contains(
                 "-----> Checking web: its port accepts, then GET /health → 200 (app.json)\n"),
