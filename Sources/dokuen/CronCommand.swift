@@ -75,27 +75,9 @@ struct CronCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var lines = LineSplitter()
-            var outcome: RunEvent?
-            try DaemonClient(options).stream("POST", "/v1/apps/\(app)/cron/\(id)/run") { chunk in
-                for line in lines.feed(chunk) {
-                    guard let event = try? decodeJSON(RunEvent.self, line) else { continue }
-                    if options.json {
-                        print(String(decoding: line, as: UTF8.self))
-                    } else if let text = event.line {
-                        print(text)
-                    }
-                    Posix.flushOutput()
-                    if event.line == nil { outcome = event }
-                }
-            }
-            if let error = outcome?.error {
-                if options.json { throw ExitCode.failure }
-                throw CLIError(message: error)
-            }
-            if let code = outcome?.exit { throw ExitCode(code) }
-            if let signal = outcome?.signal { throw ExitCode(128 + signal) }
-            throw CLIError(message: "the connection to dokuend ended before the job did; see dokuen cron list \(app)")
+            try RunCommand.streamRun(
+                "/v1/apps/\(app)/cron/\(id)/run", options: options,
+                cutShort: "the connection to dokuend ended before the job did; see dokuen cron list \(app)")
         }
     }
 

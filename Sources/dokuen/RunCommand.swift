@@ -79,10 +79,19 @@ extension RunCommand {
     static func throughDaemon(_ app: String, _ command: [String], _ timeout: Int?, _ options: GlobalOptions)
         async throws
     {
+        let body = try encodeJSON(RunRequest(command: command, timeout: timeout))
+        try streamRun(
+            "/v1/apps/\(app)/run", body: body, options: options,
+            cutShort: "the connection to dokuend ended before the command did; see dokuen events \(app)")
+    }
+
+    /// POSTs to a route that answers a run's NDJSON events (`RunEvent`: `dokuen run`, `dokuen cron run`), prints
+    /// its output as it arrives (the events as they are, with --json), then exits as the command did: its code, or
+    /// 128+N for signal N; `cutShort` is the error when the stream ends without an outcome.
+    static func streamRun(_ path: String, body: [UInt8]? = nil, options: GlobalOptions, cutShort: String) throws {
         var lines = LineSplitter()
         var outcome: RunEvent?
-        let body = try encodeJSON(RunRequest(command: command, timeout: timeout))
-        try DaemonClient(options).stream("POST", "/v1/apps/\(app)/run", body: body) { chunk in
+        try DaemonClient(options).stream("POST", path, body: body) { chunk in
             for line in lines.feed(chunk) {
                 // `{}` is dokuend's keepalive while the command is silent (docs/API.md, Runs).
                 guard let event = try? decodeJSON(RunEvent.self, line), event != RunEvent() else { continue }
@@ -101,6 +110,6 @@ extension RunCommand {
         }
         if let code = outcome?.exit { throw ExitCode(code) }
         if let signal = outcome?.signal { throw ExitCode(128 + signal) }
-        throw CLIError(message: "the connection to dokuend ended before the command did; see dokuen events \(app)")
+        throw CLIError(message: cutShort)
     }
 }
