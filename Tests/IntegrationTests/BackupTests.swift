@@ -204,7 +204,15 @@ struct BackupTests {
 
         // Unchanged (the writer stopped): the next snapshot adds little, by deduplication.
         try expectOK(daemon.dokuen(["stop", app]))
-        _ = try create(daemon)
+        // With builds, the kept releases' build directories are in the snapshot too.
+        let built = try JSONDecoder().decode(
+            BackupSummary.self,
+            from: Data(try expectOK(daemon.dokuen(["backup", "create", "--with-builds", "--json"])).stdout))
+        #expect(built.withBuilds)
+        let files = try expectOK(restic(daemon, ["ls", built.snapshotID])).standardOutput
+        #expect(files.contains("/apps/\(app)/releases/") && files.contains("/app.py"), "\(files.prefix(2000))")
+        let plain = try expectOK(restic(daemon, ["ls", first.snapshotID])).standardOutput
+        #expect(!plain.contains("/releases/"), "no builds without --with-builds")
         let unchanged = try create(daemon)
         #expect(
             unchanged.dataAdded * 10 < first.dataAdded,
