@@ -411,6 +411,8 @@ final class BackupProgress: Sendable {
             DaemonLog.info("DOKUEN_FAULT_BACKUP_KILL=restic", "killing dokuend while restic runs")
             _ = try? Posix.kill(Posix.getpid(), Signal.kill)
         }
+        // Before restic's scanner has counted anything, a status says nothing worth a line.
+        guard (message.totalFiles ?? 0) > 0 else { return }
         let percent = Int((message.percentDone ?? 0) * 100)
         let now = ContinuousClock.now
         let due = last.withLock { last -> Bool in
