@@ -53,13 +53,14 @@ final class CronLogStream: Sendable {
             fd = old
             current = inode
         }
+        // `pending` holds what was read and not yielded yet: the bytes of the file from `offset - pending.count`.
         var offset = current == inode ? start : 0
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         defer { if let fd { Posix.close(fd) } }
 
-        /// Reads `fd` from `offset` to its end (or `limit`), yielding each whole line.
-        func drain(upTo limit: Int64? = nil) {
+        /// Reads `fd` from `offset` to its end, or to `limit`.
+        func read(upTo limit: Int64? = nil) {
             guard let fd else { return }
             while limit.map({ offset < $0 }) ?? true {
                 let wanted = limit.map { min(Int($0 - offset), buffer.count) } ?? buffer.count
@@ -68,16 +69,27 @@ final class CronLogStream: Sendable {
                 }
                 offset += Int64(count)
                 pending += buffer[0..<count]
-                while let newline = pending.firstIndex(of: 10) {
-                    yield(String(decoding: pending[..<newline], as: UTF8.self))
-                    pending.removeSubrange(...newline)
-                }
+            }
+        }
+        /// Yields each whole line of `pending`. While the end is unknown, a last line that could be dokuend's
+        /// closing line (`--- …`) waits until something follows it or the end is known.
+        func yieldLines(final: Bool) {
+            while let newline = pending.firstIndex(of: 10) {
+                let line = pending[..<newline]
+                if !final, line.starts(with: Array("--- ".utf8)), newline == pending.count - 1 { return }
+                yield(String(decoding: line, as: UTF8.self))
+                pending.removeSubrange(...newline)
+            }
+            if final, !pending.isEmpty {
+                yield(String(decoding: pending, as: UTF8.self))
+                pending.removeAll()
             }
         }
         /// Moves to the file now at `path` when the shim rotated the one being read.
         func followRotation() {
             guard let now = try? Posix.lstat(path), now.inode != current else { return }
-            drain()
+            read()
+            yieldLines(final: false)
             if let fd { Posix.close(fd) }
             fd = try? Posix.open(path, .readOnly)
             current = fd.flatMap { try? Posix.fstat($0).inode }
@@ -89,11 +101,15 @@ final class CronLogStream: Sendable {
             if cancelled { return }
             if let end {
                 if current != end.inode { followRotation() }
-                drain(upTo: end.offset)
-                if !pending.isEmpty { yield(String(decoding: pending, as: UTF8.self)) }
+                read(upTo: end.offset)
+                // What was read past the end (the closing line, a next run) is not this run's.
+                let beyond = Int(max(offset - end.offset, 0))
+                pending.removeLast(min(beyond, pending.count))
+                yieldLines(final: true)
                 return
             }
-            drain()
+            read()
+            yieldLines(final: false)
             followRotation()
             let fds = [wake.fd] + (inotify.map { [$0.descriptor] } ?? [])
             guard let ready = try? Posix.poll(fds, milliseconds: -1) else { return }

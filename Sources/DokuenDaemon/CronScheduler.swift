@@ -72,7 +72,8 @@ public actor CronScheduler {
         return jobs.map { job in
             Listing(
                 job: job, zone: zone.identifier, next: job.schedule.nextFire(after: now, in: zone),
-                suspended: suspended.contains("*") || suspended.contains(job.id), running: live[key(app, job)]?.startedAt)
+                suspended: suspended.contains("*") || suspended.contains(job.id),
+                running: live[key(app, job)]?.startedAt)
         }
     }
 
