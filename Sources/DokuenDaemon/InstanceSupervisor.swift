@@ -51,8 +51,13 @@ public actor InstanceSupervisor {
     /// Sets what runs once a cutover has made a new release current.
     public func setAfterRelease(_ action: (@Sendable (AppName) -> Void)?) { afterRelease = action }
 
-    /// Called by the cutover when `app`'s latest release changed.
-    func releaseChanged(_ app: AppName) { afterRelease?(app) }
+    /// Called by the cutover when `app`'s latest release changed. It is a change of the desired state, announced as
+    /// one: `LivenessMonitor` learns the checks of a release only once it is recorded, and a first deploy has no
+    /// reconcile pass after that.
+    func releaseChanged(_ app: AppName) {
+        afterRelease?(app)
+        announceChange()
+    }
 
     /// The add-ons linked to an app that do not answer yet (docs/ADDONS.md): an app's new instances count as started
     /// only once this is empty. Nil: no add-ons.
