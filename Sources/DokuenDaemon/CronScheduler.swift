@@ -174,7 +174,13 @@ public actor CronScheduler {
         // Checked again: the awaits above let another start of the job in.
         guard live[key] == nil else { return try await start(app, job, trigger: trigger) }
         let startedMilliseconds = Posix.realtimeMicroseconds() / 1000
-        let runID = try await store.startCronRun(app: app, job: job.id, trigger: trigger, startedAt: now)
+        // Reserved (run id 0) across the store's await, so that no other start of the job gets in.
+        live[key] = Run(runID: 0, startedAt: now, startedMilliseconds: startedMilliseconds, directory: directory)
+        let runID: Int64
+        do { runID = try await store.startCronRun(app: app, job: job.id, trigger: trigger, startedAt: now) } catch {
+            live[key] = nil
+            throw error
+        }
         live[key] = Run(runID: runID, startedAt: now, startedMilliseconds: startedMilliseconds, directory: directory)
         do {
             try? Posix.mkdir(paths.logs, mode: 0o750, existingOK: true)
@@ -255,7 +261,8 @@ public actor CronScheduler {
     /// Records the end of `key`'s run once its shim's status says its process is done (EXITED, FATAL, or STOPPED by
     /// the limit or a destroy), or once its shim is gone.
     func check(_ key: String) async {
-        guard let run = live[key] else { return }
+        // Run id 0: a start is under way, its shim not started yet.
+        guard let run = live[key], run.runID > 0 else { return }
         let status = run.directory.status()
         let alive = run.directory.isAlive
         if alive {
@@ -317,12 +324,12 @@ public actor CronScheduler {
         if !gone { try? ShimControl.send(.exit, toDirectory: directory.path) }
         Task {
             _ = await CronRunDirectory.awaitExit(of: shimPID, milliseconds: 15_000)
-            await self.removeDirectory(directory, unlessRun: run.runID)
+            await self.removeDirectory(directory)
         }
     }
 
     /// Removes a finished run's directory, unless a new run of the job took it meanwhile.
-    private func removeDirectory(_ directory: CronRunDirectory, unlessRun runID: Int64) {
+    private func removeDirectory(_ directory: CronRunDirectory) {
         if live[directory.key] != nil || directory.isAlive { return }
         try? Posix.removeTree(directory.path)
     }
