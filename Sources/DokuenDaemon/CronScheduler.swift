@@ -244,10 +244,14 @@ public actor CronScheduler {
         }
     }
 
-    func stopAtLimit(_ key: String, runID: Int64) {
+    func stopAtLimit(_ key: String, runID: Int64) async {
         guard let run = live[key], run.runID == runID else { return }
         DaemonLog.info("cron \(run.directory.app)", "job \(run.directory.job) ran 24 hours; stopping it")
+        let pid = run.directory.status()?.shimPID ?? 0
         try? ShimControl.send(.exit, toDirectory: run.directory.path)
+        // Its end comes as an event too; awaited here as well, in case that datagram is lost.
+        _ = await CronRunDirectory.awaitExit(of: pid, milliseconds: 15_000)
+        await check(key)
     }
 
     /// A shim under `run/cron` changed (its event datagram): looks whether its run ended.
