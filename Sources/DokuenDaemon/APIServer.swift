@@ -83,6 +83,8 @@ public enum APIServer {
             guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
             // Its add-on roles first, while its links still say which (docs/ADDONS.md).
             await addons?.forget(app: name, purge: request.uri.queryParameters.get("purge") == "1")
+            // Its cron runs stop and are recorded while the app's rows still are (docs/CRON.md).
+            await settings.cron?.stopAll(of: name)
             try await store.destroyApp(name, actor: await actor(request, context))
             try? await routing?.remove(name)
             // Its instances stop now, and anything else its user still runs; its files go, but data/ (and its

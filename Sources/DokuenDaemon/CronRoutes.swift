@@ -40,9 +40,34 @@ extension APIServer {
             let (events, sink) = AsyncStream<RunEvent>.makeStream()
             let run = Task {
                 do {
-                    switch try await cron.run(name, job, trigger: .run, onLine: { sink.yield(RunEvent(line: $0)) }) {
-                    case .exited(let code): sink.yield(RunEvent(exit: code))
-                    case .signaled(let signal): sink.yield(RunEvent(signal: signal))
+                    // The run goes on under its shim whatever the client does; the stream follows its log.
+                    let started = try await cron.start(name, job, trigger: .run)
+                    let follower = try CronLogStream(path: started.log)
+                    let ending = Task {
+                        let ending = await cron.awaitEnd(started)
+                        follower.finish(at: ending.end)
+                        return ending
+                    }
+                    await withTaskCancellationHandler {
+                        for await line in follower.lines(from: started.offset, inode: started.inode) {
+                            sink.yield(RunEvent(line: line))
+                        }
+                    } onCancel: {
+                        follower.cancel()
+                    }
+                    if Task.isCancelled {
+                        sink.finish()
+                        return
+                    }
+                    let end = await ending.value
+                    switch end.exit {
+                    case .exited(let code)?: sink.yield(RunEvent(exit: code))
+                    case .signaled(let signal)?: sink.yield(RunEvent(signal: signal))
+                    case nil:
+                        sink.yield(
+                            RunEvent(
+                                error: end.error.isEmpty
+                                    ? "cron job \(job.id) ended with unknown status" : "unable to run: \(end.error)"))
                     }
                 } catch {
                     sink.yield(RunEvent(error: "\(error)"))

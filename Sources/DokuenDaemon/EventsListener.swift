@@ -18,10 +18,15 @@ public final class EventsListener: Service, Sendable {
     let store: Store
     /// Where add-ons' shims live (`run/addons/`): their events are no app's.
     let addonsPrefix: String
+    /// Where cron runs' shims live (`run/cron/`): their changes go to the scheduler, never to the reconciler.
+    let cronPrefix: String
+    let cron: CronScheduler?
 
-    public init(layout: RootLayout, supervisor: InstanceSupervisor, store: Store) throws {
+    public init(layout: RootLayout, supervisor: InstanceSupervisor, store: Store, cron: CronScheduler? = nil) throws {
         path = layout.eventsSocket
         addonsPrefix = layout.runDirectory + "/addons/"
+        cronPrefix = layout.runDirectory + "/cron/"
+        self.cron = cron
         self.supervisor = supervisor
         self.store = store
         fd = try UnixSocket.bindDatagram(path)
@@ -83,6 +88,11 @@ public final class EventsListener: Service, Sendable {
         // An add-on's shim (`run/addons/NAME`): no app's instance; `AddonService` looks after the change.
         if let directory, directory.hasPrefix(addonsPrefix) {
             supervisor.requestReconcile()
+            return
+        }
+        // A cron run's shim (`run/cron/APP/ID`): the scheduler records its end.
+        if let directory, directory.hasPrefix(cronPrefix) {
+            cron?.shimChanged(directory: directory)
             return
         }
         if let directory, let exit = record.lastExit, record.wantUp,

@@ -51,8 +51,13 @@ public actor InstanceSupervisor {
     /// Sets what runs once a cutover has made a new release current.
     public func setAfterRelease(_ action: (@Sendable (AppName) -> Void)?) { afterRelease = action }
 
-    /// Called by the cutover when `app`'s latest release changed.
-    func releaseChanged(_ app: AppName) { afterRelease?(app) }
+    /// Called by the cutover when `app`'s latest release changed. It is a change of the desired state, announced as
+    /// one: `LivenessMonitor` learns the checks of a release only once it is recorded, and a first deploy has no
+    /// reconcile pass after that.
+    func releaseChanged(_ app: AppName) {
+        afterRelease?(app)
+        announceChange()
+    }
 
     /// The add-ons linked to an app that do not answer yet (docs/ADDONS.md): an app's new instances count as started
     /// only once this is empty. Nil: no add-ons.
@@ -289,6 +294,26 @@ public actor InstanceSupervisor {
         cutoverNotes[app] = CutoverNote(release: release, at: .now, isRollback: isRollback)
     }
 
+    /// At dokuend's start: notes the last cutover of every app whose auto-rollback window may still be open, from
+    /// the store (the finish time of the deploy that made its latest release, whole seconds), so that a restart
+    /// inside a window forgets nothing. A note made meanwhile (a cutover the restart recovered) is kept.
+    func recallCutovers(maxWindow: Int) async {
+        let now = Posix.realtimeMicroseconds() / 1_000_000
+        for app in (try? await store.apps()) ?? [] where cutoverNotes[app.name] == nil {
+            guard let latest = try? await store.latestRelease(app: app.name),
+                let deploy = try? await store.deploys(app: app.name, limit: 20).first(where: {
+                    $0.state == .succeeded && $0.release == latest.id
+                }),
+                let finished = deploy.finishedAt, cutoverNotes[app.name] == nil
+            else { continue }
+            let age = now - finished
+            guard age >= 0, age <= maxWindow else { continue }
+            cutoverNotes[app.name] = CutoverNote(
+                release: latest.id, at: ContinuousClock.now.advanced(by: .seconds(-age)),
+                isRollback: latest.summary.hasPrefix(Cutover.rollbackSummary))
+        }
+    }
+
     func notes() -> [AppName: CutoverNote] { cutoverNotes }
 
     /// Marks `app`'s note of `release` handled; false when it was already, or is of another release now.
@@ -417,7 +442,8 @@ public actor InstanceSupervisor {
         }
     }
 
-    /// Waits until a change after `generation` is announced, or `end` passes; returns the generation then.
+    /// Waits until a change after `generation` is announced, `end` passes, or the task is cancelled; returns the
+    /// generation then.
     public func change(after generation: Int, before end: ContinuousClock.Instant) async -> Int {
         while self.generation <= generation {
             guard await nextChange(before: end) else { break }
@@ -434,7 +460,7 @@ public actor InstanceSupervisor {
     }
 
     /// Returns true at the next announced change, false once `end` passed first (the one timer here is that
-    /// deadline).
+    /// deadline) or the task was cancelled.
     private func nextChange(before end: ContinuousClock.Instant) async -> Bool {
         guard end > .now else { return false }
         let ticket = nextTicket
@@ -444,7 +470,18 @@ public actor InstanceSupervisor {
             await self?.expire(ticket)
         }
         let before = generation
-        await withCheckedContinuation { changeWaiters[ticket] = $0 }
+        // A cancelled waiter (a service stopping at a graceful shutdown) goes at once, not at its deadline.
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled {
+                    continuation.resume()
+                } else {
+                    changeWaiters[ticket] = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.expire(ticket) }
+        }
         timer.cancel()
         return generation != before
     }

@@ -11,8 +11,9 @@ import ServiceLifecycle
 /// instance of a type that has one, and restarts through its shim (`r`) an instance that fails `threshold` probes in
 /// a row, with an event (`instance.liveness`) and a line in the instance's log. A probe is due `initialDelay`
 /// seconds after the instance (its pid) is first seen RUNNING, then every `period`; a slow probe never delays
-/// another. Once a second it reads the instances' status files (no probe, no /proc scan): that is how it learns of
-/// new ones, and the tick of auto-rollback.
+/// another. It reads the instances' status files (no probe, no /proc scan) at each change the supervisor announces
+/// (a shim's event) and when a probe is due or done, never on a timer: that is how it learns of new instances, and
+/// what sees a crash loop inside an auto-rollback window. With nothing to probe, it sleeps until a change.
 public actor LivenessMonitor: Service {
     let layout: RootLayout
     let store: Store
@@ -42,13 +43,71 @@ public actor LivenessMonitor: Service {
     }
 
     public nonisolated func run() async throws {
-        // A graceful shutdown cancels the sleep at once: it never waits for the next tick.
+        // A graceful shutdown cancels both waits at once: neither waits for its deadline.
         try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(1))
-                await self.tick()
+            await self.supervisor.recallCutovers(maxWindow: APIServer.maxAutoRollback)
+            await withTaskGroup(of: Void.self) { group in
+                let supervisor = self.supervisor
+                // Every change the supervisor announces (a shim's event: an instance RUNNING, BACKOFF, restarted)
+                // wakes the monitor.
+                group.addTask {
+                    var seen = await supervisor.generation
+                    while !Task.isCancelled {
+                        seen = await supervisor.change(
+                            after: seen, before: ContinuousClock.now.advanced(by: .seconds(86_400)))
+                        await self.nudge()
+                    }
+                }
+                while !Task.isCancelled {
+                    await self.tick()
+                    await self.sleep(until: self.nextDue())
+                }
+                group.cancelAll()
             }
         }
+    }
+
+    // MARK: Waiting
+
+    /// The waiting `sleep`, resumed by a nudge, its deadline or its task's cancellation.
+    private var sleeper: CheckedContinuation<Void, Never>?
+    /// Something happened since the last `sleep` ended: the next one returns at once.
+    private var nudged = false
+
+    /// Wakes the monitor for a pass (a change announced, a probe finished).
+    func nudge() {
+        nudged = true
+        sleeper?.resume()
+        sleeper = nil
+    }
+
+    /// The next probe due, nil when none is (no instance has a liveness check): the monitor then sleeps until a
+    /// change is announced.
+    func nextDue() -> ContinuousClock.Instant? {
+        watches.values.filter { !$0.probing }.map(\.due).min()
+    }
+
+    /// Sleeps until a nudge, `deadline` (nil: none), or the task's cancellation.
+    func sleep(until deadline: ContinuousClock.Instant?) async {
+        if nudged || Task.isCancelled {
+            nudged = false
+            return
+        }
+        let timer = deadline.map { deadline in
+            Task { [weak self] in
+                guard (try? await Task.sleep(until: deadline)) != nil else { return }
+                await self?.nudge()
+            }
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled { continuation.resume() } else { sleeper = continuation }
+            }
+        } onCancel: {
+            Task { await self.nudge() }
+        }
+        timer?.cancel()
+        nudged = false
     }
 
     /// Learns which instances run, and starts the probes that are due.
@@ -183,6 +242,8 @@ public actor LivenessMonitor: Service {
             current.failures = 0
         }
         watches[key] = current
+        // Its next probe is a new deadline.
+        nudge()
         guard current.failures >= watch.check.threshold else { return }
         // Restarted: this process is done with; its successor (a new pid) is watched afresh.
         current.failures = 0

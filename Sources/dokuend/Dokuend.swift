@@ -272,7 +272,9 @@ struct Dokuend: AsyncParsableCommand {
             accounts: AppAccounts(layout: layout, isolated: Posix.geteuid() == 0), portRange: try portRange())
         var settings = settings()
         // Cron (docs/CRON.md): a service of the group below; every reconcile pass (a deploy, a rollback) wakes it.
-        let cron = CronScheduler(layout: layout, store: store, supervisor: supervisor)
+        let cron = CronScheduler(
+            layout: layout, store: store, supervisor: supervisor,
+            shimPath: Posix.executableDirectory() + "/dokuen-shim")
         settings.cron = cron
         await supervisor.setAfterRelease { _ in cron.wake() }
         let stopRequests = StopRequests()
@@ -338,7 +340,7 @@ struct Dokuend: AsyncParsableCommand {
             // Shims report every change on the events socket, bound here so that no event of a shim started below
             // is lost; a shim killed without a word (SIGKILL, the OOM killer) sends none: its pidfd says so. Then
             // re-adopt every live shim and start what is missing before serving.
-            let events = try EventsListener(layout: layout, supervisor: supervisor, store: store)
+            let events = try EventsListener(layout: layout, supervisor: supervisor, store: store, cron: cron)
             let watcher = try ShimWatcher { _ in supervisor.requestReconcile() }
             await supervisor.setShimWatcher(watcher)
             let addonWatcher = try ShimWatcher { _ in supervisor.requestReconcile() }

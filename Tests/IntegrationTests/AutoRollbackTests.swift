@@ -7,7 +7,7 @@ import Testing
 /// Auto-rollback through the real dokuend and shims (docs/DESIGN.md §2, Auto-rollback): with
 /// `checks set APP auto_rollback=30`, a release whose web exits 1 twenty seconds after its cutover (and at once on
 /// every restart, so it crash-loops) is rolled back to the release before it, code and config, with events that
-/// say why; with it off, nothing rolls back.
+/// say why, also when dokuend was restarted inside the window; with it off, nothing rolls back.
 @Suite(.serialized, .timeLimit(.minutes(4))) struct AutoRollbackTests {
     static let app = "aj-undo"
 
@@ -84,6 +84,9 @@ import Testing
             $0.contains { $0.release == "v2" && $0.type == "web" && $0.state == "RUNNING" }
         }
         #expect(try version(port: try #require(v2.first { $0.release == "v2" }?.port)) == "two")
+        // dokuend killed and started again inside the window: the window is in the store (the deploy's end), not only
+        // in the memory of the dokuend that made the cutover.
+        try daemon.restart()
 
         // Twenty seconds on, v2's web exits and then crash-loops: v3, a rollback to v1, serves v1's code and config.
         let rolled = try awaitLong(daemon, "web.1@v3 RUNNING", seconds: 80) {
@@ -112,7 +115,7 @@ import Testing
                 $0.release == "v4" && $0.type == "web" && ($0.state == "BACKOFF" || $0.state == "FATAL")
             }
         }
-        // Three of the monitor's once-a-second passes, awaited through the daemon's change announcements.
+        // The monitor looks at each announced change (the crash loop's shim events); three more seconds of them.
         let until = Date().addingTimeInterval(3)
         var generation = try daemon.changes(after: -1, waitMilliseconds: 0)
         while Date() < until {

@@ -6,8 +6,9 @@ import Testing
 
 /// Issue 18's cron (docs/CRON.md), with a real dokuend and real jobs: app.json's `* * * * *` jobs fire within the
 /// minute in the release's environment as the app's user, their output in `logs/cron.<id>.log`; `cron run` runs one
-/// at once and streams it; a job still running is not started twice; `suspend` stops the firing; a schedule that
-/// cannot parse fails the deploy before any release.
+/// at once and streams it; a job still running is not started twice, also across a dokuend restart; `suspend` stops
+/// the firing; a job runs under a dokuen-shim of its own, which `apps destroy` stops; a schedule that cannot parse
+/// fails the deploy before any release.
 @Suite(.serialized, .timeLimit(.minutes(4)), .enabled(if: geteuid() == 0, "needs root: apps get users of their own"))
 struct CronTests {
     static let procfile = "web: exec python3 -m http.server $PORT --bind 127.0.0.1\n"
@@ -73,6 +74,14 @@ struct CronTests {
         try wait(daemon, "the long job started", seconds: 10) { log(daemon, app, long).contains("long pid ") }
         let pidLine = log(daemon, app, long).split(separator: "\n").first { $0.hasPrefix("long pid ") }
         longPID = pidLine.flatMap { Int32($0.dropFirst(9)) }
+        // It runs under a dokuen-shim of its own, in `run/cron/APP/ID`, which writes its log; `status` does not
+        // list it as an instance.
+        let firstPID = try #require(longPID)
+        let shim = try #require(parent(of: firstPID))
+        #expect(command(of: shim).first?.hasSuffix("/dokuen-shim") == true, "\(command(of: shim))")
+        #expect(command(of: shim).contains(daemon.root + "/run/cron/\(app)/\(long)"), "\(command(of: shim))")
+        #expect(command(of: shim).contains(daemon.root + "/apps/\(app)/logs/cron.\(long).log"))
+        #expect(try daemon.statuses().filter { $0.app == app }.map(\.type) == ["web"])
         let twice = try daemon.dokuen(["cron", "run", app, long])
         #expect(twice.status != .exited(0))
         #expect(twice.standardError.contains("cron job \(long) is still running since"), "\(twice.standardError)")
@@ -114,6 +123,58 @@ struct CronTests {
         #expect(all.allSatisfy { $0.suspended })
         #expect(try daemon.dokuen(["cron", "resume", app]).standardOutput == "every cron job of \(app): resumed\n")
         #expect(try daemon.dokuen(["cron", "list", app]).standardOutput.contains("running since"))
+
+        // dokuend killed and started again: the job goes on under its shim, and the new dokuend knows it runs (no
+        // second start), then records its end when it comes.
+        #expect(try daemon.dokuen(["cron", "suspend", app, long]).status == .exited(0))
+        try daemon.restart()
+        #expect(alive(firstPID))
+        let again = try daemon.dokuen(["cron", "run", app, long])
+        #expect(again.standardError.contains("cron job \(long) is still running since"), "\(again.standardError)")
+        try Posix.kill(firstPID, SIGKILL)
+        try wait(daemon, "the adopted run's end was recorded", seconds: 10) {
+            log(daemon, app, long).contains("--- signal 9 after ")
+        }
+        let ended = try JSONDecoder().decode(
+            [CronJobStatus].self, from: Data(try daemon.dokuen(["cron", "list", app, "--json"]).stdout))
+        #expect(ended.first { $0.id == long }?.running == nil)
+
+        // `cron run` streams while the job runs; `apps destroy` stops the run (and the stream says how it ended).
+        let streaming = try BackgroundProgram(
+            daemon.bin + "/dokuen", ["cron", "run", app, long, "--root", daemon.root],
+            environment: ["PATH": "/usr/bin:/bin", "HOME": daemon.temp.path])
+        defer { streaming.stop() }
+        try wait(daemon, "cron run streamed the job's first line", seconds: 10) {
+            streaming.standardOutput.contains("long pid ")
+        }
+        let streamedPID = try #require(
+            streaming.standardOutput.split(separator: "\n").first.flatMap { Int32($0.dropFirst(9)) })
+        longPID = streamedPID
+        #expect(alive(streamedPID))
+        let destroyed = try daemon.dokuen(["apps", "destroy", app, "--confirm", app])
+        #expect(destroyed.status == .exited(0), "\(destroyed.standardError)")
+        #expect(!alive(streamedPID))
+        #expect((try Posix.lstat(daemon.root + "/run/cron/\(app)")) == nil)
+        #expect(try streaming.wait(milliseconds: 10_000) == .exited(128 + SIGTERM), "\(streaming.standardError)")
+    }
+
+    /// Whether `pid` names a process (kill(2) with signal 0).
+    func alive(_ pid: Int32) -> Bool { (try? Posix.kill(pid, 0)) == true }
+
+    /// The parent pid of `pid` (field 4 of /proc/PID/stat).
+    func parent(of pid: Int32) -> Int32? {
+        guard let stat = try? Posix.readFile("/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: stat, as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+
+    /// The argv of `pid`.
+    func command(of pid: Int32) -> [String] {
+        ((try? Posix.readFile("/proc/\(pid)/cmdline")) ?? []).split(separator: 0).map {
+            String(decoding: $0, as: UTF8.self)
+        }
     }
 
     /// `@reboot` runs when dokuend starts, never at a deploy; after dokuend was killed and started again, the schedule

@@ -73,10 +73,17 @@ final class DaemonHarness {
         }
     }
 
-    /// Stops the daemon, then every shim on the root (with `x`, which tears down its group), by their own pids.
+    /// Stops the daemon, then every shim on the root (with `x`, which tears down its group), by their own pids: the
+    /// instances' (`run/svc`) and the cron runs' (`run/cron`).
     func stop() {
         daemon.stop()
-        let services = root + "/run/svc"
+        for services in [root + "/run/svc", root + "/run/cron"] { stopShims(under: services) }
+        removeAppUsers()
+        temp.remove()
+    }
+
+    /// Stops the shims of `services/APP/NAME`.
+    private func stopShims(under services: String) {
         for app in (try? Posix.listDirectory(services)) ?? [] {
             for instance in (try? Posix.listDirectory(services + "/" + app)) ?? [] {
                 let directory = services + "/" + app + "/" + instance
@@ -93,8 +100,6 @@ final class DaemonHarness {
                 }
             }
         }
-        removeAppUsers()
-        temp.remove()
     }
 
     /// Removes the users dokuend made for this root's apps (their home is under it), after killing what they run,
