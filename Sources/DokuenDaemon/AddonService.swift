@@ -15,7 +15,7 @@ public struct AddonService: Service {
 
     public func run() async throws {
         // A graceful shutdown cancels the wait, which then returns at once (`change(after:before:)`).
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             var generation = await supervisor.generation
             while !Task.isCancelledOrShuttingDown {
                 let next = await supervisor.change(after: generation, before: .now.advanced(by: .seconds(86_400)))

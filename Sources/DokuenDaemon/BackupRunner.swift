@@ -107,7 +107,7 @@ public actor BackupRunner {
         do {
             let summary = try await snapshot(restic, withBuilds: withBuilds, onLine: onLine)
             try await store.finishBackupRun(
-                id: runID, actor: actor, durationMilliseconds: CronScheduler.milliseconds(since: clock),
+                id: runID, actor: actor, durationMilliseconds: (ContinuousClock.now - clock).milliseconds,
                 snapshotID: summary.snapshotID, totalBytes: summary.totalBytes, dataAdded: summary.dataAdded,
                 error: nil,
                 detail: "ok: snapshot \(summary.shortID), \(ByteSize.text(summary.totalBytes)), "
@@ -117,7 +117,7 @@ public actor BackupRunner {
         } catch {
             let message = APIServer.message(for: error)
             try? await store.finishBackupRun(
-                id: runID, actor: actor, durationMilliseconds: CronScheduler.milliseconds(since: clock),
+                id: runID, actor: actor, durationMilliseconds: (ContinuousClock.now - clock).milliseconds,
                 snapshotID: nil, totalBytes: nil, dataAdded: nil, error: message,
                 detail: "failed: " + message + (trigger == "schedule" ? " (schedule)" : ""))
             throw error

@@ -167,10 +167,7 @@ extension DaemonClient {
     /// Waits until `plan`'s goal is reached, or fails: an instance crashed, or the deadline passed.
     func wait(_ plan: WaitPlan) throws {
         let start = ContinuousClock.now
-        func elapsed() -> Int {
-            let (seconds, attoseconds) = (ContinuousClock.now - start).components
-            return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
-        }
+        func elapsed() -> Int { Int((ContinuousClock.now - start).milliseconds) }
         // The generation before each read: a change in between answers the next poll at once, so none is missed.
         var seen = try generation(after: -1, waitMilliseconds: 0)
         var announced = false
