@@ -161,6 +161,8 @@ public actor CronScheduler {
         let paths = layout.app(app)
         let logPath = paths.logs + "/cron.\(job.id).log"
         let now = Int64(Date().timeIntervalSince1970)
+        // An end whose event datagram was lost (docs/CRON.md): the shim's status says it, and is read first.
+        if live[key] != nil { await check(key) }
         if live[key] != nil || directory.isAlive {
             let since = live[key]?.startedAt ?? (directory.readMarker()?.startedMilliseconds ?? now * 1000) / 1000
             try await store.startCronRun(app: app, job: job.id, trigger: .skipped, startedAt: now)
