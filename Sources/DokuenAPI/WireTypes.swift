@@ -783,3 +783,27 @@ public struct CertificateInfo: Codable, Equatable, Sendable {
         try container.encode(notAfter, forKey: .notAfter)
     }
 }
+
+/// `POST /v1/apps/:app/maintenance`: maintenance on or off.
+public struct MaintenanceRequest: Codable, Equatable, Sendable {
+    public var on: Bool
+
+    public init(on: Bool) { self.on = on }
+}
+
+/// `GET /v1/apps/:app/maintenance`, and the answer of a change: whether the app is in maintenance and which page
+/// nginx shows then (`maintenance.html` of the build that serves, or `built-in`).
+public struct MaintenanceInfo: Codable, Equatable, Sendable {
+    public var app: String
+    public var on: Bool
+    public var page: String
+    /// Whether the change (on a POST) changed anything; false for a GET.
+    public var changed: Bool
+
+    public init(app: String, on: Bool, page: String, changed: Bool) {
+        self.app = app
+        self.on = on
+        self.page = page
+        self.changed = changed
+    }
+}

@@ -50,7 +50,7 @@ public actor Routing {
         guard let installer else { return }
         do {
             _ = try await installer.restoreInterrupted()
-            _ = try await installer.installShared()
+            _ = try await installer.installShared(settings)
             await exclusively { await renderAll() }
             try await installer.reload()
         } catch {
@@ -196,9 +196,47 @@ public actor Routing {
             routed[app] = indexes
             backend = .proxy(ports: upstreams)
         }
+        var maintenance: MaintenancePage?
+        if try await store.inMaintenance(app: app) {
+            maintenance = try Self.maintenancePage(
+                build.map { layout.app(app).build($0.stamp) }, app: app, layout: layout)
+        }
         let config = try RouteConfig(
-            app: app, domains: domains, backend: backend, tls: try tlsFiles(app), settings: settings)
+            app: app, domains: domains, backend: backend, tls: try tlsFiles(app), settings: settings,
+            maintenance: maintenance)
         return try await install(installer, app, NginxRenderer.render(config))
+    }
+
+    /// The largest `maintenance.html` copied; a larger one is not shown (ours is).
+    static let maxMaintenancePageBytes: Int64 = 1 << 20
+
+    /// The page of an app in maintenance: `maintenance.html` at the top of the build directory that serves, when it
+    /// is a regular file there (not a symlink) of at most 1 MiB, else ours. nginx's workers cannot read an app's
+    /// build (`releases/` is 0750), so the file is copied to `<root>/pages/APP/` (0755, the file 0644), which
+    /// dokuend alone writes; nothing else of the build is exposed.
+    static func maintenancePage(_ buildDirectory: String?, app: AppName, layout: RootLayout) throws -> MaintenancePage {
+        let directory = layout.pagesDirectory + "/" + app.rawValue
+        guard let buildDirectory,
+            let info = try Posix.lstat(buildDirectory + "/" + MaintenancePage.fileName), info.kind == .regular,
+            info.size <= maxMaintenancePageBytes
+        else { return .builtin }
+        let page = try Posix.readFile(buildDirectory + "/" + MaintenancePage.fileName)
+        try Posix.mkdir(layout.pagesDirectory, mode: 0o755, existingOK: true)
+        try Posix.mkdir(directory, mode: 0o755, existingOK: true)
+        let copy = directory + "/" + MaintenancePage.fileName
+        if (try? Posix.readFile(copy)) != page { try AtomicFile.write(page, to: copy, mode: 0o644) }
+        return .file(directory: try ConfigPath(directory))
+    }
+
+    /// Which page `app` shows in maintenance, as `dokuen maintenance` names it: `maintenance.html` when the build
+    /// that serves has one nginx can show.
+    public func maintenancePageName(of app: AppName) async throws -> String {
+        guard let latest = try await store.latestRelease(app: app) else { return "built-in" }
+        let build = try await store.build(app: app, id: latest.buildID)
+        let file = layout.app(app).build(build.stamp) + "/" + MaintenancePage.fileName
+        guard let info = try Posix.lstat(file), info.kind == .regular, info.size <= Self.maxMaintenancePageBytes
+        else { return "built-in" }
+        return MaintenancePage.fileName
     }
 
     /// What the log says when no web instance of `app` is routed any more: an error, naming each web instance and

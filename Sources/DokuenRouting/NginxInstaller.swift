@@ -40,9 +40,9 @@ public actor NginxInstaller {
 
     /// Installs the shared file (`NginxRenderer.renderShared`), which every app's file needs.
     @discardableResult
-    public func installShared() async throws(RoutingError) -> Bool {
+    public func installShared(_ routes: RouteSettings) async throws(RoutingError) -> Bool {
         try await exclusively { () async throws(RoutingError) in
-            try await replace(NginxRenderer.sharedFileName, with: NginxRenderer.renderShared())
+            try await replace(NginxRenderer.sharedFileName, with: NginxRenderer.renderShared(routes))
         }
     }
 

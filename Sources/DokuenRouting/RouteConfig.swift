@@ -10,9 +10,12 @@ public struct RouteConfig: Hashable, Sendable {
     public let backend: RouteBackend
     public let tls: TLSFiles?
     public let settings: RouteSettings
+    /// In maintenance: every request but an ACME challenge gets this page with 503, whatever the backend.
+    public let maintenance: MaintenancePage?
 
     public init(
-        app: AppName, domains: [Hostname], backend: RouteBackend, tls: TLSFiles?, settings: RouteSettings
+        app: AppName, domains: [Hostname], backend: RouteBackend, tls: TLSFiles?, settings: RouteSettings,
+        maintenance: MaintenancePage? = nil
     ) throws(RoutingError) {
         self.app = app
         let primary = try Hostname(app: app, base: settings.baseDomain)
@@ -27,5 +30,6 @@ public struct RouteConfig: Hashable, Sendable {
         }
         self.tls = tls
         self.settings = settings
+        self.maintenance = maintenance
     }
 }

@@ -7,7 +7,7 @@
 ///   `PRAGMA foreign_key_check` must be clean before each one commits;
 /// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
 enum Migrations {
-    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10]
+    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v14]
 
     /// The version a fully migrated database has.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -426,6 +426,20 @@ enum Migrations {
                 job TEXT NOT NULL CHECK (job = '*' OR (length(job) = 8 AND job NOT GLOB '*[^0-9a-f]*')),
                 created_at INTEGER NOT NULL,
                 PRIMARY KEY (app_id, job)
+            ) STRICT;
+            """)
+
+    // MARK: - v14
+
+    // Maintenance (docs/ROUTING.md): an app with a row here is in maintenance, `dokuen maintenance on APP`: nginx
+    // answers 503 with its page while its processes keep running. The row goes with its app. (Numbered 14: v11 to
+    // v13 were added on other branches at the same time.)
+    static let v14 = Migration(
+        version: 14, name: "maintenance",
+        sql: """
+            CREATE TABLE app_maintenance (
+                app_id INTEGER PRIMARY KEY REFERENCES apps (id) ON DELETE CASCADE,
+                created_at INTEGER NOT NULL
             ) STRICT;
             """)
 }

@@ -75,6 +75,19 @@ enum RouteFixtures {
                 try RouteConfig(
                     app: AppName("idle"), domains: [], backend: .proxy(ports: []), tls: nil, settings: settings)
             ),
+            (
+                "maintenance.conf",
+                try RouteConfig(
+                    app: AppName("paused"), domains: [Hostname("paused.example")], backend: .proxy(ports: [Port(5007)]),
+                    tls: tls("paused"), settings: settings,
+                    maintenance: .file(directory: ConfigPath(root + "/apps/paused/releases/b1")))
+            ),
+            (
+                "maintenance-builtin.conf",
+                try RouteConfig(
+                    app: AppName("resting"), domains: [], backend: .proxy(ports: []), tls: nil, settings: settings,
+                    maintenance: .builtin)
+            ),
         ]
     }
 }

@@ -25,6 +25,7 @@ import Testing
         8: 2_439_515_136_143_273_080,
         9: 1_823_318_267_194_798_394,
         10: 7_757_804_683_233_049_608,
+        14: 18_068_413_425_017_040_059,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -263,6 +264,19 @@ import Testing
                 #expect(runs.map(\.trigger) == [.skipped, .schedule])
                 #expect(runs.last?.exitCode == 0 && runs.last?.durationMilliseconds == 250)
                 #expect(try await store.cronSuspensions(app: appName("blog")) == ["*"])
+            }),
+        14: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO apps (id, name, created_at) VALUES (1, 'blog', 100), (2, 'shop', 100);
+                    INSERT INTO app_maintenance (app_id, created_at) VALUES (1, 140);
+                    """)
+            },
+            verify: { store in
+                let blog = try await store.inMaintenance(app: appName("blog"))
+                let shop = try await store.inMaintenance(app: appName("shop"))
+                #expect(blog && !shop)
             }),
     ]
 
