@@ -807,3 +807,39 @@ public struct MaintenanceInfo: Codable, Equatable, Sendable {
         self.changed = changed
     }
 }
+
+/// `POST /v1/apps/:app/access`: one change, the first of these present: `clear`, `allow` CIDRs, `deny` CIDRs, or a
+/// basic-auth `user` with its password `hash` (SHA-crypt or bcrypt; the password itself never travels).
+public struct AccessRequest: Codable, Equatable, Sendable {
+    public var clear: Bool?
+    public var allow: [String]?
+    public var deny: [String]?
+    public var user: String?
+    public var hash: String?
+
+    public init(
+        clear: Bool? = nil, allow: [String]? = nil, deny: [String]? = nil, user: String? = nil, hash: String? = nil
+    ) {
+        self.clear = clear
+        self.allow = allow
+        self.deny = deny
+        self.user = user
+        self.hash = hash
+    }
+}
+
+/// `GET /v1/apps/:app/access`, and the answer of a change: the rules as nginx gets them, and the basic-auth users
+/// (never their hashes).
+public struct AccessInfo: Codable, Equatable, Sendable {
+    public var app: String
+    public var allow: [String]
+    public var deny: [String]
+    public var users: [String]
+
+    public init(app: String, allow: [String], deny: [String], users: [String]) {
+        self.app = app
+        self.allow = allow
+        self.deny = deny
+        self.users = users
+    }
+}

@@ -63,7 +63,8 @@ struct APIError: Error, Equatable, CustomStringConvertible {
 
     static func code(for error: RoutingError) -> APIErrorCode {
         switch error {
-        case .invalidHostname, .invalidPath, .invalidPort, .invalidBodySize, .invalidCertificate, .invalidKey:
+        case .invalidHostname, .invalidPath, .invalidPort, .invalidBodySize, .invalidCertificate, .invalidKey,
+            .invalidCIDR, .invalidUser, .invalidPasswordHash, .invalidUpstream:
             .invalid
         case .configRejected: .rejected
         case .reloadFailed, .timedOut, .system: .internal

@@ -272,6 +272,7 @@ public enum APIServer {
         addBuildpackRoutes(to: v1, layout: layout, store: store, settings: settings)
         addDomainRoutes(to: v1, store: store, routing: routing)
         addMaintenanceRoutes(to: v1, store: store, routing: routing)
+        addAccessRoutes(to: v1, store: store, routing: routing)
         addCheckRoutes(to: v1, layout: layout, store: store, supervisor: supervisor, routing: routing)
         addCertificateRoutes(to: v1, layout: layout, store: store, routing: routing)
         addEventRoutes(to: v1, store: store)

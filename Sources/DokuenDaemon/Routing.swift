@@ -26,6 +26,9 @@ public actor Routing {
     var routed: [AppName: Set<Int>] = [:]
     /// Held by each update from start to finish.
     private let gate = AsyncGate()
+    /// The group nginx's workers run as (`dokuend --nginx-group`), which reads an app's htpasswd file; nil: the
+    /// file keeps dokuend's own group (a private nginx runs as dokuend's user).
+    let workerGroup: UInt32?
 
     /// Runs `body` holding the gate: each update reads the state it renders after the one before it installed.
     private func exclusively<T>(_ body: () async throws -> T) async rethrows -> T {
@@ -33,9 +36,12 @@ public actor Routing {
     }
 
     public init(
-        nginx: NginxSettings?, settings: RouteSettings, layout: RootLayout, store: Store, supervisor: InstanceSupervisor
+        nginx: NginxSettings?, settings: RouteSettings, layout: RootLayout, store: Store,
+        supervisor: InstanceSupervisor,
+        workerGroup: UInt32? = nil
     ) {
         installer = nginx.map { NginxInstaller(settings: $0) }
+        self.workerGroup = workerGroup
         self.settings = settings
         self.layout = layout
         self.store = store
@@ -203,9 +209,44 @@ public actor Routing {
         }
         let config = try RouteConfig(
             app: app, domains: domains, backend: backend, tls: try tlsFiles(app), settings: settings,
-            maintenance: maintenance)
+            maintenance: maintenance, access: try await accessRules(app))
         return try await install(installer, app, NginxRenderer.render(config))
     }
+
+    /// `app`'s access rules, with its htpasswd file written first (0640, group `workerGroup`: nginx's workers read
+    /// it on each request) or removed when it has no user. A stored rule that no longer parses is skipped, logged.
+    private func accessRules(_ app: AppName) async throws -> AccessRules {
+        let record = try await store.access(app: app)
+        func cidrs(_ texts: [String]) -> [CIDR] {
+            texts.compactMap { text in
+                do throws(RoutingError) { return try CIDR(text) } catch {
+                    DaemonLog.error("routing \(app)", "skipping access rule \(text): \(error)")
+                    return nil
+                }
+            }
+        }
+        let file = Self.passwordFile(app, layout: layout)
+        var lines = ""
+        for entry in record.users {
+            guard (try? BasicAuthUser(entry.user)) != nil, (try? PasswordHash(entry.hash)) != nil else {
+                DaemonLog.error("routing \(app)", "skipping basic-auth user \(entry.user): not a valid entry")
+                continue
+            }
+            lines += "\(entry.user):\(entry.hash)\n"
+        }
+        guard !lines.isEmpty else {
+            try Posix.removeTree(file)
+            return AccessRules(deny: cidrs(record.deny), allow: cidrs(record.allow))
+        }
+        if (try? Posix.readFile(file)) != Array(lines.utf8) {
+            try AtomicFile.write(Array(lines.utf8), to: file, mode: 0o640)
+        }
+        if let workerGroup { try Ownership.set(file, uid: Posix.geteuid(), gid: workerGroup, mode: 0o640) }
+        return AccessRules(deny: cidrs(record.deny), allow: cidrs(record.allow), passwordFile: try ConfigPath(file))
+    }
+
+    /// `<root>/apps/APP/htpasswd`: inside the app's directory, which is passable (0711) but not listable.
+    static func passwordFile(_ app: AppName, layout: RootLayout) -> String { layout.app(app).directory + "/htpasswd" }
 
     /// The largest `maintenance.html` copied; a larger one is not shown (ours is).
     static let maxMaintenancePageBytes: Int64 = 1 << 20

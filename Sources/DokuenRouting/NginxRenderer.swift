@@ -80,13 +80,15 @@ public enum NginxRenderer {
             out += serverHead(listen: "\(settings.tlsPort) ssl", config)
             out += "    ssl_certificate \(tls.certificate);\n"
             out += "    ssl_certificate_key \(tls.key);\n"
+            out += accessRules(config)
             out += staticRoot(config)
             out += appLocations(config)
             out += "}\n"
         } else {
             out += serverHead(listen: "\(settings.listenPort)", config)
+            out += accessRules(config)
             out += staticRoot(config)
-            out += acmeLocation(settings)
+            out += acmeLocation(settings, config.access)
             out += appLocations(config)
             out += "}\n"
         }
@@ -105,21 +107,42 @@ public enum NginxRenderer {
                 server_name \(config.hostnames.map(\.rawValue).joined(separator: " "));
                 client_max_body_size \(config.settings.clientMaxBodySize);
 
-            """
+            """ + realIP(config.settings)
+    }
+
+    /// The client address from `X-Forwarded-For`, only when the peer is a trusted proxy (ngx_http_realip_module).
+    private static func realIP(_ settings: RouteSettings) -> String {
+        guard !settings.trustedProxies.isEmpty else { return "" }
+        return settings.trustedProxies.map { "    set_real_ip_from \($0);\n" }.joined()
+            + "    real_ip_header X-Forwarded-For;\n    real_ip_recursive on;\n"
+    }
+
+    /// `dokuen access`: denies, then allows, then `deny all` after any allow; then basic auth.
+    private static func accessRules(_ config: RouteConfig) -> String {
+        let rules = config.access
+        guard !rules.isOpen else { return "" }
+        var out = "\n"
+        for cidr in rules.deny { out += "    deny \(cidr);\n" }
+        for cidr in rules.allow { out += "    allow \(cidr);\n" }
+        if !rules.allow.isEmpty { out += "    deny all;\n" }
+        if let file = rules.passwordFile {
+            out += "    auth_basic \"\(config.app)\";\n    auth_basic_user_file \(file);\n"
+        }
+        return out
     }
 
     /// `^~` so that no regex location of the app can take the challenge; certbot's `--webroot` layout.
-    private static func acmeLocation(_ settings: RouteSettings) -> String {
+    /// Open to everyone even when the app is not (`allow all`, `auth_basic off`): a CA checks from anywhere.
+    private static func acmeLocation(_ settings: RouteSettings, _ access: AccessRules = .open) -> String {
         guard let webroot = settings.acmeWebroot else { return "" }
+        let open = access.isOpen ? "" : "        allow all;\n        auth_basic off;\n"
         return """
 
                 location ^~ /.well-known/acme-challenge/ {
                     root \(webroot);
                     default_type text/plain;
                     try_files $uri =404;
-                }
-
-            """
+            """ + "\n" + open + "    }\n\n"
     }
 
     /// A static app's files, for the whole server (the ACME location sets its own root).

@@ -12,10 +12,12 @@ public struct RouteConfig: Hashable, Sendable {
     public let settings: RouteSettings
     /// In maintenance: every request but an ACME challenge gets this page with 503, whatever the backend.
     public let maintenance: MaintenancePage?
+    /// Who may reach the app (`dokuen access`).
+    public let access: AccessRules
 
     public init(
         app: AppName, domains: [Hostname], backend: RouteBackend, tls: TLSFiles?, settings: RouteSettings,
-        maintenance: MaintenancePage? = nil
+        maintenance: MaintenancePage? = nil, access: AccessRules = .open
     ) throws(RoutingError) {
         self.app = app
         let primary = try Hostname(app: app, base: settings.baseDomain)
@@ -31,5 +33,6 @@ public struct RouteConfig: Hashable, Sendable {
         self.tls = tls
         self.settings = settings
         self.maintenance = maintenance
+        self.access = access
     }
 }

@@ -431,8 +431,10 @@ enum Migrations {
 
     // MARK: - v14
 
-    // Maintenance (docs/ROUTING.md): an app with a row here is in maintenance, `dokuen maintenance on APP`: nginx
-    // answers 503 with its page while its processes keep running. The row goes with its app. (Numbered 14: v11 to
+    // Maintenance and access (docs/ROUTING.md): an app with a row in app_maintenance is in maintenance (`dokuen
+    // maintenance on APP`): nginx answers 503 with its page while its processes keep running. app_access holds its
+    // allow/deny rules (a CIDR in DokuenRouting's canonical form, one rule per network), app_basic_auth its htpasswd
+    // entries (a SHA-crypt or bcrypt hash, never a password). Rows go with their app. (Numbered 14: v11 to
     // v13 were added on other branches at the same time.)
     static let v14 = Migration(
         version: 14, name: "maintenance",
@@ -440,6 +442,23 @@ enum Migrations {
             CREATE TABLE app_maintenance (
                 app_id INTEGER PRIMARY KEY REFERENCES apps (id) ON DELETE CASCADE,
                 created_at INTEGER NOT NULL
+            ) STRICT;
+
+            CREATE TABLE app_access (
+                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+                rule TEXT NOT NULL CHECK (rule IN ('allow', 'deny')),
+                cidr TEXT NOT NULL CHECK (length(cidr) BETWEEN 9 AND 43 AND cidr NOT GLOB '*[^0-9a-f.:/]*'),
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (app_id, cidr)
+            ) STRICT;
+
+            CREATE TABLE app_basic_auth (
+                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+                user TEXT NOT NULL CHECK (length(user) BETWEEN 1 AND 64 AND user NOT GLOB '*[^!-~]*'
+                    AND user NOT GLOB '*[:"''\\]*'),
+                hash TEXT NOT NULL CHECK (hash GLOB '$6$*' OR hash GLOB '$2[aby]$*'),
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (app_id, user)
             ) STRICT;
             """)
 }

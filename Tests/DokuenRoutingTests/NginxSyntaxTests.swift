@@ -12,7 +12,7 @@ struct NginxSyntaxTests {
         let prefix = try NginxPrefix(label: "ngx-syntax")
         defer { prefix.remove() }
         let names = try Posix.listDirectory(GoldenFile.directory).filter { $0.hasSuffix(".conf") }
-        #expect(names.count == 10)
+        #expect(names.count == 11)
         for name in names {
             let text = try GoldenFile(name: name).read()
                 .replacing(RouteFixtures.goldenRoot + "/", with: prefix.root + "/")

