@@ -843,3 +843,29 @@ public struct AccessInfo: Codable, Equatable, Sendable {
         self.users = users
     }
 }
+
+/// `POST /v1/proxies`: a host name (`domain`, default NAME.<base domain>) routed to `upstream`.
+public struct ProxyRequest: Codable, Equatable, Sendable {
+    public var name: String
+    public var upstream: String
+    public var domain: String?
+
+    public init(name: String, upstream: String, domain: String?) {
+        self.name = name
+        self.upstream = upstream
+        self.domain = domain
+    }
+}
+
+/// A proxy, as `GET /v1/proxies` lists it.
+public struct ProxyInfo: Codable, Equatable, Sendable {
+    public var name: String
+    public var upstream: String
+    public var hostname: String
+
+    public init(name: String, upstream: String, hostname: String) {
+        self.name = name
+        self.upstream = upstream
+        self.hostname = hostname
+    }
+}

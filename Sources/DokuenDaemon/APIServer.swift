@@ -59,6 +59,9 @@ public enum APIServer {
             {
                 throw APIError(.conflict, "unable to create app \(name): \(reason)")
             }
+            if try await store.proxy(named: name) != nil {
+                throw APIError(.conflict, "unable to create app \(name): a proxy has that name (dokuen proxies list)")
+            }
             let record = try await store.createApp(name, actor: actor)
             do {
                 // Its own user first (docs/DESIGN.md §2, Privileges), then the repository, then who owns what.
@@ -273,6 +276,7 @@ public enum APIServer {
         addDomainRoutes(to: v1, store: store, routing: routing)
         addMaintenanceRoutes(to: v1, store: store, routing: routing)
         addAccessRoutes(to: v1, store: store, routing: routing)
+        addProxyRoutes(to: v1, layout: layout, store: store, routing: routing)
         addCheckRoutes(to: v1, layout: layout, store: store, supervisor: supervisor, routing: routing)
         addCertificateRoutes(to: v1, layout: layout, store: store, routing: routing)
         addEventRoutes(to: v1, store: store)

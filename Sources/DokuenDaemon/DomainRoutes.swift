@@ -45,6 +45,10 @@ extension APIServer {
             guard let hostname = try? Hostname(record.hostname) else { continue }
             holders[hostname] = "app \(record.app)"
         }
+        for proxy in try await store.proxies() {
+            guard let hostname = try? Hostname(proxy.hostname) else { continue }
+            holders[hostname] = "proxy \(proxy.name)"
+        }
         return holders
     }
 

@@ -100,6 +100,9 @@ public actor Routing {
                     DaemonLog.error("routing \(app.name)", "\(error)")
                 }
             }
+            for proxy in try await store.proxies() {
+                do { try await renderProxy(proxy) } catch { DaemonLog.error("routing proxy \(proxy.name)", "\(error)") }
+            }
         } catch {
             DaemonLog.error("routing", "\(error)")
         }
@@ -139,7 +142,13 @@ public actor Routing {
 
     private func certificateChanged(_ app: AppName) async throws {
         guard let installer else { return }
-        if try await !render(app, statuses: try await supervisor.statuses()) {
+        let changed: Bool
+        if let proxy = try await store.proxy(named: app) {
+            changed = try await renderProxy(proxy)
+        } else {
+            changed = try await render(app, statuses: try await supervisor.statuses())
+        }
+        if !changed {
             do {
                 try await installer.testAndReload(app: app)
             } catch let error as RoutingError {
@@ -314,6 +323,38 @@ public actor Routing {
         } catch {
             guard case .reloadFailed = error else { throw error }
             DaemonLog.error("routing \(app)", "nginx was not reloaded: \(error)")
+            return true
+        }
+    }
+
+    /// Renders and installs a proxy's file (`dokuen proxies add`), with its certificate when it has one (at the
+    /// same path an app of that name would have: proxies and apps share one namespace) and its access rules.
+    public func updateProxy(_ name: AppName) async throws {
+        try await exclusively {
+            guard let proxy = try await store.proxy(named: name) else { return }
+            try await renderProxy(proxy)
+        }
+    }
+
+    /// Removes a proxy's file.
+    public func removeProxy(_ name: AppName) async throws {
+        try await exclusively {
+            guard let installer else { return }
+            try await installer.remove(proxy: name)
+        }
+    }
+
+    @discardableResult
+    private func renderProxy(_ proxy: ProxyRecord) async throws -> Bool {
+        guard let installer else { return false }
+        let config = RouteConfig(
+            proxy: proxy.name, hostname: try Hostname(proxy.hostname), upstream: try UpstreamURL(proxy.upstream),
+            tls: try tlsFiles(proxy.name), settings: settings)
+        do {
+            return try await installer.install(proxy: proxy.name, contents: NginxRenderer.render(config))
+        } catch {
+            guard case .reloadFailed = error else { throw error }
+            DaemonLog.error("routing proxy \(proxy.name)", "nginx was not reloaded: \(error)")
             return true
         }
     }

@@ -34,4 +34,21 @@ public enum DomainClaim {
         guard let own = try? Hostname(app: app, base: base), let holder = holders[own] else { return nil }
         return "its host name \(own) is already routed to \(holder)"
     }
+
+    /// Why a proxy cannot answer at `hostname`, or nil: the base domain, an app's own name, and a name held by an
+    /// app or another proxy are refused.
+    public static func refusal(
+        ofProxyHost hostname: Hostname, base: Hostname, apps: [AppName], holders: [Hostname: String]
+    )
+        -> String?
+    {
+        if hostname == base { return "it is the base domain; every app is reached under it, at APP.\(base)" }
+        for app in apps {
+            if let theirs = try? Hostname(app: app, base: base), theirs == hostname {
+                return "it is the host name of app \(app)"
+            }
+        }
+        if let holder = holders[hostname] { return "it is already routed to \(holder)" }
+        return nil
+    }
 }

@@ -23,6 +23,7 @@ public struct RouteConfig: Hashable, Sendable {
         let primary = try Hostname(app: app, base: settings.baseDomain)
         hostnames = [primary] + Set(domains).subtracting([primary]).sorted()
         switch backend {
+        case .upstream: self.backend = backend
         case .proxy(let ports): self.backend = .proxy(ports: Set(ports).sorted())
         case .staticFiles(let root, let trusted):
             guard root == trusted || root.rawValue.hasPrefix(trusted.rawValue + "/") else {
@@ -34,5 +35,25 @@ public struct RouteConfig: Hashable, Sendable {
         self.settings = settings
         self.maintenance = maintenance
         self.access = access
+    }
+
+    /// A proxy's file (`dokuen proxies add NAME URL [--domain D]`): one host name, `upstream` as the backend.
+    public init(
+        proxy name: AppName, hostname: Hostname, upstream: UpstreamURL, tls: TLSFiles?, settings: RouteSettings,
+        access: AccessRules = .open
+    ) {
+        app = name
+        hostnames = [hostname]
+        backend = .upstream(upstream)
+        self.tls = tls
+        self.settings = settings
+        maintenance = nil
+        self.access = access
+    }
+
+    /// Whether this is a proxy's file rather than an app's.
+    public var isProxy: Bool {
+        if case .upstream = backend { return true }
+        return false
     }
 }

@@ -434,7 +434,8 @@ enum Migrations {
     // Maintenance and access (docs/ROUTING.md): an app with a row in app_maintenance is in maintenance (`dokuen
     // maintenance on APP`): nginx answers 503 with its page while its processes keep running. app_access holds its
     // allow/deny rules (a CIDR in DokuenRouting's canonical form, one rule per network), app_basic_auth its htpasswd
-    // entries (a SHA-crypt or bcrypt hash, never a password). Rows go with their app. (Numbered 14: v11 to
+    // entries (a SHA-crypt or bcrypt hash, never a password). Rows go with their app. A proxy routes a host name to
+    // an address Dokuen does not run (`dokuen proxies add`); its name follows the app-name rules. (Numbered 14: v11 to
     // v13 were added on other branches at the same time.)
     static let v14 = Migration(
         version: 14, name: "maintenance",
@@ -459,6 +460,18 @@ enum Migrations {
                 hash TEXT NOT NULL CHECK (hash GLOB '$6$*' OR hash GLOB '$2[aby]$*'),
                 created_at INTEGER NOT NULL,
                 PRIMARY KEY (app_id, user)
+            ) STRICT;
+
+            CREATE TABLE proxies (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE
+                    CHECK (length(name) BETWEEN 1 AND 63 AND name NOT GLOB '*[^a-z0-9-]*'),
+                upstream TEXT NOT NULL CHECK (length(upstream) BETWEEN 8 AND 2048
+                    AND (upstream GLOB 'http://*' OR upstream GLOB 'https://*')
+                    AND upstream NOT GLOB '*[^!-~]*' AND upstream NOT GLOB '*[;{}$"''\\]*'),
+                hostname TEXT NOT NULL UNIQUE
+                    CHECK (length(hostname) BETWEEN 1 AND 253 AND hostname NOT GLOB '*[^a-z0-9.-]*'),
+                created_at INTEGER NOT NULL
             ) STRICT;
             """)
 }

@@ -23,7 +23,8 @@ struct Dokuen: AsyncParsableCommand {
         version: DokuenVersion.current,
         subcommands: [
             AppsCommand.self, DeployCommand.self, BuildpacksCommand.self, ReleasesCommand.self, RollbackCommand.self,
-            DomainsCommand.self, MaintenanceCommand.self, AccessCommand.self, ChecksCommand.self, CertsCommand.self,
+            DomainsCommand.self, MaintenanceCommand.self, AccessCommand.self, ProxiesCommand.self, ChecksCommand.self,
+            CertsCommand.self,
             AddonsCommand.self,
             PsCommand.self,
             StatusCommand.self, StopCommand.self,

@@ -49,6 +49,16 @@ import Testing
         "alice", "bob.smith@example.com", String(repeating: "u", count: 64),
     ]
 
+    static let upstreams = [
+        "file:///etc/passwd", "http://[::1", "http://a\"b", "http://a b", "http://a;b", "http://a\nb", "http://a{b}",
+        "http://$host", "http://host/p;x", "http://host/p x", "http://host/p'x", "http://host/p{x}", "http://host/$x",
+        "http://host/p?q=1", "http://host/p#f", "http://user@host", "http://host:0", "http://host:65536",
+        "http://host:080", "http://host:", "http://::1/", "ftp://host", "HTTP://host", "http://", "http:///x",
+        "http://1.2.3.256", "http://[fe80::1%eth0]", "http://[::1]x", "//host", "http://host\\x",
+        // Accepted:
+        "http://192.168.1.10:8080", "https://NAS.example.com/ui/", "http://[FD00::10]:8080/x", "http://127.0.0.1",
+    ]
+
     static func verdict<T>(_ input: String, _ make: () throws(RoutingError) -> T) -> String {
         do {
             return "\(Quoting.quoted(input)) -> accepted as \(try make())"
@@ -68,6 +78,9 @@ import Testing
         lines +=
             ["", "# ports"] + ports.map { port in verdict(String(port)) { () throws(RoutingError) in try Port(port) } }
         lines += ["", "# CIDRs"] + cidrs.map { text in verdict(text) { () throws(RoutingError) in try CIDR(text) } }
+        lines +=
+            ["", "# proxy upstream URLs"]
+            + upstreams.map { text in verdict(text) { () throws(RoutingError) in try UpstreamURL(text) } }
         lines +=
             ["", "# basic-auth users"]
             + users.map { text in verdict(text) { () throws(RoutingError) in try BasicAuthUser(text) } }

@@ -96,6 +96,12 @@ enum RouteFixtures {
                         passwordFile: ConfigPath(root + "/apps/private/htpasswd")))
             ),
             (
+                "proxy.conf",
+                try RouteConfig(
+                    proxy: AppName("nas"), hostname: Hostname("nas.example.com"),
+                    upstream: UpstreamURL("https://192.168.1.10:5001/ui/"), tls: tls("nas"), settings: settings)
+            ),
+            (
                 "maintenance-builtin.conf",
                 try RouteConfig(
                     app: AppName("resting"), domains: [], backend: .proxy(ports: []), tls: nil, settings: settings,

@@ -25,7 +25,7 @@ import Testing
         8: 2_439_515_136_143_273_080,
         9: 1_823_318_267_194_798_394,
         10: 7_757_804_683_233_049_608,
-        14: 10_549_352_280_489_603_613,
+        14: 12_740_327_120_900_936_922,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -274,6 +274,8 @@ import Testing
                     INSERT INTO app_access (app_id, rule, cidr, created_at) VALUES (1, 'allow', '10.0.0.0/8', 141);
                     INSERT INTO app_basic_auth (app_id, user, hash, created_at)
                         VALUES (1, 'alice', '$6$salt$hash', 142);
+                    INSERT INTO proxies (name, upstream, hostname, created_at)
+                        VALUES ('nas', 'http://192.168.1.10:8080', 'nas.localhost', 143);
                     """)
             },
             verify: { store in
@@ -282,6 +284,10 @@ import Testing
                 #expect(blog && !shop)
                 let access = try await store.access(app: appName("blog"))
                 #expect(access.allow == ["10.0.0.0/8"] && access.users.map(\.user) == ["alice"])
+                let proxies = try await store.proxies()
+                #expect(
+                    proxies.map(\.hostname) == ["nas.localhost"]
+                        && proxies.first?.upstream == "http://192.168.1.10:8080")
             }),
     ]
 

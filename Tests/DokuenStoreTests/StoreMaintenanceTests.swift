@@ -62,3 +62,28 @@ import Testing
         }
     }
 }
+
+/// Proxies: a name and a host name each taken once, events for each change.
+@Suite(.timeLimit(.minutes(2))) struct StoreProxyTests {
+    @Test func addListRemove() async throws {
+        try await withStore { store, _ in
+            try await store.addProxy(appName("nas"), upstream: "http://10.0.0.2", hostname: "nas.localhost", actor: "a")
+            await #expect(throws: StoreError.proxyExists(appName("nas"))) {
+                try await store.addProxy(appName("nas"), upstream: "http://10.0.0.3", hostname: "x.example", actor: "a")
+            }
+            await #expect(throws: StoreError.proxyExists(appName("other"))) {
+                try await store.addProxy(
+                    appName("other"), upstream: "http://10.0.0.3", hostname: "nas.localhost", actor: "a")
+            }
+            await #expect(throws: StoreError.self) {
+                try await store.addProxy(appName("bad"), upstream: "http://a;b", hostname: "bad.localhost", actor: "a")
+            }
+            #expect(try await store.proxies().map(\.name) == [appName("nas")])
+            try await store.removeProxy(appName("nas"), actor: "a")
+            await #expect(throws: StoreError.proxyNotFound(appName("nas"))) {
+                try await store.removeProxy(appName("nas"), actor: "a")
+            }
+            #expect(try await store.events(limit: 2).map(\.action) == ["proxy.remove", "proxy.add"])
+        }
+    }
+}
