@@ -58,14 +58,16 @@ import Testing
         #expect(json.contains("\"on\" : true") || json.contains("\"on\":true"), "\(json)")
         let again = try daemon.dokuen(["maintenance", "on", "rtmaint"])
         #expect(again.standardOutput.hasPrefix("No change: rtmaint is in maintenance"), "\(again.standardOutput)")
-        // The page itself is not a URL of the app.
-        let direct = try runProgram(
-            "/usr/bin/curl",
-            [
-                "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: rtmaint.localhost",
-                "http://127.0.0.1:\(harness.port)/maintenance.html",
-            ])
-        #expect(direct.standardOutput == "503")
+        // The page itself is not a URL of the app. (Awaited: an old worker may answer for a moment after a reload.)
+        try daemon.waitFor("/maintenance.html answers 503") {
+            try runProgram(
+                "/usr/bin/curl",
+                [
+                    "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: rtmaint.localhost",
+                    "http://127.0.0.1:\(harness.port)/maintenance.html",
+                ]
+            ).standardOutput == "503"
+        }
         let run = try daemon.dokuen(["run", "rtmaint", "--", "sh", "-c", "echo ran"])
         #expect(run.standardOutput.contains("ran"), "\(run.standardOutput)\(run.standardError)")
 
