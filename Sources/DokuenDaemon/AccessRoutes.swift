@@ -4,20 +4,20 @@ import DokuenRouting
 import DokuenStore
 import Hummingbird
 
-/// `dokuen access APP [allow|deny CIDR…|basic-auth USER|clear]`: who may reach an app. Every CIDR, user name and
+/// `dokuen access APP [allow|deny CIDR…|basic-auth USER|clear]`: who may reach an app or a proxy. Every CIDR, user name and
 /// hash is checked here (DokuenRouting's `CIDR`, `BasicAuthUser`, `PasswordHash`) before the store or nginx sees
 /// it, and the app's routes are rewritten at once (docs/ROUTING.md).
 extension APIServer {
     static func addAccessRoutes(to v1: RouterGroup<DokuenContext>, store: Store, routing: Routing?) {
         v1.get("apps/:app/access") { _, context in
             let name = try appName(context.parameters.get("app") ?? "")
-            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            try await appOrProxyExists(name, store)
             return try json(try await accessInfo(name, store))
         }
         v1.post("apps/:app/access") { request, context in
             let name = try appName(context.parameters.get("app") ?? "")
             let body = try await request.decode(as: AccessRequest.self, context: context)
-            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            try await appOrProxyExists(name, store)
             let actor = await actor(request, context)
             if body.clear == true {
                 try await store.clearAccess(app: name, actor: actor)
@@ -34,7 +34,11 @@ extension APIServer {
             } else {
                 throw APIError(.invalid, "unable to change access of \(name): give clear, allow, deny or user and hash")
             }
-            try await routing?.update(name)
+            if try await store.proxy(named: name) != nil {
+                try await routing?.updateProxy(name)
+            } else {
+                try await routing?.update(name)
+            }
             return try json(try await accessInfo(name, store))
         }
     }

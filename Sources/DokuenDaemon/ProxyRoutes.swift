@@ -36,8 +36,10 @@ extension APIServer {
                 throw APIError(.conflict, "unable to add proxy \(name) at \(hostname): \(reason)")
             }
             let actor = await actor(request, context)
-            // Where `dokuen certs add NAME` keeps its certificate, as an app's; only dokuend reads it.
-            try Posix.mkdir(layout.app(name).directory, mode: 0o700, existingOK: true)
+            // Where `dokuen certs add NAME` keeps its certificate and `dokuen access` its htpasswd, as an app's: 0711,
+            // passable (nginx's workers read the htpasswd file) but not listable.
+            try Posix.mkdir(layout.app(name).directory, mode: 0o711, existingOK: true)
+            try Posix.chmod(layout.app(name).directory, 0o711)
             let record = try await store.addProxy(
                 name, upstream: upstream.description, hostname: hostname.rawValue, actor: actor)
             do {

@@ -349,7 +349,7 @@ public actor Routing {
         guard let installer else { return false }
         let config = RouteConfig(
             proxy: proxy.name, hostname: try Hostname(proxy.hostname), upstream: try UpstreamURL(proxy.upstream),
-            tls: try tlsFiles(proxy.name), settings: settings)
+            tls: try tlsFiles(proxy.name), settings: settings, access: try await accessRules(proxy.name))
         do {
             return try await installer.install(proxy: proxy.name, contents: NginxRenderer.render(config))
         } catch {

@@ -434,32 +434,15 @@ enum Migrations {
     // Maintenance and access (docs/ROUTING.md): an app with a row in app_maintenance is in maintenance (`dokuen
     // maintenance on APP`): nginx answers 503 with its page while its processes keep running. app_access holds its
     // allow/deny rules (a CIDR in DokuenRouting's canonical form, one rule per network), app_basic_auth its htpasswd
-    // entries (a SHA-crypt or bcrypt hash, never a password). Rows go with their app. A proxy routes a host name to
-    // an address Dokuen does not run (`dokuen proxies add`); its name follows the app-name rules. (Numbered 14: v11 to
-    // v13 were added on other branches at the same time.)
+    // entries (a SHA-crypt or bcrypt hash, never a password); each row belongs to an app or to a proxy, and goes
+    // with it. A proxy routes a host name to an address Dokuen does not run (`dokuen proxies add`); its name follows
+    // the app-name rules. (Numbered 14: v11 to v13 were added on other branches at the same time.)
     static let v14 = Migration(
-        version: 14, name: "maintenance",
+        version: 14, name: "maintenance, access and proxies",
         sql: """
             CREATE TABLE app_maintenance (
                 app_id INTEGER PRIMARY KEY REFERENCES apps (id) ON DELETE CASCADE,
                 created_at INTEGER NOT NULL
-            ) STRICT;
-
-            CREATE TABLE app_access (
-                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
-                rule TEXT NOT NULL CHECK (rule IN ('allow', 'deny')),
-                cidr TEXT NOT NULL CHECK (length(cidr) BETWEEN 9 AND 43 AND cidr NOT GLOB '*[^0-9a-f.:/]*'),
-                created_at INTEGER NOT NULL,
-                PRIMARY KEY (app_id, cidr)
-            ) STRICT;
-
-            CREATE TABLE app_basic_auth (
-                app_id INTEGER NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
-                user TEXT NOT NULL CHECK (length(user) BETWEEN 1 AND 64 AND user NOT GLOB '*[^!-~]*'
-                    AND user NOT GLOB '*[:"''\\]*'),
-                hash TEXT NOT NULL CHECK (hash GLOB '$6$*' OR hash GLOB '$2[aby]$*'),
-                created_at INTEGER NOT NULL,
-                PRIMARY KEY (app_id, user)
             ) STRICT;
 
             CREATE TABLE proxies (
@@ -473,5 +456,26 @@ enum Migrations {
                     CHECK (length(hostname) BETWEEN 1 AND 253 AND hostname NOT GLOB '*[^a-z0-9.-]*'),
                 created_at INTEGER NOT NULL
             ) STRICT;
+
+            CREATE TABLE app_access (
+                app_id INTEGER REFERENCES apps (id) ON DELETE CASCADE,
+                proxy_id INTEGER REFERENCES proxies (id) ON DELETE CASCADE,
+                rule TEXT NOT NULL CHECK (rule IN ('allow', 'deny')),
+                cidr TEXT NOT NULL CHECK (length(cidr) BETWEEN 9 AND 43 AND cidr NOT GLOB '*[^0-9a-f.:/]*'),
+                created_at INTEGER NOT NULL,
+                CHECK ((app_id IS NULL) != (proxy_id IS NULL))
+            ) STRICT;
+            CREATE UNIQUE INDEX app_access_by_owner ON app_access (coalesce(app_id, -proxy_id), cidr);
+
+            CREATE TABLE app_basic_auth (
+                app_id INTEGER REFERENCES apps (id) ON DELETE CASCADE,
+                proxy_id INTEGER REFERENCES proxies (id) ON DELETE CASCADE,
+                user TEXT NOT NULL CHECK (length(user) BETWEEN 1 AND 64 AND user NOT GLOB '*[^!-~]*'
+                    AND user NOT GLOB '*[:"''\\]*'),
+                hash TEXT NOT NULL CHECK (hash GLOB '$6$*' OR hash GLOB '$2[aby]$*'),
+                created_at INTEGER NOT NULL,
+                CHECK ((app_id IS NULL) != (proxy_id IS NULL))
+            ) STRICT;
+            CREATE UNIQUE INDEX app_basic_auth_by_owner ON app_basic_auth (coalesce(app_id, -proxy_id), user);
             """)
 }

@@ -7,7 +7,7 @@ struct AccessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "access", abstract: "Who may reach an app: address rules and basic auth (private apps).",
         discussion: """
-            nginx checks the client's address against the app's rules, every deny first, then every allow; once \
+            An app's or a proxy's (dokuen proxies). nginx checks the client's address against the rules, every deny first, then every allow; once \
             there is an allow, every other address is denied (403). An address is IPv4 or IPv6 with an optional \
             prefix length (192.168.1.0/24, 10.0.0.7, fd00::/8), given as the network: host bits below the prefix \
             are refused. Behind a proxy (a router, a tunnel), the client address is taken from X-Forwarded-For \

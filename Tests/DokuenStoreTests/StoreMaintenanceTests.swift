@@ -79,11 +79,21 @@ import Testing
                 try await store.addProxy(appName("bad"), upstream: "http://a;b", hostname: "bad.localhost", actor: "a")
             }
             #expect(try await store.proxies().map(\.name) == [appName("nas")])
+            // A proxy's access rules are its own, and go with it.
+            try await store.addAccessRules(app: appName("nas"), allow: true, cidrs: ["10.0.0.0/8"], actor: "a")
+            try await store.setBasicAuth(app: appName("nas"), user: "bob", hash: "$6$a$b", actor: "a")
+            #expect(try await store.access(app: appName("nas")).allow == ["10.0.0.0/8"])
+            try await store.removeProxy(appName("nas"), actor: "a")
+            try await store.addProxy(appName("nas"), upstream: "http://10.0.0.2", hostname: "nas.localhost", actor: "a")
+            #expect(try await store.access(app: appName("nas")) == AccessRecord())
             try await store.removeProxy(appName("nas"), actor: "a")
             await #expect(throws: StoreError.proxyNotFound(appName("nas"))) {
                 try await store.removeProxy(appName("nas"), actor: "a")
             }
             #expect(try await store.events(limit: 2).map(\.action) == ["proxy.remove", "proxy.add"])
+            await #expect(throws: StoreError.appNotFound(appName("nas"))) {
+                try await store.access(app: appName("nas"))
+            }
         }
     }
 }

@@ -29,6 +29,16 @@ import Testing
         #expect(
             try daemon.dokuen(["proxies"]).standardOutput == "rtnas  rtnas.localhost -> http://127.0.0.1:\(port)\n")
 
+        // Access rules apply to a proxy as to an app.
+        #expect(try daemon.dokuen(["access", "deny", "rtnas", "127.0.0.1"]).status == .exited(0))
+        try daemon.waitFor("nginx denies 127.0.0.1") {
+            try harness.get("rtnas.localhost", path: "/hello.txt").standardOutput.contains("403 Forbidden")
+        }
+        #expect(try daemon.dokuen(["access", "clear", "rtnas"]).status == .exited(0))
+        try daemon.waitFor("nginx lets 127.0.0.1 in again") {
+            try harness.get("rtnas.localhost", path: "/hello.txt").standardOutput == "from the NAS\n"
+        }
+
         // TLS: a self-signed certificate for its name, and curl that trusts only it.
         let openssl = try #require(which("openssl"))
         let made = try runProgram(
