@@ -101,7 +101,7 @@ public enum APIServer {
             let paths = layout.app(name)
             for path in [
                 paths.releases, paths.env, paths.cache, paths.logs, paths.current, paths.previous, paths.repository,
-                paths.tls, layout.pagesDirectory + "/" + name.rawValue,
+                paths.tls, layout.pagesDirectory + "/" + name.rawValue, paths.directory + "/htpasswd",
             ] {
                 try Posix.removeTree(path)
             }

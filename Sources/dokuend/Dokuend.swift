@@ -138,7 +138,7 @@ struct Dokuend: AsyncParsableCommand {
     func workerGroup() throws -> UInt32? {
         if let nginxGroup {
             guard let gid = UserEntry.groupID(nginxGroup) else {
-                throw ValidationError("--nginx-group \(nginxGroup): no such group")
+                throw ValidationError("invalid --nginx-group \"\(nginxGroup)\": there is no such group")
             }
             return gid
         }
@@ -194,6 +194,11 @@ struct Dokuend: AsyncParsableCommand {
             throw ValidationError("--http-port and --https-port must differ; both are \(http)")
         }
         do { _ = try BodySize(clientMaxBodySize) } catch { throw ValidationError(error.description) }
+        // Checked with routing off too, as the numbers are: a typo is refused before it waits for an nginx.
+        for text in trustedProxies {
+            do { _ = try CIDR(text) } catch { throw ValidationError("invalid --trusted-proxy: \(error)") }
+        }
+        _ = try workerGroup()
         _ = try routing()
     }
 

@@ -80,4 +80,27 @@ import Testing
         }
         #expect(try files() == before, "no refused rule reaches nginx")
     }
+
+    /// dokuend refuses a bad --trusted-proxy or --nginx-group at start, routing on or off, with one line.
+    @Test(arguments: [
+        (
+            ["--trusted-proxy", "10.0.0.0/8;"],
+            "invalid --trusted-proxy: invalid address \"10.0.0.0/8;\": it contains ';'"
+        ),
+        (
+            ["--trusted-proxy", "1.2.3.4/24"],
+            "invalid --trusted-proxy: invalid address \"1.2.3.4/24\": it has host bits"
+        ),
+        (["--nginx-group", "rt-no-such-group"], "invalid --nginx-group \"rt-no-such-group\": there is no such group"),
+    ])
+    func dokuendRefusesBadRoutingOptions(_ options: [String], _ message: String) throws {
+        let temp = try TemporaryDirectory("rt-options")
+        defer { temp.remove() }
+        let result = try runProgram(
+            builtProductsDirectory() + "/dokuend", ["--root", temp("root"), "--nginx", "off"] + options,
+            deadlineSeconds: 20)
+        #expect(result.status == .exited(64), "\(result.standardError)")
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+        #expect(try Posix.lstat(temp("root")) == nil, "nothing was created")
+    }
 }
