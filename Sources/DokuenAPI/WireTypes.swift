@@ -783,3 +783,89 @@ public struct CertificateInfo: Codable, Equatable, Sendable {
         try container.encode(notAfter, forKey: .notAfter)
     }
 }
+
+/// `POST /v1/apps/:app/maintenance`: maintenance on or off.
+public struct MaintenanceRequest: Codable, Equatable, Sendable {
+    public var on: Bool
+
+    public init(on: Bool) { self.on = on }
+}
+
+/// `GET /v1/apps/:app/maintenance`, and the answer of a change: whether the app is in maintenance and which page
+/// nginx shows then (`maintenance.html` of the build that serves, or `built-in`).
+public struct MaintenanceInfo: Codable, Equatable, Sendable {
+    public var app: String
+    public var on: Bool
+    public var page: String
+    /// Whether the change (on a POST) changed anything; false for a GET.
+    public var changed: Bool
+
+    public init(app: String, on: Bool, page: String, changed: Bool) {
+        self.app = app
+        self.on = on
+        self.page = page
+        self.changed = changed
+    }
+}
+
+/// `POST /v1/apps/:app/access`: one change, the first of these present: `clear`, `allow` CIDRs, `deny` CIDRs, or a
+/// basic-auth `user` with its password `hash` (SHA-crypt or bcrypt; the password itself never travels).
+public struct AccessRequest: Codable, Equatable, Sendable {
+    public var clear: Bool?
+    public var allow: [String]?
+    public var deny: [String]?
+    public var user: String?
+    public var hash: String?
+
+    public init(
+        clear: Bool? = nil, allow: [String]? = nil, deny: [String]? = nil, user: String? = nil, hash: String? = nil
+    ) {
+        self.clear = clear
+        self.allow = allow
+        self.deny = deny
+        self.user = user
+        self.hash = hash
+    }
+}
+
+/// `GET /v1/apps/:app/access`, and the answer of a change: the rules as nginx gets them, and the basic-auth users
+/// (never their hashes).
+public struct AccessInfo: Codable, Equatable, Sendable {
+    public var app: String
+    public var allow: [String]
+    public var deny: [String]
+    public var users: [String]
+
+    public init(app: String, allow: [String], deny: [String], users: [String]) {
+        self.app = app
+        self.allow = allow
+        self.deny = deny
+        self.users = users
+    }
+}
+
+/// `POST /v1/proxies`: a host name (`domain`, default NAME.<base domain>) routed to `upstream`.
+public struct ProxyRequest: Codable, Equatable, Sendable {
+    public var name: String
+    public var upstream: String
+    public var domain: String?
+
+    public init(name: String, upstream: String, domain: String?) {
+        self.name = name
+        self.upstream = upstream
+        self.domain = domain
+    }
+}
+
+/// A proxy, as `GET /v1/proxies` lists it.
+public struct ProxyInfo: Codable, Equatable, Sendable {
+    public var name: String
+    public var upstream: String
+    public var hostname: String
+
+    public init(name: String, upstream: String, hostname: String) {
+        self.name = name
+        self.upstream = upstream
+        self.hostname = hostname
+    }
+}

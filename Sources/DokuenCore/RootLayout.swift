@@ -19,6 +19,9 @@ public struct RootLayout: Equatable, Sendable {
     /// what they fetch in their own cache (buildpacks/README.md, Runtime versions).
     public var runtimesDirectory: String { root + "/runtimes" }
     public var nginxDirectory: String { root + "/nginx" }
+    /// Pages nginx's workers serve for dokuend (`pages/APP/maintenance.html`, copied from the app's build, whose
+    /// directory they cannot read): readable by all, written by dokuend only.
+    public var pagesDirectory: String { root + "/pages" }
 
     /// Directories the daemon creates at start, parents first.
     public var directories: [String] {

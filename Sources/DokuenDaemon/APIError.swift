@@ -37,10 +37,11 @@ struct APIError: Error, Equatable, CustomStringConvertible {
     static func code(for error: StoreError) -> APIErrorCode {
         switch error {
         case .appNotFound, .releaseNotFound, .buildNotFound, .formationNotFound, .domainNotFound, .deployNotFound,
-            .addonNotFound, .addonLinkNotFound:
+            .addonNotFound, .addonLinkNotFound, .proxyNotFound:
             .notFound
         case .deployInProgress: .deployInProgress
-        case .appExists, .domainExists, .buildInUse, .buildExists, .addonExists, .addonLinkExists: .conflict
+        case .appExists, .domainExists, .buildInUse, .buildExists, .addonExists, .addonLinkExists, .proxyExists:
+            .conflict
         case .core, .invalidHostname, .invalidPortRange: .invalid
         default: .internal
         }
@@ -63,7 +64,8 @@ struct APIError: Error, Equatable, CustomStringConvertible {
 
     static func code(for error: RoutingError) -> APIErrorCode {
         switch error {
-        case .invalidHostname, .invalidPath, .invalidPort, .invalidBodySize, .invalidCertificate, .invalidKey:
+        case .invalidHostname, .invalidPath, .invalidPort, .invalidBodySize, .invalidCertificate, .invalidKey,
+            .invalidCIDR, .invalidUser, .invalidPasswordHash, .invalidUpstream:
             .invalid
         case .configRejected: .rejected
         case .reloadFailed, .timedOut, .system: .internal

@@ -2,6 +2,7 @@ import DokuenAPI
 import DokuenBuild
 import DokuenCore
 import DokuenPosix
+import DokuenRouting
 import DokuenStore
 import HTTPTypes
 import Hummingbird
@@ -53,6 +54,14 @@ public enum APIServer {
             let body = try await request.decode(as: CreateAppRequest.self, context: context)
             let name = try appName(body.name)
             let actor = await actor(request, context)
+            if let base = routing?.settings.baseDomain,
+                let reason = DomainClaim.refusal(ofAppNamed: name, base: base, holders: try await domainHolders(store))
+            {
+                throw APIError(.conflict, "unable to create app \(name): \(reason)")
+            }
+            if try await store.proxy(named: name) != nil {
+                throw APIError(.conflict, "unable to create app \(name): a proxy has that name (dokuen proxies list)")
+            }
             let record = try await store.createApp(name, actor: actor)
             do {
                 // Its own user first (docs/DESIGN.md §2, Privileges), then the repository, then who owns what.
@@ -94,7 +103,7 @@ public enum APIServer {
             let paths = layout.app(name)
             for path in [
                 paths.releases, paths.env, paths.cache, paths.logs, paths.current, paths.previous, paths.repository,
-                paths.tls,
+                paths.tls, layout.pagesDirectory + "/" + name.rawValue, paths.directory + "/htpasswd",
             ] {
                 try Posix.removeTree(path)
             }
@@ -267,6 +276,9 @@ public enum APIServer {
         addReleaseRoutes(to: v1, layout: layout, store: store, cutover: cutover)
         addBuildpackRoutes(to: v1, layout: layout, store: store, settings: settings)
         addDomainRoutes(to: v1, store: store, routing: routing)
+        addMaintenanceRoutes(to: v1, store: store, routing: routing)
+        addAccessRoutes(to: v1, store: store, routing: routing)
+        addProxyRoutes(to: v1, layout: layout, store: store, routing: routing)
         addCheckRoutes(to: v1, layout: layout, store: store, supervisor: supervisor, routing: routing)
         addCertificateRoutes(to: v1, layout: layout, store: store, routing: routing)
         addEventRoutes(to: v1, store: store)

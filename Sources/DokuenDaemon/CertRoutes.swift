@@ -27,12 +27,12 @@ extension APIServer {
         let changes = CertificateChanges()
         v1.get("apps/:app/certs") { _, context in
             let name = try appName(context.parameters.get("app") ?? "")
-            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            try await appOrProxyExists(name, store)
             return try json(await certificateInfo(name, layout: layout, routing: routing))
         }
         v1.post("apps/:app/certs") { request, context in
             let name = try appName(context.parameters.get("app") ?? "")
-            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            try await appOrProxyExists(name, store)
             // Two PEM texts of up to 1 MiB each, JSON-escaped: more than Hummingbird's default upload limit.
             let bytes = try await request.body.collect(upTo: 4 * PEMBundle.maxBytes)
             let body: CertificateRequest
@@ -59,7 +59,7 @@ extension APIServer {
         }
         v1.delete("apps/:app/certs") { request, context in
             let name = try appName(context.parameters.get("app") ?? "")
-            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            try await appOrProxyExists(name, store)
             let actor = await actor(request, context)
             try await changes.claim(name)
             do {
@@ -72,6 +72,14 @@ extension APIServer {
                 throw error
             }
         }
+    }
+
+    /// An app, or a proxy (`dokuen proxies add`): a proxy's certificate sits where an app of its name would keep
+    /// its own, since the two share one namespace.
+    static func appOrProxyExists(_ name: AppName, _ store: Store) async throws {
+        if try await store.app(named: name) != nil { return }
+        if try await store.proxy(named: name) != nil { return }
+        throw StoreError.appNotFound(name)
     }
 
     /// Writes `bundle` as `app`'s files and has nginx take them; on any failure puts the previous files back.

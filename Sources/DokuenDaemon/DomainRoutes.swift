@@ -18,6 +18,10 @@ extension APIServer {
             let name = try appName(context.parameters.get("app") ?? "")
             let body = try await request.decode(as: DomainRequest.self, context: context)
             let hostname = try strictHostname(body.hostname)
+            guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
+            if let reason = try await claimRefusal(try Hostname(hostname), for: name, store: store, routing: routing) {
+                throw APIError(.conflict, "unable to add domain \(hostname) to \(name): \(reason)")
+            }
             _ = try await store.addDomain(hostname, app: name, actor: await actor(request, context))
             try await routing?.update(name)
             return try json(try await store.domains(app: name).map(\.hostname).sorted(), status: .created)
@@ -32,6 +36,31 @@ extension APIServer {
             try await routing?.update(name)
             return try json(try await store.domains(app: name).map(\.hostname).sorted())
         }
+    }
+
+    /// Who holds each routed custom domain, as a refusal names it (`app blog`).
+    static func domainHolders(_ store: Store) async throws -> [Hostname: String] {
+        var holders: [Hostname: String] = [:]
+        for record in try await store.domains() {
+            guard let hostname = try? Hostname(record.hostname) else { continue }
+            holders[hostname] = "app \(record.app)"
+        }
+        for proxy in try await store.proxies() {
+            guard let hostname = try? Hostname(proxy.hostname) else { continue }
+            holders[hostname] = "proxy \(proxy.name)"
+        }
+        return holders
+    }
+
+    /// Why `hostname` cannot be `app`'s domain (DomainClaim), or nil. With routing off there is no base domain, and
+    /// only a domain another app holds is refused (by the store).
+    static func claimRefusal(_ hostname: Hostname, for app: AppName, store: Store, routing: Routing?) async throws
+        -> String?
+    {
+        guard let routing else { return nil }
+        return DomainClaim.refusal(
+            of: hostname, for: app, base: routing.settings.baseDomain, apps: try await store.apps().map(\.name),
+            holders: try await domainHolders(store))
     }
 
     static func strictHostname(_ text: String) throws -> String {

@@ -26,6 +26,9 @@ public actor Routing {
     var routed: [AppName: Set<Int>] = [:]
     /// Held by each update from start to finish.
     private let gate = AsyncGate()
+    /// The group nginx's workers run as (`dokuend --nginx-group`), which reads an app's htpasswd file; nil: the
+    /// file keeps dokuend's own group (a private nginx runs as dokuend's user).
+    let workerGroup: UInt32?
 
     /// Runs `body` holding the gate: each update reads the state it renders after the one before it installed.
     private func exclusively<T>(_ body: () async throws -> T) async rethrows -> T {
@@ -33,9 +36,12 @@ public actor Routing {
     }
 
     public init(
-        nginx: NginxSettings?, settings: RouteSettings, layout: RootLayout, store: Store, supervisor: InstanceSupervisor
+        nginx: NginxSettings?, settings: RouteSettings, layout: RootLayout, store: Store,
+        supervisor: InstanceSupervisor,
+        workerGroup: UInt32? = nil
     ) {
         installer = nginx.map { NginxInstaller(settings: $0) }
+        self.workerGroup = workerGroup
         self.settings = settings
         self.layout = layout
         self.store = store
@@ -50,7 +56,7 @@ public actor Routing {
         guard let installer else { return }
         do {
             _ = try await installer.restoreInterrupted()
-            _ = try await installer.installShared()
+            _ = try await installer.installShared(settings)
             await exclusively { await renderAll() }
             try await installer.reload()
         } catch {
@@ -94,6 +100,9 @@ public actor Routing {
                     DaemonLog.error("routing \(app.name)", "\(error)")
                 }
             }
+            for proxy in try await store.proxies() {
+                do { try await renderProxy(proxy) } catch { DaemonLog.error("routing proxy \(proxy.name)", "\(error)") }
+            }
         } catch {
             DaemonLog.error("routing", "\(error)")
         }
@@ -133,7 +142,13 @@ public actor Routing {
 
     private func certificateChanged(_ app: AppName) async throws {
         guard let installer else { return }
-        if try await !render(app, statuses: try await supervisor.statuses()) {
+        let changed: Bool
+        if let proxy = try await store.proxy(named: app) {
+            changed = try await renderProxy(proxy)
+        } else {
+            changed = try await render(app, statuses: try await supervisor.statuses())
+        }
+        if !changed {
             do {
                 try await installer.testAndReload(app: app)
             } catch let error as RoutingError {
@@ -196,9 +211,82 @@ public actor Routing {
             routed[app] = indexes
             backend = .proxy(ports: upstreams)
         }
+        var maintenance: MaintenancePage?
+        if try await store.inMaintenance(app: app) {
+            maintenance = try Self.maintenancePage(
+                build.map { layout.app(app).build($0.stamp) }, app: app, layout: layout)
+        }
         let config = try RouteConfig(
-            app: app, domains: domains, backend: backend, tls: try tlsFiles(app), settings: settings)
+            app: app, domains: domains, backend: backend, tls: try tlsFiles(app), settings: settings,
+            maintenance: maintenance, access: try await accessRules(app))
         return try await install(installer, app, NginxRenderer.render(config))
+    }
+
+    /// `app`'s access rules, with its htpasswd file written first (0640, group `workerGroup`: nginx's workers read
+    /// it on each request) or removed when it has no user. A stored rule that no longer parses is skipped, logged.
+    private func accessRules(_ app: AppName) async throws -> AccessRules {
+        let record = try await store.access(app: app)
+        func cidrs(_ texts: [String]) -> [CIDR] {
+            texts.compactMap { text in
+                do throws(RoutingError) { return try CIDR(text) } catch {
+                    DaemonLog.error("routing \(app)", "skipping access rule \(text): \(error)")
+                    return nil
+                }
+            }
+        }
+        let file = Self.passwordFile(app, layout: layout)
+        var lines = ""
+        for entry in record.users {
+            guard (try? BasicAuthUser(entry.user)) != nil, (try? PasswordHash(entry.hash)) != nil else {
+                DaemonLog.error("routing \(app)", "skipping basic-auth user \(entry.user): not a valid entry")
+                continue
+            }
+            lines += "\(entry.user):\(entry.hash)\n"
+        }
+        guard !lines.isEmpty else {
+            try Posix.removeTree(file)
+            return AccessRules(deny: cidrs(record.deny), allow: cidrs(record.allow))
+        }
+        if (try? Posix.readFile(file)) != Array(lines.utf8) {
+            try AtomicFile.write(Array(lines.utf8), to: file, mode: 0o640)
+        }
+        if let workerGroup { try Ownership.set(file, uid: Posix.geteuid(), gid: workerGroup, mode: 0o640) }
+        return AccessRules(deny: cidrs(record.deny), allow: cidrs(record.allow), passwordFile: try ConfigPath(file))
+    }
+
+    /// `<root>/apps/APP/htpasswd`: inside the app's directory, which is passable (0711) but not listable.
+    static func passwordFile(_ app: AppName, layout: RootLayout) -> String { layout.app(app).directory + "/htpasswd" }
+
+    /// The largest `maintenance.html` copied; a larger one is not shown (ours is).
+    static let maxMaintenancePageBytes: Int64 = 1 << 20
+
+    /// The page of an app in maintenance: `maintenance.html` at the top of the build directory that serves, when it
+    /// is a regular file there (not a symlink) of at most 1 MiB, else ours. nginx's workers cannot read an app's
+    /// build (`releases/` is 0750), so the file is copied to `<root>/pages/APP/` (0755, the file 0644), which
+    /// dokuend alone writes; nothing else of the build is exposed.
+    static func maintenancePage(_ buildDirectory: String?, app: AppName, layout: RootLayout) throws -> MaintenancePage {
+        let directory = layout.pagesDirectory + "/" + app.rawValue
+        guard let buildDirectory,
+            let info = try Posix.lstat(buildDirectory + "/" + MaintenancePage.fileName), info.kind == .regular,
+            info.size <= maxMaintenancePageBytes
+        else { return .builtin }
+        let page = try Posix.readFile(buildDirectory + "/" + MaintenancePage.fileName)
+        try Posix.mkdir(layout.pagesDirectory, mode: 0o755, existingOK: true)
+        try Posix.mkdir(directory, mode: 0o755, existingOK: true)
+        let copy = directory + "/" + MaintenancePage.fileName
+        if (try? Posix.readFile(copy)) != page { try AtomicFile.write(page, to: copy, mode: 0o644) }
+        return .file(directory: try ConfigPath(directory))
+    }
+
+    /// Which page `app` shows in maintenance, as `dokuen maintenance` names it: `maintenance.html` when the build
+    /// that serves has one nginx can show.
+    public func maintenancePageName(of app: AppName) async throws -> String {
+        guard let latest = try await store.latestRelease(app: app) else { return "built-in" }
+        let build = try await store.build(app: app, id: latest.buildID)
+        let file = layout.app(app).build(build.stamp) + "/" + MaintenancePage.fileName
+        guard let info = try Posix.lstat(file), info.kind == .regular, info.size <= Self.maxMaintenancePageBytes
+        else { return "built-in" }
+        return MaintenancePage.fileName
     }
 
     /// What the log says when no web instance of `app` is routed any more: an error, naming each web instance and
@@ -235,6 +323,38 @@ public actor Routing {
         } catch {
             guard case .reloadFailed = error else { throw error }
             DaemonLog.error("routing \(app)", "nginx was not reloaded: \(error)")
+            return true
+        }
+    }
+
+    /// Renders and installs a proxy's file (`dokuen proxies add`), with its certificate when it has one (at the
+    /// same path an app of that name would have: proxies and apps share one namespace) and its access rules.
+    public func updateProxy(_ name: AppName) async throws {
+        try await exclusively {
+            guard let proxy = try await store.proxy(named: name) else { return }
+            try await renderProxy(proxy)
+        }
+    }
+
+    /// Removes a proxy's file.
+    public func removeProxy(_ name: AppName) async throws {
+        try await exclusively {
+            guard let installer else { return }
+            try await installer.remove(proxy: name)
+        }
+    }
+
+    @discardableResult
+    private func renderProxy(_ proxy: ProxyRecord) async throws -> Bool {
+        guard let installer else { return false }
+        let config = RouteConfig(
+            proxy: proxy.name, hostname: try Hostname(proxy.hostname), upstream: try UpstreamURL(proxy.upstream),
+            tls: try tlsFiles(proxy.name), settings: settings, access: try await accessRules(proxy.name))
+        do {
+            return try await installer.install(proxy: proxy.name, contents: NginxRenderer.render(config))
+        } catch {
+            guard case .reloadFailed = error else { throw error }
+            DaemonLog.error("routing proxy \(proxy.name)", "nginx was not reloaded: \(error)")
             return true
         }
     }

@@ -38,11 +38,27 @@ public actor NginxInstaller {
         }
     }
 
+    /// Installs a proxy's file (`NginxRenderer.render` of a proxy's route); false when it already had this content.
+    @discardableResult
+    public func install(proxy name: AppName, contents: String) async throws(RoutingError) -> Bool {
+        try await exclusively { () async throws(RoutingError) in
+            try await replace(NginxRenderer.fileName(forProxy: name), with: contents)
+        }
+    }
+
+    /// Removes a proxy's file, after nginx accepts the configuration without it.
+    @discardableResult
+    public func remove(proxy name: AppName) async throws(RoutingError) -> Bool {
+        try await exclusively { () async throws(RoutingError) in
+            try await replace(NginxRenderer.fileName(forProxy: name), with: nil)
+        }
+    }
+
     /// Installs the shared file (`NginxRenderer.renderShared`), which every app's file needs.
     @discardableResult
-    public func installShared() async throws(RoutingError) -> Bool {
+    public func installShared(_ routes: RouteSettings) async throws(RoutingError) -> Bool {
         try await exclusively { () async throws(RoutingError) in
-            try await replace(NginxRenderer.sharedFileName, with: NginxRenderer.renderShared())
+            try await replace(NginxRenderer.sharedFileName, with: NginxRenderer.renderShared(routes))
         }
     }
 

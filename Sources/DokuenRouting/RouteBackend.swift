@@ -8,4 +8,6 @@ public enum RouteBackend: Hashable, Sendable {
     /// nginx follows no symlink after `trusted`: not one below the root, and not the root itself, which the app's
     /// user owns and could replace with a symlink out of the build after its deploy was checked.
     case staticFiles(root: ConfigPath, trusted: ConfigPath)
+    /// An address Dokuen does not run (`dokuen proxies add`): nginx proxies every request to it.
+    case upstream(UpstreamURL)
 }

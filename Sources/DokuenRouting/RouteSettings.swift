@@ -11,6 +11,9 @@ public struct RouteSettings: Hashable, Sendable {
     public var acmeWebroot: ConfigPath?
     /// Whether server blocks listen on 127.0.0.1 only (a laptop's private nginx) rather than on every address.
     public var loopbackOnly = false
+    /// Proxies in front of nginx whose `X-Forwarded-For` names the client (`dokuend --trusted-proxy`); from any
+    /// other address the header is ignored, so access rules see the real peer. Empty: nginx trusts none.
+    public var trustedProxies: [CIDR] = []
 
     public init(
         baseDomain: Hostname, listenPort: Port, tlsPort: Port, clientMaxBodySize: BodySize,

@@ -9,6 +9,10 @@ public enum RoutingError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidPath(String, reason: String)
     case invalidPort(Int, reason: String)
     case invalidBodySize(String, reason: String)
+    case invalidCIDR(String, reason: String)
+    case invalidUser(String, reason: String)
+    case invalidPasswordHash(reason: String)
+    case invalidUpstream(String, reason: String)
     /// A certificate file refused before it was written (`PEMBundle`).
     case invalidCertificate(reason: String)
     /// A private key file refused before it was written (`PEMBundle`).
@@ -28,6 +32,10 @@ public enum RoutingError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidPath(let text, let reason): "invalid path \(Quoting.quoted(text)) for nginx: \(reason)"
         case .invalidPort(let port, let reason): "invalid port \(port): \(reason)"
         case .invalidBodySize(let text, let reason): "invalid client_max_body_size \(Quoting.quoted(text)): \(reason)"
+        case .invalidCIDR(let text, let reason): "invalid address \(Quoting.quoted(text)): \(reason)"
+        case .invalidUser(let text, let reason): "invalid user name \(Quoting.quoted(text)): \(reason)"
+        case .invalidPasswordHash(let reason): "invalid password hash: \(reason)"
+        case .invalidUpstream(let text, let reason): "invalid upstream URL \(Quoting.quoted(text)): \(reason)"
         case .invalidCertificate(let reason): "invalid certificate: \(reason)"
         case .invalidKey(let reason): "invalid private key: \(reason)"
         case .configRejected(let file, let summary, _):

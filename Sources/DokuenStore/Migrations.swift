@@ -7,7 +7,7 @@
 ///   `PRAGMA foreign_key_check` must be clean before each one commits;
 /// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
 enum Migrations {
-    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11]
+    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12]
 
     /// The version a fully migrated database has.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -460,5 +460,55 @@ enum Migrations {
                 data_added INTEGER CHECK (data_added IS NULL OR data_added >= 0),
                 error TEXT
             ) STRICT;
+            """)
+
+    // MARK: - v12
+
+    // Maintenance and access (docs/ROUTING.md): an app with a row in app_maintenance is in maintenance (`dokuen
+    // maintenance on APP`): nginx answers 503 with its page while its processes keep running. app_access holds its
+    // allow/deny rules (a CIDR in DokuenRouting's canonical form, one rule per network), app_basic_auth its htpasswd
+    // entries (a SHA-crypt or bcrypt hash, never a password); each row belongs to an app or to a proxy, and goes
+    // with it. A proxy routes a host name to an address Dokuen does not run (`dokuen proxies add`); its name follows
+    // the app-name rules.
+    static let v12 = Migration(
+        version: 12, name: "maintenance, access and proxies",
+        sql: """
+            CREATE TABLE app_maintenance (
+                app_id INTEGER PRIMARY KEY REFERENCES apps (id) ON DELETE CASCADE,
+                created_at INTEGER NOT NULL
+            ) STRICT;
+
+            CREATE TABLE proxies (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE
+                    CHECK (length(name) BETWEEN 1 AND 63 AND name NOT GLOB '*[^a-z0-9-]*'),
+                upstream TEXT NOT NULL CHECK (length(upstream) BETWEEN 8 AND 2048
+                    AND (upstream GLOB 'http://*' OR upstream GLOB 'https://*')
+                    AND upstream NOT GLOB '*[^!-~]*' AND upstream NOT GLOB '*[;{}$"''\\]*'),
+                hostname TEXT NOT NULL UNIQUE
+                    CHECK (length(hostname) BETWEEN 1 AND 253 AND hostname NOT GLOB '*[^a-z0-9.-]*'),
+                created_at INTEGER NOT NULL
+            ) STRICT;
+
+            CREATE TABLE app_access (
+                app_id INTEGER REFERENCES apps (id) ON DELETE CASCADE,
+                proxy_id INTEGER REFERENCES proxies (id) ON DELETE CASCADE,
+                rule TEXT NOT NULL CHECK (rule IN ('allow', 'deny')),
+                cidr TEXT NOT NULL CHECK (length(cidr) BETWEEN 9 AND 43 AND cidr NOT GLOB '*[^0-9a-f.:/]*'),
+                created_at INTEGER NOT NULL,
+                CHECK ((app_id IS NULL) != (proxy_id IS NULL))
+            ) STRICT;
+            CREATE UNIQUE INDEX app_access_by_owner ON app_access (coalesce(app_id, -proxy_id), cidr);
+
+            CREATE TABLE app_basic_auth (
+                app_id INTEGER REFERENCES apps (id) ON DELETE CASCADE,
+                proxy_id INTEGER REFERENCES proxies (id) ON DELETE CASCADE,
+                user TEXT NOT NULL CHECK (length(user) BETWEEN 1 AND 64 AND user NOT GLOB '*[^!-~]*'
+                    AND user NOT GLOB '*[:"''\\]*'),
+                hash TEXT NOT NULL CHECK (hash GLOB '$6$*' OR hash GLOB '$2[aby]$*'),
+                created_at INTEGER NOT NULL,
+                CHECK ((app_id IS NULL) != (proxy_id IS NULL))
+            ) STRICT;
+            CREATE UNIQUE INDEX app_basic_auth_by_owner ON app_basic_auth (coalesce(app_id, -proxy_id), user);
             """)
 }

@@ -51,6 +51,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case addonExists(AppName)
     case addonLinkExists(addon: AppName, app: AppName)
     case addonLinkNotFound(addon: AppName, app: AppName)
+    case proxyExists(AppName)
+    case proxyNotFound(AppName)
 
     public var description: String {
         switch self {
@@ -86,6 +88,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .portsExhausted(let instance, let range):
             "unable to lease a port for \(instance): every port in \(range.lowerBound)-\(range.upperBound) is leased"
         case .invalidHostname(let hostname, let reason): "unable to use domain \"\(hostname)\": \(reason)"
+        case .proxyExists(let name): "unable to add proxy \(name): a proxy has that name or host name already"
+        case .proxyNotFound(let name): "unable to find proxy \(name)"
         case .domainExists(let hostname): "unable to add domain \(hostname): it is already routed to an app"
         case .domainNotFound(let hostname): "unable to find domain \(hostname): no app has it"
         case .deployNotFound(let id): "unable to find deploy \(id): there is no such deploy"

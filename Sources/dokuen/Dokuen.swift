@@ -23,7 +23,9 @@ struct Dokuen: AsyncParsableCommand {
         version: DokuenVersion.current,
         subcommands: [
             AppsCommand.self, DeployCommand.self, BuildpacksCommand.self, ReleasesCommand.self, RollbackCommand.self,
-            DomainsCommand.self, ChecksCommand.self, CertsCommand.self, AddonsCommand.self,
+            DomainsCommand.self, MaintenanceCommand.self, AccessCommand.self, ProxiesCommand.self, ChecksCommand.self,
+            CertsCommand.self,
+            AddonsCommand.self,
             PsCommand.self,
             StatusCommand.self, StopCommand.self,
             StartCommand.self, RestartCommand.self, SignalCommand.self, PidCommand.self, ConfigCommand.self,

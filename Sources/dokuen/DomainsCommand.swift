@@ -30,7 +30,11 @@ struct DomainsCommand: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add", abstract: "Add a domain to an app.",
-            discussion: "nginx routes it at once; it does not wait for a deploy in progress.")
+            discussion: """
+                nginx routes it at once; it does not wait for a deploy in progress. One name, one owner: the base \
+                domain itself, an app's own name (APP.<base domain>) and a domain another app holds are refused \
+                (docs/ROUTING.md).
+                """)
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The app.") var app: String
         @Argument(help: "The domain, e.g. blog.example.com.") var domain: String

@@ -145,6 +145,32 @@ struct Dokuend: AsyncParsableCommand {
             euid: Posix.geteuid())
     }
 
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: ArgumentHelp(
+            "A proxy in front of nginx (CIDR, repeatable) whose X-Forwarded-For names the client, for access rules; "
+                + "none by default.",
+            valueName: "cidr"))
+    var trustedProxies: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "The group nginx's workers run as, which reads basic-auth files (default: www-data when it exists, as "
+                + "root).",
+            valueName: "group"))
+    var nginxGroup: String?
+
+    /// The gid that owns htpasswd files: `--nginx-group`, else www-data as root; nil otherwise.
+    func workerGroup() throws -> UInt32? {
+        if let nginxGroup {
+            guard let gid = UserEntry.groupID(nginxGroup) else {
+                throw ValidationError("invalid --nginx-group \"\(nginxGroup)\": there is no such group")
+            }
+            return gid
+        }
+        return Posix.geteuid() == 0 ? UserEntry.groupID("www-data") : nil
+    }
+
     /// The routing settings, or nil when routing is off.
     func routing() throws -> (NginxSettings, RouteSettings)? {
         if nginx == "off" { return nil }
@@ -163,6 +189,7 @@ struct Dokuend: AsyncParsableCommand {
             route.tlsPort = try Port(httpsPort)
             route.acmeWebroot = try acmeWebroot.map { (path) throws(RoutingError) in try ConfigPath(path) }
             route.clientMaxBodySize = try BodySize(clientMaxBodySize)
+            route.trustedProxies = try trustedProxies.map { (text) throws(RoutingError) in try CIDR(text) }
         } catch { throw ValidationError(error.description) }
         var reload: [String]?
         if let nginxReload {
@@ -199,6 +226,11 @@ struct Dokuend: AsyncParsableCommand {
         guard backupOption.isEmpty || backupRepo != nil else {
             throw ValidationError("--backup-option needs --backup-repo")
         }
+        // Checked with routing off too, as the numbers are: a typo is refused before it waits for an nginx.
+        for text in trustedProxies {
+            do { _ = try CIDR(text) } catch { throw ValidationError("invalid --trusted-proxy: \(error)") }
+        }
+        _ = try workerGroup()
         _ = try routing()
     }
 
@@ -308,10 +340,17 @@ struct Dokuend: AsyncParsableCommand {
                 throw ExitCode.failure
             }
         }
+        let group: UInt32?
+        do { group = try workerGroup() } catch {
+            DaemonLog.fatal("\(error)")
+            throw ExitCode.failure
+        }
         let routing = nginxSettings.map { nginx in
             var nginx = nginx
             nginx.directory = layout.nginxDirectory
-            return Routing(nginx: nginx, settings: chosen!.1, layout: layout, store: store, supervisor: supervisor)
+            return Routing(
+                nginx: nginx, settings: chosen!.1, layout: layout, store: store, supervisor: supervisor,
+                workerGroup: group)
         }
         // Add-ons (docs/ADDONS.md): PostgreSQL and Redis servers under shims of their own, started before the apps.
         let addons = AddonSupervisor(

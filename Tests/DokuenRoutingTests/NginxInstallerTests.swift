@@ -40,7 +40,7 @@ struct NginxInstallerTests {
 
     @Test func installTestsRenamesAndReloads() async throws {
         defer { prefix.remove() }
-        #expect(try await installer.installShared())
+        #expect(try await installer.installShared(.standard))
         #expect(try await installer.install(app: app, contents: try route()))
         #expect(files == ["_dokuen.conf", "blog.conf"])
         #expect(try contents("blog.conf") == (try route()))
@@ -50,10 +50,10 @@ struct NginxInstallerTests {
 
     @Test func sameContentRunsNothing() async throws {
         defer { prefix.remove() }
-        try await installer.installShared()
+        try await installer.installShared(.standard)
         try await installer.install(app: app, contents: try route())
         #expect(try await installer.install(app: app, contents: try route()) == false)
-        #expect(try await installer.installShared() == false)
+        #expect(try await installer.installShared(.standard) == false)
         #expect(reloads == 2)
     }
 
@@ -61,7 +61,7 @@ struct NginxInstallerTests {
     /// reloaded, no temp file is left, and the error is one line naming nginx's complaint.
     @Test func aRejectedChangeLeavesThePreviousFile() async throws {
         defer { prefix.remove() }
-        try await installer.installShared()
+        try await installer.installShared(.standard)
         try await installer.install(app: app, contents: try route())
         let missing = try TLSFiles(
             certificate: ConfigPath(prefix.temp("no/cert.pem")), key: ConfigPath(prefix.temp("no/key.pem")))
@@ -93,7 +93,7 @@ struct NginxInstallerTests {
 
     @Test func removeTestsThenDeletes() async throws {
         defer { prefix.remove() }
-        try await installer.installShared()
+        try await installer.installShared(.standard)
         try await installer.install(app: app, contents: try route())
         #expect(try await installer.remove(app: app))
         #expect(files == ["_dokuen.conf"])
@@ -120,7 +120,7 @@ struct NginxInstallerTests {
             settings: NginxSettings(
                 directory: prefix.nginxDirectory, binary: NginxPrefix.binary!, configArguments: prefix.configArguments,
                 reloadCommand: ["/bin/sh", "-c", "echo 'nginx: [error] invalid PID number' >&2; exit 1"]))
-        let error = await #expect(throws: RoutingError.self) { try await failing.installShared() }
+        let error = await #expect(throws: RoutingError.self) { try await failing.installShared(.standard) }
         #expect(
             error?.description
                 == "nginx: unable to reload with /bin/sh -c echo 'nginx: [error] invalid PID number' >&2; exit 1: "

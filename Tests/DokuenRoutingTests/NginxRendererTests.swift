@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func sharedFileMatchesItsGolden() throws {
-        try GoldenFile(name: NginxRenderer.sharedFileName).check(NginxRenderer.renderShared())
+        try GoldenFile(name: NginxRenderer.sharedFileName).check(NginxRenderer.renderShared(.standard))
     }
 
     @Test func everyGoldenIsCheckedAndNoneIsStale() throws {

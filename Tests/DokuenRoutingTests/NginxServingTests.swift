@@ -18,6 +18,9 @@ struct NginxServingTests {
         let port = try Port(freeTCPPort())
         var settings = RouteSettings.standard
         settings.listenPort = port
+        var tlsPort = try Port(freeTCPPort())
+        while tlsPort == port { tlsPort = try Port(freeTCPPort()) }
+        settings.tlsPort = tlsPort
         try Posix.mkdir(prefix.temp("site"))
         try prefix.write(prefix.temp("site/index.html"), "hello from nginx\n")
         let site = try AppName("site")
@@ -34,10 +37,26 @@ struct NginxServingTests {
             nginx.binary, nginx.configArguments + ["-g", "daemon off;"], environment: [:])
         defer { master.stop() }
         try await waitForPidFile(prefix.temp("nginx.pid"), master: master)
-        try await installer.installShared()
+        try await installer.installShared(settings)
         try await installer.install(app: site, contents: NginxRenderer.render(route))
 
         #expect(try await get(port, host: "www.site.example", until: "200 hello from nginx\n"))
+
+        // The catch-all: an unknown name gets no app's page but an empty reply (444), and no TLS handshake.
+        let curl = try #require(which("curl"))
+        let unknown = try runProgram(
+            curl, ["-sS", "-H", "Host: unknown.example", "http://127.0.0.1:\(port)/"], deadlineSeconds: 10)
+        #expect(unknown.status == .exited(52), "curl: \(unknown.status) \(unknown.standardError)")
+        #expect(unknown.standardOutput == "")
+        #expect(unknown.standardError.contains("Empty reply from server"), "\(unknown.standardError)")
+        let handshake = try runProgram(
+            curl,
+            [
+                "-sS", "-k", "--resolve", "unknown.example:\(tlsPort):127.0.0.1",
+                "https://unknown.example:\(tlsPort)/",
+            ], deadlineSeconds: 10)
+        #expect(handshake.status == .exited(35), "curl: \(handshake.status) \(handshake.standardError)")
+        #expect(handshake.standardOutput == "")
 
         // A certificate that does not exist: refused, the old file stays and nginx keeps serving it.
         let broken = try RouteConfig(
@@ -54,6 +73,22 @@ struct NginxServingTests {
         let idle = try RouteConfig(app: site, domains: [], backend: .proxy(ports: []), tls: nil, settings: settings)
         #expect(try await installer.install(app: site, contents: NginxRenderer.render(idle)))
         #expect(try await get(port, host: "site.localhost", until: "503 site has no ready web instance\n"))
+
+        // An instance that does not answer (nothing listens on its port): our 502 page, not nginx's.
+        let dead = try RouteConfig(
+            app: site, domains: [], backend: .proxy(ports: [Port(freeTCPPort())]), tls: nil, settings: settings)
+        #expect(try await installer.install(app: site, contents: NginxRenderer.render(dead)))
+        #expect(
+            try await get(
+                port, host: "site.localhost", until: "502 site did not answer: no web instance took the request\n"))
+
+        // In maintenance with the build's page: 503 and the page, for every path.
+        try prefix.write(prefix.temp("site/maintenance.html"), "<p>back soon</p>\n")
+        let paused = try RouteConfig(
+            app: site, domains: [], backend: .proxy(ports: [Port(freeTCPPort())]), tls: nil, settings: settings,
+            maintenance: .file(directory: ConfigPath(prefix.temp("site"))))
+        #expect(try await installer.install(app: site, contents: NginxRenderer.render(paused)))
+        #expect(try await get(port, host: "site.localhost", until: "503 <p>back soon</p>\n"))
     }
 
     /// The master writes its pid file once it listens; `-s reload` needs it. Bounded at 10 s.

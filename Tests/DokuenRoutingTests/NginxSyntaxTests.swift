@@ -12,15 +12,18 @@ struct NginxSyntaxTests {
         let prefix = try NginxPrefix(label: "ngx-syntax")
         defer { prefix.remove() }
         let names = try Posix.listDirectory(GoldenFile.directory).filter { $0.hasSuffix(".conf") }
-        #expect(names.count == 8)
+        #expect(names.count == 12)
         for name in names {
             let text = try GoldenFile(name: name).read()
                 .replacing(RouteFixtures.goldenRoot + "/", with: prefix.root + "/")
             try prefix.write(prefix.nginxDirectory + "/" + name, text)
         }
-        for app in ["secure", "portal", "docs"] { try makeCertificate(in: prefix.root + "/certs/" + app) }
+        for app in ["secure", "portal", "docs", "paused", "nas"] {
+            try makeCertificate(in: prefix.root + "/certs/" + app)
+        }
         for directory in [
             "apps", "apps/site", "apps/site/current", "apps/site/current/public", "apps/docs", "apps/docs/current",
+            "apps/paused", "apps/paused/releases", "apps/paused/releases/b1",
         ] {
             try Posix.mkdir(prefix.root + "/" + directory)
         }

@@ -61,7 +61,7 @@ import Testing
         let config = try RouteConfig(
             app: AppName("blog"), domains: [], backend: .proxy(ports: [Port(5001)]), tls: nil, settings: settings)
         try AtomicFile.write(
-            Array(NginxRenderer.renderShared().utf8), to: temp("nginx/" + NginxRenderer.sharedFileName))
+            Array(NginxRenderer.renderShared(settings).utf8), to: temp("nginx/" + NginxRenderer.sharedFileName))
         try AtomicFile.write(Array(NginxRenderer.render(config).utf8), to: temp("nginx/blog.conf"))
         let test = nginx.settings().testCommand
         let result = try runProgram(test[0], Array(test.dropFirst()), deadlineSeconds: 30)

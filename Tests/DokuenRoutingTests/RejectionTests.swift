@@ -34,6 +34,31 @@ import Testing
 
     static let ports = [0, -1, 65_536, 80, 65_535]
 
+    static let cidrs = [
+        "", "10.0.0.0/33", "10.0.0.256", "10.0.0", "10.0.0.0.0", "010.0.0.1", "10.0.0.1/", "10.0.0.1/08",
+        "10.0.0.1/-1", "10.0.0.0/8;", "10.0.0.0/8 ", "10.0.0.0/8\n", "all", "1.2.3.4/24", "::1/129", ":::1",
+        "1::2::3", "fe80::1%eth0", "12345::", "1:2:3:4:5:6:7:8:9", "::ffff:1.2.3.4", "[::1]", "10.0.0.0/8/8",
+        "$remote_addr", "unix:",
+        // Accepted:
+        "10.0.0.0/8", "192.168.1.7", "0.0.0.0/0", "::1", "fd00::/8", "2001:DB8::/32", "::/0", "1:2:3:4:5:6:7:8/128",
+    ]
+
+    static let users = [
+        "", "a:b", "a b", "a\tb", "a\nb", "a\"b", "a'b", "a\\b", "é", String(repeating: "u", count: 65),
+        // Accepted:
+        "alice", "bob.smith@example.com", String(repeating: "u", count: 64),
+    ]
+
+    static let upstreams = [
+        "file:///etc/passwd", "http://[::1", "http://a\"b", "http://a b", "http://a;b", "http://a\nb", "http://a{b}",
+        "http://$host", "http://host/p;x", "http://host/p x", "http://host/p'x", "http://host/p{x}", "http://host/$x",
+        "http://host/p?q=1", "http://host/p#f", "http://user@host", "http://host:0", "http://host:65536",
+        "http://host:080", "http://host:", "http://::1/", "ftp://host", "HTTP://host", "http://", "http:///x",
+        "http://1.2.3.256", "http://[fe80::1%eth0]", "http://[::1]x", "//host", "http://host\\x",
+        // Accepted:
+        "http://192.168.1.10:8080", "https://NAS.example.com/ui/", "http://[FD00::10]:8080/x", "http://127.0.0.1",
+    ]
+
     static func verdict<T>(_ input: String, _ make: () throws(RoutingError) -> T) -> String {
         do {
             return "\(Quoting.quoted(input)) -> accepted as \(try make())"
@@ -52,6 +77,13 @@ import Testing
             + bodySizes.map { text in verdict(text) { () throws(RoutingError) in try BodySize(text) } }
         lines +=
             ["", "# ports"] + ports.map { port in verdict(String(port)) { () throws(RoutingError) in try Port(port) } }
+        lines += ["", "# CIDRs"] + cidrs.map { text in verdict(text) { () throws(RoutingError) in try CIDR(text) } }
+        lines +=
+            ["", "# proxy upstream URLs"]
+            + upstreams.map { text in verdict(text) { () throws(RoutingError) in try UpstreamURL(text) } }
+        lines +=
+            ["", "# basic-auth users"]
+            + users.map { text in verdict(text) { () throws(RoutingError) in try BasicAuthUser(text) } }
         return lines.joined(separator: "\n") + "\n"
     }
 

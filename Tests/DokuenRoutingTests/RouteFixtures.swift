@@ -75,6 +75,38 @@ enum RouteFixtures {
                 try RouteConfig(
                     app: AppName("idle"), domains: [], backend: .proxy(ports: []), tls: nil, settings: settings)
             ),
+            (
+                "maintenance.conf",
+                try RouteConfig(
+                    app: AppName("paused"), domains: [Hostname("paused.example")], backend: .proxy(ports: [Port(5007)]),
+                    tls: tls("paused"), settings: settings,
+                    maintenance: .file(directory: ConfigPath(root + "/apps/paused/releases/b1")))
+            ),
+            (
+                "access.conf",
+                try RouteConfig(
+                    app: AppName("private"), domains: [], backend: .proxy(ports: [Port(5008)]), tls: nil,
+                    settings: {
+                        var trusted = settings
+                        trusted.trustedProxies = [try CIDR("127.0.0.1"), try CIDR("10.0.0.0/8")]
+                        return trusted
+                    }(),
+                    access: AccessRules(
+                        deny: [CIDR("192.168.1.66")], allow: [CIDR("192.168.1.0/24"), CIDR("fd00::/8")],
+                        passwordFile: ConfigPath(root + "/apps/private/htpasswd")))
+            ),
+            (
+                "proxy.conf",
+                try RouteConfig(
+                    proxy: AppName("nas"), hostname: Hostname("nas.example.com"),
+                    upstream: UpstreamURL("https://192.168.1.10:5001/ui/"), tls: tls("nas"), settings: settings)
+            ),
+            (
+                "maintenance-builtin.conf",
+                try RouteConfig(
+                    app: AppName("resting"), domains: [], backend: .proxy(ports: []), tls: nil, settings: settings,
+                    maintenance: .builtin)
+            ),
         ]
     }
 }

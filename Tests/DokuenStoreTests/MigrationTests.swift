@@ -26,6 +26,7 @@ import Testing
         9: 1_823_318_267_194_798_394,
         10: 7_757_804_683_233_049_608,
         11: 9_615_449_593_498_783_871,
+        12: 15_114_479_105_476_081_442,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -286,6 +287,30 @@ import Testing
                 #expect(runs.map(\.outcome) == ["failed", "ok"])
                 #expect(runs.last?.totalBytes == 4096 && runs.last?.dataAdded == 1024)
                 #expect(try await store.backupRuns(trigger: "schedule").count == 1)
+            }),
+        12: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO apps (id, name, created_at) VALUES (1, 'blog', 100), (2, 'shop', 100);
+                    INSERT INTO app_maintenance (app_id, created_at) VALUES (1, 140);
+                    INSERT INTO app_access (app_id, rule, cidr, created_at) VALUES (1, 'allow', '10.0.0.0/8', 141);
+                    INSERT INTO app_basic_auth (app_id, user, hash, created_at)
+                        VALUES (1, 'alice', '$6$salt$hash', 142);
+                    INSERT INTO proxies (name, upstream, hostname, created_at)
+                        VALUES ('nas', 'http://192.168.1.10:8080', 'nas.localhost', 143);
+                    """)
+            },
+            verify: { store in
+                let blog = try await store.inMaintenance(app: appName("blog"))
+                let shop = try await store.inMaintenance(app: appName("shop"))
+                #expect(blog && !shop)
+                let access = try await store.access(app: appName("blog"))
+                #expect(access.allow == ["10.0.0.0/8"] && access.users.map(\.user) == ["alice"])
+                let proxies = try await store.proxies()
+                #expect(
+                    proxies.map(\.hostname) == ["nas.localhost"]
+                        && proxies.first?.upstream == "http://192.168.1.10:8080")
             }),
     ]
 
