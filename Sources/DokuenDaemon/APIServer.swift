@@ -271,6 +271,9 @@ public enum APIServer {
         addRunRoutes(to: v1, store: store, supervisor: supervisor)
         if let cron = settings.cron { addCronRoutes(to: v1, store: store, cron: cron) }
         if let addons { addAddonRoutes(to: v1, layout: layout, store: store, addons: addons, cutover: cutover) }
+        addRestoreRoutes(
+            to: v1, layout: layout, store: store, supervisor: supervisor, routing: routing, settings: settings,
+            addons: addons, defaults: Restorer.Defaults())
         let socket = layout.socket
         return Application(
             router: router,

@@ -29,6 +29,7 @@ struct Dokuen: AsyncParsableCommand {
             StartCommand.self, RestartCommand.self, SignalCommand.self, PidCommand.self, ConfigCommand.self,
             RunCommand.self, CronCommand.self, LogsCommand.self, TailCommand.self, EventsCommand.self,
             ShutdownCommand.self,
+            RestoreCommand.self,
             GitCommand.self, SetupCommand.self, HookCommand.self, KeysCommand.self, GitShellCommand.self,
             GitoliteCommand.self, VersionCommand.self,
             LegacyCreate.self, LegacyConfigSet.self, LegacyConfigDelete.self, LegacyScale.self, LegacyRunCommand.self,
