@@ -396,12 +396,21 @@ static void end_adopted(void) {
 // is why the program itself cannot be the caller's child). It starts the program as its own ordinary child,
 // reports the program's pid, waits for it, kills what is left of its group while the zombie still holds the group
 // id, reaps it, and reports the wait status. Raw system calls only, as in child_exec.
-static void keeper(const struct dokuen_spawn_request *r, int error_fd, int report_fd) {
+static void keeper(const struct dokuen_spawn_request *r, int error_fd, int report_fd, pid_t parent) {
     // SIGCHLD must not stay ignored here (the caller's SIG_IGN would reap the program behind our back); every
     // signal stays blocked, so the keeper ends only by SIGKILL or after reporting.
     uint64_t dfl[8];
     memset(dfl, 0, sizeof dfl);
     (void)syscall(SYS_rt_sigaction, SIGCHLD, dfl, NULL, sizeof(uint64_t));
+    // Asked to die with the caller (a restic run of dokuend's, docs/BACKUP.md): the keeper gets SIGKILL when the
+    // caller's spawning thread ends, and the program, whose parent is the keeper, gets it in turn (child_exec arms
+    // it there too). A caller already gone: nobody waits for a report.
+    if (r->flags & DOKUEN_SPAWN_DIE_WITH_PARENT) {
+        if (syscall(SYS_prctl, PR_SET_PDEATHSIG, (unsigned long)SIGKILL, 0UL, 0UL, 0UL) != 0 ||
+            syscall(SYS_getppid) != parent) {
+            _exit(1);
+        }
+    }
 
     // First of all, drop every fd of the caller's that the program does not need. This copy of the daemon never
     // execs, so O_CLOEXEC closes nothing here: a file another thread had open for writing at the clone (a script
@@ -473,6 +482,7 @@ int dokuen_spawn_exclusive(const struct dokuen_spawn_request *r, pid_t *pid, int
     args.flags = CLONE_PIDFD;
     args.pidfd = (uint64_t)(uintptr_t)&child_pidfd;
     args.exit_signal = 0;  // no SIGCHLD: invisible to waitpid(-1), and never auto-reaped under SIGCHLD=SIG_IGN
+    pid_t caller = getpid();
     long child = syscall(SYS_clone3, &args, sizeof args);
     if (child < 0 && errno == ENOSYS) {
         // clone3 is missing (kernel < 5.3, or a seccomp filter): the old clone has the same flags; its first three
@@ -482,7 +492,7 @@ int dokuen_spawn_exclusive(const struct dokuen_spawn_request *r, pid_t *pid, int
     if (child == 0) {
         close(error_pipe[0]);
         close(report_pipe[0]);
-        keeper(r, error_pipe[1], report_pipe[1]);
+        keeper(r, error_pipe[1], report_pipe[1], caller);
     }
     int clone_errno = errno;
     pthread_sigmask(SIG_SETMASK, &saved, NULL);

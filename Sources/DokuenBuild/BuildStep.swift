@@ -15,6 +15,9 @@ public struct BuildStep: Sendable {
     /// After this long the group gets SIGTERM, then SIGKILL after `grace`; nil: no limit.
     public var timeout: Duration?
     public var grace: Duration
+    /// The program (and its keeper) get SIGKILL when the thread that runs the step ends, dokuend's death included
+    /// (PR_SET_PDEATHSIG): a restic run of a backup never outlives the daemon (docs/BACKUP.md).
+    public var dieWithParent = false
 
     public init(
         label: String, executable: String, arguments: [String] = [], environment: [String: String],

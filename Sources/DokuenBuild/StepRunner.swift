@@ -56,7 +56,7 @@ public enum StepRunner {
             started = try ChildProcess.spawnExclusive(
                 step.executable, arguments: step.arguments, environment: step.environment,
                 workingDirectory: step.workingDirectory, credentials: step.user, stdin: input, stdout: output.write,
-                stderr: output.write, grouping: .newSession)
+                stderr: output.write, grouping: .newSession, dieWithParent: step.dieWithParent)
         } catch {
             Posix.close(output.read)
             Posix.close(output.write)

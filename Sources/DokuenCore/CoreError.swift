@@ -25,6 +25,8 @@ public enum CoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidAddonKind(String, reason: String)
     /// A cron job's schedule (app.json `cron`, docs/CRON.md).
     case invalidCronSchedule(String, reason: String)
+    /// A backup schedule (`dokuen backup schedule`, docs/BACKUP.md) or a snapshot's time as restic writes it.
+    case invalidBackupSchedule(String, reason: String)
 
     public var description: String {
         switch self {
@@ -46,6 +48,7 @@ public enum CoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidAddonAlias(let text, let reason): "invalid add-on alias \(Quoting.quoted(text)): \(reason)"
         case .invalidAddonKind(let text, let reason): "invalid add-on kind \(Quoting.quoted(text)): \(reason)"
         case .invalidCronSchedule(let text, let reason): "invalid cron schedule \(Quoting.quoted(text)): \(reason)"
+        case .invalidBackupSchedule(let text, let reason): "invalid backup schedule \(Quoting.quoted(text)): \(reason)"
         }
     }
 }

@@ -270,6 +270,9 @@ public enum APIServer {
         addEventRoutes(to: v1, store: store)
         addRunRoutes(to: v1, store: store, supervisor: supervisor)
         if let cron = settings.cron { addCronRoutes(to: v1, store: store, cron: cron) }
+        if let backups = settings.backups {
+            addBackupRoutes(to: v1, store: store, backups: backups, scheduler: settings.backupScheduler)
+        }
         if let addons { addAddonRoutes(to: v1, layout: layout, store: store, addons: addons, cutover: cutover) }
         addRestoreRoutes(
             to: v1, layout: layout, store: store, supervisor: supervisor, routing: routing, settings: settings,

@@ -22,6 +22,10 @@ public struct DaemonSettings: Sendable {
     /// The cron scheduler (docs/CRON.md); nil: no cron routes (tests of other routes).
     public var cron: CronScheduler?
 
+    /// Backups (docs/BACKUP.md) and their schedule; nil: no backup routes (tests of other routes).
+    public var backups: BackupRunner?
+    public var backupScheduler: BackupScheduler?
+
     public init() {}
 }
 

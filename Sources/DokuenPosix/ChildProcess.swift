@@ -95,14 +95,14 @@ extension ChildProcess {
     public static func spawnExclusive(
         _ executable: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
         credentials: Credentials? = nil, stdin: Int32, stdout: Int32, stderr: Int32,
-        grouping: Grouping = .newSession
+        grouping: Grouping = .newSession, dieWithParent: Bool = false
     ) throws(PosixError) -> (child: ChildProcess, report: Int32, keeper: Int32) {
         var pid: pid_t = 0
         var keeper: Int32 = -1
         var report: Int32 = -1
         let start = SpawnRequest(
             executable, arguments: arguments, environment: environment, workingDirectory: workingDirectory,
-            credentials: credentials, fds: [stdin, stdout, stderr], grouping: grouping)
+            credentials: credentials, fds: [stdin, stdout, stderr], grouping: grouping, dieWithParent: dieWithParent)
         // ETXTBSY is passing: a process that forked while this file was open for writing (another thread
         // writing it, then renaming it into place) holds the write copy until it execs. Try again a few times,
         // as Go's cmd/go does, before calling it a failure.
@@ -179,7 +179,8 @@ private struct SpawnRequest {
 
     init(
         _ executable: String, arguments: [String], environment: [String: String], workingDirectory: String?,
-        credentials: ChildProcess.Credentials?, fds: [Int32], grouping: ChildProcess.Grouping
+        credentials: ChildProcess.Credentials?, fds: [Int32], grouping: ChildProcess.Grouping,
+        dieWithParent: Bool = false
     ) {
         self.executable = executable
         argv = [executable] + arguments
@@ -189,7 +190,7 @@ private struct SpawnRequest {
         self.fds = fds
         flags =
             (grouping == .newSession ? DOKUEN_SPAWN_NEW_SESSION : DOKUEN_SPAWN_NEW_PROCESS_GROUP)
-            | DOKUEN_SPAWN_NICE_BEST_EFFORT
+            | DOKUEN_SPAWN_NICE_BEST_EFFORT | (dieWithParent ? DOKUEN_SPAWN_DIE_WITH_PARENT : 0)
     }
 
     /// Calls `spawn` with the C request; a failure names the executable.

@@ -137,6 +137,51 @@ final class Database {
         }
     }
 
+    /// Copies the whole database to a new file at `path` through SQLite's online backup API
+    /// (https://www.sqlite.org/backup.html): one `sqlite3_backup_step(-1)` copies every page inside one read
+    /// transaction, so the copy is a consistent state even while other connections write (WAL lets them). A busy or
+    /// locked source (another connection's write in a rollback-journal database) is tried again for up to
+    /// `busyTimeoutMilliseconds`. The copy is a plain database in rollback-journal mode (no -wal beside it).
+    func copy(to path: String) throws(StoreError) {
+        guard let handle else { throw .closed }
+        var opened: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK, let target = opened else {
+            let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+            sqlite3_close_v2(opened)
+            throw .openFailed(path: path, SQLiteFailure(sql: path, extendedCode: rc, message: message))
+        }
+        defer { sqlite3_close_v2(target) }
+        let sql = "sqlite3_backup_step(-1) to \(path)"
+        var waited: Int32 = 0
+        while true {
+            guard let backup = sqlite3_backup_init(target, "main", handle, "main") else {
+                let code = sqlite3_extended_errcode(target)
+                throw .sql(
+                    SQLiteFailure(sql: sql, extendedCode: code, message: String(cString: sqlite3_errmsg(target))))
+            }
+            let step = sqlite3_backup_step(backup, -1)
+            let finish = sqlite3_backup_finish(backup)
+            if step == SQLITE_DONE && finish == SQLITE_OK { break }
+            let primary = step & 0xff
+            if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) && waited < Self.busyTimeoutMilliseconds {
+                sqlite3_sleep(50)
+                waited += 50
+                continue
+            }
+            let code = step == SQLITE_DONE ? finish : step
+            throw .sql(SQLiteFailure(sql: sql, extendedCode: code, message: String(cString: sqlite3_errstr(code))))
+        }
+        // The copy keeps the source's journal mode in its header; a snapshot file is read alone, without a -wal.
+        let mode = SQLITE_OK == sqlite3_exec(target, "PRAGMA journal_mode = DELETE", nil, nil, nil)
+        if !mode {
+            throw .sql(
+                SQLiteFailure(
+                    sql: "PRAGMA journal_mode = DELETE", extendedCode: sqlite3_extended_errcode(target),
+                    message: String(cString: sqlite3_errmsg(target))))
+        }
+    }
+
     /// `PRAGMA user_version`: the schema version the migrations have reached.
     func userVersion() throws(StoreError) -> Int {
         try query("PRAGMA user_version").first?.int("user_version") ?? 0

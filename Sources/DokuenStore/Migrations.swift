@@ -7,7 +7,7 @@
 ///   `PRAGMA foreign_key_check` must be clean before each one commits;
 /// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
 enum Migrations {
-    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10]
+    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11]
 
     /// The version a fully migrated database has.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -426,6 +426,39 @@ enum Migrations {
                 job TEXT NOT NULL CHECK (job = '*' OR (length(job) = 8 AND job NOT GLOB '*[^0-9a-f]*')),
                 created_at INTEGER NOT NULL,
                 PRIMARY KEY (app_id, job)
+            ) STRICT;
+            """)
+
+    // MARK: - v11
+
+    // Backups (docs/BACKUP.md): the one schedule dokuend keeps (a single row, id 1; its text is BackupSchedule's,
+    // its keep counts RetentionPolicy's, 0 meaning off), and one row per `backup create`, manual or scheduled:
+    // `outcome` stays NULL while it runs (or when dokuend died during it), the snapshot id is restic's full id.
+    static let v11 = Migration(
+        version: 11, name: "backups",
+        sql: """
+            CREATE TABLE backup_schedule (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                schedule TEXT NOT NULL CHECK (length(schedule) BETWEEN 1 AND 200),
+                keep_last INTEGER NOT NULL DEFAULT 0 CHECK (keep_last >= 0),
+                keep_daily INTEGER NOT NULL DEFAULT 0 CHECK (keep_daily >= 0),
+                keep_weekly INTEGER NOT NULL DEFAULT 0 CHECK (keep_weekly >= 0),
+                keep_monthly INTEGER NOT NULL DEFAULT 0 CHECK (keep_monthly >= 0),
+                prune INTEGER NOT NULL DEFAULT 0 CHECK (prune IN (0, 1)),
+                created_at INTEGER NOT NULL
+            ) STRICT;
+
+            CREATE TABLE backup_runs (
+                id INTEGER PRIMARY KEY,
+                trigger TEXT NOT NULL CHECK (trigger IN ('manual', 'schedule')),
+                started_at INTEGER NOT NULL,
+                duration_ms INTEGER CHECK (duration_ms IS NULL OR duration_ms >= 0),
+                outcome TEXT CHECK (outcome IS NULL OR outcome IN ('ok', 'failed')),
+                snapshot_id TEXT
+                    CHECK (snapshot_id IS NULL OR (length(snapshot_id) = 64 AND snapshot_id NOT GLOB '*[^0-9a-f]*')),
+                total_bytes INTEGER CHECK (total_bytes IS NULL OR total_bytes >= 0),
+                data_added INTEGER CHECK (data_added IS NULL OR data_added >= 0),
+                error TEXT
             ) STRICT;
             """)
 }

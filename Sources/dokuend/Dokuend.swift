@@ -119,6 +119,32 @@ struct Dokuend: AsyncParsableCommand {
             valueName: "seconds"))
     var bootTimeout = 60
 
+    @Option(
+        help: ArgumentHelp(
+            "The restic repository backups go to: a directory outside the root, sftp:user@host:/path, s3:…, rest:… "
+                + "(docs/BACKUP.md).", valueName: "repo"))
+    var backupRepo: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The file holding the repository's password, readable only by dokuend's user (root: owned by root, no "
+                + "group or other access; otherwise 600). Required with --backup-repo.", valueName: "file"))
+    var backupPasswordFile: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A restic option, KEY=VALUE, passed as -o KEY=VALUE; repeatable, e.g. "
+                + "sftp.command=\"ssh -i /root/.ssh/backup backup@host -s sftp\".", valueName: "key=value"))
+    var backupOption: [String] = []
+
+    /// The backup settings, checked against the root and dokuend's user; nil without --backup-repo.
+    func backupSettings(root: String) throws -> BackupSettings? {
+        guard let backupRepo, let backupPasswordFile else { return nil }
+        return try BackupSettings(
+            repository: backupRepo, passwordFile: backupPasswordFile, options: backupOption, root: root,
+            euid: Posix.geteuid())
+    }
+
     /// The routing settings, or nil when routing is off.
     func routing() throws -> (NginxSettings, RouteSettings)? {
         if nginx == "off" { return nil }
@@ -167,6 +193,12 @@ struct Dokuend: AsyncParsableCommand {
             throw ValidationError("--http-port and --https-port must differ; both are \(http)")
         }
         do { _ = try BodySize(clientMaxBodySize) } catch { throw ValidationError(error.description) }
+        guard (backupRepo == nil) == (backupPasswordFile == nil) else {
+            throw ValidationError("--backup-repo and --backup-password-file go together; give both or neither")
+        }
+        guard backupOption.isEmpty || backupRepo != nil else {
+            throw ValidationError("--backup-option needs --backup-repo")
+        }
         _ = try routing()
     }
 
@@ -206,6 +238,11 @@ struct Dokuend: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         let layout = RootLayout(root: rootPath)
+        let backupSettings: BackupSettings?
+        do { backupSettings = try self.backupSettings(root: layout.root) } catch {
+            DaemonLog.fatal("\(error)")
+            throw ExitCode.failure
+        }
 
         let store: Store
         do {
@@ -278,6 +315,14 @@ struct Dokuend: AsyncParsableCommand {
         let addons = AddonSupervisor(
             layout: layout, store: store, accounts: AppAccounts(layout: layout, isolated: Posix.geteuid() == 0),
             shimPath: Posix.executableDirectory() + "/dokuen-shim", supervisor: supervisor, portRange: try portRange())
+        // Backups (docs/BACKUP.md): what a backup killed with dokuend left goes first; the schedule is a service.
+        let backups = BackupRunner(
+            layout: layout, store: store, addons: addons, settings: backupSettings,
+            daemonArguments: Array(CommandLine.arguments.dropFirst()))
+        backups.removeLeftovers()
+        let backupScheduler = BackupScheduler(runner: backups, store: store)
+        settings.backups = backups
+        settings.backupScheduler = backupScheduler
         let server = APIServer.application(
             layout: layout, store: store, supervisor: supervisor, routing: routing, settings: settings, addons: addons
         ) {
@@ -331,7 +376,8 @@ struct Dokuend: AsyncParsableCommand {
             services += [
                 .init(service: events), .init(service: watcher), .init(service: ReconcileLoop(supervisor: supervisor)),
                 .init(service: addonWatcher), .init(service: AddonService(addons: addons, supervisor: supervisor)),
-                .init(service: CronService(scheduler: cron)), .init(service: APIService(server, startup: startup)),
+                .init(service: CronService(scheduler: cron)), .init(service: BackupService(scheduler: backupScheduler)),
+                .init(service: APIService(server, startup: startup)),
                 .init(service: LivenessMonitor(layout: layout, store: store, supervisor: supervisor)),
             ]
             var configuration = ServiceGroupConfiguration(services: services, logger: Logger(label: "dokuend"))

@@ -25,6 +25,7 @@ import Testing
         8: 2_439_515_136_143_273_080,
         9: 1_823_318_267_194_798_394,
         10: 7_757_804_683_233_049_608,
+        11: 9_615_449_593_498_783_871,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -263,6 +264,28 @@ import Testing
                 #expect(runs.map(\.trigger) == [.skipped, .schedule])
                 #expect(runs.last?.exitCode == 0 && runs.last?.durationMilliseconds == 250)
                 #expect(try await store.cronSuspensions(app: appName("blog")) == ["*"])
+            }),
+        11: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO backup_schedule (id, schedule, keep_daily, keep_weekly, prune, created_at)
+                        VALUES (1, 'daily 03:00', 7, 4, 1, 100);
+                    INSERT INTO backup_runs (trigger, started_at, duration_ms, outcome, snapshot_id, total_bytes,
+                        data_added) VALUES ('schedule', 110, 2500, 'ok',
+                        '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 4096, 1024);
+                    INSERT INTO backup_runs (trigger, started_at, duration_ms, outcome, error)
+                        VALUES ('manual', 120, 10, 'failed', 'wrong password for repository /srv/backup');
+                    """)
+            },
+            verify: { store in
+                let schedule = try #require(try await store.backupSchedule())
+                #expect(schedule.schedule == "daily 03:00" && schedule.prune)
+                #expect(schedule.retention == RetentionPolicy(daily: 7, weekly: 4))
+                let runs = try await store.backupRuns()
+                #expect(runs.map(\.outcome) == ["failed", "ok"])
+                #expect(runs.last?.totalBytes == 4096 && runs.last?.dataAdded == 1024)
+                #expect(try await store.backupRuns(trigger: "schedule").count == 1)
             }),
     ]
 
