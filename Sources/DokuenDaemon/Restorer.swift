@@ -28,6 +28,7 @@ struct Restorer: Sendable {
     struct Defaults: Sendable {
         var repository: String?
         var passwordFile: String?
+        var options: [String] = []
     }
 
     /// The prefix of a restore's temporary directory and password file in `run/`.
@@ -80,8 +81,11 @@ struct Restorer: Sendable {
             try AtomicFile.write(Array(password.utf8), to: passwordFile, mode: 0o600)
             defer { try? Posix.unlink(passwordFile) }
             try Posix.mkdir(layout.runDirectory + "/restic-cache", mode: 0o700, existingOK: true)
+            // The daemon's own repository comes with its own options unless the request gives some.
+            let options =
+                request.options.isEmpty && repository == defaults.repository ? defaults.options : request.options
             let restic = RestoreRestic(
-                repository: repository, passwordFile: passwordFile, options: request.options,
+                repository: repository, passwordFile: passwordFile, options: options,
                 cacheDirectory: layout.runDirectory + "/restic-cache")
             let snapshot = try await restic.resolve(request.snapshot)
             let short = String(snapshot.id.prefix(8))

@@ -70,6 +70,8 @@ extension Store {
         "port_leases": "ports are leased anew on the target (docs/BACKUP.md, Which wins)",
         "addons": "each add-on is made again by the restore (a new server, a new port), then linked by name",
         "sqlite_sequence": "SQLite's own; it follows the imported ids",
+        "backup_schedule": "the target's backups are its own setting (docs/BACKUP.md, Which wins)",
+        "backup_runs": "the history of the old host's backups, not of the apps",
     ]
 
     /// The names of `importedTables`.
