@@ -21,7 +21,9 @@ struct RestoreFiles: Sendable {
         let saved = files + "/apps/" + name.rawValue
         try Posix.mkdir(layout.appsDirectory, existingOK: true)
         try Posix.mkdir(paths.directory, mode: 0o711, existingOK: true)
-        for part in Self.appParts where try Posix.lstat(saved + "/" + part) != nil {
+        // The envdir is a link to its current generation (`env.gN`), which comes along.
+        let generations = ((try? Posix.listDirectory(saved)) ?? []).filter { $0.hasPrefix("env.g") }
+        for part in generations + Self.appParts where try Posix.lstat(saved + "/" + part) != nil {
             try moveIn(saved + "/" + part, to: paths.directory + "/" + part)
         }
         // The SQLite databases of data/ come from their online copies, never from the live files.

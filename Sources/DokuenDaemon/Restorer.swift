@@ -168,6 +168,15 @@ struct Restorer: Sendable {
         try await store.importApps(
             from: files + "/backup/dokuen.sqlite", apps: plan.apps.map(\.name), rewrites: rewrites, actor: actor,
             detail: detail)
+        // The envdir is the current release's config; one the snapshot lacks (or holds only as a link to a generation
+        // it lacks) is written again from that release (or empty before the first).
+        for app in plan.apps {
+            let directory = EnvDirectory(path: layout.app(app.name).env)
+            if (try? directory.dictionary()) == nil {
+                try directory.write(try await store.latestRelease(app: app.name)?.env ?? [:])
+                progress(BuildLog.indent("\(app.name)'s config was written again from its current release"))
+            }
+        }
         for rewrite in rewrites {
             let directory = EnvDirectory(path: layout.app(rewrite.app).env)
             let key = try EnvKey(rewrite.key)
