@@ -24,7 +24,8 @@ struct RestoreBuild: Sendable {
         let paths = layout.app(app.name)
         let directory = paths.build(build.stamp)
         if Posix.isDirectory(directory) {
-            progress(BuildLog.header("\(app.name) \(release): its build releases/\(build.stamp) came with the snapshot"))
+            progress(
+                BuildLog.header("\(app.name) \(release): its build releases/\(build.stamp) came with the snapshot"))
         } else {
             try await rebuild(app.name, build: build, release: release, progress: progress)
         }

@@ -40,7 +40,8 @@ struct RestorePlan: Sendable {
         }
         let manifest: RestoreManifest
         do { manifest = try RestoreManifest.decode(bytes) } catch {
-            throw APIError(.invalid, "unable to restore the snapshot: its backup/manifest.json cannot be read: \(error)")
+            throw APIError(
+                .invalid, "unable to restore the snapshot: its backup/manifest.json cannot be read: \(error)")
         }
         guard manifest.format <= RestoreManifest.knownFormat, manifest.schemaVersion <= Store.schemaVersion else {
             throw APIError(

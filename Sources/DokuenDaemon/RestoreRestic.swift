@@ -40,7 +40,9 @@ struct RestoreRestic: Sendable {
         guard let first = found.last else {
             throw APIError(
                 .notFound,
-                snapshot.map { "unable to restore snapshot \($0) from \(repository): the repository has no such snapshot" }
+                snapshot.map {
+                    "unable to restore snapshot \($0) from \(repository): the repository has no such snapshot"
+                }
                     ?? "unable to restore from \(repository): it has no snapshot tagged dokuen")
         }
         return first

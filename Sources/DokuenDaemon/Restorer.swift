@@ -184,8 +184,11 @@ struct Restorer: Sendable {
                 _ = try directory.update(set: [key: value.replacing(rewrite.from, with: rewrite.to)])
             }
         }
-        progress(BuildLog.header("Restored the store's rows of \(plan.apps.map(\.name.rawValue).joined(separator: ", "))"))
-        if let addons { try await restoreAddonData(plan, addons: addons, files: files, actor: actor, progress: progress) }
+        progress(
+            BuildLog.header("Restored the store's rows of \(plan.apps.map(\.name.rawValue).joined(separator: ", "))"))
+        if let addons {
+            try await restoreAddonData(plan, addons: addons, files: files, actor: actor, progress: progress)
+        }
         try RestoreFiles(layout: layout, accounts: accounts).placeShared(
             from: files, oldRoot: plan.manifest.root, progress: progress)
         var made: [RestoredApp] = []

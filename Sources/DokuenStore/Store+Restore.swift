@@ -114,13 +114,18 @@ extension Store {
             guard found == Self.schemaVersion else {
                 throw .schemaTooOld(path: path, found: found, needed: Self.schemaVersion)
             }
-            for app in apps where try !database.query("SELECT 1 AS one FROM main.apps WHERE name = ?", [
-                .text(app.rawValue)
-            ]).isEmpty {
+            for app in apps
+            where try !database.query(
+                "SELECT 1 AS one FROM main.apps WHERE name = ?",
+                [
+                    .text(app.rawValue)
+                ]
+            ).isEmpty {
                 throw .appExists(app)
             }
             let names = apps.map { SQLValue.text($0.rawValue) }
-            let selected = "(SELECT id FROM snapshot.apps WHERE name IN (\(names.map { _ in "?" }.joined(separator: ", "))))"
+            let selected =
+                "(SELECT id FROM snapshot.apps WHERE name IN (\(names.map { _ in "?" }.joined(separator: ", "))))"
             var offsets: [String: Int64] = [:]
             for table in Set(Self.importedTables.flatMap { $0.ids.values }) {
                 offsets[table] = try offset(of: table)

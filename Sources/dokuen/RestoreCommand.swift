@@ -25,9 +25,9 @@ struct RestoreCommand: AsyncParsableCommand {
             snapshot, an --apps name the snapshot lacks, a snapshot of a newer dokuen.
 
             Examples:
-              dokuen restore --from /mnt/backup/dokuen --password-file /root/restic.pass
-              dokuen restore --from sftp:backup@nas:/dokuen 4f2a9c1e --password-file pw --apps blog
-              dokuen --root /srv/staging restore --from /mnt/backup/dokuen --password-file pw   (a staging copy)
+              dokuen restore --from /mnt/backup --password-file /root/restic.pass
+              dokuen restore --from sftp:nas:/backup 4f2a9c1e --apps blog --password-file pw
+              dokuen restore --root /srv/staging --from /mnt/backup --password-file pw
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -46,7 +46,8 @@ struct RestoreCommand: AsyncParsableCommand {
     var passwordFile: String?
     @Option(
         name: .customLong("option"),
-        help: ArgumentHelp("A restic option (-o KEY=VALUE), such as sftp.command=…; repeatable.", valueName: "key=value"))
+        help: ArgumentHelp(
+            "A restic option (-o KEY=VALUE), such as sftp.command=…; repeatable.", valueName: "key=value"))
     var resticOptions: [String] = []
     @Option(help: ArgumentHelp("Only these apps (and the add-ons linked to them).", valueName: "a,b"))
     var apps: String?

@@ -36,7 +36,9 @@ import Testing
                 for number in 1...3 {
                     try await source.createRelease(
                         app: appName(name), buildID: build.id,
-                        env: [try EnvKey("N"): "\(number)", try EnvKey("DATABASE_URL"): "postgres://u:p@127.0.0.1:5001/x"],
+                        env: [
+                            try EnvKey("N"): "\(number)", try EnvKey("DATABASE_URL"): "postgres://u:p@127.0.0.1:5001/x",
+                        ],
                         formation: Formation(scales: [.init(type: web, count: 1)]), summary: "Set N=\(number)",
                         actor: "alice")
                 }

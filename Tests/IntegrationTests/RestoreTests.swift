@@ -233,7 +233,8 @@ struct RestoreTests {
         #expect(again.standardError.contains("it is not empty (rsdata, rspg, addon:rsdb)"), "\(again.standardError)")
         // --force adds to it, but never over an app of the same name.
         let forced = try restore(
-            target, ["--from", repository.path, "--password-file", repository.passwordFile, "--force", "--apps", "rspg"])
+            target,
+            ["--from", repository.path, "--password-file", repository.passwordFile, "--force", "--apps", "rspg"])
         #expect(
             forced.standardError.contains("unable to restore rspg: an app of that name exists here"),
             "\(forced.standardError)")
