@@ -26,7 +26,7 @@ struct RestoreCommand: AsyncParsableCommand {
 
             Examples:
               dokuen restore --from /mnt/backup --password-file /root/restic.pass
-              dokuen restore --from sftp:nas:/backup 4f2a9c1e --apps blog --password-file p
+              dokuen restore --from sftp:nas:/bk 4f2a9c1e --apps blog --password-file pw
               dokuen restore --root /srv/staging --from /mnt/backup --password-file pw
             """)
 
