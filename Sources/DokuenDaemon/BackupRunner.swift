@@ -152,8 +152,15 @@ public actor BackupRunner {
             for (path, part) in [
                 (appPaths.env, "env"), (appPaths.repository, "repo.git"), (appPaths.data, "data"),
                 (appPaths.tls, "tls"),
-            ] where (try? Posix.lstat(path)) != nil {
+            ] {
+                guard let info = try? Posix.lstat(path) else { continue }
                 paths.append(relative + "/" + part)
+                // env and tls are symlinks to a generation beside them (env.gN, .tls-…), swapped whole: both go.
+                if info.kind == .symlink, let target = try? Posix.readlink(path), !target.contains("/"),
+                    target != ".", target != "..", Posix.isDirectory(appPaths.directory + "/" + target)
+                {
+                    paths.append(relative + "/" + target)
+                }
             }
             var copies: [String] = []
             for database in BackupStaging.sqliteDatabases(in: appPaths.data) {

@@ -82,7 +82,7 @@ public actor BackupScheduler {
                 }
             } catch let error as APIError where error.code == .conflict {
                 // Refused before it began (a manual backup runs): not a run of its own, so the event says it here.
-                try? await store.appendEvent(
+                _ = try? await store.appendEvent(
                     actor: actor, app: nil, action: "backup.create", detail: "skipped (schedule): " + error.message)
             } catch {
                 DaemonLog.error("backup", "scheduled backup: \(APIServer.message(for: error))")

@@ -21,7 +21,11 @@ final class DaemonHarness {
     /// Options for dokuend beyond the root and ports, kept for `restart()`.
     let options: [String]
 
-    init(label: String = "api", options: [String] = []) throws {
+    /// Environment for dokuend beyond PATH, HOME and NOTIFY_SOCKET (a fault hook); `restart()` may change it.
+    private(set) var environment: [String: String]
+
+    init(label: String = "api", options: [String] = [], environment: [String: String] = [:]) throws {
+        self.environment = environment
         // Routing is off unless a test asks for its own nginx: this machine's nginx is not the test's.
         self.options = options.contains("--nginx") ? options : options + ["--nginx", "off"]
         temp = try TemporaryDirectory(label)
@@ -30,7 +34,9 @@ final class DaemonHarness {
         let notify = try NotifySocket(path: temp("notify"))
         daemon = try BackgroundProgram(
             bin + "/dokuend", ["--root", temp("root"), "--ports", ports] + self.options,
-            environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path, "NOTIFY_SOCKET": notify.path])
+            environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path, "NOTIFY_SOCKET": notify.path].merging(
+                environment
+            ) { $1 })
         guard try notify.waitFor("READY=1") != nil else {
             let errors = daemon.standardError
             daemon.stop()
@@ -50,14 +56,18 @@ final class DaemonHarness {
     }
 
     /// Kills the daemon with SIGKILL and starts a new one on the same root; apps must not notice.
-    func restart() throws {
-        try daemon.signal(SIGKILL)
+    /// `environment`, when given, replaces the extra environment it started with.
+    func restart(environment: [String: String]? = nil) throws {
+        if let environment { self.environment = environment }
+        _ = try? daemon.signal(SIGKILL)
         _ = try daemon.wait(milliseconds: 10_000)
         daemon.stop()  // reaped already; this removes its output files
-        let notify = try NotifySocket(path: temp("notify2"))
+        let notify = try NotifySocket(path: temp("notify-\(Int.random(in: 0..<1_000_000))"))
         daemon = try BackgroundProgram(
             bin + "/dokuend", ["--root", root, "--ports", ports] + self.options,
-            environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path, "NOTIFY_SOCKET": notify.path])
+            environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path, "NOTIFY_SOCKET": notify.path].merging(
+                self.environment
+            ) { $1 })
         guard try notify.waitFor("READY=1") != nil else {
             throw ProgramRunError(description: "dokuend did not come back: \(daemon.standardError)")
         }
