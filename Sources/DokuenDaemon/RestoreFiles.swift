@@ -21,8 +21,10 @@ struct RestoreFiles: Sendable {
         let saved = files + "/apps/" + name.rawValue
         try Posix.mkdir(layout.appsDirectory, existingOK: true)
         try Posix.mkdir(paths.directory, mode: 0o711, existingOK: true)
-        // The envdir is a link to its current generation (`env.gN`), which comes along.
-        let generations = ((try? Posix.listDirectory(saved)) ?? []).filter { $0.hasPrefix("env.g") }
+        // The envdir and tls/ are links to their current generation (`env.gN`, `.tls-…`), which comes along.
+        let generations = ((try? Posix.listDirectory(saved)) ?? []).filter {
+            $0.hasPrefix("env.g") || $0.hasPrefix(".tls-")
+        }
         for part in generations + Self.appParts where try Posix.lstat(saved + "/" + part) != nil {
             try moveIn(saved + "/" + part, to: paths.directory + "/" + part)
         }
