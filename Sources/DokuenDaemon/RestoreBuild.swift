@@ -35,6 +35,7 @@ struct RestoreBuild: Sendable {
         try Posix.symlink(target: target, at: temporary)
         try Posix.rename(temporary, paths.current)
         progress(BuildLog.header("Starting \(app.name) \(release)"))
+        await restorer.supervisor.withdraw(app: app.name)
         _ = try await restorer.supervisor.reconcile()
         try await restorer.supervisor.waitUntilReady(
             app: app.name, release: release, deadline: restorer.settings.bootTimeoutSeconds * 1000)

@@ -165,6 +165,31 @@ struct Restorer: Sendable {
             progress(BuildLog.header("Restoring the files of \(app.name)"))
             try await RestoreFiles(layout: layout, accounts: accounts).place(app, from: files)
         }
+        // Until its build is on disk, an app's rows must not start anything: the reconciler sees each restored app
+        // through a candidate of its current release that wants no instance, withdrawn once the build is there.
+        for app in plan.apps {
+            guard let release = app.release, let build = app.build else { continue }
+            try await supervisor.propose(
+                Candidate(
+                    release: release, build: build, env: [:],
+                    formation: Formation(scales: build.processes.keys.map { Formation.Scale(type: $0, count: 0) }),
+                    keepsServing: false))
+        }
+        do {
+            return try await importAndStart(
+                plan, files: files, rewrites: rewrites, actor: actor, detail: detail, progress: progress)
+        } catch {
+            for app in plan.apps { await supervisor.withdraw(app: app.name) }
+            supervisor.requestReconcile()
+            throw error
+        }
+    }
+
+    /// The rows, the add-ons' data, the shared files, then each app's build and instances.
+    private func importAndStart(
+        _ plan: RestorePlan, files: String, rewrites: [Store.URLRewrite], actor: String, detail: String,
+        progress: @escaping Progress
+    ) async throws -> [RestoredApp] {
         try await store.importApps(
             from: files + "/backup/dokuen.sqlite", apps: plan.apps.map(\.name), rewrites: rewrites, actor: actor,
             detail: detail)
