@@ -253,6 +253,7 @@ struct RestoreTests {
         defer { source.stop() }
         try expectOK(source.dokuen(["backup", "init"]))
         try expectOK(source.dokuen(["apps", "create", "rsonly"]))
+        try expectOK(source.dokuen(["apps", "create", "rsother"]))
         try expectOK(source.dokuen(["backup", "create"]))
         let target = try DaemonHarness(label: "rs-refused")
         defer { target.stop() }
@@ -273,7 +274,7 @@ struct RestoreTests {
             ),
             (
                 ["--from", repository.path, "--password-file", repository.passwordFile, "--apps", "rsonly,rsnope"],
-                "unable to restore app rsnope: the snapshot has no app of that name (it has rsonly)"
+                "unable to restore app rsnope: the snapshot has no app of that name (it has rsonly, rsother)"
             ),
         ]
         for (arguments, message) in cases {
@@ -290,10 +291,14 @@ struct RestoreTests {
                 == "dokuen: error: unable to restore into \(target.root): it is not empty (rshere); restore into an "
                 + "empty root, or give --force to add to it (an app or add-on of the same name is never replaced)\n")
         #expect(try expectOK(target.dokuen(["apps"])).standardOutput.contains("rsonly") == false)
-        // With --force it adds the snapshot's app beside it.
+        // With --force it adds the snapshot's apps beside it; --apps picks some.
         try expectOK(
-            restore(target, ["--from", repository.path, "--password-file", repository.passwordFile, "--force"]))
-        #expect(try expectOK(target.dokuen(["apps"])).standardOutput.contains("rsonly"))
+            restore(
+                target,
+                ["--from", repository.path, "--password-file", repository.passwordFile, "--force", "--apps", "rsonly"]))
+        let apps = try JSONDecoder().decode(
+            [AppInfo].self, from: Data(try expectOK(target.dokuen(["apps", "--json"])).stdout))
+        #expect(apps.map(\.name) == ["rshere", "rsonly"])
     }
 
     /// A repository reached over SFTP (restic's `-o sftp.command=…`), served by a real sshd on loopback.
@@ -310,7 +315,8 @@ struct RestoreTests {
                 "Procfile": "web: exec python3 -m http.server $PORT --bind 127.0.0.1\n",
                 "index.txt": "rsweb over sftp\n",
             ])
-        try expectOK(source.dokuen(["backup", "create"]))
+        // With its build: the restore uses it instead of rebuilding.
+        try expectOK(source.dokuen(["backup", "create", "--with-builds"]))
 
         let server = try SSHTests.SSHServer(directory: repository.temp("sshd"), users: ["root"])
         defer { server.stop() }
@@ -329,6 +335,8 @@ struct RestoreTests {
                     "--option", "sftp.command=" + command,
                 ]))
         #expect(restored.standardOutput.contains("rsweb  v1  http://127.0.0.1:"), "\(restored.standardOutput)")
+        #expect(restored.standardOutput.contains("came with the snapshot"), "\(restored.standardOutput)")
+        #expect(!restored.standardOutput.contains("Rebuilding"), "\(restored.standardOutput)")
         #expect(try body(target, "rsweb", path: "/index.txt") == "rsweb over sftp\n")
     }
 }
