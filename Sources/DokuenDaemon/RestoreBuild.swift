@@ -40,6 +40,8 @@ struct RestoreBuild: Sendable {
         try await restorer.supervisor.waitUntilReady(
             app: app.name, release: release, deadline: restorer.settings.bootTimeoutSeconds * 1000)
         try await restorer.routing?.update(app.name)
+        // As after a deploy: cron reads the jobs of the app's current build.
+        await restorer.supervisor.releaseChanged(app.name)
         let url = await url(of: app.name, isStatic: build.staticRoot != nil)
         progress(BuildLog.header("\(app.name) \(release) is up" + (url.map { ": \($0)" } ?? "")))
         return RestoredApp(name: app.name.rawValue, release: release.description, url: url)
