@@ -21,7 +21,7 @@ public actor BackupRunner {
     /// The git user, whose `~/.ssh/authorized_keys` is in a snapshot when its home is the root.
     let gitUser: String
     /// What runs now and since when, nil when nothing does.
-    private(set) var busy: (verb: String, since: Int64)?
+    private(set) var busy: (what: String, since: Int64)?
 
     public init(
         layout: RootLayout, store: Store, addons: AddonSupervisor?, settings: BackupSettings?,
@@ -51,15 +51,16 @@ public actor BackupRunner {
     /// Removes what a backup cut short by dokuend's death left (at dokuend's start).
     public nonisolated func removeLeftovers() { BackupStaging(layout: layout).removeLeftovers(atStart: true) }
 
-    /// Marks `verb` as running, or refuses while another runs; no await between the check and the mark.
-    private func begin(_ verb: String) throws {
+    /// Marks `what` (a backup, a check…) as running, or refuses `verb` while another runs; no await between the
+    /// check and the mark.
+    private func begin(_ verb: String, _ what: String) throws {
         if let busy {
             throw APIError(
                 .conflict,
-                "unable to \(verb): \(busy.verb) is running since \(UTCTime.text(busy.since)); one backup verb runs at "
-                    + "a time, try again when it ends")
+                "unable to \(verb): \(busy.what) is running since \(UTCTime.text(busy.since)); one backup verb runs "
+                    + "at a time, try again when it ends")
         }
-        busy = (verb, Int64(Date().timeIntervalSince1970))
+        busy = (what, Int64(Date().timeIntervalSince1970))
     }
 
     private func end() { busy = nil }
@@ -69,7 +70,7 @@ public actor BackupRunner {
     /// `restic init`: creates the repository, refused when it exists already.
     public func initialize(actor: String) async throws -> String {
         let restic = try restic()
-        try begin("create the repository")
+        try begin("create the repository", "a repository init")
         defer { end() }
         let repository = restic.settings.repository
         let config = try await restic.run(["cat", "config"], label: "restic cat config", timeout: .seconds(600))
@@ -98,7 +99,7 @@ public actor BackupRunner {
         trigger: String, withBuilds: Bool, actor: String, onLine: @escaping @Sendable (String) -> Void
     ) async throws -> BackupSummary {
         let restic = try restic()
-        try begin("back up")
+        try begin("back up", "a backup")
         defer { end() }
         let startedAt = Int64(Date().timeIntervalSince1970)
         let clock = ContinuousClock.now
@@ -324,7 +325,7 @@ public actor BackupRunner {
     /// `restic check`, its output to `onLine`; returns how restic exited.
     public func check(actor: String, onLine: @escaping @Sendable (String) -> Void) async throws -> ExitStatus {
         let restic = try restic()
-        try begin("check the repository")
+        try begin("check the repository", "a check")
         defer { end() }
         try await restic.open(verb: "check the repository")
         let output = try await restic.run(["check"], label: "restic check", onLine: onLine)
@@ -345,7 +346,7 @@ public actor BackupRunner {
                     + "--keep-monthly")
         }
         let restic = try restic()
-        try begin("forget snapshots")
+        try begin("forget snapshots", "a forget")
         defer { end() }
         try await restic.open(verb: "forget snapshots")
         let host = Self.hostname()
@@ -410,6 +411,8 @@ final class BackupProgress: Sendable {
             DaemonLog.info("DOKUEN_FAULT_BACKUP_KILL=restic", "killing dokuend while restic runs")
             _ = try? Posix.kill(Posix.getpid(), Signal.kill)
         }
+        // Before restic's scanner has counted anything, a status says nothing worth a line.
+        guard (message.totalFiles ?? 0) > 0 else { return }
         let percent = Int((message.percentDone ?? 0) * 100)
         let now = ContinuousClock.now
         let due = last.withLock { last -> Bool in

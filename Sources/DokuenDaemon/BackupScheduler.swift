@@ -3,7 +3,6 @@ import DokuenCore
 import DokuenPosix
 import DokuenStore
 import Foundation
-import ServiceLifecycle
 
 /// dokuend's backup schedule (docs/BACKUP.md, Schedule): at each time the stored schedule is due, in the host's
 /// zone, one `backup create` and then, when the schedule has keep rules, one `backup forget` with them. It sleeps
@@ -116,20 +115,4 @@ public actor BackupScheduler {
     }
 
     func finish() { wakeSink.finish() }
-}
-
-/// The service of dokuend's group that runs scheduled backups (`BackupScheduler`); on a graceful shutdown it stops,
-/// and a scheduled backup in progress is cancelled (restic is stopped with its group).
-public struct BackupService: Service {
-    let scheduler: BackupScheduler
-
-    public init(scheduler: BackupScheduler) { self.scheduler = scheduler }
-
-    public func run() async throws {
-        await withGracefulShutdownHandler {
-            await scheduler.loop()
-        } onGracefulShutdown: {
-            Task { await scheduler.finish() }
-        }
-    }
 }

@@ -204,7 +204,15 @@ struct BackupTests {
 
         // Unchanged (the writer stopped): the next snapshot adds little, by deduplication.
         try expectOK(daemon.dokuen(["stop", app]))
-        _ = try create(daemon)
+        // With builds, the kept releases' build directories are in the snapshot too.
+        let built = try JSONDecoder().decode(
+            BackupSummary.self,
+            from: Data(try expectOK(daemon.dokuen(["backup", "create", "--with-builds", "--json"])).stdout))
+        #expect(built.withBuilds)
+        let files = try expectOK(restic(daemon, ["ls", built.snapshotID])).standardOutput
+        #expect(files.contains("/apps/\(app)/releases/") && files.contains("/app.py"), "\(files.prefix(2000))")
+        let plain = try expectOK(restic(daemon, ["ls", first.snapshotID])).standardOutput
+        #expect(!plain.contains("/releases/"), "no builds without --with-builds")
         let unchanged = try create(daemon)
         #expect(
             unchanged.dataAdded * 10 < first.dataAdded,
@@ -237,6 +245,18 @@ struct BackupTests {
         try AtomicFile.write(
             (0..<24_000_000).map { _ in UInt8(truncatingIfNeeded: generator.next()) }, to: data + "/bulk")
         try expectOK(daemon.dokuen(["backup", "init"]))
+
+        // One backup at a time: a second create while one runs is refused at once, and the first goes on.
+        let running = try BackgroundProgram(
+            daemon.bin + "/dokuen", ["backup", "create", "--root", daemon.root],
+            environment: ["PATH": "/usr/bin:/bin", "HOME": daemon.temp.path])
+        try daemon.waitFor("the first backup staged its files") { (try? Posix.lstat(daemon.root + "/backup")) != nil }
+        let second = try daemon.dokuen(["backup", "create"])
+        #expect(second.status != .exited(0))
+        #expect(
+            second.standardError.contains("unable to back up: a backup is running since "), "\(second.standardError)")
+        #expect(try running.wait(milliseconds: 60_000) == .exited(0), "\(running.standardError)")
+        running.stop()
         let earlier = try create(daemon)
 
         try daemon.restart(environment: ["DOKUEN_FAULT_BACKUP_KILL": "restic"])

@@ -85,6 +85,9 @@ import Testing
         ["domains", "add", "Bad", "example.com"], ["certs", "add", "Bad", "/a", "/b"],
         ["keys", "add", "Bad/Name", "/x"],
         ["events", "Bad"], ["releases", "Bad"], ["logs", "Bad"],
+        ["backup", "forget"], ["backup", "forget", "--keep-daily", "0"], ["backup", "forget", "--keep-last", "-1"],
+        ["backup", "schedule", "daily 25:00"], ["backup", "schedule", "weekly someday 03:00"],
+        ["backup", "schedule", "off", "--keep-daily", "3"],
     ]
 
     @Test func errorLinesOfTheBadInputTable() throws {
