@@ -301,6 +301,33 @@ struct RestoreTests {
             #expect(refused.standardError == "dokuen: error: \(message)\n")
             try expectEmpty(target)
         }
+        // A snapshot of a newer dokuen (format 2; tagged otherwise, so the latest dokuen one stays the one above) is
+        // refused once its manifest is read.
+        let staged = repository.temp("newer")
+        try Posix.mkdir(staged)
+        try Posix.mkdir(staged + "/backup")
+        try AtomicFile.write(
+            Array(#"{"format": 2, "schemaVersion": 1, "apps": [], "addons": []}"#.utf8),
+            to: staged + "/backup/manifest.json")
+        let newer = try expectOK(
+            runProgram(
+                "/bin/sh",
+                [
+                    "-c",
+                    "cd \"$1\" && exec /usr/bin/restic -r \"$2\" --password-file \"$3\" backup --tag rs-newer --json backup",
+                    "sh", staged, repository.path, repository.passwordFile,
+                ], environment: ["PATH": "/usr/bin:/bin", "HOME": repository.temp.path], deadlineSeconds: 120))
+        let summary = try #require(newer.standardOutput.split(separator: "\n").last { $0.contains("snapshot_id") })
+        let id = try #require(
+            (try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any])?["snapshot_id"] as? String)
+        let refusedNewer = try restore(
+            target, ["--from", repository.path, "--password-file", repository.passwordFile, id])
+        #expect(refusedNewer.status == .exited(1))
+        #expect(
+            refusedNewer.standardError.hasPrefix(
+                "dokuen: error: unable to restore the snapshot: it is of a newer dokuen (snapshot format 2, store schema 1;"
+            ), "\(refusedNewer.standardError)")
+        try expectEmpty(target)
         // A root with an app is refused without --force, before restic is even asked.
         try expectOK(target.dokuen(["apps", "create", "rshere"]))
         let busy = try restore(target, ["--from", repository.path, "--password-file", repository.passwordFile])
