@@ -14,14 +14,15 @@ enum AddonCommand {
         _ label: String, _ executable: String, _ arguments: [String],
         environment: [String: String] = [
             "PATH": AddonServer.environmentPath, "LC_ALL": "C.UTF-8",
-        ], directory: String? = nil, user: ChildProcess.Credentials? = nil, timeout: Duration = .seconds(60)
+        ], directory: String? = nil, user: ChildProcess.Credentials? = nil, timeout: Duration = .seconds(60),
+        dieWithParent: Bool = false
     ) async throws -> Output {
         let collector = LineCollector(keepingLast: 200)
-        let status = try await StepRunner.run(
-            BuildStep(
-                label: label, executable: executable, arguments: arguments, environment: environment,
-                workingDirectory: directory, user: user, timeout: timeout, grace: .seconds(5)),
-            onLine: collector.add)
+        var step = BuildStep(
+            label: label, executable: executable, arguments: arguments, environment: environment,
+            workingDirectory: directory, user: user, timeout: timeout, grace: .seconds(5))
+        step.dieWithParent = dieWithParent
+        let status = try await StepRunner.run(step, onLine: collector.add)
         return Output(status: status, lines: collector.lines)
     }
 }

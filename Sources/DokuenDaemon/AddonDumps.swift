@@ -9,7 +9,9 @@ import DokuenSupervision
 /// the restore fails.
 extension AddonSupervisor {
     /// Writes a dump of `name` (for PostgreSQL, of `database`: the linked app's database, which may be left out when
-    /// exactly one app is linked) to a new 0600 file and returns its path; the caller sends it and removes it.
+    /// exactly one app is linked) to a new 0600 file and returns its path; the caller sends it and removes it. The
+    /// dumping program dies with dokuend (PR_SET_PDEATHSIG), so a `kill -9` leaves at most a partial file in the
+    /// scratch directory, which the next start removes (docs/BACKUP.md).
     public func dump(_ name: AppName, database: String?) async throws -> String {
         guard let record = try await store.addon(named: name) else { throw StoreError.addonNotFound(name) }
         guard await isReady(record) else {
@@ -29,7 +31,7 @@ extension AddonSupervisor {
                 "pg_dump", AddonServer.postgresBin(record.version) + "/pg_dump",
                 Self.psqlArguments(record, database: target.rawValue) + ["-Fc", "-f", file],
                 environment: AddonServer.environment(paths).merging(["PGPASSWORD": secret]) { $1 },
-                timeout: .seconds(3600))
+                timeout: .seconds(3600), dieWithParent: true)
         case .redis:
             guard database == nil else {
                 throw APIError(.invalid, "unable to dump add-on \(name): a redis add-on has no databases to choose")
@@ -38,7 +40,7 @@ extension AddonSupervisor {
                 "redis-cli --rdb", AddonServer.redisCLI,
                 ["-h", "127.0.0.1", "-p", String(record.port), "--rdb", file],
                 environment: AddonServer.environment(paths).merging(["REDISCLI_AUTH": secret]) { $1 },
-                timeout: .seconds(3600))
+                timeout: .seconds(3600), dieWithParent: true)
         }
         guard output.status == .exited(0), Posix.exists(file) else {
             try? Posix.removeTree(file)
