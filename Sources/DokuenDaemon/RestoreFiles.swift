@@ -14,7 +14,9 @@ struct RestoreFiles: Sendable {
     /// The parts of an app's directory a snapshot holds.
     static let appParts = ["env", "repo.git", "data", "tls"]
 
-    func place(_ app: RestorePlan.App, from files: String) async throws {
+    /// Moves `app`'s files into place. `builds`: whether the snapshot's builds are used (only on the root they were
+    /// made under: a build is never moved, it embeds its absolute path, docs/DESIGN.md §2).
+    func place(_ app: RestorePlan.App, from files: String, builds useBuilds: Bool) async throws {
         let name = app.name
         let credentials = try await accounts.credentials(name)
         let paths = layout.app(name)
@@ -49,7 +51,7 @@ struct RestoreFiles: Sendable {
         }
         // The builds, when the snapshot has them (`backup create --with-builds`).
         let builds = saved + "/releases"
-        if Posix.isDirectory(builds) {
+        if useBuilds, Posix.isDirectory(builds) {
             try Posix.mkdir(paths.releases, existingOK: true)
             for stamp in try Posix.listDirectory(builds) where (try? BuildStamp(stamp)) != nil {
                 if try Posix.lstat(paths.releases + "/" + stamp) == nil {

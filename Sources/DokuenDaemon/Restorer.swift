@@ -161,9 +161,16 @@ struct Restorer: Sendable {
                     app: link.app, key: link.alias.key.rawValue, from: "@127.0.0.1:\(port.old)/",
                     to: "@127.0.0.1:\(port.new)/"))
         }
+        let builds = plan.manifest.withBuilds == true && plan.manifest.root == layout.root
+        if plan.manifest.withBuilds == true, !builds {
+            progress(
+                BuildLog.indent(
+                    "the snapshot's builds were made under \(plan.manifest.root ?? "another root"), not \(layout.root): "
+                        + "each app is rebuilt (a build embeds its absolute path)"))
+        }
         for app in plan.apps {
             progress(BuildLog.header("Restoring the files of \(app.name)"))
-            try await RestoreFiles(layout: layout, accounts: accounts).place(app, from: files)
+            try await RestoreFiles(layout: layout, accounts: accounts).place(app, from: files, builds: builds)
         }
         // Until its build is on disk, an app's rows must not start anything: the reconciler sees each restored app
         // through a candidate of its current release that wants no instance, withdrawn once the build is there.

@@ -15,8 +15,8 @@ struct RestoreCommand: AsyncParsableCommand {
             certificates, checks, process settings, formation, cron state and data/ (SQLite databases from their \
             online copies); add-ons made again and their dumps restored; the git user's keys and buildpacks. Release \
             numbers and history are kept. Each app's current release is rebuilt from its commit in the restored \
-            repository (or taken from the snapshot when it has builds), started and awaited until it serves; it \
-            ends with each app, its release and its URL.
+            repository (or taken from the snapshot when it has builds made under this same root), started and \
+            awaited until it serves; it ends with each app, its release and its URL.
 
             This dokuend's own settings win: its --ports (ports are leased anew, and linked add-on URLs follow their \
             add-on's new port), its --base-domain, its nginx. A root with apps or add-ons is refused unless --force, \
