@@ -95,6 +95,11 @@ struct Restorer: Sendable {
             try await restic.restore(snapshot.id, into: files)
             let plan = try await RestorePlan.read(
                 files, only: only, existingApps: existingApps, existingAddons: existingAddons)
+            if addons == nil, let first = plan.addons.first {
+                throw APIError(
+                    .unavailable,
+                    "unable to restore add-on \(first.name): add-ons are off in this dokuend; nothing was changed")
+            }
             if let arguments = plan.manifest.daemonArguments, !arguments.isEmpty {
                 progress(
                     BuildLog.indent(
