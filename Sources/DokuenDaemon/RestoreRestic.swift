@@ -15,6 +15,8 @@ struct RestoreRestic: Sendable {
     let passwordFile: String
     let options: [String]
     let cacheDirectory: String
+    /// restic's TMPDIR: inside the restore's own temporary directory under `run/`, so nothing lands outside the root.
+    let temporaryDirectory: String
 
     static let executable = "/usr/bin/restic"
 
@@ -60,8 +62,22 @@ struct RestoreRestic: Sendable {
         }
         return try await AddonCommand.run(
             "restic", Self.executable, common + arguments,
-            environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": cacheDirectory],
+            environment: environment,
             timeout: timeout)
+    }
+
+    /// restic's whole environment, as a backup's (`BackupRestic.environment`): nothing of dokuend's but HOME (ssh's
+    /// known_hosts for an SFTP repository) and the cloud credentials restic reads from the environment.
+    var environment: [String: String] {
+        var environment = [
+            "PATH": "/usr/local/bin:/usr/bin:/bin", "LC_ALL": "C.UTF-8", "TMPDIR": temporaryDirectory,
+            "HOME": Posix.environment()["HOME"] ?? "/root",
+        ]
+        let prefixes = ["AWS_", "B2_", "AZURE_", "GOOGLE_", "OS_", "ST_", "RESTIC_REST_", "SSH_AUTH_SOCK"]
+        for (key, value) in Posix.environment() where prefixes.contains(where: { key.hasPrefix($0) }) {
+            environment[key] = value
+        }
+        return environment
     }
 
     /// restic's error as one line that names the repository and the cause.

@@ -86,7 +86,8 @@ struct Restorer: Sendable {
                 request.options.isEmpty && repository == defaults.repository ? defaults.options : request.options
             let restic = RestoreRestic(
                 repository: repository, passwordFile: passwordFile, options: options,
-                cacheDirectory: layout.runDirectory + "/restic-cache")
+                cacheDirectory: layout.runDirectory + "/restic-cache", temporaryDirectory: temporary + "/tmp")
+            try Posix.mkdir(temporary + "/tmp", mode: 0o700)
             let snapshot = try await restic.resolve(request.snapshot)
             let short = String(snapshot.id.prefix(8))
             progress(BuildLog.header("Restoring snapshot \(short) of \(repository)"))
