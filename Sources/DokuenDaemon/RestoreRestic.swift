@@ -34,7 +34,9 @@ struct RestoreRestic: Sendable {
 
     /// The full id of `snapshot` (an id or a unique prefix), or of the latest snapshot tagged `dokuen` when nil.
     func resolve(_ snapshot: String?) async throws -> Snapshot {
-        let selection = snapshot.map { [$0] } ?? ["--latest", "1", "--tag", "dokuen"]
+        // `latest` with the tag: the newest of them all (`--latest 1` would give one per set of paths, and a platform's
+        // paths change as apps come and go).
+        let selection = snapshot.map { [$0] } ?? ["--tag", "dokuen", "latest"]
         let output = try await run(["snapshots", "--json"] + selection, timeout: .seconds(600))
         guard output.status == .exited(0) else { throw failure(output, snapshot: snapshot) }
         let json = output.lines.first { $0.hasPrefix("[") } ?? "[]"

@@ -273,6 +273,9 @@ struct RestoreTests {
         try expectOK(source.dokuen(["apps", "create", "rsonly"]))
         try expectOK(source.dokuen(["apps", "create", "rsother"]))
         try expectOK(source.dokuen(["backup", "create"]))
+        // A second snapshot with one more app (another set of paths for restic): the default is the newest.
+        try expectOK(source.dokuen(["apps", "create", "rsthird"]))
+        try expectOK(source.dokuen(["backup", "create"]))
         let target = try DaemonHarness(label: "rs-refused")
         defer { target.stop() }
         let wrong = target.temp("wrong-password")
@@ -292,7 +295,7 @@ struct RestoreTests {
             ),
             (
                 ["--from", repository.path, "--password-file", repository.passwordFile, "--apps", "rsonly,rsnope"],
-                "unable to restore app rsnope: the snapshot has no app of that name (it has rsonly, rsother)"
+                "unable to restore app rsnope: the snapshot has no app of that name (it has rsonly, rsother, rsthird)"
             ),
         ]
         for (arguments, message) in cases {
