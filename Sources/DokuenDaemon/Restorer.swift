@@ -249,7 +249,12 @@ struct Restorer: Sendable {
         }
         for addon in plan.addons {
             for dump in addon.dumps {
-                let path = files + "/" + dump.path
+                guard let relative = RestoreFiles.safeRelative(dump.path) else {
+                    throw APIError(
+                        .invalid,
+                        "unable to restore add-on \(addon.name): the manifest names an unsafe path \(dump.path)")
+                }
+                let path = files + "/" + relative
                 guard Posix.exists(path) else {
                     throw APIError(
                         .internal, "unable to restore add-on \(addon.name): the snapshot lacks its dump \(dump.path)")
