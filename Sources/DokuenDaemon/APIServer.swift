@@ -288,6 +288,13 @@ public enum APIServer {
             addBackupRoutes(to: v1, store: store, backups: backups, scheduler: settings.backupScheduler)
         }
         if let addons { addAddonRoutes(to: v1, layout: layout, store: store, addons: addons, cutover: cutover) }
+        addRestoreRoutes(
+            to: v1, layout: layout, store: store, supervisor: supervisor, routing: routing, settings: settings,
+            addons: addons,
+            defaults: Restorer.Defaults(
+                repository: settings.backups?.settings?.repository,
+                passwordFile: settings.backups?.settings?.passwordFile,
+                options: settings.backups?.settings?.options ?? []))
         let socket = layout.socket
         return Application(
             router: router,

@@ -89,6 +89,18 @@ extension Cutover {
         guard source.id != current.id else {
             throw DaemonError.rollbackRefused(app: app.rawValue, reason: "\(source.id) is the current release")
         }
+        // A release restored without its build (docs/BACKUP.md: a restore rebuilds only the current release) has a
+        // record and no directory: its instances could not start. Refused, with the way back to that code.
+        let build = try await store.build(app: app, id: source.buildID)
+        guard Posix.isDirectory(layout.app(app).build(build.stamp)) else {
+            let redeploy =
+                build.commit.map { "deploy its commit again (git push a branch at \($0.prefix(12)))" }
+                ?? "deploy its source again"
+            throw DaemonError.rollbackRefused(
+                app: app.rawValue,
+                reason: "the build of \(source.id) (releases/\(build.stamp)) is not on disk (a restore without "
+                    + "builds rebuilds only the current release); \(redeploy)")
+        }
         return source
     }
 }

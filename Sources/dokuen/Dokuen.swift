@@ -32,6 +32,7 @@ struct Dokuen: AsyncParsableCommand {
             RunCommand.self, CronCommand.self, BackupCommand.self, LogsCommand.self, TailCommand.self,
             EventsCommand.self,
             ShutdownCommand.self,
+            RestoreCommand.self,
             GitCommand.self, SetupCommand.self, HookCommand.self, KeysCommand.self, GitShellCommand.self,
             GitoliteCommand.self, VersionCommand.self,
             LegacyCreate.self, LegacyConfigSet.self, LegacyConfigDelete.self, LegacyScale.self, LegacyRunCommand.self,

@@ -88,6 +88,9 @@ import Testing
         ["backup", "forget"], ["backup", "forget", "--keep-daily", "0"], ["backup", "forget", "--keep-last", "-1"],
         ["backup", "schedule", "daily 25:00"], ["backup", "schedule", "weekly someday 03:00"],
         ["backup", "schedule", "off", "--keep-daily", "3"],
+        ["restore", "--from", "/srv/backup", "--option", "nokey"],
+        ["restore", "--from", "/srv/backup", "--apps", "Bad"],
+        ["restore", "--from", "/srv/backup", "--password-file", "/nonexistent/password"],
     ]
 
     @Test func errorLinesOfTheBadInputTable() throws {
