@@ -63,6 +63,11 @@ extension Store {
         // A run the snapshot caught running ended with the old host: no exit, no duration.
         ImportedTable(name: "cron_runs", ids: ["id": "cron_runs", "app_id": "apps"], filter: "s.app_id IN {apps}"),
         ImportedTable(name: "cron_suspensions", ids: ["app_id": "apps"], filter: "s.app_id IN {apps}"),
+        // Routing (docs/ROUTING.md): an app's maintenance, address rules and basic-auth users; the htpasswd file and
+        // the maintenance page are written again from these rows when routing renders the app.
+        ImportedTable(name: "app_maintenance", ids: ["app_id": "apps"], filter: "s.app_id IN {apps}"),
+        ImportedTable(name: "app_access", ids: ["app_id": "apps"], filter: "s.app_id IN {apps}"),
+        ImportedTable(name: "app_basic_auth", ids: ["app_id": "apps"], filter: "s.app_id IN {apps}"),
     ]
 
     /// The tables a restore does not import, and why.
@@ -72,6 +77,9 @@ extension Store {
         "sqlite_sequence": "SQLite's own; it follows the imported ids",
         "backup_schedule": "the target's backups are its own setting (docs/BACKUP.md, Which wins)",
         "backup_runs": "the history of the old host's backups, not of the apps",
+        "proxies":
+            "outside services name addresses of the old host's network; add them again with dokuen proxies add "
+            + "(docs/BACKUP.md, Which wins), and their access rules with them",
     ]
 
     /// The names of `importedTables`.

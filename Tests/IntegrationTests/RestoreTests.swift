@@ -150,6 +150,8 @@ struct RestoreTests {
         try expectOK(source.dokuen(["domains", "add", "rsdata", "rsdata.example.org"]))
         try expectOK(source.dokuen(["ps", "set", "rsdata", "web", "stop_timeout=7"]))
         try expectOK(source.dokuen(["checks", "disable", "rsdata"]))
+        try expectOK(source.dokuen(["access", "allow", "rsdata", "10.0.0.0/8"]))
+        try expectOK(source.dokuen(["maintenance", "on", "rspg"]))
         let pem = source.temp("pem")
         try Posix.mkdir(pem)
         try expectOK(
@@ -185,7 +187,9 @@ struct RestoreTests {
                 domains: try expectOK(source.dokuen(["domains", "list", app])).standardOutput,
                 settings: try expectOK(source.dokuen(["ps", "settings", app])).standardOutput,
                 checks: try expectOK(source.dokuen(["checks", "report", app])).standardOutput,
-                certificate: try source.dokuen(["certs", "info", app]).standardOutput
+                certificate: try source.dokuen(["certs", "info", app]).standardOutput,
+                access: try expectOK(source.dokuen(["access", "show", app])).standardOutput,
+                maintenance: try expectOK(source.dokuen(["maintenance", "show", app])).standardOutput
             )
         }
 
@@ -213,6 +217,9 @@ struct RestoreTests {
             #expect(try expectOK(target.dokuen(["ps", "settings", app])).standardOutput == before[index].settings)
             #expect(try expectOK(target.dokuen(["checks", "report", app])).standardOutput == before[index].checks)
             #expect(try target.dokuen(["certs", "info", app]).standardOutput == before[index].certificate)
+            #expect(try expectOK(target.dokuen(["access", "show", app])).standardOutput == before[index].access)
+            #expect(
+                try expectOK(target.dokuen(["maintenance", "show", app])).standardOutput == before[index].maintenance)
             var restoredConfig = try config(target, app)
             var expected = before[index].config
             // The add-on's URL names the restored server: only its port may differ.
