@@ -7,6 +7,23 @@ import DokuenStore
 /// both kinds `<ALIAS>_URL` in the app's config, set as a config change (a new release, cut over like `config
 /// set`). `configure` is that change (`ConfigChanger.apply`).
 extension AddonSupervisor {
+    /// The psql script that makes (or updates) `app`'s login role with `password` and its own database, owned by it
+    /// and closed to the others: a link makes it with a new password, a restore with the one the app's URL carries.
+    /// `password` is letters and digits only (`AddonServer.password()`, or checked by the restore).
+    static func roleAndDatabase(_ app: AppName, password: String) -> String {
+        let name = app.rawValue
+        let role = AddonDatabaseName.identifier(app)
+        return """
+            SELECT format('CREATE ROLE %I', '\(name)')
+                WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '\(name)') \\gexec
+            ALTER ROLE \(role) WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '\(password)';
+            SELECT format('CREATE DATABASE %I OWNER %I', '\(name)', '\(name)')
+                WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '\(name)') \\gexec
+            REVOKE ALL ON DATABASE \(role) FROM PUBLIC;
+            GRANT ALL ON DATABASE \(role) TO \(role);
+            """
+    }
+
     typealias Configure = @Sendable (ConfigChange, AppName) async throws -> ConfigChangeResult
 
     public func link(
@@ -36,18 +53,7 @@ extension AddonSupervisor {
             case .postgres:
                 let password = AddonServer.password()
                 let name = app.rawValue
-                let role = AddonDatabaseName.identifier(app)
-                try await psql(
-                    record,
-                    """
-                    SELECT format('CREATE ROLE %I', '\(name)')
-                        WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '\(name)') \\gexec
-                    ALTER ROLE \(role) WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '\(password)';
-                    SELECT format('CREATE DATABASE %I OWNER %I', '\(name)', '\(name)')
-                        WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '\(name)') \\gexec
-                    REVOKE ALL ON DATABASE \(role) FROM PUBLIC;
-                    GRANT ALL ON DATABASE \(role) TO \(role);
-                    """)
+                try await psql(record, Self.roleAndDatabase(app, password: password))
                 url = AddonURL.postgres(user: name, password: password, port: record.port, database: name)
             case .redis:
                 guard let password = AddonServer.secret(paths(addon)) else {

@@ -15,18 +15,6 @@ extension AddonSupervisor {
                 .invalid,
                 "unable to restore \(app)'s link to \(addon): its URL carries no password that dokuen made")
         }
-        let name = app.rawValue
-        let role = AddonDatabaseName.identifier(app)
-        try await psql(
-            record,
-            """
-            SELECT format('CREATE ROLE %I', '\(name)')
-                WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '\(name)') \\gexec
-            ALTER ROLE \(role) WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '\(password)';
-            SELECT format('CREATE DATABASE %I OWNER %I', '\(name)', '\(name)')
-                WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '\(name)') \\gexec
-            REVOKE ALL ON DATABASE \(role) FROM PUBLIC;
-            GRANT ALL ON DATABASE \(role) TO \(role);
-            """)
+        try await psql(record, Self.roleAndDatabase(app, password: password))
     }
 }

@@ -181,55 +181,44 @@ public enum NginxRenderer {
 
                 """
         case .upstream(let url):
-            let sni = url.isHTTPS ? "        proxy_ssl_server_name on;\n" : ""
-            return """
-
-                    location / {
-                        proxy_pass \(url);
-                        proxy_http_version 1.1;
-                        proxy_set_header Host $http_host;
-                        proxy_set_header Upgrade $http_upgrade;
-                        proxy_set_header Connection $dokuen_connection_upgrade;
-                        proxy_set_header X-Real-IP $remote_addr;
-                        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                        proxy_set_header X-Forwarded-Proto $scheme;
-                        proxy_set_header X-Forwarded-Host $http_host;
-                        proxy_set_header X-Forwarded-Port $server_port;
-
-                """ + sni + """
-                            error_page 502 504 = @dokuen_unavailable;
-                        }
-
-                        location @dokuen_unavailable {
-                            default_type text/plain;
-                            return 502 "\(config.app) did not answer: nothing answers at its upstream address\\n";
-                        }
-
-                    """
+            return proxyLocations(
+                to: url.description, extra: url.isHTTPS ? "        proxy_ssl_server_name on;\n" : "",
+                unavailable: "\(config.app) did not answer: nothing answers at its upstream address")
         case .proxy:
-            return """
-
-                    location / {
-                        proxy_pass http://\(upstream(config.app));
-                        proxy_http_version 1.1;
-                        proxy_set_header Host $http_host;
-                        proxy_set_header Upgrade $http_upgrade;
-                        proxy_set_header Connection $dokuen_connection_upgrade;
-                        proxy_set_header X-Real-IP $remote_addr;
-                        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                        proxy_set_header X-Forwarded-Proto $scheme;
-                        proxy_set_header X-Forwarded-Host $http_host;
-                        proxy_set_header X-Forwarded-Port $server_port;
-                        error_page 502 504 = @dokuen_unavailable;
-                    }
-
-                    location @dokuen_unavailable {
-                        default_type text/plain;
-                        return 502 "\(config.app) did not answer: no web instance took the request\\n";
-                    }
-
-                """
+            return proxyLocations(
+                to: "http://\(upstream(config.app))", extra: "",
+                unavailable: "\(config.app) did not answer: no web instance took the request")
         }
+    }
+
+    /// `location /` passing every request to `target` (an app's upstream or a proxy's address) with the headers an
+    /// app behind a proxy expects, and our own 502 page for when nothing answers (an answer of the target's own,
+    /// 502 included, passes unchanged).
+    private static func proxyLocations(to target: String, extra: String, unavailable: String) -> String {
+        """
+
+            location / {
+                proxy_pass \(target);
+                proxy_http_version 1.1;
+                proxy_set_header Host $http_host;
+                proxy_set_header Upgrade $http_upgrade;
+                proxy_set_header Connection $dokuen_connection_upgrade;
+                proxy_set_header X-Real-IP $remote_addr;
+                proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                proxy_set_header X-Forwarded-Proto $scheme;
+                proxy_set_header X-Forwarded-Host $http_host;
+                proxy_set_header X-Forwarded-Port $server_port;
+
+        """ + extra + """
+                    error_page 502 504 = @dokuen_unavailable;
+                }
+
+                location @dokuen_unavailable {
+                    default_type text/plain;
+                    return 502 "\(unavailable)\\n";
+                }
+
+            """
     }
 
     /// A named location shows the page: every path, `/maintenance.html` included, answers 503 with it.
