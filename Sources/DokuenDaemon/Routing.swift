@@ -266,11 +266,11 @@ public actor Routing {
     /// dokuend alone writes; nothing else of the build is exposed.
     static func maintenancePage(_ buildDirectory: String?, app: AppName, layout: RootLayout) throws -> MaintenancePage {
         let directory = layout.pagesDirectory + "/" + app.rawValue
+        // Opened without following a symlink, and only a regular file of the size allowed (`readUserFile`).
         guard let buildDirectory,
-            let info = try Posix.lstat(buildDirectory + "/" + MaintenancePage.fileName), info.kind == .regular,
-            info.size <= maxMaintenancePageBytes
+            let page = try? Posix.readUserFile(
+                buildDirectory + "/" + MaintenancePage.fileName, limit: Int(maxMaintenancePageBytes))
         else { return .builtin }
-        let page = try Posix.readFile(buildDirectory + "/" + MaintenancePage.fileName)
         try Posix.mkdir(layout.pagesDirectory, mode: 0o755, existingOK: true)
         try Posix.mkdir(directory, mode: 0o755, existingOK: true)
         let copy = directory + "/" + MaintenancePage.fileName
