@@ -164,6 +164,14 @@ struct RestoreTests {
         try expectOK(source.dokuen(["certs", "add", "rspg", pem + "/cert.pem", pem + "/key.pem"]))
         try expectOK(source.dokuen(["addons", "create", "postgres", "rsdb"]))
         try expectOK(source.dokuen(["addons", "link", "rspg", "rsdb"]))
+        // A Redis add-on too: its RDB dump comes back with the same key, under the secret its URL carries.
+        try expectOK(source.dokuen(["addons", "create", "redis", "rscache"]))
+        try expectOK(source.dokuen(["addons", "link", "rspg", "rscache"]))
+        let sourceRedis = try #require(try config(source, "rspg")["REDIS_URL"])
+        try expectOK(
+            runProgram(
+                "/usr/bin/redis-cli", ["-u", sourceRedis, "--no-auth-warning", "SET", "greeting", "kept"],
+                deadlineSeconds: 10))
         let sourceURL = try #require(try config(source, "rspg")["DATABASE_URL"])
         try expectOK(
             AddonTests().psql(
@@ -204,9 +212,9 @@ struct RestoreTests {
             restore(target, ["--from", repository.path, "--password-file", repository.passwordFile, "--json"]))
         let outcome = try JSONDecoder().decode(RestoreOutcome.self, from: Data(restored.stdout))
         #expect(outcome.apps.map(\.name) == ["rsdata", "rspg"])
-        #expect(outcome.apps.map(\.release) == ["v3", "v3"])
+        #expect(outcome.apps.map(\.release) == ["v3", "v4"])
         #expect(outcome.apps.allSatisfy { $0.url?.hasPrefix("http://127.0.0.1:") == true })
-        #expect(outcome.addons == ["rsdb"])
+        #expect(outcome.addons.sorted() == ["rscache", "rsdb"])
         print("restore to serving: \(clock.now - started)")
 
         let addon = try AddonTests().info(target, "rsdb")
@@ -232,6 +240,13 @@ struct RestoreTests {
                         == old.replacingOccurrences(
                             of: ":\(try AddonTests().info(source, "rsdb").port)/", with: "/"))
             }
+            if let url = restoredConfig["REDIS_URL"], let old = expected["REDIS_URL"] {
+                let cache = try AddonTests().info(target, "rscache")
+                #expect(url.hasSuffix("@127.0.0.1:\(cache.port)/0"), "\(url)")
+                restoredConfig["REDIS_URL"] = nil
+                expected["REDIS_URL"] = nil
+                #expect(url.split(separator: "@").first == old.split(separator: "@").first)
+            }
             #expect(restoredConfig == expected)
             // Each port comes from the target's own range.
             let port = try #require(try target.statuses().first { $0.app == app }?.port)
@@ -241,6 +256,12 @@ struct RestoreTests {
         #expect(addon.links.map(\.app) == ["rspg"])
         let restoredURL = try #require(try config(target, "rspg")["DATABASE_URL"])
         #expect(try expectOK(AddonTests().psql(restoredURL, rowsQuery)).standardOutput == rows)
+        let restoredRedis = try #require(try config(target, "rspg")["REDIS_URL"])
+        let greeting = try expectOK(
+            runProgram(
+                "/usr/bin/redis-cli", ["-u", restoredRedis, "--no-auth-warning", "GET", "greeting"],
+                deadlineSeconds: 10))
+        #expect(greeting.standardOutput == "kept\n")
         // The SQLite database came from its online copy: whole, and the app's (this host's user's).
         let copy = target.root + "/apps/rsdata/data/app.sqlite"
         let check = try expectOK(runProgram("/usr/bin/sqlite3", [copy, "PRAGMA integrity_check"]))
@@ -255,7 +276,9 @@ struct RestoreTests {
         // A second restore into what is now a non-empty root is refused, and changes nothing.
         let again = try restore(target, ["--from", repository.path, "--password-file", repository.passwordFile])
         #expect(again.status == .exited(1))
-        #expect(again.standardError.contains("it is not empty (rsdata, rspg, addon:rsdb)"), "\(again.standardError)")
+        #expect(
+            again.standardError.contains("it is not empty (rsdata, rspg, addon:rscache, addon:rsdb)"),
+            "\(again.standardError)")
         // --force adds to it, but never over an app of the same name.
         let forced = try restore(
             target,
