@@ -386,10 +386,6 @@ public actor BackupRunner {
     static func isoTime(_ seconds: Int64) -> String {
         UTCTime.text(seconds).replacingOccurrences(of: " UTC", with: "Z").replacingOccurrences(of: " ", with: "T")
     }
-
-    /// A `kill -9` of dokuend at the worst moment, for the tests only: `DOKUEN_FAULT_BACKUP_KILL=restic` kills the
-    /// daemon at restic's first progress line, while restic runs (docs/BACKUP.md, the crash test).
-    static let killDuringRestic = Posix.environment()["DOKUEN_FAULT_BACKUP_KILL"] == "restic"
 }
 
 /// The summary line of a restic run, set from its output thread.
@@ -407,10 +403,7 @@ final class BackupProgress: Sendable {
     init(onLine: @escaping @Sendable (String) -> Void) { self.onLine = onLine }
 
     func status(_ message: ResticBackupMessage) {
-        if BackupRunner.killDuringRestic {
-            DaemonLog.info("DOKUEN_FAULT_BACKUP_KILL=restic", "killing dokuend while restic runs")
-            _ = try? Posix.kill(Posix.getpid(), Signal.kill)
-        }
+        FaultHook.reached(FaultHook.backupRestic)
         // Before restic's scanner has counted anything, a status says nothing worth a line.
         guard (message.totalFiles ?? 0) > 0 else { return }
         let percent = Int((message.percentDone ?? 0) * 100)

@@ -259,7 +259,7 @@ struct BackupTests {
         running.stop()
         let earlier = try create(daemon)
 
-        try daemon.restart(environment: ["DOKUEN_FAULT_BACKUP_KILL": "restic"])
+        try daemon.restart(environment: ["DOKUEN_FAULT_KILL_AT": "backup-restic"])
         try AtomicFile.write(
             (0..<24_000_000).map { _ in UInt8(truncatingIfNeeded: generator.next()) }, to: data + "/bulk2")
         let cut = try daemon.dokuen(["backup", "create"])
