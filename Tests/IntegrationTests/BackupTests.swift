@@ -107,6 +107,18 @@ struct BackupTests {
         }
     }
 
+    /// The zombies whose command name is `name`: dead, not yet reaped.
+    func zombies(named name: String) -> [Int32] {
+        ((try? Posix.listDirectory("/proc")) ?? []).compactMap { Int32($0) }.filter { pid in
+            guard let bytes = try? Posix.readFile("/proc/\(pid)/stat") else { return false }
+            let stat = String(decoding: bytes, as: UTF8.self)
+            // `PID (COMM) STATE …`; COMM may hold spaces and parentheses, so the state follows the last ')'.
+            guard let close = stat.lastIndex(of: ")"), let open = stat.firstIndex(of: "(") else { return false }
+            let comm = stat[stat.index(after: open)..<close]
+            return comm == name && stat[stat.index(after: close)...].hasPrefix(" Z")
+        }
+    }
+
     /// (1) A snapshot while the app writes SQLite under load, with a linked PostgreSQL add-on: restored by restic
     /// itself, the staged SQLite copy passes integrity_check, the dump is whole, every contract path is there and
     /// nothing excluded is; then an unchanged platform's next snapshot adds little.
@@ -268,6 +280,10 @@ struct BackupTests {
         #expect(try daemon.daemon.wait(milliseconds: 10_000) == .signaled(SIGKILL))
         // PR_SET_PDEATHSIG: restic is gone with the daemon (give the kernel a moment to deliver it).
         try daemon.waitFor("restic ended with dokuend") { processes(containing: repo).isEmpty }
+        // And reaped: an orphan's parent becomes PID 1, which may reap it late. Until then its zombie keeps its pid,
+        // and restic calls a lock whose pid exists on this host live, not stale (a zombie's cmdline is empty, so
+        // only its name in /proc/PID/stat finds it).
+        try daemon.waitFor("the killed restic reaped") { zombies(named: "restic").isEmpty }
         #expect((try? Posix.lstat(daemon.root + "/backup")) != nil, "the staging directory outlived the daemon")
 
         try daemon.restart(environment: [:])
