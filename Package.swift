@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "dokuen",
             dependencies: [
-                "DokuenCore", "DokuenAPI", "DokuenPosix", "DokuenSupervision",
+                "DokuenCore", "DokuenAPI", "DokuenPosix", "DokuenRouting", "DokuenSupervision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -23,6 +23,8 @@ import Testing
         try #require(bound)
         let port = Int(UInt16(bigEndian: address.sin_port))
         #expect(Posix.listeningTCPPorts().contains(port))
+        // `dokuen setup` names who holds port 80: this process holds this one.
+        #expect(Posix.holders(ofPort: port).contains(SocketHolder(pid: getpid(), name: Posix.processName(getpid())!)))
         close(fd)
         // Another test's child, cloned while the socket was open, holds a copy of it until it execs or closes its
         // fds (CLOEXEC acts only at exec): wait a bounded while for the last copy to go.
@@ -32,5 +34,27 @@ import Testing
             if !gone { usleep(10_000) }
         }
         #expect(gone)
+    }
+
+    /// Rows of proc(5)'s table: only LISTEN (0A) rows count, IPv6 addresses too, and the inode is the tenth field.
+    @Test func theTableGivesListenersWithTheirInodes() {
+        let table = """
+              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+               0: 0100007F:5DC0 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 22697626 1 0 100 0
+               1: 0100007F:0050 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 100 0
+               2: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A 00000000:00000000 \
+            00:00000000 00000000 0 0 777 1 0 100 0
+               3: garbage
+            """
+        #expect(
+            TCPListener.parse(table: table) == [
+                TCPListener(port: 0x5DC0, inode: 22_697_626), TCPListener(port: 80, inode: 777),
+            ])
+        #expect(TCPListener.parse(table: "") == [])
+    }
+
+    @Test func aPortNobodyHoldsHasNoHolders() {
+        #expect(Posix.holders(ofPort: 0).isEmpty)
+        #expect(Posix.processName(getpid()) != nil)
     }
 }
