@@ -167,7 +167,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "TestSupport", "DokuenCore", "DokuenPosix", "DokuenAPI", "DokuenDaemon", "DokuenReconciliation",
-                "DokuenStore", "DokuenSupervision", "dokuen", "dokuend",
+                "DokuenRouting", "DokuenStore", "DokuenSupervision", "dokuen", "dokuend",
             ]),
     ],
     swiftLanguageModes: [.v6]
