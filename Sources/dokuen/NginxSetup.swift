@@ -152,10 +152,10 @@ struct NginxSetup {
             if !holders.isEmpty && holders.allSatisfy({ $0.name == "nginx" }) { continue }
             let who =
                 holders.isEmpty ? "a program this user cannot see" : holders.map(\.description).joined(separator: ", ")
-            let stop = holders.first.map { "stop \($0.name) (systemctl disable --now \($0.name), or kill \($0.pid))" }
-            return "port \(port) is taken by \(who), not nginx; routing stays off and apps answer on their ports. "
-                + "Fix: \(stop ?? "stop it") or move it to another port, then run dokuen setup again; or give "
-                + "dokuend and dokuen setup --http-port and --https-port"
+            let service = holders.first.map { " (a service: systemctl disable --now \($0.name))" } ?? ""
+            return "port \(port) is taken by \(who), not nginx; apps still answer on their ports. Fix: stop it"
+                + "\(service) or move it off port \(port), then run dokuen setup again; or run dokuend and dokuen "
+                + "setup with other --http-port and --https-port"
         }
         return nil
     }

@@ -30,8 +30,11 @@ struct SetupCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where dokuend is (default: beside this dokuen).", valueName: "dir")) var binDir: String?
     @Option(help: ArgumentHelp("The system nginx's configuration directory.", valueName: "dir"))
     var nginxConfDir = "/etc/nginx"
-    @Option(help: "The port dokuend's server blocks listen on (dokuend --http-port).") var httpPort = 80
-    @Option(help: "The TLS port, where the catch-all listens too (dokuend --https-port).") var httpsPort = 443
+    @Option(help: ArgumentHelp("The port dokuend's servers listen on (dokuend --http-port).", valueName: "port"))
+    var httpPort = 80
+    @Option(
+        help: ArgumentHelp("The TLS port, where the catch-all listens too (dokuend --https-port).", valueName: "port"))
+    var httpsPort = 443
     @Flag(help: "Only the nginx part: no user, group, root or unit (scripts/up starts dokuend itself).")
     var nginxOnly = false
 

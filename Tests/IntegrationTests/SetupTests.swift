@@ -176,7 +176,9 @@ import Testing
             result.standardError.hasPrefix(
                 "dokuen: error: routing stays off: port \(listener.port) is taken by pid \(getpid()) ("),
             "\(result.standardError)")
-        #expect(result.standardError.contains("apps answer on their ports. Fix: stop "))
+        #expect(
+            result.standardError.contains(
+                "apps still answer on their ports. Fix: stop it (a service: systemctl disable --now "))
         #expect(try Posix.lstat(tree.directory + "/conf.d/dokuen.conf") == nil)
     }
 
