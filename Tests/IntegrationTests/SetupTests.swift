@@ -116,8 +116,7 @@ import Testing
         defer { temp.remove() }
         let tree = try NginxTree(temp, defaultSite: NginxTree.debianDefaultSite!)
         defer { tree.stop() }
-        let dokuen = builtProductsDirectory() + "/dokuen"
-        let first = try runProgram(dokuen, ["setup", "--nginx-only", "--root", temp("root")] + tree.options)
+        let first = try tree.setUp()
         #expect(first.status == .exited(0), "\(first.standardError)")
         let out = first.standardOutput
         #expect(out.contains("done: include \(tree.directory)/conf.d/dokuen.conf: write it"), "\(out)")
@@ -132,7 +131,7 @@ import Testing
         let answer = try runProgram(curl, ["-fsS", "--max-time", "10", "http://hello.localhost:\(tree.httpPort)/"])
         #expect(answer.standardOutput == "hello from the example\n", "\(answer.standardError)")
 
-        let second = try runProgram(dokuen, ["setup", "--nginx-only", "--root", temp("root")] + tree.options)
+        let second = try tree.setUp()
         #expect(second.status == .exited(0), "\(second.standardError)")
         #expect(!second.standardOutput.contains("done:"), "\(second.standardOutput)")
         #expect(second.standardOutput.contains("ok: include "))
@@ -146,9 +145,7 @@ import Testing
         let temp = try TemporaryDirectory("setup-nginx")
         defer { temp.remove() }
         let tree = try NginxTree(temp, defaultSite: "server { listen 127.0.0.1:1 default_server; return 404; }\n")
-        let result = try runProgram(
-            builtProductsDirectory() + "/dokuen",
-            ["setup", "--print", "--nginx-only", "--root", temp("root")] + tree.options)
+        let result = try tree.setUp(["--print"])
         #expect(result.status == .exited(0), "\(result.standardError)")
         #expect(
             result.standardOutput.contains(
@@ -168,9 +165,7 @@ import Testing
         defer { listener.close() }
         var tree = try NginxTree(temp, defaultSite: nil)
         tree.httpPort = listener.port
-        let result = try runProgram(
-            builtProductsDirectory() + "/dokuen",
-            ["setup", "--print", "--nginx-only", "--root", temp("root")] + tree.options)
+        let result = try tree.setUp(["--print"])
         #expect(result.status == .exited(3), "\(result.standardOutput)")
         #expect(
             result.standardError.hasPrefix(
@@ -190,8 +185,7 @@ import Testing
         let tree = try NginxTree(temp, defaultSite: NginxTree.debianDefaultSite!)
         defer { tree.stop() }
         try AtomicFile.write(Array("server { nonsense; }\n".utf8), to: temp("root/nginx/broken.conf"))
-        let result = try runProgram(
-            builtProductsDirectory() + "/dokuen", ["setup", "--nginx-only", "--root", temp("root")] + tree.options)
+        let result = try tree.setUp()
         #expect(result.status == .exited(3), "\(result.standardOutput)")
         #expect(result.standardError.contains("dokuen: error: routing stays off: nginx -t refused the configuration"))
         #expect(try Posix.lstat(tree.directory + "/conf.d/dokuen.conf") == nil)
@@ -211,6 +205,7 @@ struct NginxTree {
     }
 
     let directory: String
+    let root: String
     var httpPort = freeTCPPort()
     let httpsPort = freeTCPPort()
 
@@ -220,6 +215,7 @@ struct NginxTree {
 
     init(_ temp: TemporaryDirectory, defaultSite: String?) throws {
         directory = temp("nginx")
+        root = temp("root")
         for path in [
             "nginx", "nginx/tmp", "nginx/conf.d", "nginx/sites-available", "nginx/sites-enabled", "root",
             "root/nginx",
@@ -256,6 +252,12 @@ struct NginxTree {
 
             """
         try AtomicFile.write(Array(hello.utf8), to: temp("root/nginx/hello.conf"))
+    }
+
+    /// `dokuen setup --nginx-only` on this tree and its root, with `extra` arguments.
+    func setUp(_ extra: [String] = []) throws -> ProgramResult {
+        try runProgram(
+            builtProductsDirectory() + "/dokuen", ["setup", "--nginx-only", "--root", root] + extra + options)
     }
 
     /// The running master's pid, from its pid file.
