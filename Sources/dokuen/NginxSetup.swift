@@ -43,11 +43,11 @@ struct NginxSetup {
             say(.unchanged, "include \(includePath): reads \(root)/nginx/*.conf")
         } else {
             changed = true
-            say(.change, "include \(includePath): write it, reading \(root)/nginx/*.conf")
             if !dryRun {
                 try Posix.mkdir(confDirectory + "/conf.d", existingOK: true)
                 try AtomicFile.write(include, to: includePath, mode: 0o644)
             }
+            say(.change, "include \(includePath): write it, reading \(root)/nginx/*.conf")
         }
 
         var disabledDefault: String?
@@ -56,15 +56,15 @@ struct NginxSetup {
         case .debians:
             changed = true
             let target = (try? Posix.readlink(defaultSite)) ?? confDirectory + "/sites-available/default"
+            if !dryRun {
+                try Posix.unlink(defaultSite)
+                disabledDefault = target
+            }
             say(
                 .change,
                 "default site \(defaultSite): disable Debian's own, untouched file, whose default_server would answer "
                     + "names no app has instead of Dokuen's catch-all (to enable it again: ln -s \(target) \(defaultSite))"
             )
-            if !dryRun {
-                try Posix.unlink(defaultSite)
-                disabledDefault = target
-            }
         case .users(let saysDefaultServer):
             say(
                 .unchanged,
