@@ -24,17 +24,33 @@ public struct TCPListener: Equatable, Sendable {
     }
 }
 
-/// A process that holds a socket: its pid and its name (`/proc/PID/comm`, "?" when it is gone).
+/// A process that holds a socket: its pid, its name (`/proc/PID/comm`, "?" when it is gone) and the systemd service
+/// it runs in, if any, so a message can say how to stop it.
 public struct SocketHolder: Equatable, Sendable, CustomStringConvertible {
     public let pid: Int32
     public let name: String
+    public let service: String?
 
-    public init(pid: Int32, name: String) {
+    public init(pid: Int32, name: String, service: String? = nil) {
         self.pid = pid
         self.name = name
+        self.service = service
     }
 
-    public var description: String { "pid \(pid) (\(name))" }
+    public var description: String { "pid \(pid) (\(name)" + (service.map { ", \($0)" } ?? "") + ")" }
+
+    /// The system service a process runs in, from its `/proc/PID/cgroup` (cgroups(7)): the last path component
+    /// ending in `.service` under `system.slice` ("0::/system.slice/apache2.service" → apache2.service); nil for a
+    /// process outside one (a login session, a user's manager, a container's root).
+    public static func service(cgroup text: String) -> String? {
+        for line in text.split(separator: "\n") {
+            guard let path = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).last,
+                path.hasPrefix("/system.slice/")
+            else { continue }
+            if let unit = path.split(separator: "/").last(where: { $0.hasSuffix(".service") }) { return String(unit) }
+        }
+        return nil
+    }
 }
 
 extension Posix {
@@ -60,7 +76,11 @@ extension Posix {
         for entry in entries {
             guard let pid = Int32(entry), let fds = try? listDirectory("/proc/\(entry)/fd") else { continue }
             if fds.contains(where: { (try? readlink("/proc/\(entry)/fd/\($0)")).map(sockets.contains) ?? false }) {
-                holders.append(SocketHolder(pid: pid, name: processName(pid) ?? "?"))
+                let cgroup = (try? readFile("/proc/\(entry)/cgroup")).map { String(decoding: $0, as: UTF8.self) }
+                holders.append(
+                    SocketHolder(
+                        pid: pid, name: processName(pid) ?? "?", service: cgroup.flatMap(SocketHolder.service(cgroup:)))
+                )
             }
         }
         return holders

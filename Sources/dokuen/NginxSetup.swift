@@ -152,9 +152,17 @@ struct NginxSetup {
             if !holders.isEmpty && holders.allSatisfy({ $0.name == "nginx" }) { continue }
             let who =
                 holders.isEmpty ? "a program this user cannot see" : holders.map(\.description).joined(separator: ", ")
-            let service = holders.first.map { " (a service: systemctl disable --now \($0.name))" } ?? ""
+            // systemctl only for a service's own program (apache2 in apache2.service): a process that merely runs
+            // inside a service (a CI runner's child, a shell) is stopped by its pid.
+            let stop = holders.first.map { holder in
+                if let service = holder.service, service.hasPrefix(holder.name) {
+                    return "systemctl disable --now \(service)"
+                }
+                return "kill \(holder.pid)"
+            }
             return "port \(port) is taken by \(who), not nginx; apps still answer on their ports. Fix: stop it"
-                + "\(service) or move it off port \(port), then run dokuen setup again; or run dokuend and dokuen "
+                + (stop.map { " (\($0))" } ?? "")
+                + " or move it off port \(port), then run dokuen setup again; or run dokuend and dokuen "
                 + "setup with other --http-port and --https-port"
         }
         return nil

@@ -24,7 +24,7 @@ import Testing
         let port = Int(UInt16(bigEndian: address.sin_port))
         #expect(Posix.listeningTCPPorts().contains(port))
         // `dokuen setup` names who holds port 80: this process holds this one.
-        #expect(Posix.holders(ofPort: port).contains(SocketHolder(pid: getpid(), name: Posix.processName(getpid())!)))
+        #expect(Posix.holders(ofPort: port).contains { $0.pid == getpid() && $0.name == Posix.processName(getpid()) })
         close(fd)
         // Another test's child, cloned while the socket was open, holds a copy of it until it execs or closes its
         // fds (CLOEXEC acts only at exec): wait a bounded while for the last copy to go.
@@ -56,5 +56,19 @@ import Testing
     @Test func aPortNobodyHoldsHasNoHolders() {
         #expect(Posix.holders(ofPort: 0).isEmpty)
         #expect(Posix.processName(getpid()) != nil)
+    }
+
+    /// A service is named as systemctl knows it; a process in a session or a container's root is in none.
+    @Test func theServiceComesFromTheCgroup() {
+        #expect(SocketHolder.service(cgroup: "0::/system.slice/apache2.service\n") == "apache2.service")
+        #expect(
+            SocketHolder.service(cgroup: "12:pids:/system.slice/lighttpd.service\n0::/system.slice/lighttpd.service\n")
+                == "lighttpd.service")
+        #expect(SocketHolder.service(cgroup: "0::/user.slice/user-1000.slice/session-3.scope\n") == nil)
+        #expect(SocketHolder.service(cgroup: "0::/\n") == nil)
+        #expect(
+            SocketHolder(pid: 7, name: "apache2", service: "apache2.service").description
+                == "pid 7 (apache2, apache2.service)")
+        #expect(SocketHolder(pid: 8, name: "python3").description == "pid 8 (python3)")
     }
 }

@@ -173,7 +173,8 @@ import Testing
             "\(result.standardError)")
         #expect(
             result.standardError.contains(
-                "apps still answer on their ports. Fix: stop it (a service: systemctl disable --now "))
+                "apps still answer on their ports. Fix: stop it (kill \(getpid())) or move it off port \(listener.port)"
+            ))
         #expect(try Posix.lstat(tree.directory + "/conf.d/dokuen.conf") == nil)
     }
 
