@@ -19,11 +19,14 @@ public enum DebianDefaultSite {
         case users(saysDefaultServer: Bool)
     }
 
-    /// Judges the enabled site: Debian's own only when it is a link to the packaged file and that file's checksum is
-    /// one dpkg recorded for it (or a known release's). `content` is nil when nothing is enabled.
-    public static func judge(content: [UInt8]?, linksToPackagedFile: Bool, packagedMD5s: Set<String>) -> Verdict {
+    /// Judges the enabled site: Debian's own only when it is a link to the packaged file and that file's checksum
+    /// (`contentMD5`, as coreutils' md5sum prints it) is one dpkg recorded for it (or a known release's). `content`
+    /// is nil when nothing is enabled.
+    public static func judge(
+        content: [UInt8]?, contentMD5: String?, linksToPackagedFile: Bool, packagedMD5s: Set<String>
+    ) -> Verdict {
         guard let content else { return .absent }
-        if linksToPackagedFile && packagedMD5s.contains(MD5.hex(content)) { return .debians }
+        if linksToPackagedFile, let contentMD5, packagedMD5s.contains(contentMD5) { return .debians }
         return .users(saysDefaultServer: String(decoding: content, as: UTF8.self).contains("default_server"))
     }
 
@@ -42,5 +45,12 @@ public enum DebianDefaultSite {
             }
         }
         return nil
+    }
+
+    /// The checksum in md5sum's output (`HEX  PATH`): nil unless it starts with 32 hex digits.
+    public static func md5(md5sumOutput text: String) -> String? {
+        let hex = text.prefix(32)
+        guard hex.count == 32, hex.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+        return String(hex)
     }
 }

@@ -178,7 +178,13 @@ struct NginxSetup {
         {
             known.insert(md5)
         }
+        // coreutils' md5sum, which every Debian has, rather than an MD5 of our own (docs/DEPENDENCIES.md).
+        let md5sum = try? HookCommand.PreReceive.run("/usr/bin/md5sum", ["--", defaultSite])
+        let md5 =
+            md5sum?.status == .exited(0)
+            ? DebianDefaultSite.md5(md5sumOutput: String(decoding: md5sum?.output ?? [], as: UTF8.self)) : nil
         return DebianDefaultSite.judge(
-            content: (try? Posix.readFile(defaultSite)) ?? [], linksToPackagedFile: links, packagedMD5s: known)
+            content: (try? Posix.readFile(defaultSite)) ?? [], contentMD5: md5, linksToPackagedFile: links,
+            packagedMD5s: known)
     }
 }

@@ -8,12 +8,11 @@ import Testing
 @Suite struct SystemNginxTests {
     static let repository = String(#filePath.split(separator: "/Tests/", maxSplits: 1)[0])
 
-    @Test func md5MatchesRFC1321sVectors() {
-        #expect(MD5.hex([]) == "d41d8cd98f00b204e9800998ecf8427e")
-        #expect(MD5.hex(Array("abc".utf8)) == "900150983cd24fb0d6963f7d28e17f72")
-        #expect(MD5.hex(Array("message digest".utf8)) == "f96b697d7cb7938d525a2f31aaf161d0")
-        let long = String(repeating: "1234567890", count: 8)
-        #expect(MD5.hex(Array(long.utf8)) == "57edf4a22be3c955ac49da2e2107b67a")
+    @Test func md5sumsOutputGivesTheChecksum() {
+        let sum = "f1f26aef86f90a484f3a2f46ccc46ff6"
+        #expect(DebianDefaultSite.md5(md5sumOutput: sum + "  /etc/nginx/sites-enabled/default\n") == sum)
+        #expect(DebianDefaultSite.md5(md5sumOutput: "") == nil)
+        #expect(DebianDefaultSite.md5(md5sumOutput: "md5sum: /x: No such file or directory\n") == nil)
     }
 
     @Test func theIncludeIsTheRepositorysFileWithTheRoot() throws {
@@ -54,18 +53,18 @@ import Testing
 
     @Test func onlyDebiansUntouchedLinkedFileIsDebians() {
         let debian = Array("server { listen 80 default_server; }\n".utf8)
-        let known: Set = [MD5.hex(debian)]
-        #expect(DebianDefaultSite.judge(content: nil, linksToPackagedFile: false, packagedMD5s: known) == .absent)
-        #expect(DebianDefaultSite.judge(content: debian, linksToPackagedFile: true, packagedMD5s: known) == .debians)
-        // The same text as a file of its own, or a changed file behind the link, is the user's.
-        #expect(
-            DebianDefaultSite.judge(content: debian, linksToPackagedFile: false, packagedMD5s: known)
-                == .users(saysDefaultServer: true))
-        #expect(
-            DebianDefaultSite.judge(content: debian + [0x0A], linksToPackagedFile: true, packagedMD5s: known)
-                == .users(saysDefaultServer: true))
-        #expect(
-            DebianDefaultSite.judge(content: Array("server {}\n".utf8), linksToPackagedFile: true, packagedMD5s: known)
-                == .users(saysDefaultServer: false))
+        let sum = "0123456789abcdef0123456789abcdef"
+        let known: Set = [sum]
+        func judge(_ content: [UInt8]?, _ md5: String?, linked: Bool) -> DebianDefaultSite.Verdict {
+            DebianDefaultSite.judge(content: content, contentMD5: md5, linksToPackagedFile: linked, packagedMD5s: known)
+        }
+        #expect(judge(nil, nil, linked: false) == .absent)
+        #expect(judge(debian, sum, linked: true) == .debians)
+        // The same text as a file of its own, a changed file behind the link, or one md5sum could not read, is the
+        // user's.
+        #expect(judge(debian, sum, linked: false) == .users(saysDefaultServer: true))
+        #expect(judge(debian, "ffffffffffffffffffffffffffffffff", linked: true) == .users(saysDefaultServer: true))
+        #expect(judge(debian, nil, linked: true) == .users(saysDefaultServer: true))
+        #expect(judge(Array("server {}\n".utf8), "1", linked: true) == .users(saysDefaultServer: false))
     }
 }
