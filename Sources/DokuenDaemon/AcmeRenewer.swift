@@ -93,7 +93,8 @@ public actor AcmeRenewer {
     private func attemptHoldingGate(_ app: AppName?, actor: String) async throws {
         guard let record = try await store.acmeCertificate(app: app) else {
             throw APIError(
-                .notFound, "unable to renew the certificate of \(app?.rawValue ?? "the wildcard"): it is not automatic "
+                .notFound,
+                "unable to renew the certificate of \(app?.rawValue ?? "the wildcard"): it is not automatic "
                     + "(dokuen certs auto)")
         }
         let name = app?.rawValue ?? "the wildcard"
@@ -118,7 +119,8 @@ public actor AcmeRenewer {
             let notAfter = await notAfter(of: app)
             let next = RenewalPlan.nextAttempt(
                 notAfter: notAfter, failures: record.failures + 1, lastAttempt: started)
-            let kept = notAfter.map { "the current certificate keeps serving until \(UTCTime.text($0))" }
+            let kept =
+                notAfter.map { "the current certificate keeps serving until \(UTCTime.text($0))" }
                 ?? "\(name) has no certificate yet"
             let line = Quoting.printable("\(reason); \(kept); next try \(UTCTime.text(next))", limit: 600)
             try? await store.recordAcmeAttempt(
@@ -164,8 +166,10 @@ public actor AcmeRenewer {
             case nil:
                 throw APIError(.invalid, "DNS-01 needs dokuend --acme-dns rfc2136:FILE or --acme-dns exec:HOOK")
             }
+            // Given resolvers are the ones that must see the record; the names' authoritative servers are then not
+            // asked as well (lego's complete-propagation check), which a split-horizon or test DNS cannot answer.
             if !settings.resolvers.isEmpty {
-                arguments += settings.resolvers.flatMap { ["--dns.resolvers", $0] }
+                arguments += settings.resolvers.flatMap { ["--dns.resolvers", $0] } + ["--dns.disable-cp"]
             }
         } else {
             guard let webroot = routing?.settings.acmeWebroot else {

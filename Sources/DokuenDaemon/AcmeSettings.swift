@@ -61,7 +61,8 @@ public struct AcmeSettings: Sendable, Equatable {
         self.caCertificates = caCertificates
         for resolver in resolvers {
             let parts = resolver.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 2, (try? Hostname(String(parts[0]))) != nil,
+            guard parts.count == 2,
+                AcmeDirectory.isIPv4(String(parts[0])) || (try? Hostname(String(parts[0]))) != nil,
                 let port = Int(parts[1]), (1...65_535).contains(port)
             else {
                 throw AcmeRefusal(

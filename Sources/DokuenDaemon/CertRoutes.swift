@@ -51,7 +51,8 @@ extension APIServer {
                 let detail = summary.map { "\($0.subject), issuer \($0.issuer)" } ?? "chain of \(bundle.chainLength)"
                 try await store.appendEvent(
                     actor: actor, app: name, action: "certs.add", detail: Quoting.printable(detail, limit: 400))
-                return try json(await certificateInfo(name, layout: layout, routing: routing, renewer: renewer), status: .created)
+                return try json(
+                    await certificateInfo(name, layout: layout, routing: routing, renewer: renewer), status: .created)
             } catch {
                 await changes.release(name)
                 throw error

@@ -76,7 +76,7 @@ public struct AcmeDirectory: Equatable, Sendable, CustomStringConvertible {
             host = String(host[..<colon])
         }
         let loopback = ["127.0.0.1", "localhost", "[::1]"].contains(host.lowercased())
-        if host != "[::1]" {
+        if host != "[::1]" && !Self.isIPv4(host) {
             do { _ = try Hostname(host) } catch { throw refuse("its host: \(error)") }
         }
         guard secure || loopback else {
@@ -86,6 +86,16 @@ public struct AcmeDirectory: Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { rawValue }
+
+    /// Four numbers 0-255 without leading zeros, as in 127.0.0.1.
+    public static func isIPv4(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4
+            && parts.allSatisfy { part in
+                part.allSatisfy { $0.isASCII && $0.isNumber } && (part == "0" || !part.hasPrefix("0"))
+                    && Int(part).map { (0...255).contains($0) } == true
+            }
+    }
 }
 
 /// When dokuend next asks its CA for a certificate (docs/CERTS.md, Renewal). Pure: tested without a clock.

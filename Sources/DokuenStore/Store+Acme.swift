@@ -23,7 +23,8 @@ extension Store {
 
     private func acmeRecord(_ row: Row) throws(StoreError) -> AcmeRecord {
         AcmeRecord(
-            app: try row.optionalAppName("app"), challenge: try row.text("challenge"), failures: try row.int("failures"),
+            app: try row.optionalAppName("app"), challenge: try row.text("challenge"),
+            failures: try row.int("failures"),
             lastAttemptAt: try row.optionalInt64("last_attempt_at"),
             lastSuccessAt: try row.optionalInt64("last_success_at"), lastError: try row.optionalText("last_error"),
             nextAttemptAt: try row.optionalInt64("next_attempt_at"), createdAt: try row.int64("created_at"))
@@ -78,7 +79,8 @@ extension Store {
                 changed = try database.run("DELETE FROM acme_certificates WHERE app_id IS NULL")
             }
             if changed > 0 {
-                try recordEvent(actor: actor, app: app, action: "certs.auto", detail: (app == nil ? "wildcard, " : "") + "off")
+                try recordEvent(
+                    actor: actor, app: app, action: "certs.auto", detail: (app == nil ? "wildcard, " : "") + "off")
             }
             return changed > 0
         }

@@ -88,7 +88,7 @@ struct CertsCommand: AsyncParsableCommand {
                 this machine on port 80; --dns uses DNS-01 through dokuend --acme-dns (RFC 2136 or your hook). \
                 --wildcard asks for *.<base domain> and <base domain> through DNS-01: every app without a \
                 certificate of its own is served with it. dokuend --acme-email must be set. The command waits for \
-                the first certificate and exits 1 when the CA refused it (the reason is shown; dokuend tries again \
+                the first certificate and exits 69 (EX_UNAVAILABLE) when it could not be obtained (the reason is shown; dokuend tries again \
                 with a backoff). The pair goes through the same checks as certs add. A certificate added by hand \
                 later (certs add) replaces it until the next renewal; turn renewal off first to keep yours.
 
@@ -131,7 +131,7 @@ struct CertsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "renew", abstract: "Renew an automatic certificate now, whatever its expiry.",
             discussion: """
-                Exits 1 when the CA refuses; the current certificate then keeps serving, and certs info, status and \
+                Exits 69 (EX_UNAVAILABLE) when no certificate could be obtained; the current certificate then keeps serving, and certs info, status and \
                 events show the failure.
 
                 Examples:

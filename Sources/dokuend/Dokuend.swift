@@ -137,8 +137,9 @@ struct Dokuend: AsyncParsableCommand {
     @Option(
         name: .customLong("acme-dns-resolver"),
         help: ArgumentHelp(
-            "A DNS server (HOST:PORT) lego asks whether a DNS-01 record is visible; repeatable (default: the "
-                + "system's).", valueName: "host:port"))
+            "A DNS server (HOST:PORT) that must see a DNS-01 record before the CA is asked to check it; repeatable. "
+                + "Given, the names' authoritative servers are not asked as well (default: the system's resolvers, "
+                + "then the authoritative servers).", valueName: "host:port"))
     var acmeDnsResolvers: [String] = []
 
     /// The ACME settings, checked (files included) against dokuend's user.

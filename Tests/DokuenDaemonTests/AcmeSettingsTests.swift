@@ -36,7 +36,8 @@ struct AcmeSettingsTests {
         #expect(try Self.settings(dns: "exec:" + hook).dns == .exec(hook: hook))
 
         try Posix.chmod(hook, 0o775)
-        #expect(Self.refusal { _ = try Self.settings(dns: "exec:" + hook) }?.contains("group or others can write") == true)
+        #expect(
+            Self.refusal { _ = try Self.settings(dns: "exec:" + hook) }?.contains("group or others can write") == true)
         try Posix.chmod(hook, 0o644)
         #expect(Self.refusal { _ = try Self.settings(dns: "exec:" + hook) }?.contains("it is not executable") == true)
         #expect(
