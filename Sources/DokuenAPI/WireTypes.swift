@@ -755,11 +755,11 @@ public struct CertificateInfo: Codable, Equatable, Sendable {
     /// Set when dokuend obtains and renews the certificate itself (`dokuen certs auto`); null otherwise.
     public var automatic: AutomaticCertificate?
     /// Whether nginx serves the base domain's wildcard for this app (it has no certificate of its own).
-    public var wildcard: Bool?
+    public var wildcard: Bool
 
     public init(
         app: String, installed: Bool, served: Bool, url: String?, subject: String? = nil, issuer: String? = nil,
-        notAfter: Int64? = nil, automatic: AutomaticCertificate? = nil, wildcard: Bool? = nil
+        notAfter: Int64? = nil, automatic: AutomaticCertificate? = nil, wildcard: Bool = false
     ) {
         self.app = app
         self.installed = installed
@@ -788,7 +788,21 @@ public struct CertificateInfo: Codable, Equatable, Sendable {
         try container.encode(issuer, forKey: .issuer)
         try container.encode(notAfter, forKey: .notAfter)
         try container.encode(automatic, forKey: .automatic)
-        try container.encode(wildcard ?? false, forKey: .wildcard)
+        try container.encode(wildcard, forKey: .wildcard)
+    }
+
+    /// `automatic` and `wildcard` are absent from an older daemon's answer.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        app = try container.decode(String.self, forKey: .app)
+        installed = try container.decode(Bool.self, forKey: .installed)
+        served = try container.decode(Bool.self, forKey: .served)
+        url = try container.decodeIfPresent(String.self, forKey: .url)
+        subject = try container.decodeIfPresent(String.self, forKey: .subject)
+        issuer = try container.decodeIfPresent(String.self, forKey: .issuer)
+        notAfter = try container.decodeIfPresent(Int64.self, forKey: .notAfter)
+        automatic = try container.decodeIfPresent(AutomaticCertificate.self, forKey: .automatic)
+        wildcard = try container.decodeIfPresent(Bool.self, forKey: .wildcard) ?? false
     }
 }
 

@@ -30,9 +30,9 @@ struct CertsCommand: AsyncParsableCommand {
             dokuend --acme-directory says otherwise) with lego, and renews them 30 days before they expire:
               dokuen certs auto blog              # HTTP-01 through dokuend --acme-webroot
               dokuen certs auto blog --dns        # DNS-01 through dokuend --acme-dns
-              dokuen certs auto --wildcard        # *.BASE and BASE (DNS-01), for every app without its own
+              dokuen certs auto --wildcard        # *.BASE and BASE, by DNS-01
               dokuen certs renew blog             # now, whatever the date
-              dokuen certs auto blog --off        # stop renewing; the current certificate stays
+              dokuen certs auto blog --off        # stop renewing; the pair stays
             """,
         subcommands: [Info.self, Add.self, Remove.self, Auto.self, Renew.self], defaultSubcommand: Info.self)
 
@@ -62,7 +62,7 @@ struct CertsCommand: AsyncParsableCommand {
             let info = try DaemonClient(options).call("GET", path, as: CertificateInfo.self)
             if options.json { return try printJSON(info) }
             let name = app ?? "the wildcard"
-            if info.installed || info.wildcard == true {
+            if info.installed || info.wildcard {
                 print(
                     info.installed
                         ? "\(name) has a certificate" : "\(name) is served with the base domain's wildcard certificate")

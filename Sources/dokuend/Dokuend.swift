@@ -104,8 +104,8 @@ struct Dokuend: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Where an ACME client (certbot --webroot) writes http-01 challenges; nginx serves them on every app's "
-                + "plain HTTP port, also for apps with a certificate.", valueName: "dir"))
+            "Where an ACME client writes http-01 challenges (dokuen certs auto's lego, or certbot --webroot); nginx "
+                + "serves them on every app's plain HTTP port, also for apps with a certificate.", valueName: "dir"))
     var acmeWebroot: String?
 
     @Option(

@@ -279,7 +279,7 @@ import Testing
             }
             serials.append(serial ?? "")
             let info = try Self.info(daemon, app)
-            #expect(!info.installed && info.served && info.wildcard == true, "\(info)")
+            #expect(!info.installed && info.served && info.wildcard, "\(info)")
         }
         #expect(serials[0] == serials[1], "one certificate for both")
         #expect(try daemon.dokuen(["events"]).standardOutput.contains("certs.issued"))
