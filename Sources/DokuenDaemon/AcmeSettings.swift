@@ -26,7 +26,8 @@ public struct AcmeSettings: Sendable, Equatable {
     /// What `rfc2136:FILE` may set: these names only reach lego's environment.
     static let rfc2136Keys: Set<String> = [
         "RFC2136_NAMESERVER", "RFC2136_TSIG_KEY", "RFC2136_TSIG_SECRET", "RFC2136_TSIG_ALGORITHM",
-        "RFC2136_TTL", "RFC2136_PROPAGATION_TIMEOUT", "RFC2136_POLLING_INTERVAL",
+        "RFC2136_TTL", "RFC2136_PROPAGATION_TIMEOUT", "RFC2136_POLLING_INTERVAL", "RFC2136_SEQUENCE_INTERVAL",
+        "RFC2136_DNS_TIMEOUT",
     ]
 
     public init(

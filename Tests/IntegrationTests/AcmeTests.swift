@@ -45,8 +45,9 @@ import Testing
         var directoryURL: String { "https://127.0.0.1:\(listen)/dir" }
         var caFile: String { directory("cert.pem") }
 
-        /// Starts both; http-01 validation goes to `httpPort` (the test's nginx).
-        func start(httpPort: Int) throws {
+        /// Starts both (pebble alone, asking `dnsServer`, when it is given); http-01 validation goes to `httpPort`
+        /// (the test's nginx).
+        func start(httpPort: Int, dnsServer: String? = nil) throws {
             let config = """
                 {"pebble": {"listenAddress": "127.0.0.1:\(listen)", "managementListenAddress": "127.0.0.1:\(management)",
                 "certificate": "\(directory("cert.pem"))", "privateKey": "\(directory("key.pem"))",
@@ -54,16 +55,20 @@ import Testing
                 "externalAccountBindingRequired": false}}
                 """
             try AtomicFile.write(Array(config.utf8), to: directory("pebble.json"))
-            challenges = try BackgroundProgram(
-                "/usr/bin/pebble-challtestsrv",
-                [
-                    "-defaultIPv6", "", "-dns01", "127.0.0.1:\(dns)", "-http01", "", "-https01", "", "-tlsalpn01", "",
-                    "-management", "127.0.0.1:\(dnsManagement)",
-                ], environment: ["PATH": "/usr/bin:/bin"])
+            if dnsServer == nil {
+                challenges = try BackgroundProgram(
+                    "/usr/bin/pebble-challtestsrv",
+                    [
+                        "-defaultIPv6", "", "-dns01", "127.0.0.1:\(dns)", "-http01", "", "-https01", "", "-tlsalpn01",
+                        "",
+                        "-management", "127.0.0.1:\(dnsManagement)",
+                    ], environment: ["PATH": "/usr/bin:/bin"])
+            }
             pebble = try BackgroundProgram(
-                "/usr/bin/pebble", ["-config", directory("pebble.json"), "-dnsserver", "127.0.0.1:\(dns)"],
+                "/usr/bin/pebble",
+                ["-config", directory("pebble.json"), "-dnsserver", dnsServer ?? "127.0.0.1:\(dns)"],
                 environment: ["PATH": "/usr/bin:/bin", "PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0"])
-            for port in [listen, management, dnsManagement] {
+            for port in [listen, management] + (dnsServer == nil ? [dnsManagement] : []) {
                 try waitUntil("pebble listens on \(port)") {
                     try runProgram(
                         "/usr/bin/curl", ["-sk", "--max-time", "2", "-o", "/dev/null", "https://127.0.0.1:\(port)/"]
@@ -283,6 +288,75 @@ import Testing
         }
         #expect(serials[0] == serials[1], "one certificate for both")
         #expect(try daemon.dokuen(["events"]).standardOutput.contains("certs.issued"))
+    }
+
+    /// DNS-01 by RFC 2136: a bind9 on a loopback port, authoritative for the base domain, takes lego's TSIG-signed
+    /// update, and pebble reads the record from it.
+    @Test(
+        .enabled(if: AcmeTests.available, "needs nginx, lego, pebble, openssl and curl"),
+        .enabled(if: access("/usr/sbin/named", X_OK) == 0, "needs bind9"))
+    func dns01ThroughRFC2136IssuesAnAppsCertificate() throws {
+        let pebble = try Pebble()
+        defer { pebble.stop() }
+        let port = freeTCPPort()
+        let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        let zone = """
+            $TTL 60
+            @ IN SOA ns.\(Self.base). admin.\(Self.base). 1 60 60 600 60
+            @ IN NS ns.\(Self.base).
+            @ IN A 127.0.0.1
+            * IN A 127.0.0.1
+
+            """
+        let config = """
+            key "dokuen." { algorithm hmac-sha256; secret "\(secret)"; };
+            options {
+                directory "\(pebble.directory.path)"; pid-file "\(pebble.directory("named.pid"))";
+                listen-on port \(port) { 127.0.0.1; }; listen-on-v6 { none; };
+                recursion no; dnssec-validation no;
+            };
+            zone "\(Self.base)" { type master; file "\(pebble.directory("zone"))"; allow-update { key "dokuen."; }; };
+
+            """
+        try AtomicFile.write(Array(zone.utf8), to: pebble.directory("zone"))
+        try AtomicFile.write(Array(config.utf8), to: pebble.directory("named.conf"))
+        let named = try BackgroundProgram(
+            "/usr/sbin/named", ["-g", "-c", pebble.directory("named.conf")], environment: ["PATH": "/usr/bin:/bin"])
+        defer { named.stop() }
+        try Self.waitUntil("bind answers") {
+            named.standardError.contains("running")
+        }
+        let secrets = pebble.directory("rfc2136.env")
+        try AtomicFile.write(
+            Array(
+                """
+                RFC2136_NAMESERVER=127.0.0.1:\(port)
+                RFC2136_TSIG_KEY=dokuen.
+                RFC2136_TSIG_SECRET=\(secret)
+                RFC2136_TSIG_ALGORITHM=hmac-sha256.
+
+                """.utf8), to: secrets, mode: 0o600)
+        let harness = try NginxHarness(
+            label: "acme-rfc2136",
+            options: [
+                "--base-domain", Self.base, "--acme-email", "admin@example.com", "--acme-directory",
+                pebble.directoryURL, "--acme-ca-certificates", pebble.caFile, "--acme-dns", "rfc2136:" + secrets,
+                "--acme-dns-resolver", "127.0.0.1:\(port)",
+            ])
+        defer { harness.stop() }
+        try pebble.start(httpPort: harness.port, dnsServer: "127.0.0.1:\(port)")
+        let daemon = harness.daemon
+        #expect(try daemon.dokuen(["apps", "create", "acme4"]).status == .exited(0))
+        let started = Date()
+        let issued = try daemon.dokuen(["certs", "auto", "acme4", "--dns"], deadlineSeconds: 180)
+        #expect(issued.status == .exited(0), "\(issued.standardError)")
+        print("AcmeTests: RFC 2136 took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        let root = try pebble.root()
+        try daemon.waitFor("nginx serves acme4's certificate") {
+            try Self.servedSerial(
+                "acme4.\(Self.base)", port: harness.tlsPort, root: root, scratch: daemon.temp("r-acme4")) != nil
+        }
+        #expect(try Self.info(daemon, "acme4").automatic?.challenge == "dns-01")
     }
 
     static func info(_ daemon: DaemonHarness, _ app: String) throws -> CertificateInfo {
