@@ -359,6 +359,46 @@ import Testing
         #expect(try Self.info(daemon, "acme4").automatic?.challenge == "dns-01")
     }
 
+    /// Bad settings stop dokuend at start with one line; `certs auto` without an account e-mail, or with a name that
+    /// is no app's, is refused before lego runs, and nothing is stored.
+    @Test func badInputIsRefusedBeforeAnythingRuns() throws {
+        let scratch = try TemporaryDirectory("acme-bad")
+        defer { scratch.remove() }
+        let refusals: [([String], String)] = [
+            (["--acme-email", "a b@example.com"], "invalid --acme-email \"a b@example.com\": it contains a space"),
+            (["--acme-email", "admin@example.com\nx"], "invalid --acme-email"),
+            (
+                ["--acme-directory", "http://ca.example.com/dir"],
+                "plain http:// is for a CA on this machine's loopback"
+            ),
+            (["--acme-directory", "https://ca.example.com/$(reboot)"], "its path contains"),
+            (["--acme-dns", "exec:relative/hook"], "it takes an absolute path"),
+            (["--acme-dns", "exec:/nonexistent/hook"], "it is not there"),
+            (["--acme-dns", "shell:rm -rf /"], "it takes rfc2136:FILE or exec:HOOK"),
+        ]
+        for (options, message) in refusals {
+            let result = try runProgram(
+                builtProductsDirectory() + "/dokuend", ["--root", scratch("root"), "--nginx", "off"] + options,
+                environment: ["PATH": "/usr/bin:/bin", "HOME": scratch.path], deadlineSeconds: 20)
+            #expect(result.status == .exited(64), "\(options): \(result.standardError)")
+            #expect(result.standardError.contains(message), "\(options): \(result.standardError)")
+            #expect(try Posix.lstat(scratch("root/dokuen.sqlite")) == nil, "nothing was made")
+        }
+
+        let daemon = try DaemonHarness(label: "acme-bad")
+        defer { daemon.stop() }
+        #expect(try daemon.dokuen(["apps", "create", "acme5"]).status == .exited(0))
+        let noEmail = try daemon.dokuen(["certs", "auto", "acme5"])
+        #expect(
+            noEmail.standardError
+                == "dokuen: error: unable to turn on automatic certificates for acme5: dokuend has no account e-mail; "
+                + "start it with --acme-email you@example.com\n")
+        #expect(try Self.info(daemon, "acme5").automatic == nil, "nothing stored")
+        #expect(try daemon.dokuen(["certs", "auto", "acme;x"]).status == .exited(64))
+        #expect(try daemon.dokuen(["certs", "auto", "acme5", "--wildcard"]).status == .exited(64))
+        #expect(try daemon.dokuen(["certs", "renew", "acme5"]).standardError.contains("it is not automatic"))
+    }
+
     static func info(_ daemon: DaemonHarness, _ app: String) throws -> CertificateInfo {
         try JSONDecoder().decode(
             CertificateInfo.self, from: Data(try daemon.dokuen(["certs", "info", app, "--json"]).stdout))
