@@ -84,7 +84,10 @@ public actor AcmeRenewer {
 
     /// One attempt for `app` (nil: the wildcard), now, whatever its plan: lego, then the checked install, then the
     /// record. Throws the failure (after recording it) in the project's grammar.
+    /// The loop is woken afterwards, success or failure, to plan from what was recorded (a failed first attempt's
+    /// retry among it).
     func attempt(_ app: AppName?, actor: String) async throws {
+        defer { wake() }
         try await gate.holding { () async throws -> Void in
             try await attemptHoldingGate(app, actor: actor)
         }
@@ -102,6 +105,9 @@ public actor AcmeRenewer {
         let hadCertificate = await notAfter(of: app) != nil
         do {
             let domains = try await self.domains(for: app)
+            // HTTP-01 reaches the app's server on the plain HTTP port: an app created but never routed yet has none
+            // (the catch-all would close the CA's connection), so its file is rendered first.
+            if record.challenge == "http-01", let app { try await routing?.update(app) }
             let bundle = try await obtain(domains: domains, dns: record.challenge == "dns-01")
             let summary = try await APIServer.install(bundle, for: app, layout: layout, routing: routing)
             let notAfter = summary?.notAfter

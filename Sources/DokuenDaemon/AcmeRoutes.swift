@@ -33,7 +33,6 @@ extension APIServer {
             let name = try appName(context.parameters.get("app") ?? "")
             guard try await store.app(named: name) != nil else { throw StoreError.appNotFound(name) }
             try await renewer.attempt(name, actor: await actor(request, context))
-            renewer.wake()
             return try json(await certificateInfo(name, layout: layout, routing: routing, renewer: renewer))
         }
         v1.get("certs/wildcard") { _, _ in
@@ -48,7 +47,6 @@ extension APIServer {
         }
         v1.post("certs/wildcard/renew") { request, context in
             try await renewer.attempt(nil, actor: await actor(request, context))
-            renewer.wake()
             return try json(await wildcardInfo(layout: layout, routing: routing, renewer: renewer))
         }
         v1.get("certs/warnings") { _, _ in
@@ -67,7 +65,6 @@ extension APIServer {
         let actor = await actor(request, context)
         try await store.setAcme(app: app, challenge: dns ? "dns-01" : "http-01", actor: actor)
         try await renewer.attempt(app, actor: actor)
-        renewer.wake()
         guard let app else { return try json(await wildcardInfo(layout: layout, routing: routing, renewer: renewer)) }
         return try json(await certificateInfo(app, layout: layout, routing: routing, renewer: renewer))
     }

@@ -290,6 +290,44 @@ import Testing
         #expect(try daemon.dokuen(["events"]).standardOutput.contains("certs.issued"))
     }
 
+    /// The renewal service retries on its own: a first attempt while the CA is down fails (exit 69, recorded, the
+    /// next try a minute later: the backoff's first step); once the CA is up, dokuend obtains the certificate with no
+    /// command, as `dokuend (renewal)`.
+    @Test(.enabled(if: AcmeTests.available, "needs nginx, lego, pebble, pebble-challtestsrv, openssl and curl"))
+    func aFailedFirstAttemptIsRetriedByTheServiceAfterTheBackoff() throws {
+        let pebble = try Pebble()
+        defer { pebble.stop() }
+        let webroot = try TemporaryDirectory("acme-webroot")
+        defer { webroot.remove() }
+        try Posix.chmod(webroot.path, 0o755)
+        let harness = try NginxHarness(
+            label: "acme-retry",
+            options: [
+                "--base-domain", Self.base, "--acme-webroot", webroot.path, "--acme-email", "admin@example.com",
+                "--acme-directory", pebble.directoryURL, "--acme-ca-certificates", pebble.caFile,
+            ])
+        defer { harness.stop() }
+        let daemon = harness.daemon
+        #expect(try daemon.dokuen(["apps", "create", "acme6"]).status == .exited(0))
+        let failed = try daemon.dokuen(["certs", "auto", "acme6"], deadlineSeconds: 120)
+        #expect(failed.status == .exited(69), "\(failed.standardError)")
+        #expect(failed.standardError.contains("acme6 has no certificate yet; next try"), "\(failed.standardError)")
+        let first = try #require(try Self.info(daemon, "acme6").automatic)
+        #expect(first.failures == 1 && first.lastSuccess == nil)
+        #expect(first.nextAttempt == first.lastAttempt.map { $0 + 60 }, "the first backoff step is one minute")
+
+        try pebble.start(httpPort: harness.port)
+        var info = try Self.info(daemon, "acme6")
+        for _ in 0..<240 where !info.installed {
+            usleep(500_000)
+            info = try Self.info(daemon, "acme6")
+        }
+        #expect(info.installed && info.automatic?.failures == 0, "\(info)")
+        #expect(info.issuer?.hasPrefix("CN=Pebble Intermediate") == true)
+        let events = try daemon.dokuen(["events", "acme6"]).standardOutput
+        #expect(events.contains("dokuend (renewal)") && events.contains("certs.issued"), "\(events)")
+    }
+
     /// DNS-01 by RFC 2136: a bind9 on a loopback port, authoritative for the base domain, takes lego's TSIG-signed
     /// update, and pebble reads the record from it.
     @Test(
