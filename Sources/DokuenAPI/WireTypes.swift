@@ -752,10 +752,14 @@ public struct CertificateInfo: Codable, Equatable, Sendable {
     public var issuer: String?
     /// UTC seconds since the epoch.
     public var notAfter: Int64?
+    /// Set when dokuend obtains and renews the certificate itself (`dokuen certs auto`); null otherwise.
+    public var automatic: AutomaticCertificate?
+    /// Whether nginx serves the base domain's wildcard for this app (it has no certificate of its own).
+    public var wildcard: Bool
 
     public init(
         app: String, installed: Bool, served: Bool, url: String?, subject: String? = nil, issuer: String? = nil,
-        notAfter: Int64? = nil
+        notAfter: Int64? = nil, automatic: AutomaticCertificate? = nil, wildcard: Bool = false
     ) {
         self.app = app
         self.installed = installed
@@ -764,10 +768,12 @@ public struct CertificateInfo: Codable, Equatable, Sendable {
         self.subject = subject
         self.issuer = issuer
         self.notAfter = notAfter
+        self.automatic = automatic
+        self.wildcard = wildcard
     }
 
     enum CodingKeys: String, CodingKey {
-        case app, installed, served, url, subject, issuer
+        case app, installed, served, url, subject, issuer, automatic, wildcard
         case notAfter = "not_after"
     }
 
@@ -781,6 +787,91 @@ public struct CertificateInfo: Codable, Equatable, Sendable {
         try container.encode(subject, forKey: .subject)
         try container.encode(issuer, forKey: .issuer)
         try container.encode(notAfter, forKey: .notAfter)
+        try container.encode(automatic, forKey: .automatic)
+        try container.encode(wildcard, forKey: .wildcard)
+    }
+
+    /// `automatic` and `wildcard` are absent from an older daemon's answer.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        app = try container.decode(String.self, forKey: .app)
+        installed = try container.decode(Bool.self, forKey: .installed)
+        served = try container.decode(Bool.self, forKey: .served)
+        url = try container.decodeIfPresent(String.self, forKey: .url)
+        subject = try container.decodeIfPresent(String.self, forKey: .subject)
+        issuer = try container.decodeIfPresent(String.self, forKey: .issuer)
+        notAfter = try container.decodeIfPresent(Int64.self, forKey: .notAfter)
+        automatic = try container.decodeIfPresent(AutomaticCertificate.self, forKey: .automatic)
+        wildcard = try container.decodeIfPresent(Bool.self, forKey: .wildcard) ?? false
+    }
+}
+
+/// How dokuend keeps a certificate (docs/CERTS.md): the challenge, the last attempt and its outcome, and the next.
+/// Times are UTC seconds since the epoch.
+public struct AutomaticCertificate: Codable, Equatable, Sendable {
+    /// `http-01` or `dns-01`.
+    public var challenge: String
+    /// The names asked for (`*.example.com` and `example.com` for the wildcard).
+    public var domains: [String]
+    /// Failed attempts in a row; 0 after a success.
+    public var failures: Int
+    public var lastAttempt: Int64?
+    public var lastSuccess: Int64?
+    /// The last failure's one line, while failures > 0.
+    public var lastError: String?
+    public var nextAttempt: Int64?
+
+    public init(
+        challenge: String, domains: [String], failures: Int, lastAttempt: Int64?, lastSuccess: Int64?,
+        lastError: String?, nextAttempt: Int64?
+    ) {
+        self.challenge = challenge
+        self.domains = domains
+        self.failures = failures
+        self.lastAttempt = lastAttempt
+        self.lastSuccess = lastSuccess
+        self.lastError = lastError
+        self.nextAttempt = nextAttempt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case challenge, domains, failures
+        case lastAttempt = "last_attempt"
+        case lastSuccess = "last_success"
+        case lastError = "last_error"
+        case nextAttempt = "next_attempt"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(challenge, forKey: .challenge)
+        try container.encode(domains, forKey: .domains)
+        try container.encode(failures, forKey: .failures)
+        try container.encode(lastAttempt, forKey: .lastAttempt)
+        try container.encode(lastSuccess, forKey: .lastSuccess)
+        try container.encode(lastError, forKey: .lastError)
+        try container.encode(nextAttempt, forKey: .nextAttempt)
+    }
+}
+
+/// `POST /v1/apps/:app/certs/auto` (and `/v1/certs/wildcard`): turn automatic certificates on, with DNS-01 when
+/// `dns` (always for the wildcard).
+public struct AutomaticCertificateRequest: Codable, Equatable, Sendable {
+    public var dns: Bool
+
+    public init(dns: Bool) { self.dns = dns }
+}
+
+/// `GET /v1/certs/warnings`: one line per automatic certificate whose renewal fails or that expires within 14 days,
+/// for `dokuen status`.
+public struct CertificateWarning: Codable, Equatable, Sendable {
+    /// The app, or `*` for the wildcard.
+    public var name: String
+    public var message: String
+
+    public init(name: String, message: String) {
+        self.name = name
+        self.message = message
     }
 }
 

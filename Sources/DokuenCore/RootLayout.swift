@@ -29,6 +29,11 @@ public struct RootLayout: Equatable, Sendable {
     }
 
     public func app(_ name: AppName) -> AppPaths { AppPaths(directory: appsDirectory + "/" + name.rawValue) }
+    /// Automatic certificates (docs/CERTS.md): lego's accounts, keys and certificates under `lego/`, 0700, dokuend's
+    /// user's alone; made when the first one is asked for.
+    public var acmeDirectory: String { root + "/acme" }
+    /// The base domain's wildcard certificate, kept as an app's is (`tls/server.crt`, `tls/server.key`).
+    public var wildcard: AppPaths { AppPaths(directory: acmeDirectory + "/wildcard") }
 
     /// The paths of one app.
     public struct AppPaths: Equatable, Sendable {

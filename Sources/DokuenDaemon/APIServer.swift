@@ -280,7 +280,10 @@ public enum APIServer {
         addAccessRoutes(to: v1, store: store, routing: routing)
         addProxyRoutes(to: v1, layout: layout, store: store, routing: routing)
         addCheckRoutes(to: v1, layout: layout, store: store, supervisor: supervisor, routing: routing)
-        addCertificateRoutes(to: v1, layout: layout, store: store, routing: routing)
+        addCertificateRoutes(to: v1, layout: layout, store: store, routing: routing, renewer: settings.acme)
+        if let renewer = settings.acme {
+            addAcmeRoutes(to: v1, layout: layout, store: store, routing: routing, renewer: renewer)
+        }
         addEventRoutes(to: v1, store: store)
         addRunRoutes(to: v1, store: store, supervisor: supervisor)
         if let cron = settings.cron { addCronRoutes(to: v1, store: store, cron: cron) }

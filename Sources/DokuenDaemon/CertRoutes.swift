@@ -22,13 +22,13 @@ import Hummingbird
 /// with nginx.
 extension APIServer {
     static func addCertificateRoutes(
-        to v1: RouterGroup<DokuenContext>, layout: RootLayout, store: Store, routing: Routing?
+        to v1: RouterGroup<DokuenContext>, layout: RootLayout, store: Store, routing: Routing?, renewer: AcmeRenewer?
     ) {
         let changes = CertificateChanges()
         v1.get("apps/:app/certs") { _, context in
             let name = try appName(context.parameters.get("app") ?? "")
             try await appOrProxyExists(name, store)
-            return try json(await certificateInfo(name, layout: layout, routing: routing))
+            return try json(await certificateInfo(name, layout: layout, routing: routing, renewer: renewer))
         }
         v1.post("apps/:app/certs") { request, context in
             let name = try appName(context.parameters.get("app") ?? "")
@@ -51,7 +51,8 @@ extension APIServer {
                 let detail = summary.map { "\($0.subject), issuer \($0.issuer)" } ?? "chain of \(bundle.chainLength)"
                 try await store.appendEvent(
                     actor: actor, app: name, action: "certs.add", detail: Quoting.printable(detail, limit: 400))
-                return try json(await certificateInfo(name, layout: layout, routing: routing), status: .created)
+                return try json(
+                    await certificateInfo(name, layout: layout, routing: routing, renewer: renewer), status: .created)
             } catch {
                 await changes.release(name)
                 throw error
@@ -66,7 +67,7 @@ extension APIServer {
                 try await uninstall(name, layout: layout, routing: routing)
                 await changes.release(name)
                 try await store.appendEvent(actor: actor, app: name, action: "certs.remove")
-                return try json(await certificateInfo(name, layout: layout, routing: routing))
+                return try json(await certificateInfo(name, layout: layout, routing: routing, renewer: renewer))
             } catch {
                 await changes.release(name)
                 throw error
@@ -82,16 +83,20 @@ extension APIServer {
         throw StoreError.appNotFound(name)
     }
 
-    /// Writes `bundle` as `app`'s files and has nginx take them; on any failure puts the previous files back.
-    /// Returns what openssl read in the certificate (nil without openssl).
-    private static func install(
-        _ bundle: PEMBundle, for app: AppName, layout: RootLayout, routing: Routing?
+    /// Writes `bundle` as `app`'s files (nil: the base domain's wildcard, which every app without a certificate of
+    /// its own then uses) and has nginx take them; on any failure puts the previous files back. `certs add` and
+    /// automatic certificates (`AcmeRenewer`) both install through here. Returns what openssl read in the certificate
+    /// (nil without openssl).
+    static func install(
+        _ bundle: PEMBundle, for app: AppName?, layout: RootLayout, routing: Routing?
     ) async throws -> CertificateSummary? {
-        let files = CertificateFiles(paths: layout.app(app))
+        let paths = app.map { layout.app($0) } ?? layout.wildcard
+        let files = CertificateFiles(paths: paths)
         let previous = try files.read()
-        let kept = previous == nil ? "\(app) stays without a certificate" : "its previous certificate stays"
+        let name = app?.rawValue ?? "the wildcard"
+        let kept = previous == nil ? "\(name) stays without a certificate" : "its previous certificate stays"
         let pair = CertificateFiles.Pair(certificate: Array(bundle.certificate.utf8), key: Array(bundle.key.utf8))
-        let certificate = layout.app(app).certificate
+        let certificate = paths.certificate
         let apply = { @Sendable () async throws -> CertificateSummary? in
             do { try files.write(pair) } catch {
                 try? files.restore(previous)
@@ -107,11 +112,12 @@ extension APIServer {
         }
         guard let routing else { return try await apply() }
         do {
+            guard let app else { return try await routing.changeWildcard(apply: apply) { try files.restore(previous) } }
             return try await routing.changeCertificate(app, apply: apply) { try files.restore(previous) }
         } catch let failure as APIError {
             throw failure
         } catch {
-            throw rejection(error, app: app, verb: "install", kept: kept)
+            throw rejection(error, name: name, verb: "install", kept: kept)
         }
     }
 
@@ -125,12 +131,12 @@ extension APIServer {
         do {
             try await routing.changeCertificate(app, apply: { try files.remove() }) { try files.restore(previous) }
         } catch {
-            throw rejection(error, app: app, verb: "remove", kept: "its certificate stays")
+            throw rejection(error, name: app.rawValue, verb: "remove", kept: "its certificate stays")
         }
     }
 
     /// A failed routing update as an answer: nginx's complaint when it refused the files (422), else the error.
-    private static func rejection(_ error: any Error, app: AppName, verb: String, kept: String) -> APIError {
+    private static func rejection(_ error: any Error, name app: String, verb: String, kept: String) -> APIError {
         if case .configRejected(_, let summary, _) = error as? RoutingError {
             return APIError(
                 .rejected,
@@ -139,18 +145,25 @@ extension APIServer {
         return APIError(.internal, "unable to \(verb) the certificate of \(app): \(error); \(kept)")
     }
 
-    static func certificateInfo(_ app: AppName, layout: RootLayout, routing: Routing?) async -> CertificateInfo {
+    /// `app`'s own certificate, or the base domain's wildcard when nginx serves that for it (`wildcard`), and how
+    /// dokuend keeps it when it is automatic.
+    static func certificateInfo(
+        _ app: AppName, layout: RootLayout, routing: Routing?, renewer: AcmeRenewer? = nil
+    ) async -> CertificateInfo {
         let files = CertificateFiles(paths: layout.app(app))
         let installed = files.isInstalled
         let routed = await routing?.isOn == true
+        let wildcard = await routing?.servesWildcard(app) == true
         var info = CertificateInfo(
-            app: app.rawValue, installed: installed, served: installed && routed,
-            url: await routing?.url(of: app))
-        if installed, case .read(let summary) = await CertificateReader.read(layout.app(app).certificate) {
+            app: app.rawValue, installed: installed, served: (installed || wildcard) && routed,
+            url: await routing?.url(of: app), wildcard: wildcard)
+        let path = wildcard ? layout.wildcard.certificate : layout.app(app).certificate
+        if installed || wildcard, case .read(let summary) = await CertificateReader.read(path) {
             info.subject = summary.subject
             info.issuer = summary.issuer
             info.notAfter = summary.notAfter
         }
+        info.automatic = await renewer?.automatic(app)
         return info
     }
 }

@@ -26,6 +26,9 @@ public struct DaemonSettings: Sendable {
     public var backups: BackupRunner?
     public var backupScheduler: BackupScheduler?
 
+    /// Automatic certificates (docs/CERTS.md); nil: no `certs auto` routes (tests of other routes).
+    public var acme: AcmeRenewer?
+
     public init() {}
 }
 

@@ -158,11 +158,58 @@ public actor Routing {
         }
     }
 
-    /// The app's certificate and key when both files are there, as nginx will read them.
-    private func tlsFiles(_ app: AppName) throws -> TLSFiles? {
+    /// The app's certificate and key when both files are there, as nginx will read them; else the base domain's
+    /// wildcard (docs/CERTS.md, Which certificate serves) when there is one and it covers every name the app answers
+    /// to: `APP.<base>` and `domains` (each must be one label under the base domain). A proxy gets its own only.
+    private func tlsFiles(_ app: AppName, domains: [Hostname]? = []) throws -> TLSFiles? {
         let paths = layout.app(app)
-        guard try Posix.lstat(paths.certificate) != nil, try Posix.lstat(paths.privateKey) != nil else { return nil }
-        return TLSFiles(certificate: try ConfigPath(paths.certificate), key: try ConfigPath(paths.privateKey))
+        if try Posix.lstat(paths.certificate) != nil, try Posix.lstat(paths.privateKey) != nil {
+            return TLSFiles(certificate: try ConfigPath(paths.certificate), key: try ConfigPath(paths.privateKey))
+        }
+        guard let domains, wildcardCovers(domains) else { return nil }
+        let wildcard = layout.wildcard
+        guard try Posix.lstat(wildcard.certificate) != nil, try Posix.lstat(wildcard.privateKey) != nil else {
+            return nil
+        }
+        return TLSFiles(certificate: try ConfigPath(wildcard.certificate), key: try ConfigPath(wildcard.privateKey))
+    }
+
+    /// Whether `*.<base>` covers each of `domains` (one label under the base domain).
+    func wildcardCovers(_ domains: [Hostname]) -> Bool {
+        let suffix = "." + settings.baseDomain.rawValue
+        return domains.allSatisfy { domain in
+            domain.rawValue.hasSuffix(suffix) && !domain.rawValue.dropLast(suffix.count).contains(".")
+        }
+    }
+
+    /// Whether nginx serves `app` with the wildcard (it has no certificate of its own).
+    public func servesWildcard(_ app: AppName) async -> Bool {
+        guard installer != nil, !CertificateFiles(paths: layout.app(app)).isInstalled else { return false }
+        guard let host = try? Hostname(app: app, base: settings.baseDomain) else { return false }
+        let domains = ((try? await store.domains(app: app)) ?? []).compactMap { try? Hostname($0.hostname) }
+        return (try? tlsFiles(app, domains: [host] + domains)) != nil
+    }
+
+    /// Changes the wildcard's files as `changeCertificate` changes an app's: `apply` writes them, every app is
+    /// rendered again, and nginx tests and reloads; when nginx refuses, `revert` puts the old files back, every app
+    /// is rendered again, and the refusal is thrown.
+    public func changeWildcard<T: Sendable>(
+        apply: @Sendable () async throws -> T, revert: @Sendable () throws -> Void
+    ) async throws -> T {
+        try await exclusively {
+            let result = try await apply()
+            guard let installer else { return result }
+            do {
+                let statuses = try await supervisor.statuses()
+                for app in try await store.apps() { _ = try await render(app.name, statuses: statuses) }
+                try await installer.testAndReload(app: try AppName("wildcard"))
+            } catch {
+                try revert()
+                await renderAll()
+                throw error
+            }
+            return result
+        }
     }
 
     /// Whether the file changed (false: it already had this content, and nothing ran).
@@ -217,7 +264,9 @@ public actor Routing {
                 build.map { layout.app(app).build($0.stamp) }, app: app, layout: layout)
         }
         let config = try RouteConfig(
-            app: app, domains: domains, backend: backend, tls: try tlsFiles(app), settings: settings,
+            app: app, domains: domains, backend: backend,
+            tls: try tlsFiles(app, domains: [try Hostname(app: app, base: settings.baseDomain)] + domains),
+            settings: settings,
             maintenance: maintenance, access: try await accessRules(app))
         return try await install(installer, app, NginxRenderer.render(config))
     }
@@ -349,7 +398,7 @@ public actor Routing {
         guard let installer else { return false }
         let config = RouteConfig(
             proxy: proxy.name, hostname: try Hostname(proxy.hostname), upstream: try UpstreamURL(proxy.upstream),
-            tls: try tlsFiles(proxy.name), settings: settings, access: try await accessRules(proxy.name))
+            tls: try tlsFiles(proxy.name, domains: nil), settings: settings, access: try await accessRules(proxy.name))
         do {
             return try await installer.install(proxy: proxy.name, contents: NginxRenderer.render(config))
         } catch {
@@ -369,7 +418,7 @@ public actor Routing {
     /// has none; nil when routing is off.
     public func url(of app: AppName) -> String? {
         guard installer != nil, let host = try? Hostname(app: app, base: settings.baseDomain) else { return nil }
-        if (try? tlsFiles(app)) != nil {
+        if (try? tlsFiles(app, domains: [host])) != nil {
             let port = settings.tlsPort.rawValue == 443 ? "" : ":\(settings.tlsPort.rawValue)"
             return "https://\(host.rawValue)\(port)/"
         }

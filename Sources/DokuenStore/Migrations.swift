@@ -7,7 +7,7 @@
 ///   `PRAGMA foreign_key_check` must be clean before each one commits;
 /// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
 enum Migrations {
-    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12]
+    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13]
 
     /// The version a fully migrated database has.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -510,5 +510,27 @@ enum Migrations {
                 CHECK ((app_id IS NULL) != (proxy_id IS NULL))
             ) STRICT;
             CREATE UNIQUE INDEX app_basic_auth_by_owner ON app_basic_auth (coalesce(app_id, -proxy_id), user);
+            """)
+
+    // Automatic certificates (docs/CERTS.md): a row asks dokuend to obtain and renew a certificate from the ACME CA,
+    // for an app (app_id) or, with app_id NULL, for the wildcard of the base domain (at most one such row).
+    // challenge is how the CA checks control of the names; failures counts failed attempts in a row (the backoff),
+    // last_error is the last failure's one line, next_attempt_at when the scheduler tries again.
+    static let v13 = Migration(
+        version: 13, name: "automatic certificates",
+        sql: """
+            CREATE TABLE acme_certificates (
+                id INTEGER PRIMARY KEY,
+                app_id INTEGER UNIQUE REFERENCES apps (id) ON DELETE CASCADE,
+                challenge TEXT NOT NULL CHECK (challenge IN ('http-01', 'dns-01')),
+                failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+                last_attempt_at INTEGER,
+                last_success_at INTEGER,
+                last_error TEXT CHECK (last_error IS NULL OR length(last_error) <= 2000),
+                next_attempt_at INTEGER,
+                created_at INTEGER NOT NULL,
+                CHECK (app_id IS NOT NULL OR challenge = 'dns-01')
+            ) STRICT;
+            CREATE UNIQUE INDEX acme_certificates_one_wildcard ON acme_certificates (coalesce(app_id, 0));
             """)
 }

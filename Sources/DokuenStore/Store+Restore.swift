@@ -68,6 +68,15 @@ extension Store {
         ImportedTable(name: "app_maintenance", ids: ["app_id": "apps"], filter: "s.app_id IN {apps}"),
         ImportedTable(name: "app_access", ids: ["app_id": "apps"], filter: "s.app_id IN {apps}"),
         ImportedTable(name: "app_basic_auth", ids: ["app_id": "apps"], filter: "s.app_id IN {apps}"),
+        // An app's automatic certificate stays automatic (docs/CERTS.md); its files come back with the app's, and the
+        // new host tries again at once, with no failures of the old one counted. The base domain's wildcard
+        // (app_id NULL) belongs to the host, not to an app, and is not restored: turn it on again there.
+        ImportedTable(
+            name: "acme_certificates", ids: ["app_id": "apps"],
+            expressions: [
+                "id": "NULL", "failures": "0", "last_error": "NULL", "last_attempt_at": "NULL",
+                "next_attempt_at": "NULL",
+            ], filter: "s.app_id IN {apps}"),
     ]
 
     /// The tables a restore does not import, and why.

@@ -67,6 +67,13 @@ struct StatusCommand: AsyncParsableCommand {
         } else {
             for status in shown { print(Self.line(status)) }
             for addon in shownAddons { print(Self.line(addon)) }
+            // Automatic certificates whose renewal fails or that expire within 14 days (docs/CERTS.md): one line
+            // each, for the apps shown (all of them without targets); a daemon without the route shows none.
+            let apps = Set(shown.map(\.app))
+            let warnings = (try? client.call("GET", "/v1/certs/warnings", as: [CertificateWarning].self)) ?? []
+            for warning in warnings where targets.isEmpty || apps.contains(warning.name) {
+                print("warning: \(warning.message)")
+            }
         }
         if unknown { throw ExitCode(4) }
         if shown.contains(where: { !$0.isUp }) || shownAddons.contains(where: { $0.state != "RUNNING" }) {

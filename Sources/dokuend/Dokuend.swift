@@ -104,9 +104,52 @@ struct Dokuend: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Where an ACME client (certbot --webroot) writes http-01 challenges; nginx serves them on every app's "
-                + "plain HTTP port, also for apps with a certificate.", valueName: "dir"))
+            "Where an ACME client writes http-01 challenges (dokuen certs auto's lego, or certbot --webroot); nginx "
+                + "serves them on every app's plain HTTP port, also for apps with a certificate.", valueName: "dir"))
     var acmeWebroot: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The account e-mail for automatic certificates (dokuen certs auto; docs/CERTS.md), as in "
+                + "admin@example.com; required before any is asked for.", valueName: "email"))
+    var acmeEmail: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The ACME CA's directory URL, https (http only on the loopback), e.g. Let's Encrypt's staging "
+                + "https://acme-staging-v02.api.letsencrypt.org/directory (default: Let's Encrypt's production).",
+            valueName: "url"))
+    var acmeDirectory: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "How DNS-01 challenges (certs auto --dns, the wildcard) are answered: rfc2136:FILE (RFC 2136 updates; "
+                + "FILE holds RFC2136_NAMESERVER=, RFC2136_TSIG_KEY=, RFC2136_TSIG_SECRET=, RFC2136_TSIG_ALGORITHM= "
+                + "lines, root's, 0600) or exec:HOOK (run as HOOK present|cleanup FQDN VALUE; root's or dokuend's "
+                + "user's, not writable by others).", valueName: "rfc2136:file|exec:hook"))
+    var acmeDns: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A PEM file of CA roots to trust for --acme-directory (a private CA).", valueName: "file"))
+    var acmeCaCertificates: String?
+
+    @Option(
+        name: .customLong("acme-dns-resolver"),
+        help: ArgumentHelp(
+            "A DNS server (HOST:PORT) that must see a DNS-01 record before the CA is asked to check it; repeatable. "
+                + "Given, the names' authoritative servers are not asked as well (default: the system's resolvers, "
+                + "then the authoritative servers).", valueName: "host:port"))
+    var acmeDnsResolvers: [String] = []
+
+    /// The ACME settings, checked (files included) against dokuend's user.
+    func acmeSettings() throws -> AcmeSettings {
+        do {
+            return try AcmeSettings(
+                email: acmeEmail, directory: acmeDirectory, dns: acmeDns, caCertificates: acmeCaCertificates,
+                resolvers: acmeDnsResolvers, euid: Posix.geteuid())
+        } catch { throw ValidationError(error.description) }
+    }
 
     @Option(
         help: "After routing switches to a new release, milliseconds the old instances keep running, 0 to 600000.")
@@ -232,6 +275,7 @@ struct Dokuend: AsyncParsableCommand {
         }
         _ = try workerGroup()
         _ = try routing()
+        _ = try acmeSettings()
     }
 
     /// The daemon's settings from its options.
@@ -364,6 +408,9 @@ struct Dokuend: AsyncParsableCommand {
         let backupScheduler = BackupScheduler(runner: backups, store: store)
         settings.backups = backups
         settings.backupScheduler = backupScheduler
+        // Automatic certificates (docs/CERTS.md): renewals are a service of the group below.
+        let renewer = AcmeRenewer(layout: layout, store: store, routing: routing, settings: try acmeSettings())
+        settings.acme = renewer
         let server = APIServer.application(
             layout: layout, store: store, supervisor: supervisor, routing: routing, settings: settings, addons: addons
         ) {
@@ -418,6 +465,7 @@ struct Dokuend: AsyncParsableCommand {
                 .init(service: events), .init(service: watcher), .init(service: ReconcileLoop(supervisor: supervisor)),
                 .init(service: addonWatcher), .init(service: AddonService(addons: addons, supervisor: supervisor)),
                 .init(service: CronService(scheduler: cron)), .init(service: BackupService(scheduler: backupScheduler)),
+                .init(service: AcmeService(renewer: renewer)),
                 .init(service: APIService(server, startup: startup)),
                 .init(service: LivenessMonitor(layout: layout, store: store, supervisor: supervisor)),
             ]

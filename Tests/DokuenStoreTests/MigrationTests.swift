@@ -27,6 +27,7 @@ import Testing
         10: 7_757_804_683_233_049_608,
         11: 9_615_449_593_498_783_871,
         12: 15_114_479_105_476_081_442,
+        13: 15_107_202_462_784_535_832,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -311,6 +312,25 @@ import Testing
                 #expect(
                     proxies.map(\.hostname) == ["nas.localhost"]
                         && proxies.first?.upstream == "http://192.168.1.10:8080")
+            }),
+        13: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO apps (id, name, created_at) VALUES (1, 'blog', 100);
+                    INSERT INTO acme_certificates (app_id, challenge, failures, last_attempt_at, last_error,
+                        next_attempt_at, created_at)
+                        VALUES (1, 'http-01', 2, 150, 'lego: connection refused', 270, 140);
+                    INSERT INTO acme_certificates (app_id, challenge, created_at) VALUES (NULL, 'dns-01', 141);
+                    """)
+            },
+            verify: { store in
+                let blog = try #require(try await store.acmeCertificate(app: appName("blog")))
+                #expect(blog.challenge == "http-01" && blog.failures == 2 && blog.nextAttemptAt == 270)
+                #expect(blog.lastError == "lego: connection refused")
+                let wildcard = try #require(try await store.acmeCertificate(app: nil))
+                #expect(wildcard.challenge == "dns-01" && wildcard.app == nil)
+                #expect(try await store.acmeCertificates().count == 2)
             }),
     ]
 

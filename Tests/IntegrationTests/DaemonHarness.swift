@@ -46,13 +46,16 @@ final class DaemonHarness {
     }
 
     /// Runs the CLI against this daemon.
-    func dokuen(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ProgramResult {
+    func dokuen(_ arguments: [String], environment extra: [String: String] = [:], deadlineSeconds: Int32 = 60) throws
+        -> ProgramResult
+    {
         // --root goes before a `--`, after which everything belongs to the command.
         var arguments = arguments
         arguments.insert(contentsOf: ["--root", root], at: arguments.firstIndex(of: "--") ?? arguments.count)
         return try runProgram(
             bin + "/dokuen", arguments,
-            environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path].merging(extra) { $1 })
+            environment: ["PATH": "/usr/bin:/bin", "HOME": temp.path].merging(extra) { $1 },
+            deadlineSeconds: deadlineSeconds)
     }
 
     /// Kills the daemon with SIGKILL and starts a new one on the same root; apps must not notice.
