@@ -267,8 +267,9 @@ public enum APIServer {
             }
             return try json(events)
         }
-        v1.get("status") { _, _ in
-            try json(try await supervisor.statuses())
+        v1.get("status") { request, _ in
+            // `usage=0`: without each process's memory and CPU, which `dokuen status` does not print.
+            try json(try await supervisor.statuses(usage: request.uri.queryParameters.get("usage") != "0"))
         }
 
         addLogRoutes(to: v1, layout: layout, store: store)
