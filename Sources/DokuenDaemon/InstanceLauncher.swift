@@ -126,7 +126,12 @@ struct InstanceLauncher: Sendable {
         // `dokuen logs` merges an app's instances in time order by these stamps.
         options.logTimestamps = true
         options.workingDirectory = paths.build(build.stamp)
-        options.user = credentials == nil ? "" : AppUser(id.app).name
+        // By its ids (`:UID:GID`, docs/SHIM.md): the shim then loads no NSS module for a lookup.
+        options.user =
+            credentials.map { credentials in
+                ([credentials.uid, credentials.gid] + credentials.groups.filter { $0 != credentials.gid })
+                    .map { ":\($0)" }.joined()
+            } ?? ""
         options.eventsSocket = layout.eventsSocket
         options.command = ProcessCommand.procfile(command)
         // app.json's `dokuen` section, then `ps set` over it key by key (docs/ISOLATION.md). The build is frozen
