@@ -269,7 +269,11 @@ public enum APIServer {
         }
         v1.get("status") { request, _ in
             // `usage=0`: without each process's memory and CPU, which `dokuen status` does not print.
-            try json(try await supervisor.statuses(usage: request.uri.queryParameters.get("usage") != "0"))
+            let statuses = try await supervisor.statuses(usage: request.uri.queryParameters.get("usage") != "0")
+            var buffer = ByteBuffer()
+            buffer.writeString(InstanceStatusJSON.array(statuses) + "\n")
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
         }
 
         addLogRoutes(to: v1, layout: layout, store: store)
