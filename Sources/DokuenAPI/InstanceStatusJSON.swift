@@ -1,3 +1,5 @@
+import DokuenCore
+
 /// `GET /v1/status`'s body written by hand: byte for byte what `JSONEncoder` with `.sortedKeys` and
 /// `.withoutEscapingSlashes` writes for `[InstanceStatus]`, in a tenth of the time. With 200 instances the encoder's
 /// Codable walk was half of dokuend's time for a `status` request.
@@ -40,24 +42,5 @@ public enum InstanceStatusJSON {
         return "\(value)"
     }
 
-    /// A JSON string: `"` and `\` escaped, the control characters as \b \f \n \r \t or \u00XX, the rest as is.
-    static func string(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{8}": out += "\\b"
-            case "\u{c}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
+    static func string(_ text: String, into out: inout String) { Quoting.json(text, into: &out) }
 }
