@@ -37,15 +37,14 @@ struct InstanceObserver: Sendable {
         Posix.isDirectory(layout.serviceDirectory(id)) ? read(id) : nil
     }
 
-    /// The instance whose service directory is `directory` (`run/svc/APP/TYPE.N@vR`, as a shim's event names it);
-    /// nil for any other path.
+    /// The instance whose service directory is `directory` (`…/svc/APP/TYPE.N@vR`, as a shim's event names it);
+    /// nil for any other path (an add-on's, a cron run's). Only the last three parts count: a shim started by an
+    /// earlier dokuend whose root was spelled otherwise (a symlink, a trailing slash) still names its instance.
     func instance(directory: String) -> InstanceID? {
         let parts = directory.split(separator: "/")
-        guard parts.count >= 2, let app = try? AppName(String(parts[parts.count - 2])),
-            let id = try? InstanceID(app: app, directoryName: String(parts[parts.count - 1])),
-            layout.serviceDirectory(id) == directory
+        guard parts.count >= 3, parts[parts.count - 3] == "svc", let app = try? AppName(String(parts[parts.count - 2]))
         else { return nil }
-        return id
+        return try? InstanceID(app: app, directoryName: String(parts[parts.count - 1]))
     }
 
     private func read(_ id: InstanceID) -> ObservedInstance {

@@ -68,5 +68,6 @@ import Testing
         #expect(observer.instance(directory: layout.runDirectory + "/addons/db") == nil)
         #expect(observer.instance(directory: layout.runDirectory + "/cron/fleetobs/1") == nil)
         #expect(observer.instance(directory: "/elsewhere/fleetobs/web.2@v7") == nil)
+        #expect(observer.instance(directory: "/srv/dokuen-link/run/svc/fleetobs/web.2@v7") == id)
     }
 }
