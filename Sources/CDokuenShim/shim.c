@@ -247,8 +247,17 @@ void dokuen_send_datagram(const char *path, const char *message, size_t length) 
     if (fill_address(&address, path) != 0) return;
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return;
-    ssize_t ignored = sendto(fd, message, length, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&address, sizeof address);
-    (void)ignored;
+    // dokuend's queue holds only net.unix.max_dgram_qlen datagrams (10 by default): a fleet starting at once fills it
+    // and a non-blocking send then fails with EAGAIN. dokuend reads a status only when an event names it, so wait a
+    // little for room: connected, the socket polls writable once the receiver's queue has some (unix(7)). The wait
+    // is bounded, so a stopped or hung dokuend costs a shim at most 200 ms per change.
+    if (connect(fd, (struct sockaddr *)&address, sizeof address) == 0) {
+        for (int wait = 0;; wait++) {
+            if (send(fd, message, length, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0 || errno != EAGAIN || wait == 4) break;
+            struct pollfd entry = {.fd = fd, .events = POLLOUT};
+            if (poll(&entry, 1, 50) < 0 && errno != EINTR) break;
+        }
+    }
     close(fd);
 }
 

@@ -9,22 +9,50 @@ public enum Quoting {
     public static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\0": out += "\\0"
-            default:
-                if scalar.value < 0x20 || scalar.value >= 0x7F {
-                    out += "\\u{" + String(scalar.value, radix: 16) + "}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+            if let escape = sharedEscape(scalar) {
+                out += escape
+            } else if scalar == "\0" {
+                out += "\\0"
+            } else if scalar.value < 0x20 || scalar.value >= 0x7F {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
             }
         }
         return out + "\""
+    }
+
+    /// `text` as a JSON string (RFC 8259) the way Foundation's JSONEncoder writes it: `"` and `\` escaped, the
+    /// control characters as `\b \f \n \r \t` or `\u00xx`, everything else (`/` and non-ASCII included) as is.
+    public static func json(_ text: String, into out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            if let escape = sharedEscape(scalar) {
+                out += escape
+            } else if scalar == "\u{8}" {
+                out += "\\b"
+            } else if scalar == "\u{c}" {
+                out += "\\f"
+            } else if scalar.value < 0x20 {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+
+    /// The escapes both grammars share: quote, backslash, newline, return and tab.
+    private static func sharedEscape(_ scalar: Unicode.Scalar) -> String? {
+        switch scalar {
+        case "\"": "\\\""
+        case "\\": "\\\\"
+        case "\n": "\\n"
+        case "\r": "\\r"
+        case "\t": "\\t"
+        default: nil
+        }
     }
 
     /// One offending character for a reason: `';' at position 4`, `a newline at position 2`,

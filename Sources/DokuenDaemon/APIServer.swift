@@ -267,8 +267,13 @@ public enum APIServer {
             }
             return try json(events)
         }
-        v1.get("status") { _, _ in
-            try json(try await supervisor.statuses())
+        v1.get("status") { request, _ in
+            // `usage=0`: without each process's memory and CPU, which `dokuen status` does not print.
+            let statuses = try await supervisor.statuses(usage: request.uri.queryParameters.get("usage") != "0")
+            var buffer = ByteBuffer()
+            buffer.writeString(InstanceStatusJSON.array(statuses) + "\n")
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
         }
 
         addLogRoutes(to: v1, layout: layout, store: store)

@@ -5,7 +5,7 @@ import DokuenSupervision
 import ServiceLifecycle
 
 /// Listens on `run/events.sock` for the datagrams shims send on every state change (docs/SHIM.md, Events): each
-/// one makes the reconciler look again at once, and an exit the shim did not ask for is written to the event
+/// one makes the reconciler read that instance's status again at once (`InstanceSupervisor.shimChanged`), and an exit the shim did not ask for is written to the event
 /// log. A thread of its own (`BlockingThread`) blocks in poll(2) on the socket and on an inotify watch of `run/`:
 /// the daemon's wait point for shims, nothing polls on a timer. The socket is bound at `init`, before the first
 /// reconcile, so no event of a shim it starts is lost. When `run/events.sock` is removed or replaced (a cleanup
@@ -66,7 +66,7 @@ public final class EventsListener: Service, Sendable {
                         socket = fresh
                         bound = (try Posix.lstat(path))?.inode
                         DaemonLog.error("events", "\(path) was removed or replaced; bound it again")
-                        supervisor.requestReconcile()
+                        supervisor.shimsMayHaveChanged()
                         continue
                     }
                 }
@@ -101,8 +101,12 @@ public final class EventsListener: Service, Sendable {
         {
             await noteExit(directory: directory, exit: exit, record: record)
         }
-        if let directory { await noteLogDrop(directory: directory, record: record) }
-        supervisor.requestReconcile()
+        if let directory {
+            await noteLogDrop(directory: directory, record: record)
+            supervisor.shimChanged(directory: directory)
+        } else {
+            supervisor.requestReconcile()
+        }
     }
 
     /// Writes one `log.dropped` event when a shim starts dropping log output (`LogDropEpisodes`).

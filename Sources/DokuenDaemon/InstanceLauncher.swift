@@ -26,16 +26,48 @@ struct InstanceLauncher: Sendable {
     }
 
     /// What the starts of one pass read once rather than per instance: the ports other programs listen on (a shim
-    /// started in the pass is not listening yet), and the apps whose user and owners are checked.
+    /// started in the pass is not listening yet), the apps whose user and owners are checked, each release's spec,
+    /// each app's port leases and `ps set` settings, and each build's app.json settings.
     struct Facts {
         var busyPorts: Set<Int>?
         var secured: [AppName: ChildProcess.Credentials?] = [:]
+        /// By "APP@vN".
+        var specs: [String: Spec] = [:]
+        /// The ports `prepare` leased, by instance.
+        var leased: [InstanceID: Int] = [:]
+        /// Each app's leases, read once `prepare` leased (nil again after a lease taken one by one).
+        var leases: [AppName: [PortLease]] = [:]
+        var settings: [AppName: [ProcessType: ProcessSettings]] = [:]
+        /// app.json's per-type settings, by build directory; nil when it does not read.
+        var manifests: [String: [ProcessType: ProcessSettings]?] = [:]
 
         mutating func ports() -> Set<Int> {
             if let busyPorts { return busyPorts }
             let ports = Posix.listeningTCPPorts()
             busyPorts = ports
             return ports
+        }
+    }
+
+    /// Leases the ports of a pass's starts in one transaction per app, in the order given (`Store.leasePorts`);
+    /// `launch` then finds them in `facts`. A batch that cannot be leased is left to each start, which then says
+    /// why on its own.
+    func prepare(_ starts: [(id: InstanceID, spec: Spec)], _ facts: inout Facts) async {
+        var apps: [AppName] = []
+        var byApp: [AppName: [InstanceID]] = [:]
+        for (id, spec) in starts where spec.build.processes[id.type] != nil && facts.leased[id] == nil {
+            if byApp[id.app] == nil { apps.append(id.app) }
+            byApp[id.app, default: []].append(id)
+        }
+        for app in apps {
+            let ids = byApp[app] ?? []
+            guard
+                let leases = try? await store.leasePorts(
+                    app: app, ids.map { ($0.type, $0.index, $0.release) }, range: portRange, busy: facts.ports(),
+                    actor: "dokuend")
+            else { continue }
+            for (id, lease) in zip(ids, leases) { facts.leased[id] = lease.port }
+            facts.leases[app] = nil
         }
     }
 
@@ -56,18 +88,35 @@ struct InstanceLauncher: Sendable {
         let build = spec.build
         guard let command = build.processes[id.type] else { return nil }
         let paths = layout.app(id.app)
-        let lease = try await store.leasePort(
-            app: id.app, type: id.type, index: id.index, release: id.release, range: portRange,
-            busy: facts.ports(), actor: "dokuend")
-        let leases = try await store.portLeases(app: id.app)
+        let port: Int
+        if let leased = facts.leased[id] {
+            port = leased
+        } else {
+            port =
+                try await store.leasePort(
+                    app: id.app, type: id.type, index: id.index, release: id.release, range: portRange,
+                    busy: facts.ports(), actor: "dokuend"
+                ).port
+            facts.leases[id.app] = nil
+        }
         var singles: [ProcessType: Int] = [:]
-        for scale in spec.formation.scales where scale.count == 1 {
-            singles[scale.type] =
-                leases.first { $0.type == scale.type && $0.index == 1 && $0.release == id.release }?.port
+        let single = spec.formation.scales.filter { $0.count == 1 }
+        if !single.isEmpty {
+            let leases: [PortLease]
+            if let known = facts.leases[id.app] {
+                leases = known
+            } else {
+                leases = try await store.portLeases(app: id.app)
+                facts.leases[id.app] = leases
+            }
+            for scale in single {
+                singles[scale.type] =
+                    leases.first { $0.type == scale.type && $0.index == 1 && $0.release == id.release }?.port
+            }
         }
         try Posix.mkdir(layout.serviceDirectory + "/" + id.app.rawValue, existingOK: true)
         let environment = InstanceEnvironment.make(
-            instance: id, port: lease.port, buildDirectory: paths.build(build.stamp), dataDirectory: paths.data,
+            instance: id, port: port, buildDirectory: paths.build(build.stamp), dataDirectory: paths.data,
             buildpackDefaults: Dictionary(uniqueKeysWithValues: build.configVars.map { ($0.key.rawValue, $0.value) }),
             appEnvironment: spec.env, singleInstancePorts: singles, release: spec.release)
 
@@ -77,15 +126,23 @@ struct InstanceLauncher: Sendable {
         // `dokuen logs` merges an app's instances in time order by these stamps.
         options.logTimestamps = true
         options.workingDirectory = paths.build(build.stamp)
-        options.user = credentials == nil ? "" : AppUser(id.app).name
+        // By its ids (`:UID:GID`, docs/SHIM.md): the shim then loads no NSS module for a lookup.
+        options.user =
+            credentials.map { credentials in
+                ([credentials.uid, credentials.gid] + credentials.groups.filter { $0 != credentials.gid })
+                    .map { ":\($0)" }.joined()
+            } ?? ""
         options.eventsSocket = layout.eventsSocket
         options.command = ProcessCommand.procfile(command)
         // app.json's `dokuen` section, then `ps set` over it key by key (docs/ISOLATION.md). The build is frozen
         // and its app.json was checked at deploy; one that no longer reads gives no settings.
-        let fromBuild =
-            (try? AppManifest.load(buildDirectory: paths.build(build.stamp)))?.settings[id.type] ?? ProcessSettings()
-        options.apply(
-            fromBuild.overlaid(by: try await store.processSettings(app: id.app, type: id.type)), port: lease.port)
+        let buildDirectory = paths.build(build.stamp)
+        if facts.manifests[buildDirectory] == nil {
+            facts.manifests[buildDirectory] = .some((try? AppManifest.load(buildDirectory: buildDirectory))?.settings)
+        }
+        let fromBuild = facts.manifests[buildDirectory]??[id.type] ?? ProcessSettings()
+        if facts.settings[id.app] == nil { facts.settings[id.app] = try await store.processSettings(app: id.app) }
+        options.apply(fromBuild.overlaid(by: facts.settings[id.app]?[id.type] ?? ProcessSettings()), port: port)
         return try ShimStarter(shimPath, options, environment: environment, name: id.description)
     }
 

@@ -8,10 +8,14 @@ import DokuenSupervision
 /// The API's view of the supervisor: its values mapped to wire types (`InstanceStatus`, `RunSpec`). The reconcile
 /// loop itself knows none of them.
 extension InstanceSupervisor {
-    /// Every instance's status, for `GET /v1/status`, sorted by app, type, index and release.
-    public func statuses() async throws -> [InstanceStatus] {
+    /// Every instance's status, for `GET /v1/status`, sorted by app, type, index and release. With `usage`, each
+    /// app process's memory and CPU too, read from /proc (two files per process, the only per-instance reads left:
+    /// the rest is what the shims' events left in memory, `ObservedFleet`); without, none is read.
+    public func statuses(usage: Bool = false) async throws -> [InstanceStatus] {
         let (observed, desired, leases) = try await snapshot()
-        return Self.rows(observed: observed, desired: desired, leases: leases) { pid in ProcessUsage.read(pid: pid) }
+        return Self.rows(observed: observed, desired: desired, leases: leases) { pid in
+            usage ? ProcessUsage.read(pid: pid) : nil
+        }
     }
 
     /// Sends a shim control command to every live instance the targets name; returns their statuses. A target that
@@ -56,13 +60,17 @@ extension InstanceSupervisor {
                 }
             }
         }
+        var ports: [InstanceID: Int] = [:]
+        for lease in leases {
+            guard let id = try? InstanceID(app: lease.app, type: lease.type, index: lease.index, release: lease.release)
+            else { continue }
+            if ports[id] == nil { ports[id] = lease.port }
+        }
         let running = observed.sorted { $0.id < $1.id }.map { instance in
             let id = instance.id
             let status = instance.status
             let alive = instance.shimAlive
-            let port = leases.first {
-                $0.app == id.app && $0.type == id.type && $0.index == id.index && $0.release == id.release
-            }?.port
+            let port = ports[id]
             let pid = alive && (status?.pid ?? 0) > 0 ? status?.pid : nil
             // Only the shim's own child: a status file read just after the app exited may name a pid that
             // something else has taken since.

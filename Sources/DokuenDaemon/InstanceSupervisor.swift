@@ -3,6 +3,7 @@ import DokuenPosix
 import DokuenReconciliation
 import DokuenStore
 import DokuenSupervision
+import Synchronization
 
 /// The reconcile loop: it reads the desired state (`DesiredState`, from the store and the cutovers under way) and the
 /// actual state (`InstanceObserver`, from `run/svc`), asks the pure planner (`Reconciler.plan`) what to do, and does
@@ -20,6 +21,12 @@ public actor InstanceSupervisor {
     let accounts: AppAccounts
     let observer: InstanceObserver
     let launcher: InstanceLauncher
+    /// What was observed, read again only where something changed (`observed()`).
+    private var fleet = ObservedFleet()
+    /// The instances that shims' events and deaths named since the last look, and whether every directory must be
+    /// read again. Marked from the events' and the watcher's threads without a hop to the actor, so the pass they
+    /// ask for next always sees the mark.
+    private nonisolated let changes = Mutex<(instances: Set<InstanceID>, all: Bool)>(([], false))
     /// The last (restarts, state) reported per service directory, so each exit is logged once.
     var seenExits: [String: String] = [:]
     /// The shims dropping log output now, for one `log.dropped` event per episode.
@@ -85,6 +92,22 @@ public actor InstanceSupervisor {
         requestContinuation.yield()
     }
 
+    /// The shim of `directory` said its status changed, or died: its instance is read again at the next look, and a
+    /// pass is asked for. A directory that is no app instance's (an add-on's, a cron run's) only asks for the pass.
+    public nonisolated func shimChanged(directory: String) {
+        if let id = observer.instance(directory: directory) {
+            changes.withLock { _ = $0.instances.insert(id) }
+        }
+        requestReconcile()
+    }
+
+    /// Events may have gone nowhere (the events socket was replaced): the next look reads every directory, and a
+    /// pass is asked for.
+    public nonisolated func shimsMayHaveChanged() {
+        changes.withLock { $0.all = true }
+        requestReconcile()
+    }
+
     /// Whether a pass is under way, and whether another must follow it (something changed meanwhile).
     private var passing = false
     private var passAgain = false
@@ -129,12 +152,19 @@ public actor InstanceSupervisor {
     private func pass() async throws -> [ReconcileAction] {
         let plan = Reconciler.plan(desired: try await desired(), observed: try observed())
         var facts = InstanceLauncher.Facts()
+        // Each release's spec once, and every start's port in one write per app, before the first spawn.
+        var starts: [(id: InstanceID, spec: InstanceLauncher.Spec)] = []
+        for case .start(let id) in plan {
+            if let spec = try? await launchSpec(id, &facts) { starts.append((id, spec)) }
+        }
+        await launcher.prepare(starts, &facts)
         // Starts are spawned as they come and waited for together, before any other kind of action and at the end,
         // so the plan's order holds between starts and the rest.
         var started: [(ReconcileAction, ShimStarter)] = []
         func waitForStarted() {
             for (action, starter) in started {
                 do { try starter.wait() } catch { DaemonLog.error(action.instance, "unable to start: \(error)") }
+                fleet.changed(action.instance)
             }
             started.removeAll()
         }
@@ -145,6 +175,8 @@ public actor InstanceSupervisor {
             } catch {
                 DaemonLog.error(action.instance, "unable to \(verb(action)): \(error)")
             }
+            // Read again at the next look, whatever came of it (a start's again once its shim answered, above).
+            fleet.changed(action.instance)
         }
         waitForStarted()
         return plan
@@ -153,7 +185,7 @@ public actor InstanceSupervisor {
     /// Does `action`; a start only spawns its shim and returns the starter to wait for (`pass`).
     private func apply(_ action: ReconcileAction, _ facts: inout InstanceLauncher.Facts) async throws -> ShimStarter? {
         switch action {
-        case .start(let id): return try await launcher.launch(id, try await launchSpec(id), &facts)
+        case .start(let id): return try await launcher.launch(id, try await launchSpec(id, &facts), &facts)
         case .stop(let id): try sendControl(.exit, to: id)
         case .reap(let id, let pgid):
             _ = try? Posix.kill(-pgid, .kill)
@@ -173,8 +205,18 @@ public actor InstanceSupervisor {
     }
 
     /// The build, env and formation an instance starts with: its release's, or the candidate's while one is
-    /// being cut over to.
-    private func launchSpec(_ id: InstanceID) async throws -> InstanceLauncher.Spec {
+    /// being cut over to. Read once per release in a pass (`facts`).
+    private func launchSpec(_ id: InstanceID, _ facts: inout InstanceLauncher.Facts) async throws
+        -> InstanceLauncher.Spec
+    {
+        let key = "\(id.app)@\(id.release)"
+        if let known = facts.specs[key] { return known }
+        let spec = try await readLaunchSpec(id)
+        facts.specs[key] = spec
+        return spec
+    }
+
+    private func readLaunchSpec(_ id: InstanceID) async throws -> InstanceLauncher.Spec {
         if let candidate = candidates[id.app], candidate.release == id.release {
             return InstanceLauncher.Spec(
                 build: candidate.build, env: candidate.env, formation: candidate.formation,
@@ -199,8 +241,17 @@ public actor InstanceSupervisor {
 
     // MARK: State
 
-    /// The instances on disk with their shims' status.
-    public func observed() throws -> [ObservedInstance] { try observer.observed() }
+    /// The instances on disk with their shims' status: what was read before, with what changed since read again
+    /// (`ObservedFleet`).
+    public func observed() throws -> [ObservedInstance] {
+        let marked = changes.withLock { marked in
+            defer { marked = ([], false) }
+            return marked
+        }
+        if marked.all { fleet.forgetAll() }
+        for id in marked.instances { fleet.changed(id) }
+        return try fleet.look(observer)
+    }
 
     /// What every app (or only `only`) should run: its latest release, or its candidate during a cutover.
     func desired(only: AppName? = nil) async throws -> [DesiredApp] {
@@ -250,7 +301,10 @@ public actor InstanceSupervisor {
             guard !matching.isEmpty else { throw DaemonError.noSuchProcess(target.description) }
             chosen += matching.filter { !chosen.contains($0) }
         }
-        for id in chosen { try sendControl(command, to: id) }
+        for id in chosen {
+            fleet.changed(id)
+            try sendControl(command, to: id)
+        }
         return chosen
     }
 

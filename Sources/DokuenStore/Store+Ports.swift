@@ -13,19 +13,24 @@ extension Store {
         app: AppName, type: ProcessType, index: Int, release: ReleaseID, range: ClosedRange<Int> = defaultPortRange,
         busy: Set<Int> = [], actor: String
     ) throws(StoreError) -> PortLease {
+        try leasePorts(app: app, [(type, index, release)], range: range, busy: busy, actor: actor)[0]
+    }
+
+    /// `leasePort` for each of `instances` of `app`, in one transaction (a fleet's starts write once, not once per
+    /// instance): the leases in the same order, each instance's held one unchanged. All or none: when the range
+    /// runs out, no lease of the batch is taken.
+    public func leasePorts(
+        app: AppName, _ instances: [(type: ProcessType, index: Int, release: ReleaseID)],
+        range: ClosedRange<Int> = defaultPortRange, busy: Set<Int> = [], actor: String
+    ) throws(StoreError) -> [PortLease] {
         guard range.lowerBound >= 1, range.upperBound <= 65_535 else { throw .invalidPortRange(range) }
+        guard !instances.isEmpty else { return [] }
         let now = clock()
         return try database.transaction { () throws(StoreError) in
             let appID = try appID(app)
-            let instance: [SQLValue] = [.integer(appID), .text(type.rawValue), .int(index), .int(release.number)]
-            if let held = try database.query(
-                """
-                SELECT l.port, a.name AS app, l.type, l.idx, l.release, l.leased_at
-                FROM port_leases l JOIN apps a ON a.id = l.app_id
-                WHERE l.app_id = ? AND l.type = ? AND l.idx = ? AND l.release = ?
-                """, instance
-            ).first {
-                return try PortLease(row: held)
+            var held: [String: PortLease] = [:]
+            for lease in try portLeases(where: "WHERE l.app_id = ?", [.integer(appID)]) {
+                held[lease.instance] = lease
             }
             // A range holds at most 65535 ports: walking it in memory is cheaper than teaching SQL about `busy`.
             var leased: Set<Int> = []
@@ -37,15 +42,31 @@ extension Store {
             }
             // An add-on's server listens on a port of the same range for as long as it exists (docs/ADDONS.md).
             for row in try database.query("SELECT port FROM addons", []) { leased.insert(try row.int("port")) }
-            let lease = PortLease(port: 0, app: app, type: type, index: index, release: release, leasedAt: now)
-            guard let port = range.first(where: { !leased.contains($0) && !busy.contains($0) }) else {
-                throw .portsExhausted(instance: lease.instance, range: range)
+            var next = range.lowerBound
+            var result: [PortLease] = []
+            for (type, index, release) in instances {
+                let wanted = PortLease(port: 0, app: app, type: type, index: index, release: release, leasedAt: now)
+                if let lease = held[wanted.instance] {
+                    result.append(lease)
+                    continue
+                }
+                while next <= range.upperBound && (leased.contains(next) || busy.contains(next)) { next += 1 }
+                guard next <= range.upperBound else { throw .portsExhausted(instance: wanted.instance, range: range) }
+                let port = next
+                leased.insert(port)
+                try database.run(
+                    "INSERT INTO port_leases (port, app_id, type, idx, release, leased_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        .int(port), .integer(appID), .text(type.rawValue), .int(index), .int(release.number),
+                        .integer(now),
+                    ]
+                )
+                try recordEvent(actor: actor, app: app, action: "port.lease", detail: "\(port) \(wanted.instance)")
+                let lease = PortLease(port: port, app: app, type: type, index: index, release: release, leasedAt: now)
+                held[lease.instance] = lease
+                result.append(lease)
             }
-            try database.run(
-                "INSERT INTO port_leases (port, app_id, type, idx, release, leased_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [.int(port)] + instance + [.integer(now)])
-            try recordEvent(actor: actor, app: app, action: "port.lease", detail: "\(port) \(lease.instance)")
-            return PortLease(port: port, app: app, type: type, index: index, release: release, leasedAt: now)
+            return result
         }
     }
 

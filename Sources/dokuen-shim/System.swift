@@ -288,8 +288,32 @@ enum System {
         let groups: [UInt32]
     }
 
-    /// Looks `name` up in the user database; nil when there is no such user.
+    /// Looks `name` up in the user database; nil when there is no such user. `:UID:GID[:GID…]` (runit's chpst form)
+    /// names the ids themselves, the GIDs being the groups: no lookup, so the NSS modules that getpwnam(3) loads
+    /// (tens of KiB of private pages for the shim's whole life) are never loaded. dokuend passes that form.
     static func lookUpUser(_ name: String) -> User? {
+        if name.utf8.first == UInt8(ascii: ":") {
+            var ids: [UInt32] = []
+            var current: UInt32 = 0
+            var digits = 0
+            for byte in name.utf8.dropFirst() {
+                if byte == UInt8(ascii: ":") {
+                    guard digits > 0 else { return nil }
+                    ids.append(current)
+                    current = 0
+                    digits = 0
+                } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") && digits < 9 {
+                    current = current * 10 + UInt32(byte - UInt8(ascii: "0"))
+                    digits += 1
+                } else {
+                    return nil
+                }
+            }
+            guard digits > 0 else { return nil }
+            ids.append(current)
+            guard ids.count >= 2 else { return nil }
+            return User(uid: ids[0], gid: ids[1], groups: Array(ids.dropFirst()))
+        }
         var uid: uid_t = 0
         var gid: gid_t = 0
         var groups = [gid_t](repeating: 0, count: 256)

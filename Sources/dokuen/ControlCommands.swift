@@ -129,7 +129,7 @@ struct PidCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard case .slot(let app, let type, let index) = try Target(target) else { return }
-        let all = try DaemonClient(options).call("GET", "/v1/status", as: [InstanceStatus].self)
+        let all = try DaemonClient(options).call("GET", "/v1/status?usage=0", as: [InstanceStatus].self)
         let matching = all.filter { $0.app == app.rawValue && $0.type == type.rawValue && $0.index == index }
         guard let pid = matching.compactMap(\.pid).last else {
             throw CLIError(message: "unable to find a running process for \(target)")

@@ -38,7 +38,8 @@ struct StatusCommand: AsyncParsableCommand {
         let client = try DaemonClient(options)
         let addonNames = targets.filter { $0.hasPrefix(Self.addonPrefix) }.map { $0.dropFirst(Self.addonPrefix.count) }
         let instanceTargets = targets.filter { !$0.hasPrefix(Self.addonPrefix) }
-        let all = try client.call("GET", "/v1/status", as: [InstanceStatus].self)
+        // Memory and CPU only for --json, the one output that shows them: the daemon reads them from /proc.
+        let all = try client.call("GET", options.json ? "/v1/status" : "/v1/status?usage=0", as: [InstanceStatus].self)
         // A daemon without add-ons (older, or none made) lists none.
         let addons =
             (targets.isEmpty || !addonNames.isEmpty)

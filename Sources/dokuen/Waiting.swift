@@ -172,7 +172,8 @@ extension DaemonClient {
         var seen = try generation(after: -1, waitMilliseconds: 0)
         var announced = false
         while true {
-            let statuses = try call("GET", "/v1/status", as: [InstanceStatus].self)
+            // States only: no memory and CPU figures, which dokuend would read from /proc for every process.
+            let statuses = try call("GET", "/v1/status?usage=0", as: [InstanceStatus].self)
             let pending: [Pending]
             switch plan.goal.verdict(statuses) {
             case .done: return

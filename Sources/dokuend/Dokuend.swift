@@ -427,7 +427,7 @@ struct Dokuend: AsyncParsableCommand {
             // is lost; a shim killed without a word (SIGKILL, the OOM killer) sends none: its pidfd says so. Then
             // re-adopt every live shim and start what is missing before serving.
             let events = try EventsListener(layout: layout, supervisor: supervisor, store: store, cron: cron)
-            let watcher = try ShimWatcher { _ in supervisor.requestReconcile() }
+            let watcher = try ShimWatcher { shim in supervisor.shimChanged(directory: shim.directory) }
             await supervisor.setShimWatcher(watcher)
             let addonWatcher = try ShimWatcher { _ in supervisor.requestReconcile() }
             await addons.setShimWatcher(addonWatcher)

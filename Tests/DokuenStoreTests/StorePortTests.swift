@@ -71,6 +71,32 @@ import Testing
         }
     }
 
+    /// A pass's starts lease together: in order, lowest first, past busy and leased ports, a held lease kept, one
+    /// event per new lease; an exhausted range takes none of the batch.
+    @Test func aBatchLeasesInOrderAndAllOrNone() async throws {
+        try await withStore { store, _ in
+            try await store.createApp(appName("fleet"), actor: "alice")
+            let held = try await lease(store, "fleet", "web", 2, 1, 6000...6009)
+            #expect(held == 6000)
+            let batch = try await store.leasePorts(
+                app: appName("fleet"),
+                [
+                    (processType("web"), 1, releaseID(1)), (processType("web"), 2, releaseID(1)),
+                    (processType("worker"), 1, releaseID(1)),
+                ],
+                range: 6000...6009, busy: [6001], actor: "dokuend")
+            #expect(batch.map(\.port) == [6002, 6000, 6003])
+            #expect(batch.map(\.instance) == ["fleet:web.1@v1", "fleet:web.2@v1", "fleet:worker.1@v1"])
+            #expect(try await store.events().filter { $0.action == "port.lease" }.count == 3)
+            await #expect(throws: StoreError.self) {
+                try await store.leasePorts(
+                    app: appName("fleet"), (1...8).map { (processType("clock"), $0, releaseID(1)) },
+                    range: 6000...6009, actor: "dokuend")
+            }
+            #expect(try await store.portLeases().map(\.port) == [6000, 6002, 6003])
+        }
+    }
+
     @Test(arguments: [0...10, 65_000...65_536])
     func aRangeOutsideTCPPortsIsRefused(_ range: ClosedRange<Int>) async throws {
         try await withStore { store, _ in

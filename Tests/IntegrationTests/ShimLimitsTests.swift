@@ -47,6 +47,20 @@ struct ShimLimitsTests {
         #expect(try report(options) == "65534 3 99 55 0\n")
     }
 
+    /// `--user :UID:GID` (runit's chpst form, which dokuend passes) drops to those ids without a lookup; the shim
+    /// then has no NSS module mapped.
+    @Test func aUserGivenByItsIdsNeedsNoLookup() throws {
+        let shim = try ShimHarness(
+            ["--restart", "never", "--cwd", "/", "--user", ":65534:65534"],
+            command: ["/bin/bash", "-c", "echo $(id -u) $(id -g) $(id -G)"])
+        defer { shim.stop() }
+        let exited = try #require(try shim.waitFor(.exited), "\(shim.transcript)")
+        #expect(exited.lastExit == .code(0) && exited.error == "")
+        #expect(try shim.log() == "65534 65534 65534\n")
+        let maps = String(decoding: try Posix.readFile("/proc/\(shim.shim.child.pid)/maps"), as: UTF8.self)
+        #expect(!maps.contains("libnss_"), "\(maps)")
+    }
+
     /// A limit the kernel refuses (above /proc/sys/fs/nr_open) fails the start and names the step.
     @Test func aRefusedLimitFailsTheStart() throws {
         let shim = try ShimHarness(
