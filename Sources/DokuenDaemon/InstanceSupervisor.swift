@@ -531,6 +531,7 @@ public actor InstanceSupervisor {
                     continuation.resume()
                 } else {
                     changeWaiters[ticket] = continuation
+                    resumeWaiterWatches()
                 }
             }
         } onCancel: {
@@ -542,5 +543,21 @@ public actor InstanceSupervisor {
 
     private func expire(_ ticket: Int) {
         changeWaiters.removeValue(forKey: ticket)?.resume()
+    }
+
+    /// Callers of `untilWaiting(_:)`, each with the number of waiters it awaits.
+    private var waiterWatches: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+
+    /// Returns once at least `count` calls wait in `change(after:before:)` (their continuations registered), so a
+    /// test acts on a waiter that really waits, whatever the scheduler did, instead of sleeping and hoping.
+    func untilWaiting(_ count: Int) async {
+        guard changeWaiters.count < count else { return }
+        await withCheckedContinuation { waiterWatches.append((count, $0)) }
+    }
+
+    private func resumeWaiterWatches() {
+        let ready = waiterWatches.filter { $0.count <= changeWaiters.count }
+        waiterWatches.removeAll { $0.count <= changeWaiters.count }
+        for watch in ready { watch.continuation.resume() }
     }
 }

@@ -101,13 +101,29 @@ public actor LivenessMonitor: Service {
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                if Task.isCancelled { continuation.resume() } else { sleeper = continuation }
+                if Task.isCancelled {
+                    continuation.resume()
+                } else {
+                    sleeper = continuation
+                    for watch in sleepWatches { watch.resume() }
+                    sleepWatches.removeAll()
+                }
             }
         } onCancel: {
             Task { await self.nudge() }
         }
         timer?.cancel()
         nudged = false
+    }
+
+    /// Callers of `untilSleeping()`.
+    private var sleepWatches: [CheckedContinuation<Void, Never>] = []
+
+    /// Returns once a `sleep` really waits (its continuation registered), so a test nudges or cancels a sleeper that
+    /// sleeps, whatever the scheduler did, instead of sleeping and hoping.
+    func untilSleeping() async {
+        guard sleeper == nil else { return }
+        await withCheckedContinuation { sleepWatches.append($0) }
     }
 
     /// Learns which instances run, and starts the probes that are due.

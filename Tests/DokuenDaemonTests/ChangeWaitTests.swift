@@ -34,8 +34,8 @@ import Testing
             let waiter = Task {
                 await supervisor.change(after: seen, before: ContinuousClock.now.advanced(by: .seconds(60)))
             }
-            // Let it reach its wait, then cancel it.
-            try await Task.sleep(for: .milliseconds(200))
+            // Cancel it once it really waits (the case below covers a cancel before the wait).
+            await supervisor.untilWaiting(1)
             waiter.cancel()
             #expect(await waiter.value == seen)
             #expect(ContinuousClock.now - began < .seconds(10))
@@ -61,7 +61,7 @@ import Testing
             let waiter = Task {
                 await supervisor.change(after: seen, before: ContinuousClock.now.advanced(by: .seconds(60)))
             }
-            try await Task.sleep(for: .milliseconds(100))
+            await supervisor.untilWaiting(1)
             try await supervisor.reconcile()  // every pass announces a change
             #expect(await waiter.value > seen)
             let now = await supervisor.generation

@@ -40,7 +40,7 @@ import Testing
             let began = ContinuousClock.now
             await monitor.sleep(until: nil)  // returns at once: the nudge came before
             let sleeper = Task { await monitor.sleep(until: nil) }
-            try await Task.sleep(for: .milliseconds(100))
+            await monitor.untilSleeping()
             await monitor.nudge()
             await sleeper.value
             #expect(ContinuousClock.now - began < .seconds(10))
@@ -51,7 +51,7 @@ import Testing
         try await withMonitor { monitor, _ in
             let began = ContinuousClock.now
             let sleeper = Task { await monitor.sleep(until: ContinuousClock.now.advanced(by: .seconds(60))) }
-            try await Task.sleep(for: .milliseconds(100))
+            await monitor.untilSleeping()
             sleeper.cancel()
             await sleeper.value
             #expect(ContinuousClock.now - began < .seconds(10))
@@ -61,9 +61,11 @@ import Testing
     /// The whole service stops at once when its task is cancelled, though it has nothing to probe and so no
     /// deadline (with a once-a-second tick, it ended only at the next tick).
     @Test(.timeLimit(.minutes(1))) func theServiceStopsAtOnceWhenCancelled() async throws {
-        try await withMonitor { monitor, _ in
+        try await withMonitor { monitor, supervisor in
             let service = Task { try await monitor.run() }
-            try await Task.sleep(for: .milliseconds(200))
+            // Both of its waits really wait: its own sleep, and the wait for the supervisor's next change.
+            await monitor.untilSleeping()
+            await supervisor.untilWaiting(1)
             let began = ContinuousClock.now
             service.cancel()
             _ = try? await service.value

@@ -86,13 +86,20 @@ import Testing
 
     /// The watcher on its own, over 250 real shims: it reports exactly the ones killed, a pid whose shim is gone
     /// (ESRCH, or reused by a stranger that holds no lock) at once, and lets go of shims that leave the set.
-    @Test func theWatcherReportsEachOfManyShimsThatDies() throws {
+    ///
+    /// It is async so that awaiting reports frees its thread: the watcher's `run` hands each report over on the
+    /// cooperative pool (two threads on a 2-core machine), which a test blocked in a semaphore wait, beside other
+    /// suites' blocking tests, starved until its deadline.
+    @Test func theWatcherReportsEachOfManyShimsThatDies() async throws {
         let temp = try TemporaryDirectory("watcher")
         var directories: [String] = []
         defer {
-            // Every shim started, by the pid in its status: `x` tears down its child, SIGKILL if it lingers.
+            // Every shim started: `x` tears down its child. Then SIGKILL, by the pid in its status, each that still
+            // holds its lock, and only those: a killed shim's pid, once init reaped it, may be a stranger's.
             for directory in directories {
                 _ = try? runProgram(builtProductsDirectory() + "/dokuen-shim", ["ctl", directory, "x"])
+            }
+            for directory in directories where (try? FileLock.isHeld(directory + "/lock")) == true {
                 if let pid = (try? readStatus(directory + "/status"))??.shimPID, pid > 0,
                     !((try? Posix.waitForExit(pid: pid, milliseconds: 10_000)) ?? true)
                 {
@@ -103,7 +110,6 @@ import Testing
         }
         var shims: [ShimWatcher.Shim] = []
         let pause = try NotifySocket(path: temp("pause"))
-        let begun = monotonicMilliseconds()
         for index in 0..<250 {
             let directory = temp("svc\(index)")
             directories.append(directory)
@@ -112,8 +118,10 @@ import Testing
                 environment: ["PATH": "/usr/bin:/bin"])
             #expect(run.status == .exited(0), "\(run.standardError)")
             // `start` returns once the shim holds its lock; its first `status` may follow a moment later.
+            // Each shim has its own deadline: under load, 250 starts can take longer than one shared budget.
+            let begun = monotonicMilliseconds()
             var record = try readStatus(directory + "/status")
-            while record == nil && monotonicMilliseconds() - begun < 60_000 {
+            while record == nil && monotonicMilliseconds() - begun < 30_000 {
                 _ = try pause.receive(milliseconds: 2)
                 record = try readStatus(directory + "/status")
             }
@@ -130,16 +138,15 @@ import Testing
 
         let victims = [shims[0], shims[137], shims[249]]
         for victim in victims { try Posix.kill(victim.pid, SIGKILL) }
-        #expect(Set(reports.waitFor(count: 3)) == Set(victims))
+        #expect(Set(await reports.waitFor(count: 3)) == Set(victims))
         #expect(watcher.watching == Set(shims).subtracting(victims))
 
-        // A shim already gone (ESRCH), and a pid now held by a stranger whose directory's lock is free: both are
-        // reported at once, neither is watched.
+        // A shim already gone (reported above: a zombie init has yet to reap, ESRCH, or a stranger's pid by now), and
+        // a pid now held by a stranger whose directory's lock is free: both are reported at once, neither is watched.
         let stranger = ShimWatcher.Shim(pid: Posix.getpid(), directory: victims[1].directory)
         let gone = ShimWatcher.Shim(pid: victims[0].pid, directory: victims[0].directory)
-        _ = try Posix.waitForExit(pid: gone.pid, milliseconds: 10_000)
         watcher.watch(shims.filter { !victims.contains($0) } + [stranger, gone])
-        let again = reports.waitFor(count: 5)
+        let again = await reports.waitFor(count: 5)
         #expect(again.count == 5 && Set(again) == Set(victims + [stranger]), "\(again)")
         #expect(watcher.watching == Set(shims).subtracting(victims))
 
@@ -150,7 +157,7 @@ import Testing
         try Posix.kill(shims[200].pid, SIGKILL)
         #expect(try Posix.waitForExit(pid: shims[200].pid, milliseconds: 10_000))
         try Posix.kill(kept[0].pid, SIGKILL)
-        let last = reports.waitFor(count: 6)
+        let last = await reports.waitFor(count: 6)
         #expect(last.count == 6 && last.last == kept[0] && !last.contains(shims[200]), "\(last)")
     }
 
@@ -201,20 +208,52 @@ struct ProcessIdentity: CustomStringConvertible {
 
 /// The shims a `ShimWatcher` reported, collected from its thread.
 final class Reports: @unchecked Sendable {
-    // `@unchecked Sendable`: `seen` is guarded by `lock`.
+    // `@unchecked Sendable`: everything below is guarded by `lock`.
     private let lock = NSLock()
     private var seen: [ShimWatcher.Shim] = []
-    private let arrived = DispatchSemaphore(value: 0)
+    /// Each `waitFor` suspended, by ticket, with the count it awaits.
+    private var waiters: [Int: (count: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
+    private var nextTicket = 0
 
     func add(_ shim: ShimWatcher.Shim) {
-        lock.withLock { seen.append(shim) }
-        arrived.signal()
+        let ready = lock.withLock {
+            seen.append(shim)
+            let ready = waiters.filter { $0.value.count <= seen.count }
+            for ticket in ready.keys { waiters[ticket] = nil }
+            return ready.values.map(\.continuation)
+        }
+        for continuation in ready { continuation.resume() }
     }
 
-    /// Awaits reports until there are `count` (10 s at most), then returns them all.
-    func waitFor(count: Int) -> [ShimWatcher.Shim] {
-        let deadline = DispatchTime.now() + .seconds(10)
-        while lock.withLock({ seen.count }) < count && arrived.wait(timeout: deadline) == .success {}
+    /// Awaits reports until there are `count` (30 s at most), then returns them all. It suspends, never blocks a
+    /// thread of the cooperative pool, on which the reports arrive.
+    func waitFor(count: Int) async -> [ShimWatcher.Shim] {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.arrival(of: count) }
+            group.addTask { try? await Task.sleep(for: .seconds(30)) }
+            _ = await group.next()
+            group.cancelAll()
+        }
         return lock.withLock { seen }
+    }
+
+    /// Returns once there are `count` reports, or at once when the task is cancelled.
+    private func arrival(of count: Int) async {
+        let ticket = lock.withLock {
+            nextTicket += 1
+            return nextTicket
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let done = lock.withLock {
+                    guard seen.count < count && !Task.isCancelled else { return true }
+                    waiters[ticket] = (count, continuation)
+                    return false
+                }
+                if done { continuation.resume() }
+            }
+        } onCancel: {
+            lock.withLock { waiters.removeValue(forKey: ticket) }?.continuation.resume()
+        }
     }
 }
