@@ -151,7 +151,8 @@ public actor Routing {
         if !changed {
             do {
                 try await installer.testAndReload(app: app)
-            } catch let error as RoutingError {
+            } catch {
+                // testAndReload throws RoutingError only (typed throws).
                 guard case .reloadFailed = error else { throw error }
                 DaemonLog.error("routing \(app)", "nginx was not reloaded: \(error)")
             }
