@@ -73,12 +73,20 @@ public actor AcmeRenewer {
         return nil
     }
 
-    /// The certificate's expiry as openssl reads it; nil when there is none (or openssl cannot read it).
+    /// Expiries read by openssl, by certificate path, with the file they were read from: an install writes a new
+    /// generation (a new inode), so an unchanged `FileInfo` means an unchanged certificate.
+    private var expiries: [String: (file: FileInfo, notAfter: Int64?)] = [:]
+
+    /// The certificate's expiry as openssl reads it; nil when there is none (or openssl cannot read it). openssl
+    /// runs once per installed file, not at every `status` (which asks for the warnings).
     func notAfter(of app: AppName?) async -> Int64? {
         let paths = app.map { layout.app($0) } ?? layout.wildcard
         guard CertificateFiles(paths: paths).isInstalled,
-            case .read(let summary) = await CertificateReader.read(paths.certificate)
+            let file = try? Posix.statFollowingSymlinks(paths.certificate)
         else { return nil }
+        if let known = expiries[paths.certificate], known.file == file { return known.notAfter }
+        guard case .read(let summary) = await CertificateReader.read(paths.certificate) else { return nil }
+        expiries[paths.certificate] = (file, summary.notAfter)
         return summary.notAfter
     }
 
