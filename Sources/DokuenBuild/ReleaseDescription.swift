@@ -26,7 +26,9 @@ public struct ReleaseDescription: Equatable, Sendable {
     public static func parse(_ text: String, buildpack: String) throws(BuildError) -> ReleaseDescription {
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            // Resolver.basic: every scalar is a string, as the fields here are read; Yams's default resolver
+            // compiles its rules as NSRegularExpressions, which loads ICU into dokuend (issue 22's memory).
+            node = try Yams.compose(yaml: text, .basic)
         } catch {
             throw .release(buildpack: buildpack, reason: "printed YAML that does not parse: \(oneLine(error))")
         }

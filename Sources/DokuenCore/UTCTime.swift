@@ -19,6 +19,19 @@ public enum UTCTime {
         return "\(year)-\(two(month))-\(two(day))T\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60))Z"
     }
 
+    /// `Fri, 04 Dec 2026 15:58:58 GMT`: HTTP's date (RFC 9110 §5.6.7, IMF-fixdate), English names whatever the
+    /// machine's locale. Pure, so that the daemon's `Date` header touches no ICU (a DateFormatter loads its locale
+    /// and time zone data: megabytes of the daemon's memory, docs/BENCHMARKS.md).
+    public static func httpDate(_ seconds: Int64) -> String {
+        let (days, second) = floorDivision(seconds, 86_400)
+        let (year, month, day) = BuildStamp.civilFromDays(days)
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let weekday = weekdays[Int(floorDivision(days, 7).1)]
+        let clock = "\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60))"
+        return "\(weekday), \(two(day)) \(months[Int(month) - 1]) \(year) \(clock) GMT"
+    }
+
     /// `2026-12-04T15:58:58.123Z ` for milliseconds since the epoch: the stamp a shim puts before each log line.
     public static func logStamp(_ milliseconds: Int64) -> String {
         let (seconds, millis) = floorDivision(milliseconds, 1000)

@@ -41,7 +41,7 @@ public actor CronScheduler {
     /// The `@reboot` jobs this dokuend already ran.
     var rebooted: Set<String> = []
     /// Every app's jobs, by the release they were read from (app.json is read again only when the release changes).
-    var cache: [AppName: (release: String, jobs: [CronJob], zone: String?)] = [:]
+    var cache: [AppName: (release: String, jobs: [CronJob])] = [:]
     let wakes: AsyncStream<Void>
     let wakeSink: AsyncStream<Void>.Continuation
     public init(layout: RootLayout, store: Store, supervisor: InstanceSupervisor, shimPath: String) {
@@ -77,18 +77,22 @@ public actor CronScheduler {
         }
     }
 
-    /// The jobs and zone of `app`'s current release (none before its first release).
+    /// The jobs and zone of `app`'s current release (none before its first release). The zone is looked up only for
+    /// an app that has jobs: a named `TimeZone` loads ICU's time zone data into dokuend, megabytes that an app
+    /// without cron jobs should not cost (issue 22, docs/BENCHMARKS.md); with no jobs it is UTC, and unused.
     func jobs(of app: AppName) async throws -> ([CronJob], CronTimeZone) {
-        guard let release = try await store.latestRelease(app: app) else { return ([], .host) }
-        let tz = (try? EnvDirectory(path: layout.app(app).env).dictionary())?[try EnvKey("TZ")]
-        let zone = tz.flatMap { CronTimeZone(identifier: $0) } ?? .host
+        guard let release = try await store.latestRelease(app: app) else { return ([], .utc) }
+        let jobs: [CronJob]
         if let cached = cache[app], cached.release == release.id.description {
-            return (cached.jobs, zone)
+            jobs = cached.jobs
+        } else {
+            let build = try await store.build(app: app, id: release.buildID)
+            jobs = try CronManifest.load(buildDirectory: layout.app(app).build(build.stamp)).jobs
+            cache[app] = (release.id.description, jobs)
         }
-        let build = try await store.build(app: app, id: release.buildID)
-        let manifest = try CronManifest.load(buildDirectory: layout.app(app).build(build.stamp))
-        cache[app] = (release.id.description, manifest.jobs, tz)
-        return (manifest.jobs, zone)
+        guard !jobs.isEmpty else { return ([], .utc) }
+        let tz = (try? EnvDirectory(path: layout.app(app).env).dictionary())?[try EnvKey("TZ")]
+        return (jobs, tz.flatMap { CronTimeZone(identifier: $0) } ?? .host)
     }
 
     func key(_ app: AppName, _ job: CronJob) -> String { "\(app)/\(job.id)" }

@@ -18,6 +18,9 @@ public struct CronTimeZone: CronZone, Sendable {
     /// The host's zone (`/etc/localtime`, or dokuend's own `TZ`).
     public static var host: CronTimeZone { CronTimeZone(TimeZone.current) }
 
+    /// UTC as a fixed offset, which FoundationEssentials answers without ICU's time zone data.
+    public static var utc: CronTimeZone { CronTimeZone(TimeZone(secondsFromGMT: 0) ?? .gmt) }
+
     public var identifier: String { zone.identifier }
 
     public func utcOffset(at instant: Int64) -> Int {

@@ -24,6 +24,21 @@ import Testing
         }
     }
 
+    /// HTTP's `Date` header: English names, weekday from the day count, checked against date(1) in the C locale.
+    @Test func httpDates() throws {
+        #expect(UTCTime.httpDate(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(UTCTime.httpDate(1_796_399_938) == "Fri, 04 Dec 2026 15:58:58 GMT")
+        #expect(UTCTime.httpDate(-1) == "Wed, 31 Dec 1969 23:59:59 GMT")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<10 {
+            let seconds = Int64.random(in: 0..<4_102_444_800, using: &generator)
+            let result = try runProgram(
+                "/usr/bin/date", ["-u", "-d", "@\(seconds)", "+%a, %d %b %Y %H:%M:%S GMT"], environment: ["LC_ALL": "C"]
+            )
+            #expect(UTCTime.httpDate(seconds) + "\n" == result.standardOutput, "\(seconds)")
+        }
+    }
+
     /// What programs parse: DOKUEN_RELEASE_CREATED_AT, and the stamp dokuend writes before a line of an instance's log
     /// (the shim's format).
     @Test func isoAndLogStamps() {
