@@ -1,0 +1,178 @@
+import DokuenAPI
+import DokuenPosix
+import Foundation
+import TestSupport
+import Testing
+
+/// Alerts through the real dokuend, curl and a real HTTP receiver (docs/ALERTS.md): one "firing" for an instance that
+/// crash-loops and one "resolved" when it runs again; a receiver that hangs or refuses does not slow a deploy, and the
+/// refusing channel shows as failing in `notify list` until it recovers; targets are checked before anything is
+/// stored.
+@Suite(.serialized, .timeLimit(.minutes(4))) struct NotifyTests {
+    static let repository = String(#filePath.prefix(upTo: #filePath.range(of: "/Tests/")!.lowerBound))
+    static let receiverScript = repository + "/Tests/Fixtures/notify/receiver.py"
+
+    /// Serves `$PORT` unless `$DOKUEN_DATA_DIR/crash` exists, in which case it exits 1 at once, every time.
+    static let server = """
+        import http.server, os, sys
+        if os.path.exists(os.path.join(os.environ["DOKUEN_DATA_DIR"], "crash")):
+            sys.exit(1)
+        http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), http.server.SimpleHTTPRequestHandler).serve_forever()
+        """
+
+    /// A receiver (`record` or `hang`) on `port`, awaited until it listens.
+    final class Receiver {
+        let program: BackgroundProgram
+        let events: NotifySocket
+        let directory: String
+
+        init(_ mode: String, port: Int, in temp: TemporaryDirectory, name: String) throws {
+            directory = temp(name)
+            try Posix.mkdir(directory)
+            events = try NotifySocket(path: temp(name + ".sock"))
+            program = try BackgroundProgram(
+                "/usr/bin/python3", [NotifyTests.receiverScript, mode, String(port), directory, events.path],
+                environment: ["PATH": "/usr/bin:/bin"])
+            guard try events.waitFor("listening", milliseconds: 20_000) != nil else {
+                program.stop()
+                throw ProgramRunError(description: "the receiver did not listen: \(program.standardError)")
+            }
+        }
+
+        /// Awaits the receiver's report of request `number`.
+        func awaitRequest(_ number: Int, milliseconds: Int32 = 60_000) throws {
+            let end = monotonicMilliseconds() + Int64(milliseconds)
+            while (try? Posix.lstat(directory + String(format: "/%04d.json", number))) == nil {
+                let left = end - monotonicMilliseconds()
+                guard left > 0, try events.receive(milliseconds: Int32(left)) != nil else {
+                    throw ProgramRunError(description: "request \(number) never came; \(try count()) came")
+                }
+            }
+        }
+
+        func count() throws -> Int { try Posix.listDirectory(directory).filter { $0.hasSuffix(".json") }.count }
+
+        /// Request `number` as the receiver wrote it: its headers, and its body decoded as an alert.
+        func request(_ number: Int) throws -> (headers: [String: String], body: String) {
+            struct Record: Decodable {
+                var headers: [String: String]
+                var body: String
+            }
+            let record = try JSONDecoder().decode(
+                Record.self, from: Data(try Posix.readFile(directory + String(format: "/%04d.json", number))))
+            return (record.headers, record.body)
+        }
+
+        func alert(_ number: Int) throws -> Alert {
+            try JSONDecoder().decode(Alert.self, from: Data(try request(number).body.utf8))
+        }
+
+        deinit { program.stop() }
+    }
+
+    struct Alert: Decodable {
+        var alert: String
+        var status: String
+        var app: String?
+        var summary: String
+        var action: String
+        var at: String
+    }
+
+    func channels(_ daemon: DaemonHarness) throws -> [NotifyChannel] {
+        let listed = try daemon.dokuen(["notify", "list", "--json"])
+        #expect(listed.status == .exited(0), "\(listed.standardError)")
+        return try JSONDecoder().decode([NotifyChannel].self, from: Data(listed.stdout))
+    }
+
+    @Test func badTargetsAreRefusedAndNothingIsStored() throws {
+        let daemon = try DaemonHarness(label: "ntf-refuse")
+        defer { daemon.stop() }
+        let refusals: [([String], String)] = [
+            (["webhook", "ftp://example.com/x"], #"invalid webhook URL "ftp://example.com/x": it must start with"#),
+            (["webhook", "http:///x"], #"invalid webhook URL "http:///x": it has no host"#),
+            (["webhook", "http://example.com/a b"], "contains a space"),
+            (["webhook", "http://example.com/a;b"], "its path contains"),
+            (["ntfy", "https://ntfy.sh/x\"y"], #"invalid ntfy URL"#),
+            (["webhook", "http://example.com/a\nb"], "invalid webhook URL"),
+            (["email", "ops;rm@example.com"], #"invalid e-mail address "ops;rm@example.com""#),
+            (["email", "ops@localhost"], "its domain has no dot"),
+            (["email", "ops"], "it takes one @"),
+        ]
+        for (arguments, message) in refusals {
+            let result = try daemon.dokuen(["notify", "add"] + arguments)
+            #expect(result.status == .exited(1), "\(arguments)")
+            #expect(result.standardError.hasPrefix("dokuen: error: invalid "), "\(result.standardError)")
+            #expect(result.standardError.contains(message), "\(arguments): \(result.standardError)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+        }
+        let kind = try daemon.dokuen(["notify", "add", "sms", "+3312345678"])
+        #expect(kind.status == .exited(64))
+        #expect(kind.standardError.hasPrefix(#"dokuen: error: invalid channel kind "sms": it takes webhook"#))
+        #expect(try channels(daemon).isEmpty)
+        #expect(!(try daemon.dokuen(["events"]).standardOutput.contains("notify.add")))
+
+        let added = try daemon.dokuen(["notify", "add", "webhook", "https://hooks.example.com/x?token=a1&b=2"])
+        #expect(added.status == .exited(0), "\(added.standardError)")
+        let twice = try daemon.dokuen(["notify", "add", "webhook", "https://hooks.example.com/x?token=a1&b=2"])
+        #expect(twice.status == .exited(1) && twice.standardError.contains("exists already"))
+        #expect(try daemon.dokuen(["notify", "add", "email", "ops@example.com"]).status == .exited(0))
+        #expect(try channels(daemon).map(\.target) == ["https://hooks.example.com/x?token=a1&b=2", "ops@example.com"])
+        #expect(try daemon.dokuen(["notify", "remove", "1"]).status == .exited(0))
+        #expect(try daemon.dokuen(["notify", "remove", "1"]).status == .exited(1))
+        #expect(try channels(daemon).map(\.id) == [2])
+    }
+
+    @Test func aCrashLoopingInstanceAlertsOnceAndResolvesOnce() throws {
+        let daemon = try DaemonHarness(label: "ntf-fatal")
+        defer { daemon.stop() }
+        let port = freeTCPPort()
+        let receiver = try Receiver("record", port: port, in: daemon.temp, name: "hook")
+        let app = "ntf-crash"
+        let added = try daemon.dokuen(["notify", "add", "webhook", "http://127.0.0.1:\(port)/hook"])
+        #expect(added.status == .exited(0), "\(added.standardError)")
+
+        try Posix.mkdir(daemon.temp("app"))
+        try AtomicFile.write(Array("web: exec python3 server.py\n".utf8), to: daemon.temp("app/Procfile"))
+        try AtomicFile.write(Array(Self.server.utf8), to: daemon.temp("app/server.py"))
+        #expect(try daemon.dokuen(["apps", "create", app]).status == .exited(0))
+        let deployed = try daemon.dokuen(["deploy", app, daemon.temp("app")])
+        #expect(deployed.status == .exited(0), "\(deployed.standardOutput)\(deployed.standardError)")
+        let running = try daemon.waitUntil("web.1 RUNNING") {
+            $0.contains { $0.app == app && $0.state == "RUNNING" }
+        }
+
+        // From now on it exits at once: a kill starts the crash loop.
+        let mark = daemon.root + "/apps/\(app)/data/crash"
+        try AtomicFile.write([], to: mark)
+        let pid = try #require(running.first { $0.app == app }?.pid)
+        try Posix.kill(pid, SIGKILL)
+        try receiver.awaitRequest(1)
+        let firing = try receiver.alert(1)
+        #expect(firing.alert == "instance.crashloop" && firing.status == "firing" && firing.app == app, "\(firing)")
+        #expect(firing.summary.hasPrefix("web.1 of \(app) (v1) is "), "\(firing.summary)")
+        #expect(firing.action.contains("dokuen logs \(app)"), "\(firing.action)")
+        #expect(try receiver.request(1).headers["content-type"] == "application/json")
+
+        // It keeps crashing (now FATAL or BACKOFF): the episode is open, nothing more is sent. Then it is fixed.
+        try daemon.waitUntil("web.1 crash-looping on") { statuses in
+            statuses.contains { $0.app == app && $0.restarts >= 4 }
+        }
+        try Posix.unlink(mark)
+        let restarted = try daemon.dokuen(["restart", app])
+        #expect(restarted.status == .exited(0), "\(restarted.standardOutput)\(restarted.standardError)")
+        try daemon.waitUntil("web.1 RUNNING again") { $0.contains { $0.app == app && $0.state == "RUNNING" } }
+        try receiver.awaitRequest(2)
+        let resolved = try receiver.alert(2)
+        #expect(resolved.alert == "instance.crashloop" && resolved.status == "resolved" && resolved.app == app)
+        #expect(resolved.summary.contains("runs again"), "\(resolved.summary)")
+
+        // Exactly those two: the next request is the test message.
+        let tested = try daemon.dokuen(["notify", "test"])
+        #expect(tested.status == .exited(0), "\(tested.standardOutput)\(tested.standardError)")
+        #expect(tested.standardOutput.hasSuffix("\tsent\n"), "\(tested.standardOutput)")
+        try receiver.awaitRequest(3)
+        #expect(try receiver.alert(3).alert == "test")
+        #expect(try receiver.count() == 3)
+    }
+}
