@@ -175,4 +175,59 @@ import Testing
         #expect(try receiver.alert(3).alert == "test")
         #expect(try receiver.count() == 3)
     }
+
+    /// One receiver accepts and never answers (curl's limit is 120 s), another port refuses: a failed deploy and the
+    /// good deploy after it go at their own pace (the second within the CLI's 60 s deadline), the refusing channel
+    /// shows as failing with curl's error and a next retry, and once something listens there, `notify test` ends the
+    /// failing state and what waited (the failure and its resolution) arrives.
+    @Test func aReceiverThatIsDownDoesNotSlowADeploy() throws {
+        let daemon = try DaemonHarness(label: "ntf-down", options: ["--notify-timeout", "120"])
+        defer { daemon.stop() }
+        let hanging = freeTCPPort()
+        let hang = try Receiver("hang", port: hanging, in: daemon.temp, name: "hang")
+        let refusing = freeTCPPort()
+        #expect(try daemon.dokuen(["notify", "add", "webhook", "http://127.0.0.1:\(hanging)/"]).status == .exited(0))
+        #expect(try daemon.dokuen(["notify", "add", "webhook", "http://127.0.0.1:\(refusing)/"]).status == .exited(0))
+        let app = "ntf-down"
+        #expect(try daemon.dokuen(["apps", "create", app]).status == .exited(0))
+
+        // No Procfile and nothing a buildpack detects: the deploy fails, and deploy.failed fires.
+        try Posix.mkdir(daemon.temp("bad"))
+        try AtomicFile.write(Array("nothing to run\n".utf8), to: daemon.temp("bad/README"))
+        #expect(try daemon.dokuen(["deploy", app, daemon.temp("bad")]).status == .exited(1))
+        try Posix.mkdir(daemon.temp("good"))
+        try AtomicFile.write(
+            Array("web: exec python3 -m http.server $PORT --bind 127.0.0.1\n".utf8), to: daemon.temp("good/Procfile"))
+        let good = try daemon.dokuen(["deploy", app, daemon.temp("good")], deadlineSeconds: 60)
+        #expect(good.status == .exited(0), "\(good.standardOutput)\(good.standardError)")
+
+        var failing: NotifyChannel?
+        try daemon.waitFor("the refusing channel failing") {
+            failing = try channels(daemon).first { $0.target.contains(":\(refusing)/") && $0.failing }
+            return failing != nil
+        }
+        let channel = try #require(failing)
+        #expect(channel.failures >= 1 && channel.failingSince != nil && channel.nextRetry != nil)
+        #expect(channel.lastError?.hasPrefix("curl exited 7") == true, "\(channel.lastError ?? "")")
+        #expect(channel.pending == 2, "\(channel)")
+        let listed = try daemon.dokuen(["notify", "list"]).standardOutput
+        #expect(listed.contains("\thttp://127.0.0.1:\(refusing)/\tfailing since "), "\(listed)")
+        #expect(listed.contains("\terror: curl exited 7"), "\(listed)")
+        // The hanging one is still on its first send: not failing.
+        #expect(try channels(daemon).first { $0.target.contains(":\(hanging)/") }?.failing == false)
+        _ = hang
+
+        // It comes back: the test goes through, the failing state ends, and the waiting messages follow.
+        let receiver = try Receiver("record", port: refusing, in: daemon.temp, name: "back")
+        let tested = try daemon.dokuen(["notify", "test", String(channel.id)])
+        #expect(tested.status == .exited(0), "\(tested.standardOutput)\(tested.standardError)")
+        try receiver.awaitRequest(3)
+        let alerts = try (1...3).map { try receiver.alert($0) }
+        #expect(alerts[0].alert == "test")
+        #expect(alerts[1].alert == "deploy.failed" && alerts[1].status == "firing" && alerts[1].app == app)
+        #expect(alerts[2].alert == "deploy.failed" && alerts[2].status == "resolved")
+        try daemon.waitFor("the channel recovered") {
+            try channels(daemon).first { $0.id == channel.id }.map { !$0.failing && $0.pending == 0 } ?? false
+        }
+    }
 }
