@@ -230,4 +230,75 @@ import Testing
             try channels(daemon).first { $0.id == channel.id }.map { !$0.failing && $0.pending == 0 } ?? false
         }
     }
+
+    /// A python3 with PyPI's aiosmtpd: the venv scripts/test prepares (`.build/python-test`), made here when missing.
+    static func smtpPython() throws -> String {
+        let venv = repository + "/.build/python-test"
+        let python = venv + "/bin/python3"
+        if try runProgram(python, ["-c", "import aiosmtpd"]).status == .exited(0) { return python }
+        let made = try runProgram("/usr/bin/python3", ["-m", "venv", venv], deadlineSeconds: 120)
+        try #require(made.status == .exited(0), "python3 -m venv: \(made.standardError)")
+        let pip = try runProgram(
+            venv + "/bin/pip", ["install", "--quiet", "--disable-pip-version-check", "aiosmtpd==1.4.6"],
+            deadlineSeconds: 300)
+        try #require(pip.status == .exited(0), "pip install aiosmtpd: \(pip.standardError)")
+        return python
+    }
+
+    /// E-mail through the host's sendmail: Debian's msmtp (behind a wrapper with its own configuration, as
+    /// dokuend --sendmail) relays to an aiosmtpd sink, which receives the test message and a deploy failure's alert.
+    @Test func anAlertArrivesByEmailThroughMsmtp() throws {
+        let temp = try TemporaryDirectory("ntf-mail")
+        defer { temp.remove() }
+        let port = freeTCPPort()
+        try Posix.mkdir(temp("mail"))
+        let events = try NotifySocket(path: temp("mail.sock"))
+        let sink = try BackgroundProgram(
+            try Self.smtpPython(),
+            [Self.repository + "/Tests/Fixtures/notify/smtp_sink.py", String(port), temp("mail"), events.path],
+            environment: ["PATH": "/usr/bin:/bin"])
+        defer { sink.stop() }
+        let listening = try events.waitFor("listening", milliseconds: 30_000)
+        try #require(listening != nil, "the SMTP sink did not listen: \(sink.standardError)")
+        let configuration = """
+            account default
+            host 127.0.0.1
+            port \(port)
+            from dokuen@example.com
+            auth off
+            tls off
+            """
+        try AtomicFile.write(Array(configuration.utf8), to: temp("msmtprc"), mode: 0o600)
+        try AtomicFile.write(
+            Array("#!/bin/sh\nexec /usr/bin/msmtp -C \(temp("msmtprc")) \"$@\"\n".utf8), to: temp("sendmail"),
+            mode: 0o755)
+
+        let daemon = try DaemonHarness(label: "ntf-mail", options: ["--sendmail", temp("sendmail")])
+        defer { daemon.stop() }
+        #expect(try daemon.dokuen(["notify", "add", "email", "ops@example.com"]).status == .exited(0))
+        let tested = try daemon.dokuen(["notify", "test"])
+        #expect(tested.status == .exited(0), "\(tested.standardOutput)\(tested.standardError)")
+        let app = "ntf-mail"
+        #expect(try daemon.dokuen(["apps", "create", app]).status == .exited(0))
+        try Posix.mkdir(daemon.temp("bad"))
+        try AtomicFile.write(Array("nothing to run\n".utf8), to: daemon.temp("bad/README"))
+        #expect(try daemon.dokuen(["deploy", app, daemon.temp("bad")]).status == .exited(1))
+
+        let end = monotonicMilliseconds() + 60_000
+        while (try? Posix.lstat(temp("mail/0002.eml"))) == nil {
+            let left = end - monotonicMilliseconds()
+            guard left > 0, try events.receive(milliseconds: Int32(left)) != nil else {
+                Issue.record("the alert's e-mail never came: \(try daemon.dokuen(["notify", "list"]).standardOutput)")
+                return
+            }
+        }
+        let test = String(decoding: try Posix.readFile(temp("mail/0001.eml")), as: UTF8.self)
+        #expect(test.contains("Subject: [dokuen] FIRING test"), "\(test)")
+        let mail = String(decoding: try Posix.readFile(temp("mail/0002.eml")), as: UTF8.self)
+        #expect(mail.hasPrefix("X-Envelope-To: ops@example.com\r\n"), "\(mail)")
+        #expect(mail.contains("Subject: [dokuen] FIRING deploy.failed: \(app)"), "\(mail)")
+        #expect(mail.contains("X-Dokuen-Alert: deploy.failed"), "\(mail)")
+        #expect(mail.contains("A deploy of \(app) failed: "), "\(mail)")
+        #expect(mail.contains("What to do: Read the deploy's output"), "\(mail)")
+    }
 }
