@@ -16,9 +16,9 @@ struct NotifyCommand: AsyncParsableCommand {
             failing in notify list until a send succeeds. docs/ALERTS.md lists every alert.
 
             Channels:
-              webhook URL     a POST of {"alert", "status", "app", "summary", "action", "at"} (JSON), through curl
-              email ADDRESS   an e-mail through the host's sendmail (dokuend --sendmail; msmtp or any MTA)
-              ntfy URL        an ntfy topic (https://ntfy.sh/TOPIC or your server's), with Title, Priority, Tags
+              webhook URL    curl POSTs {alert, status, app, summary, action, at} as JSON
+              email ADDRESS  an e-mail through the host's sendmail (dokuend --sendmail)
+              ntfy URL       an ntfy topic (https://ntfy.sh/TOPIC), with Title and Priority
 
             Examples:
               dokuen notify add webhook https://hooks.example.com/dokuen
