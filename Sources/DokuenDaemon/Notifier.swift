@@ -17,6 +17,8 @@ public actor Notifier: Service {
     let store: Store
     let transport: AlertTransport
     let clock: @Sendable () -> Int64
+    /// The periodic conditions (disk, certificates, backups); nil: none (tests).
+    let checks: AlertChecks?
     private var episodes = AlertEpisodes()
     private var channels: [Int64: NotifyChannelRecord] = [:]
     private var queues: [Int64: ChannelQueue] = [:]
@@ -26,8 +28,12 @@ public actor Notifier: Service {
     private var timer: (deadline: Int64, task: Task<Void, Never>)?
     private var loaded = false
 
-    public init(store: Store, transport: AlertTransport, clock: @escaping @Sendable () -> Int64 = Store.systemClock) {
+    public init(
+        store: Store, transport: AlertTransport, checks: AlertChecks? = nil,
+        clock: @escaping @Sendable () -> Int64 = Store.systemClock
+    ) {
         (feed, facts) = AlertFeed.make()
+        self.checks = checks
         self.store = store
         self.transport = transport
         self.clock = clock
@@ -37,7 +43,20 @@ public actor Notifier: Service {
         try await load()
         let feed = feed
         await store.observeEvents { event in feed.send(.event(event)) }
+        let periodic = checks.map { checks in
+            let clock = clock
+            // Each pass says when the next is due (a certificate's last 14 days, a backup's deadline, the next look
+            // at the disk): a sleep until then, never a loop that looks every second.
+            return Task {
+                while !Task.isCancelled {
+                    let (found, next) = await checks.pass(now: clock())
+                    for fact in found { feed.send(fact) }
+                    do { try await Task.sleep(for: .seconds(max(1, next - clock()))) } catch { return }
+                }
+            }
+        }
         for await fact in facts.cancelOnGracefulShutdown() { await handle(fact) }
+        periodic?.cancel()
         timer?.task.cancel()
         for worker in workers.values { worker.cancel() }
         for sleeper in sleepers.values { sleeper.cancel() }

@@ -429,8 +429,10 @@ struct Dokuend: AsyncParsableCommand {
             store: store,
             transport: AlertTransport(
                 curl: AlertTransport.findCurl(searchPath: Posix.environment()["PATH"]), sendmail: sendmail,
-                timeoutSeconds: notifyTimeout, spool: layout.runDirectory + "/notify"))
+                timeoutSeconds: notifyTimeout, spool: layout.runDirectory + "/notify"),
+            checks: AlertChecks(layout: layout, store: store, renewer: renewer))
         settings.notifier = notifier
+        await addons.setAlerts(notifier.feed)
         let server = APIServer.application(
             layout: layout, store: store, supervisor: supervisor, routing: routing, settings: settings, addons: addons
         ) {

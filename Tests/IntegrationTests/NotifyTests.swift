@@ -63,6 +63,14 @@ import Testing
             return (record.headers, record.body)
         }
 
+        /// The path request `number` went to.
+        func requestPath(_ number: Int) throws -> String {
+            struct Record: Decodable { var path: String }
+            let record = try JSONDecoder().decode(
+                Record.self, from: Data(try Posix.readFile(directory + String(format: "/%04d.json", number))))
+            return record.path
+        }
+
         func alert(_ number: Int) throws -> Alert {
             try JSONDecoder().decode(Alert.self, from: Data(try request(number).body.utf8))
         }
@@ -229,6 +237,29 @@ import Testing
         try daemon.waitFor("the channel recovered") {
             try channels(daemon).first { $0.id == channel.id }.map { !$0.failing && $0.pending == 0 } ?? false
         }
+    }
+
+    /// An ntfy channel against a real local HTTP receiver: the alert's title, priority and tags are headers, the body
+    /// is its summary and what to do.
+    @Test func ntfyGetsTitlePriorityAndTags() throws {
+        let daemon = try DaemonHarness(label: "ntf-ntfy")
+        defer { daemon.stop() }
+        let port = freeTCPPort()
+        let receiver = try Receiver("record", port: port, in: daemon.temp, name: "ntfy")
+        #expect(
+            try daemon.dokuen(["notify", "add", "ntfy", "http://127.0.0.1:\(port)/home-server"]).status == .exited(0))
+        let app = "ntf-topic"
+        #expect(try daemon.dokuen(["apps", "create", app]).status == .exited(0))
+        try Posix.mkdir(daemon.temp("bad"))
+        try AtomicFile.write(Array("nothing to run\n".utf8), to: daemon.temp("bad/README"))
+        #expect(try daemon.dokuen(["deploy", app, daemon.temp("bad")]).status == .exited(1))
+        try receiver.awaitRequest(1)
+        let (headers, body) = try receiver.request(1)
+        #expect(headers["title"] == "[dokuen] FIRING deploy.failed: \(app)", "\(headers)")
+        #expect(headers["priority"] == "high" && headers["tags"] == "rotating_light", "\(headers)")
+        #expect(body.hasPrefix("A deploy of \(app) failed: "), "\(body)")
+        #expect(body.contains("\nWhat to do: Read the deploy's output"), "\(body)")
+        #expect(try receiver.requestPath(1) == "/home-server")
     }
 
     /// A python3 with PyPI's aiosmtpd: the venv scripts/test prepares (`.build/python-test`), made here when missing.
