@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// Alerts through the real dokuend, curl and a real HTTP receiver (docs/ALERTS.md): one "firing" for an instance that
-/// crash-loops and one "resolved" when it runs again; a receiver that hangs or refuses does not slow a deploy, and the
+/// crash-loops and one "resolved" when it runs again, across a restart of dokuend; a receiver that hangs or refuses does not slow a deploy, and the
 /// refusing channel shows as failing in `notify list` until it recovers; targets are checked before anything is
 /// stored.
 @Suite(.serialized, .timeLimit(.minutes(4))) struct NotifyTests {
@@ -162,6 +162,9 @@ import Testing
         #expect(firing.action.contains("dokuen logs \(app)"), "\(firing.action)")
         #expect(try receiver.request(1).headers["content-type"] == "application/json")
 
+        // dokuend restarts while the episode is open: the store has it, so the new daemon neither fires it again nor
+        // forgets to resolve it.
+        try daemon.restart()
         // It keeps crashing (now FATAL or BACKOFF): the episode is open, nothing more is sent. Then it is fixed.
         try daemon.waitUntil("web.1 crash-looping on") { statuses in
             statuses.contains { $0.app == app && $0.restarts >= 4 }
