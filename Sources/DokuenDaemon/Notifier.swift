@@ -40,7 +40,10 @@ public actor Notifier: Service {
     }
 
     public func run() async throws {
-        try await load()
+        // A store that cannot be read now must not stop dokuend: alerts are then sent for what happens from here on.
+        do { try await load() } catch {
+            DaemonLog.error("alerts", "unable to read the channels and episodes: \(error)")
+        }
         let feed = feed
         await store.observeEvents { event in feed.send(.event(event)) }
         let periodic = checks.map { checks in
@@ -71,6 +74,7 @@ public actor Notifier: Service {
     }
 
     private func start(_ channel: NotifyChannelRecord) {
+        guard workers[channel.id] == nil else { return }
         channels[channel.id] = channel
         queues[channel.id] = ChannelQueue(failures: channel.failures, nextRetryAt: channel.nextRetryAt)
         let id = channel.id
@@ -161,10 +165,11 @@ public actor Notifier: Service {
     /// Checks and stores a channel, and starts its sender.
     func add(kind: String, target: String, actor: String) async throws -> NotifyChannel {
         let checked = try NotifyTarget.check(kind: kind, target: target)
+        // Loaded first (a request may come before the service runs), so the new channel starts exactly once.
+        try await load()
         guard let record = try await store.addNotifyChannel(kind: kind, target: checked, actor: actor) else {
             throw APIError(.conflict, "a \(kind) channel to \(Quoting.quoted(checked)) exists already")
         }
-        try await load()
         start(record)
         return wire(record)
     }
