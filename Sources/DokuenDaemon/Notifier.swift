@@ -26,7 +26,7 @@ public actor Notifier: Service {
     /// Each channel's current sleep: cancelled to wake the channel early (a new message, a test that succeeded).
     private var sleepers: [Int64: Task<Void, Never>] = [:]
     private var timer: (deadline: Int64, task: Task<Void, Never>)?
-    private var loaded = false
+    private var loading: Task<Void, any Error>?
 
     public init(
         store: Store, transport: AlertTransport, checks: AlertChecks? = nil,
@@ -66,11 +66,22 @@ public actor Notifier: Service {
     }
 
     /// Channels and open episodes from the store; each channel's sender starts.
+    /// Every caller (the service's start, an API request that came first) awaits the same one load, so facts are
+    /// never handled before the open episodes are in.
     private func load() async throws {
-        guard !loaded else { return }
-        loaded = true
-        episodes = AlertEpisodes(open: try await store.alertEpisodes())
-        for channel in try await store.notifyChannels() { start(channel) }
+        if loading == nil {
+            loading = Task {
+                let open = try await store.alertEpisodes()
+                let channels = try await store.notifyChannels()
+                await self.loaded(open, channels)
+            }
+        }
+        try await loading?.value
+    }
+
+    private func loaded(_ open: [AlertEpisodeRecord], _ channels: [NotifyChannelRecord]) {
+        episodes = AlertEpisodes(open: open)
+        for channel in channels { start(channel) }
     }
 
     private func start(_ channel: NotifyChannelRecord) {
