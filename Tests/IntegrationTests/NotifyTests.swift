@@ -213,14 +213,16 @@ import Testing
         #expect(good.status == .exited(0), "\(good.standardOutput)\(good.standardError)")
 
         var failing: NotifyChannel?
-        try daemon.waitFor("the refusing channel failing") {
-            failing = try channels(daemon).first { $0.target.contains(":\(refusing)/") && $0.failing }
+        // Failing, with the failure and its resolution waiting (the Notifier hears of the second deploy just after it).
+        try daemon.waitFor("the refusing channel failing with two messages waiting") {
+            failing = try channels(daemon).first {
+                $0.target.contains(":\(refusing)/") && $0.failing && $0.pending == 2
+            }
             return failing != nil
         }
         let channel = try #require(failing)
         #expect(channel.failures >= 1 && channel.failingSince != nil && channel.nextRetry != nil)
         #expect(channel.lastError?.hasPrefix("curl exited 7") == true, "\(channel.lastError ?? "")")
-        #expect(channel.pending == 2, "\(channel)")
         let listed = try daemon.dokuen(["notify", "list"]).standardOutput
         #expect(listed.contains("\thttp://127.0.0.1:\(refusing)/\tfailing since "), "\(listed)")
         #expect(listed.contains("\terror: curl exited 7"), "\(listed)")
