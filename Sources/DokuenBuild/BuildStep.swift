@@ -18,6 +18,8 @@ public struct BuildStep: Sendable {
     /// The program (and its keeper) get SIGKILL when the thread that runs the step ends, dokuend's death included
     /// (PR_SET_PDEATHSIG): a restic run of a backup never outlives the daemon (docs/BACKUP.md).
     public var dieWithParent = false
+    /// A file the program reads as its standard input (an alert's e-mail for sendmail); nil: /dev/null.
+    public var standardInput: String?
 
     public init(
         label: String, executable: String, arguments: [String] = [], environment: [String: String],

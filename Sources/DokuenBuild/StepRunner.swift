@@ -51,7 +51,7 @@ public enum StepRunner {
         do { output = try Posix.pipe() } catch { return .failure(.couldNotStart(step: step.label, error)) }
         let started: (child: ChildProcess, report: Int32, keeper: Int32)
         do {
-            let input = try Posix.open("/dev/null", .readOnly)
+            let input = try Posix.open(step.standardInput ?? "/dev/null", .readOnly)
             defer { Posix.close(input) }
             started = try ChildProcess.spawnExclusive(
                 step.executable, arguments: step.arguments, environment: step.environment,

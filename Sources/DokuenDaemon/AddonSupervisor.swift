@@ -22,6 +22,8 @@ public actor AddonSupervisor {
     var lastPIDs: [AppName: Int32] = [:]
     /// The last reason an add-on's shim could not be started again, so that `tend` logs it once.
     var refusals: [AppName: String] = [:]
+    /// Where each add-on's health goes for alerts (`addon.down`, docs/ALERTS.md); nil: nowhere.
+    private var alerts: AlertFeed?
     /// Watches the add-ons' shims, so that one that dies without a word wakes dokuend at once.
     var shimWatcher: ShimWatcher?
 
@@ -41,6 +43,22 @@ public actor AddonSupervisor {
     }
 
     public func setShimWatcher(_ watcher: ShimWatcher?) { shimWatcher = watcher }
+
+    public func setAlerts(_ feed: AlertFeed?) { alerts = feed }
+
+    /// Tells the alerts whether `record`'s server is up, from its shim's state: RUNNING is up; BACKOFF, FATAL,
+    /// EXITED or no shim is down; a start or stop in progress says nothing. A stopped add-on is not down.
+    private func reportHealth(_ record: AddonRecord) {
+        guard let alerts else { return }
+        let name = record.name.rawValue
+        if record.stopped { return alerts.send(.addon(name: name, up: true)) }
+        guard isAlive(record.name) else { return alerts.send(.addon(name: name, up: false)) }
+        switch status(record.name)?.state {
+        case .running?: alerts.send(.addon(name: name, up: true))
+        case .backoff?, .fatal?, .exited?: alerts.send(.addon(name: name, up: false))
+        default: break
+        }
+    }
 
     func paths(_ name: AppName) -> AddonPaths { AddonPaths(layout: layout, name: name) }
 
@@ -302,6 +320,7 @@ public actor AddonSupervisor {
     /// that has none, and restarts the apps that follow an add-on whose server restarted, once it answers again.
     public func tend() async {
         guard let records = try? await store.addons() else { return }
+        defer { for record in records { reportHealth(record) } }
         for record in records where !busy.contains(record.name) && !record.stopped {
             if !isAlive(record.name) {
                 do {

@@ -29,6 +29,9 @@ public struct DaemonSettings: Sendable {
     /// Automatic certificates (docs/CERTS.md); nil: no `certs auto` routes (tests of other routes).
     public var acme: AcmeRenewer?
 
+    /// Alerts (docs/ALERTS.md); nil: no `notify` routes (tests of other routes).
+    public var notifier: Notifier?
+
     public init() {}
 }
 
@@ -62,6 +65,7 @@ public struct NumericOption: Sendable, Equatable {
     public static let bootTimeout = NumericOption("--boot-timeout", 1...3600, "whole seconds")
     public static let httpPort = NumericOption("--http-port", 1...65_535, "a port")
     public static let httpsPort = NumericOption("--https-port", 1...65_535, "a port")
+    public static let notifyTimeout = NumericOption("--notify-timeout", 1...600, "whole seconds")
 
     /// `--ports LOW-HIGH` as a range, or why not.
     public static func portRange(_ text: String) -> Result<ClosedRange<Int>, PortRangeRefusal> {

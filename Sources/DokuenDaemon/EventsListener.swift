@@ -21,8 +21,14 @@ public final class EventsListener: Service, Sendable {
     /// Where cron runs' shims live (`run/cron/`): their changes go to the scheduler, never to the reconciler.
     let cronPrefix: String
     let cron: CronScheduler?
+    /// Where each instance's reported state goes for alerts (a crash loop, FATAL: docs/ALERTS.md); nil: nowhere.
+    let alerts: AlertFeed?
 
-    public init(layout: RootLayout, supervisor: InstanceSupervisor, store: Store, cron: CronScheduler? = nil) throws {
+    public init(
+        layout: RootLayout, supervisor: InstanceSupervisor, store: Store, cron: CronScheduler? = nil,
+        alerts: AlertFeed? = nil
+    ) throws {
+        self.alerts = alerts
         path = layout.eventsSocket
         addonsPrefix = layout.runDirectory + "/addons/"
         cronPrefix = layout.runDirectory + "/cron/"
@@ -101,12 +107,23 @@ public final class EventsListener: Service, Sendable {
         {
             await noteExit(directory: directory, exit: exit, record: record)
         }
+        if let directory, let alerts, let id = Self.instance(directory: directory) {
+            alerts.send(.instance(id, state: record.state.name, restarts: record.restarts))
+        }
         if let directory {
             await noteLogDrop(directory: directory, record: record)
             supervisor.shimChanged(directory: directory)
         } else {
             supervisor.requestReconcile()
         }
+    }
+
+    /// The instance whose service directory is `directory` (`…/svc/APP/TYPE.N@vR`), as `InstanceObserver` reads it.
+    static func instance(directory: String) -> InstanceID? {
+        let parts = directory.split(separator: "/")
+        guard parts.count >= 3, parts[parts.count - 3] == "svc", let app = try? AppName(String(parts[parts.count - 2]))
+        else { return nil }
+        return try? InstanceID(app: app, directoryName: String(parts[parts.count - 1]))
     }
 
     /// Writes one `log.dropped` event when a shim starts dropping log output (`LogDropEpisodes`).

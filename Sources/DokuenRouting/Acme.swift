@@ -13,9 +13,10 @@ public struct AcmeRefusal: Error, Equatable, Sendable, CustomStringConvertible {
 public struct AcmeEmail: Equatable, Sendable, CustomStringConvertible {
     public let rawValue: String
 
-    public init(_ text: String) throws(AcmeRefusal) {
+    /// `what` names the value in a refusal: dokuend's option, or an alert channel's `e-mail address`.
+    public init(_ text: String, what: String = "--acme-email") throws(AcmeRefusal) {
         func refuse(_ reason: String) -> AcmeRefusal {
-            AcmeRefusal("invalid --acme-email \(Quoting.quoted(text)): \(reason)")
+            AcmeRefusal("invalid \(what) \(Quoting.quoted(text)): \(reason)")
         }
         guard text.utf8.count <= 254 else { throw refuse("it is longer than 254 characters") }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)

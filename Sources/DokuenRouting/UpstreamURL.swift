@@ -6,7 +6,9 @@ import DokuenCore
 /// Rules: the scheme is `http://` or `https://` (lowercase); the host is an IPv4 address, an IPv6 address in
 /// brackets (`[fd00::10]`) or a hostname (`Hostname`'s rules); an optional port 1-65535; an optional path starting
 /// with `/` of letters, digits and `-._~/%!*+,=:@&` only (no quotes, spaces, `;`, `{}`, `$`, `#`, `?`, `\`);
-/// nothing else (no user info, no query, no fragment). 2048 characters at most.
+/// nothing else (no user info, no query, no fragment). 2048 characters at most. An alert's webhook or ntfy URL
+/// (`dokuen notify add`, docs/ALERTS.md) may also have a query (`?` then the same characters and `?`), since hooks
+/// often carry a token there.
 public struct UpstreamURL: Hashable, Sendable, CustomStringConvertible {
     public let isHTTPS: Bool
     /// As rendered: dotted IPv4, `[…]` IPv6 in our canonical form, or a lowercase hostname.
@@ -15,7 +17,7 @@ public struct UpstreamURL: Hashable, Sendable, CustomStringConvertible {
     /// Empty, or starting with `/`.
     public let path: String
 
-    public init(_ text: String) throws(RoutingError) {
+    public init(_ text: String, allowingQuery: Bool = false) throws(RoutingError) {
         func refuse(_ reason: String) -> RoutingError { .invalidUpstream(text, reason: reason) }
         guard text.utf8.count <= 2048 else { throw refuse("it is longer than 2048 characters") }
         for (offset, scalar) in text.unicodeScalars.enumerated() where !("!"..."~").contains(scalar) {
@@ -70,14 +72,18 @@ public struct UpstreamURL: Hashable, Sendable, CustomStringConvertible {
         } else {
             port = nil
         }
+        let query = allowingQuery ? path.firstIndex(of: "?") : nil
         for (offset, scalar) in path.unicodeScalars.enumerated() {
             switch scalar {
             case "a"..."z", "A"..."Z", "0"..."9", "-", ".", "_", "~", "/", "%", "!", "*", "+", ",", "=", ":", "@", "&":
                 continue
+            case "?" where query != nil:
+                continue
             default:
                 throw refuse(
                     "its path contains \(Quoting.describe(scalar, at: offset + 1)); a path has letters, digits and "
-                        + "-._~/%!*+,=:@& only (no query or fragment)")
+                        + "-._~/%!*+,=:@& only (\(allowingQuery ? "and a query, " : "")no \(allowingQuery ? "" : "query or ")fragment)"
+                )
             }
         }
         self.path = path

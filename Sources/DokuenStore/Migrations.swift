@@ -7,7 +7,7 @@
 ///   `PRAGMA foreign_key_check` must be clean before each one commits;
 /// - add a row for the new version to the fixtures of MigrationTests, so the upgrade test covers it.
 enum Migrations {
-    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13]
+    static let all: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14]
 
     /// The version a fully migrated database has.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -532,5 +532,35 @@ enum Migrations {
                 CHECK (app_id IS NOT NULL OR challenge = 'dns-01')
             ) STRICT;
             CREATE UNIQUE INDEX acme_certificates_one_wildcard ON acme_certificates (coalesce(app_id, 0));
+            """)
+
+    // Alerts (docs/ALERTS.md): the channels messages go to, with each one's failing state (failures in a row, since
+    // when, the last error's one line, when the next retry is due), and the open alert episodes, so that a restart of
+    // dokuend neither sends an open episode's alert again nor forgets to send its "resolved". The CHECK on target
+    // repeats the boundary's rules: printable ASCII, no quotes, backslash or ';' (an e-mail address or an http(s) URL).
+    static let v14 = Migration(
+        version: 14, name: "alert channels and episodes",
+        sql: """
+            CREATE TABLE notify_channels (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('webhook', 'email', 'ntfy')),
+                target TEXT NOT NULL CHECK (length(target) BETWEEN 3 AND 2048 AND target NOT GLOB '*[^!-~]*'
+                    AND target NOT GLOB '*[;"''\\]*'),
+                failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+                failing_since INTEGER,
+                last_error TEXT CHECK (last_error IS NULL OR length(last_error) <= 2000),
+                next_retry_at INTEGER,
+                created_at INTEGER NOT NULL,
+                UNIQUE (kind, target)
+            ) STRICT;
+
+            CREATE TABLE alert_episodes (
+                key TEXT PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 300),
+                alert TEXT NOT NULL CHECK (length(alert) BETWEEN 1 AND 64),
+                app TEXT CHECK (app IS NULL OR (length(app) BETWEEN 1 AND 63 AND app NOT GLOB '*[^a-z0-9-]*')),
+                summary TEXT NOT NULL CHECK (length(summary) <= 2000),
+                action TEXT NOT NULL CHECK (length(action) <= 2000),
+                opened_at INTEGER NOT NULL
+            ) STRICT;
             """)
 }

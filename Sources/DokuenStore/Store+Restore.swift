@@ -89,6 +89,8 @@ extension Store {
         "proxies":
             "outside services name addresses of the old host's network; add them again with dokuen proxies add "
             + "(docs/BACKUP.md, Which wins), and their access rules with them",
+        "notify_channels": "where alerts go is the target's own setting, like its backups (docs/ALERTS.md)",
+        "alert_episodes": "the old host's open alerts are about the old host; the target's start afresh",
     ]
 
     /// The names of `importedTables`.

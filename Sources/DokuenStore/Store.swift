@@ -24,6 +24,8 @@ public actor Store {
     let clock: @Sendable () -> Int64
     /// Held for the writer's lifetime; nil for a read-only store and after `close`.
     private var writerLock: FileLock?
+    /// Told of every event as it is appended (the alerts' feed, docs/ALERTS.md); it must not block.
+    private var eventObserver: (@Sendable (EventRecord) -> Void)?
 
     private init(path: String, database: Database, writerLock: FileLock?, clock: @escaping @Sendable () -> Int64) {
         self.path = path
@@ -80,6 +82,13 @@ public actor Store {
         }
     }
 
+    /// Sets the one observer told of every event appended from now on, inside the appending call (so it must only
+    /// hand the event on, as `AlertFeed.send` does). An event whose transaction then rolls back was told all the
+    /// same; the rollbacks that follow an event are failures of the disk, after which alerts matter least.
+    public func observeEvents(_ observer: @escaping @Sendable (EventRecord) -> Void) {
+        eventObserver = observer
+    }
+
     // MARK: - Helpers for the Store+* files
 
     /// Appends an event inside the caller's transaction. Details name objects, never env values.
@@ -91,8 +100,10 @@ public actor Store {
         try database.run(
             "INSERT INTO events (at, actor, app, action, detail) VALUES (?, ?, ?, ?, ?)",
             [.integer(at), .text(actor), .text(app?.rawValue), .text(action), .text(detail)])
-        return EventRecord(
+        let record = EventRecord(
             id: database.lastInsertRowID, at: at, actor: actor, app: app, action: action, detail: detail)
+        eventObserver?(record)
+        return record
     }
 
     /// The row id of the app, or `appNotFound`.

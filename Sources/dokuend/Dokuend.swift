@@ -180,6 +180,15 @@ struct Dokuend: AsyncParsableCommand {
                 + "sftp.command=\"ssh -i /root/.ssh/backup backup@host -s sftp\".", valueName: "key=value"))
     var backupOption: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "The sendmail that alert e-mails go through (dokuen notify add email; docs/ALERTS.md), run as "
+                + "sendmail -t -i with the message on stdin: msmtp's, or any MTA's.", valueName: "path"))
+    var sendmail = "/usr/sbin/sendmail"
+
+    @Option(help: "Seconds one alert may take to send (curl's --max-time, sendmail's run), 1 to 600.")
+    var notifyTimeout = 30
+
     /// The backup settings, checked against the root and dokuend's user; nil without --backup-repo.
     func backupSettings(root: String) throws -> BackupSettings? {
         guard let backupRepo, let backupPasswordFile else { return nil }
@@ -254,6 +263,7 @@ struct Dokuend: AsyncParsableCommand {
         let numbers: [(NumericOption, Int?)] = [
             (.keepReleases, keepReleases), (.buildTimeout, buildTimeout), (.drainMilliseconds, drainMilliseconds),
             (.bootTimeout, bootTimeout), (.httpPort, httpPort), (.httpsPort, httpsPort),
+            (.notifyTimeout, notifyTimeout),
         ]
         for case (let option, let value?) in numbers {
             if let refusal = option.refusal(value) { throw ValidationError(refusal) }
@@ -263,6 +273,9 @@ struct Dokuend: AsyncParsableCommand {
             throw ValidationError("--http-port and --https-port must differ; both are \(http)")
         }
         do { _ = try BodySize(clientMaxBodySize) } catch { throw ValidationError(error.description) }
+        guard sendmail.hasPrefix("/") else {
+            throw ValidationError("invalid --sendmail \"\(sendmail)\": it takes an absolute path")
+        }
         guard (backupRepo == nil) == (backupPasswordFile == nil) else {
             throw ValidationError("--backup-repo and --backup-password-file go together; give both or neither")
         }
@@ -411,6 +424,15 @@ struct Dokuend: AsyncParsableCommand {
         // Automatic certificates (docs/CERTS.md): renewals are a service of the group below.
         let renewer = AcmeRenewer(layout: layout, store: store, routing: routing, settings: try acmeSettings())
         settings.acme = renewer
+        // Alerts (docs/ALERTS.md): a service of the group below, fed by the event log and the shims' reports.
+        let notifier = Notifier(
+            store: store,
+            transport: AlertTransport(
+                curl: AlertTransport.findCurl(searchPath: Posix.environment()["PATH"]), sendmail: sendmail,
+                timeoutSeconds: notifyTimeout, spool: layout.runDirectory + "/notify"),
+            checks: AlertChecks(layout: layout, store: store, renewer: renewer))
+        settings.notifier = notifier
+        await addons.setAlerts(notifier.feed)
         let server = APIServer.application(
             layout: layout, store: store, supervisor: supervisor, routing: routing, settings: settings, addons: addons
         ) {
@@ -426,7 +448,8 @@ struct Dokuend: AsyncParsableCommand {
             // Shims report every change on the events socket, bound here so that no event of a shim started below
             // is lost; a shim killed without a word (SIGKILL, the OOM killer) sends none: its pidfd says so. Then
             // re-adopt every live shim and start what is missing before serving.
-            let events = try EventsListener(layout: layout, supervisor: supervisor, store: store, cron: cron)
+            let events = try EventsListener(
+                layout: layout, supervisor: supervisor, store: store, cron: cron, alerts: notifier.feed)
             let watcher = try ShimWatcher { shim in supervisor.shimChanged(directory: shim.directory) }
             await supervisor.setShimWatcher(watcher)
             let addonWatcher = try ShimWatcher { _ in supervisor.requestReconcile() }
@@ -465,7 +488,7 @@ struct Dokuend: AsyncParsableCommand {
                 .init(service: events), .init(service: watcher), .init(service: ReconcileLoop(supervisor: supervisor)),
                 .init(service: addonWatcher), .init(service: AddonService(addons: addons, supervisor: supervisor)),
                 .init(service: CronService(scheduler: cron)), .init(service: BackupService(scheduler: backupScheduler)),
-                .init(service: AcmeService(renewer: renewer)),
+                .init(service: AcmeService(renewer: renewer)), .init(service: notifier),
                 .init(service: APIService(server, startup: startup)),
                 .init(service: LivenessMonitor(layout: layout, store: store, supervisor: supervisor)),
             ]

@@ -28,6 +28,7 @@ import Testing
         11: 9_615_449_593_498_783_871,
         12: 15_114_479_105_476_081_442,
         13: 15_107_202_462_784_535_832,
+        14: 16_150_241_548_014_652_219,
     ]
 
     @Test func shippedMigrationsAreNeverEdited() {
@@ -331,6 +332,28 @@ import Testing
                 let wildcard = try #require(try await store.acmeCertificate(app: nil))
                 #expect(wildcard.challenge == "dns-01" && wildcard.app == nil)
                 #expect(try await store.acmeCertificates().count == 2)
+            }),
+        14: Fixture(
+            insert: { database in
+                try database.execute(
+                    """
+                    INSERT INTO notify_channels (id, kind, target, failures, failing_since, last_error,
+                        next_retry_at, created_at)
+                        VALUES (1, 'webhook', 'https://hooks.example.com/x?t=1', 2, 150, 'curl exited 7', 390, 140),
+                            (2, 'email', 'ops@example.com', 0, NULL, NULL, NULL, 141);
+                    INSERT INTO alert_episodes (key, alert, app, summary, action, opened_at)
+                        VALUES ('deploy.failed:blog', 'deploy.failed', 'blog', 'A deploy of blog failed', 'fix', 160),
+                            ('disk.full', 'disk.full', NULL, 'The disk of / is 95 % full.', 'free space', 170);
+                    """)
+            },
+            verify: { store in
+                let channels = try await store.notifyChannels()
+                #expect(channels.map(\.kind) == ["webhook", "email"])
+                #expect(channels[0].failures == 2 && channels[0].failingSince == 150 && channels[0].nextRetryAt == 390)
+                #expect(channels[0].lastError == "curl exited 7" && channels[1].failures == 0)
+                let episodes = try await store.alertEpisodes()
+                #expect(episodes.map(\.key) == ["deploy.failed:blog", "disk.full"])
+                #expect(episodes[0].app == appName("blog") && episodes[1].app == nil)
             }),
     ]
 

@@ -83,6 +83,7 @@ import Testing
         ["run", "blog"], ["git", "set-branch", "blog", "a..b"], ["git", "set-branch", "blog", "-x"],
         ["checks", "set", "blog", "nope=1"], ["checks", "set", "blog", "attempts=x"], ["checks", "set", "blog"],
         ["domains", "add", "Bad", "example.com"], ["certs", "add", "Bad", "/a", "/b"],
+        ["notify", "add", "sms", "+3312345678"], ["notify", "remove", "x"], ["notify", "test", "0"],
         ["keys", "add", "Bad/Name", "/x"],
         ["events", "Bad"], ["releases", "Bad"], ["logs", "Bad"],
         ["backup", "forget"], ["backup", "forget", "--keep-daily", "0"], ["backup", "forget", "--keep-last", "-1"],
