@@ -25,7 +25,7 @@ public enum APIServer {
         let cutover = Cutover(
             layout: layout, store: store, supervisor: supervisor, keepReleases: settings.keepReleases,
             routing: routing, drainMilliseconds: settings.drainMilliseconds,
-            bootTimeoutSeconds: settings.bootTimeoutSeconds)
+            bootTimeoutSeconds: settings.bootTimeoutSeconds, metrics: settings.metrics)
         let deployer = Deployer(layout: layout, store: store, cutover: cutover, settings: settings)
         // Auto-rollback goes through this cutover's deploy queue, as `dokuen rollback` does.
         Task {
@@ -34,7 +34,9 @@ public enum APIServer {
             }
         }
         let router = Router(context: DokuenContext.self)
-        // Middleware first: Hummingbird applies it only to routes added after it.
+        // Middleware first: Hummingbird applies it only to routes added after it. The request metrics outermost, so
+        // that they see each answer's status after the error middleware made it (docs/METRICS.md).
+        if settings.metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ErrorMiddleware())
         // Each app's user and who owns its files: the supervisor's, so that every part agrees.
         let accounts = supervisor.accounts
@@ -290,6 +292,10 @@ public enum APIServer {
             addAcmeRoutes(to: v1, layout: layout, store: store, routing: routing, renewer: renewer)
         }
         addEventRoutes(to: v1, store: store)
+        if let metrics = settings.metrics {
+            addMetricsRoutes(
+                to: v1, store: store, supervisor: supervisor, addons: addons, renewer: settings.acme, metrics: metrics)
+        }
         addRunRoutes(to: v1, store: store, supervisor: supervisor)
         if let cron = settings.cron { addCronRoutes(to: v1, store: store, cron: cron) }
         if let backups = settings.backups {

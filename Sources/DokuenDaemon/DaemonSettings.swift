@@ -29,6 +29,10 @@ public struct DaemonSettings: Sendable {
     /// Automatic certificates (docs/CERTS.md); nil: no `certs auto` routes (tests of other routes).
     public var acme: AcmeRenewer?
 
+    /// Prometheus metrics (docs/METRICS.md); nil: no `GET /v1/metrics` and no request metrics (tests of other
+    /// routes).
+    public var metrics: DaemonMetrics?
+
     public init() {}
 }
 
