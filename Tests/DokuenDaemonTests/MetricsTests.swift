@@ -141,7 +141,8 @@ import Testing
         #expect(MetricName.prometheusLabel("a:b") == "a_b")
     }
 
-    /// `GET /v1/metrics` answers the text format, with the counter the supervisor feeds (one pass here).
+    /// `GET /v1/metrics` answers the text format, with the counter the supervisor feeds (one pass here) and the end
+    /// of the last backup that succeeded, read from the store.
     @Test func theRouteAnswersTheTextFormat() async throws {
         let temp = try TemporaryDirectory("metrics-route")
         defer { temp.remove() }
@@ -160,6 +161,20 @@ import Testing
         ) {}
         do {
             try await supervisor.reconcile()
+            // A failed backup, then one that succeeded: the gauge shows when the latter ended.
+            let failed = try await store.startBackupRun(trigger: "manual", startedAt: 1_700_000_000)
+            try await store.finishBackupRun(
+                id: failed, actor: "test", durationMilliseconds: 1_000, snapshotID: nil, totalBytes: nil,
+                dataAdded: nil, error: "no", detail: "")
+            let ok = try await store.startBackupRun(trigger: "manual", startedAt: 1_700_000_100)
+            try await store.finishBackupRun(
+                id: ok, actor: "test", durationMilliseconds: 5_000, snapshotID: String(repeating: "ab", count: 32),
+                totalBytes: 1, dataAdded: 1,
+                error: nil, detail: "")
+            let later = try await store.startBackupRun(trigger: "manual", startedAt: 1_700_000_200)
+            try await store.finishBackupRun(
+                id: later, actor: "test", durationMilliseconds: 1_000, snapshotID: nil, totalBytes: nil,
+                dataAdded: nil, error: "no", detail: "")
             try await application.test(.router) { client in
                 try await client.execute(uri: "/v1/metrics", method: .get) { response in
                     #expect(response.status == .ok)
@@ -167,6 +182,7 @@ import Testing
                     let text = String(buffer: response.body)
                     #expect(text.contains("# TYPE dokuen_reconcile_passes_total counter\n"))
                     #expect(text.contains("\ndokuen_reconcile_passes_total 1\n"))
+                    #expect(text.contains("\ndokuen_backup_last_success_timestamp_seconds 1700000105.0\n"), "\(text)")
                 }
             }
         } catch {
