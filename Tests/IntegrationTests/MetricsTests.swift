@@ -12,13 +12,36 @@ import Testing
 
     /// The exposition's sample lines (not `# TYPE`), after checking the answer's status and media type.
     static func scrape(_ daemon: DaemonHarness) throws -> [String] {
+        try text(daemon).split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") }
+    }
+
+    /// The exposition, after checking the answer's status and media type.
+    static func text(_ daemon: DaemonHarness) throws -> String {
         let response = try UnixHTTPClient(socketPath: daemon.root + "/run/dokuend.sock").send("GET", "/v1/metrics")
         let text = String(decoding: response.body, as: UTF8.self)
         guard response.status == 200 else {
             throw ProgramRunError(description: "GET /v1/metrics: \(response.status) \(text)")
         }
         #expect(response.headers.first { $0.key.lowercased() == "content-type" }?.value == "text/plain; version=0.0.4")
-        return text.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") }
+        return text
+    }
+
+    static let promtool = "/usr/bin/promtool"
+
+    /// Prometheus's own linter (Debian's `prometheus` package) parses the whole exposition: nothing to say but the
+    /// missing HELP lines (swift-metrics has no help text; docs/METRICS.md says what each metric means).
+    @Test(.enabled(if: access(promtool, X_OK) == 0, "needs promtool (Debian's prometheus)"))
+    func prometheusParsesTheExposition() throws {
+        let daemon = try DaemonHarness(label: "met-lint")
+        defer { daemon.stop() }
+        #expect(try daemon.dokuen(["apps", "create", "met-lint"]).status == .exited(0))
+        // A first scrape, so that the second holds request metrics too.
+        _ = try Self.text(daemon)
+        let checked = try runProgram(Self.promtool, ["check", "metrics"], stdin: Array(try Self.text(daemon).utf8))
+        let complaints = (checked.standardOutput + checked.standardError).split(separator: "\n")
+        #expect(!complaints.isEmpty && complaints.allSatisfy { $0.hasSuffix(" no help text") }, "\(complaints)")
+        #expect(complaints.contains("dokuen_reconcile_passes_total no help text"))
+        #expect(complaints.contains("dokuen_api_request_duration_seconds no help text"))
     }
 
     /// The value of the one line that starts with `series` and a space; nil when there is none.
