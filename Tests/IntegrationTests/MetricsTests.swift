@@ -6,7 +6,7 @@ import Testing
 
 /// `GET /v1/metrics` of a real dokuend (docs/METRICS.md): an app's instances with their state, a kill counted as a
 /// restart once the shim restarted it, the series of a scaled-away instance gone, and the counters recorded as things
-/// happened (the deploy, the reconcile passes, the API's requests).
+/// happened (deploys that succeeded and failed, the reconcile passes, the API's requests).
 @Suite(.serialized, .timeLimit(.minutes(3))) struct MetricsTests {
     static let app = "met-blog"
 
@@ -103,5 +103,15 @@ import Testing
         lines = try Self.scrape(daemon)
         #expect(lines.allSatisfy { !$0.contains(#"index="2""#) }, "\(lines)")
         #expect(Self.value(lines, #"dokuen_instance_state{\#(Self.labels(1)),state="RUNNING"}"#) == 1)
+
+        // A deploy that fails (nothing to build) is counted as failed, with its duration; the release stays.
+        try Posix.mkdir(daemon.temp("empty"))
+        try AtomicFile.write(Array("nothing here\n".utf8), to: daemon.temp("empty/README"))
+        #expect(try daemon.dokuen(["deploy", Self.app, daemon.temp("empty")]).status == .exited(1))
+        lines = try Self.scrape(daemon)
+        #expect(Self.value(lines, #"dokuen_deploys_total{app="\#(Self.app)",outcome="failed"}"#) == 1, "\(lines)")
+        #expect(Self.value(lines, #"dokuen_deploys_total{app="\#(Self.app)",outcome="succeeded"}"#) == 1)
+        #expect(Self.value(lines, #"dokuen_deploy_duration_seconds_count{app="\#(Self.app)"}"#) == 2)
+        #expect(Self.value(lines, #"dokuen_app_release{app="\#(Self.app)"}"#) == 1)
     }
 }
