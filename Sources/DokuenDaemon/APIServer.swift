@@ -97,6 +97,7 @@ public enum APIServer {
             // Its cron runs stop and are recorded while the app's rows still are (docs/CRON.md).
             await settings.cron?.stopAll(of: name)
             try await store.destroyApp(name, actor: await actor(request, context))
+            settings.metrics?.appDestroyed(name)
             try? await routing?.remove(name)
             // Its instances stop now, and anything else its user still runs; its files go, but data/ (and its
             // user, who owns it) stay unless purged.

@@ -61,6 +61,18 @@ public final class DaemonMetrics: Sendable {
             .record(duration: duration)
     }
 
+    /// `app` was destroyed: its deploy series leave the output. (Asking the factory for a series returns the one
+    /// registered, so destroying what it returns unregisters it.)
+    func appDestroyed(_ app: AppName) {
+        for outcome in ["succeeded", "failed"] {
+            CoreMetrics.Counter(
+                label: MetricName.deploys, dimensions: [("app", app.rawValue), ("outcome", outcome)], factory: factory
+            ).destroy()
+        }
+        CoreMetrics.Timer(label: MetricName.deployDuration, dimensions: [("app", app.rawValue)], factory: factory)
+            .destroy()
+    }
+
     /// Sets every series read at scrape time to `samples`; the series of the last refresh that `samples` lacks
     /// disappear from the output.
     func refresh(_ samples: [MetricSample]) {

@@ -131,6 +131,12 @@ import Testing
         #expect(lines.contains(#"dokuen_deploy_duration_seconds_bucket{app="met-d",le="5.0"} 2"#))
         #expect(lines.contains(#"dokuen_deploy_duration_seconds_bucket{app="met-d",le="60.0"} 3"#))
         #expect(lines.contains("dokuen_reconcile_passes_total 1"))
+        // The app destroyed: its deploy series go, another app's stay.
+        metrics.deployEnded(try AppName("met-e"), succeeded: true, duration: .seconds(1))
+        metrics.appDestroyed(app)
+        let left = Self.lines(metrics)
+        #expect(left.allSatisfy { !$0.contains(#"app="met-d""#) }, "\(left)")
+        #expect(left.contains(#"dokuen_deploys_total{app="met-e",outcome="succeeded"} 1"#))
     }
 
     @Test func otherCodesNamesBecomePrometheusNames() {
