@@ -62,6 +62,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         // bin/release prints YAML; DokuenBuild parses it with a real YAML parser, not by hand.
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        // Metrics are recorded through swift-metrics' API and exposed by swift-prometheus's registry at
+        // GET /v1/metrics (docs/METRICS.md); swift-metrics is already under Hummingbird.
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // System libraries and C.
@@ -101,6 +105,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
         // Heroku classic buildpacks: detect, compile and release, run as the unprivileged user with streamed output.
         .target(

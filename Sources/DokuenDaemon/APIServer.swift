@@ -25,7 +25,7 @@ public enum APIServer {
         let cutover = Cutover(
             layout: layout, store: store, supervisor: supervisor, keepReleases: settings.keepReleases,
             routing: routing, drainMilliseconds: settings.drainMilliseconds,
-            bootTimeoutSeconds: settings.bootTimeoutSeconds)
+            bootTimeoutSeconds: settings.bootTimeoutSeconds, metrics: settings.metrics)
         let deployer = Deployer(layout: layout, store: store, cutover: cutover, settings: settings)
         // Auto-rollback goes through this cutover's deploy queue, as `dokuen rollback` does.
         Task {
@@ -34,7 +34,9 @@ public enum APIServer {
             }
         }
         let router = Router(context: DokuenContext.self)
-        // Middleware first: Hummingbird applies it only to routes added after it.
+        // Middleware first: Hummingbird applies it only to routes added after it. The request metrics outermost, so
+        // that they see each answer's status after the error middleware made it (docs/METRICS.md).
+        if settings.metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ErrorMiddleware())
         // Each app's user and who owns its files: the supervisor's, so that every part agrees.
         let accounts = supervisor.accounts
@@ -95,6 +97,7 @@ public enum APIServer {
             // Its cron runs stop and are recorded while the app's rows still are (docs/CRON.md).
             await settings.cron?.stopAll(of: name)
             try await store.destroyApp(name, actor: await actor(request, context))
+            settings.metrics?.appDestroyed(name)
             try? await routing?.remove(name)
             // Its instances stop now, and anything else its user still runs; its files go, but data/ (and its
             // user, who owns it) stay unless purged.
@@ -291,6 +294,10 @@ public enum APIServer {
         }
         addEventRoutes(to: v1, store: store)
         if let notifier = settings.notifier { addNotifyRoutes(to: v1, notifier: notifier) }
+        if let metrics = settings.metrics {
+            addMetricsRoutes(
+                to: v1, store: store, supervisor: supervisor, addons: addons, renewer: settings.acme, metrics: metrics)
+        }
         addRunRoutes(to: v1, store: store, supervisor: supervisor)
         if let cron = settings.cron { addCronRoutes(to: v1, store: store, cron: cron) }
         if let backups = settings.backups {

@@ -29,7 +29,8 @@ public struct Cutover: Sendable {
 
     public init(
         layout: RootLayout, store: Store, supervisor: InstanceSupervisor, keepReleases: Int = 5,
-        routing: Routing? = nil, drainMilliseconds: Int = 0, bootTimeoutSeconds: Int = 60
+        routing: Routing? = nil, drainMilliseconds: Int = 0, bootTimeoutSeconds: Int = 60,
+        metrics: DaemonMetrics? = nil
     ) {
         self.layout = layout
         self.store = store
@@ -39,7 +40,7 @@ public struct Cutover: Sendable {
         self.drainMilliseconds = drainMilliseconds
         readyDeadline = bootTimeoutSeconds * 1000
         checker = HealthChecker(store: store, supervisor: supervisor, portDeadline: bootTimeoutSeconds * 1000)
-        queue = DeployQueue(store: store)
+        queue = DeployQueue(store: store, metrics: metrics)
     }
 
     /// Cuts `app` over to a new release of what `source` gives; returns the release. `deploy` is the running

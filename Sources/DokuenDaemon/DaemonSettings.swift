@@ -32,6 +32,10 @@ public struct DaemonSettings: Sendable {
     /// Alerts (docs/ALERTS.md); nil: no `notify` routes (tests of other routes).
     public var notifier: Notifier?
 
+    /// Prometheus metrics (docs/METRICS.md); nil: no `GET /v1/metrics` and no request metrics (tests of other
+    /// routes).
+    public var metrics: DaemonMetrics?
+
     public init() {}
 }
 

@@ -9,9 +9,14 @@ actor DeployQueue {
     /// How many deploys of each app finished through this queue: a waiter that saw the lock held compares it after
     /// its store call, so that a finish between the two is never missed.
     private var finished: [AppName: Int] = [:]
+    /// Each deploy's outcome and duration are counted here, where every deploy ends (docs/METRICS.md).
+    private let metrics: DaemonMetrics?
+    /// When each running deploy started, by id, for its duration.
+    private var began: [Int64: ContinuousClock.Instant] = [:]
 
-    init(store: Store) {
+    init(store: Store, metrics: DaemonMetrics? = nil) {
         self.store = store
+        self.metrics = metrics
     }
 
     /// Starts a deploy of `app`, waiting while another holds the app, and saying once which one it waits for.
@@ -25,7 +30,9 @@ actor DeployQueue {
             let seen = finished[app, default: 0]
             let holder: Int64
             do {
-                return (try await store.startDeploy(app: app, source: source, actor: actor), holders)
+                let deploy = try await store.startDeploy(app: app, source: source, actor: actor)
+                began[deploy.id] = ContinuousClock.now
+                return (deploy, holders)
             } catch {
                 guard case .deployInProgress(_, let id) = error else { throw error }
                 holder = id
@@ -80,6 +87,10 @@ actor DeployQueue {
         defer {
             finished[app, default: 0] += 1
             for waiter in waiters.removeValue(forKey: app) ?? [] { waiter.resume() }
+        }
+        if let start = began.removeValue(forKey: id) {
+            let succeeded = if case .succeeded = outcome { true } else { false }
+            metrics?.deployEnded(app, succeeded: succeeded, duration: ContinuousClock.now - start)
         }
         return try await store.finishDeploy(id, outcome: outcome, actor: actor)
     }

@@ -74,10 +74,14 @@ public actor InstanceSupervisor {
         unreadyDependencies = check
     }
 
+    /// Counts the passes (docs/METRICS.md); nil: not counted.
+    let metrics: DaemonMetrics?
+
     public init(
         layout: RootLayout, store: Store, shimPath: String, accounts: AppAccounts,
-        portRange: ClosedRange<Int> = Store.defaultPortRange
+        portRange: ClosedRange<Int> = Store.defaultPortRange, metrics: DaemonMetrics? = nil
     ) {
+        self.metrics = metrics
         self.layout = layout
         self.store = store
         self.accounts = accounts
@@ -134,6 +138,7 @@ public actor InstanceSupervisor {
         var done: [ReconcileAction] = []
         repeat {
             passAgain = false
+            metrics?.reconcilePassed()
             done += try await pass()
             // Inside the loop: a change that arrives while routing updates asks for one more pass, not lost.
             if let afterReconcile { await afterReconcile() }

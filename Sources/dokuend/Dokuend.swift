@@ -356,10 +356,16 @@ struct Dokuend: AsyncParsableCommand {
             DaemonLog.fatal("\(error)")
             throw ExitCode.failure
         }
+        // Prometheus metrics (docs/METRICS.md): one registry for the daemon's life, also swift-metrics' global
+        // factory, for what Hummingbird records of each request.
+        let metrics = DaemonMetrics()
+        metrics.bootstrapSystem()
         let supervisor = InstanceSupervisor(
             layout: layout, store: store, shimPath: Posix.executableDirectory() + "/dokuen-shim",
-            accounts: AppAccounts(layout: layout, isolated: Posix.geteuid() == 0), portRange: try portRange())
+            accounts: AppAccounts(layout: layout, isolated: Posix.geteuid() == 0), portRange: try portRange(),
+            metrics: metrics)
         var settings = settings()
+        settings.metrics = metrics
         // Cron (docs/CRON.md): a service of the group below; every reconcile pass (a deploy, a rollback) wakes it.
         let cron = CronScheduler(
             layout: layout, store: store, supervisor: supervisor,

@@ -230,6 +230,8 @@ struct AddonTests {
         try expectOK(daemon.dokuen(["addons", "create", "redis", "kv"]))
         let first = try info(daemon, "kv")
         #expect(first.kind == "redis" && first.state == "RUNNING")
+        let up = try MetricsTests.scrape(daemon)
+        #expect(MetricsTests.value(up, #"dokuen_addon_up{addon="kv",kind="redis"}"#) == 1, "\(up)")
         // `dokuen status` shows it beside the apps' instances, and by its own target.
         let status = try expectOK(daemon.dokuen(["status"]))
         #expect(

@@ -212,8 +212,12 @@ import Testing
                     app: "blog", installed: true, served: false, url: nil, subject: "CN=blog.localhost",
                     issuer: "CN=blog.localhost", notAfter: info.notAfter))
         #expect(info.notAfter != nil)
+        // Its expiry in the metrics (docs/METRICS.md), until it is removed.
+        let expiry = #"dokuen_certificate_expiry_timestamp_seconds{app="blog"}"#
+        #expect(MetricsTests.value(try MetricsTests.scrape(daemon), expiry) == info.notAfter.map(Double.init))
         #expect(try daemon.dokuen(["certs", "remove", "blog"]).standardOutput == "Removed the certificate of blog\n")
         #expect(try daemon.dokuen(["certs", "blog"]).standardOutput == "blog has no certificate\n")
+        #expect(MetricsTests.value(try MetricsTests.scrape(daemon), expiry) == nil)
         let unknown = try daemon.dokuen(["certs", "nosuch"])
         #expect(unknown.status == .exited(1))
     }
