@@ -271,7 +271,8 @@ import Testing
     static func smtpPython() throws -> String {
         let venv = repository + "/.build/python-test"
         let python = venv + "/bin/python3"
-        if try runProgram(python, ["-c", "import aiosmtpd"]).status == .exited(0) { return python }
+        // No venv yet: runProgram throws (no such file), which is "missing" too.
+        if (try? runProgram(python, ["-c", "import aiosmtpd"]))?.status == .exited(0) { return python }
         let made = try runProgram("/usr/bin/python3", ["-m", "venv", venv], deadlineSeconds: 120)
         try #require(made.status == .exited(0), "python3 -m venv: \(made.standardError)")
         let pip = try runProgram(
