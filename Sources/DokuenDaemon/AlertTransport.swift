@@ -65,13 +65,26 @@ public struct AlertTransport: Sendable {
 
     private func curl(_ url: String, headers: [String], body: String) async -> String? {
         guard let curl else { return "curl is not installed (Debian's curl package)" }
-        // -q first: no ~/.curlrc; --globoff: [] and {} in the URL are literal; --data-raw: a leading @ is text.
+        // The URL and the body go in files of the spool (0600), not on the command line: a hook's URL often holds
+        // its secret, and every local user can read a process's argv. The URL was checked (`NotifyTarget`: no
+        // quotes, spaces, backslashes or control characters), so it is a plain quoted value of curl's config.
+        let stem = spool + "/curl-\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            try Posix.mkdir(spool, mode: 0o700, existingOK: true)
+            try AtomicFile.write(Array(body.utf8), to: stem + ".body", mode: 0o600)
+            try AtomicFile.write(Array("url = \"\(url)\"\n".utf8), to: stem + ".conf", mode: 0o600)
+        } catch { return "unable to write the request for curl: \(error)" }
+        defer {
+            try? Posix.unlink(stem + ".body")
+            try? Posix.unlink(stem + ".conf")
+        }
+        // -q first: no ~/.curlrc; --globoff: [] and {} in the URL are literal.
         var arguments = [
             "-q", "--silent", "--show-error", "--fail", "--globoff", "--proto", "=http,https", "--max-time",
             String(timeoutSeconds), "--output", "/dev/null",
         ]
         for header in headers { arguments += ["--header", header] }
-        arguments += ["--data-raw", body, "--url", url]
+        arguments += ["--data-binary", "@" + stem + ".body", "--config", stem + ".conf"]
         return await run("curl", curl, arguments, input: nil)
     }
 

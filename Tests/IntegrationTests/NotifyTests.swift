@@ -226,8 +226,11 @@ import Testing
         let listed = try daemon.dokuen(["notify", "list"]).standardOutput
         #expect(listed.contains("\thttp://127.0.0.1:\(refusing)/\tfailing since "), "\(listed)")
         #expect(listed.contains("\terror: curl exited 7"), "\(listed)")
-        // The hanging one is still on its first send: not failing.
+        // The hanging one is still on its first send: not failing. Its curl waits, with the URL in a file, not on
+        // its command line, which every local user can read (a hook's URL is often its secret).
         #expect(try channels(daemon).first { $0.target.contains(":\(hanging)/") }?.failing == false)
+        let curls = ProcScan.commandLines().filter { $0.contains("curl") && $0.contains("--config") }
+        #expect(!curls.isEmpty && !curls.contains { $0.contains("127.0.0.1:\(hanging)") }, "\(curls)")
         _ = hang
 
         // It comes back: the test goes through, the failing state ends, and the waiting messages follow.

@@ -41,4 +41,12 @@ enum ProcScan {
         }
         return found
     }
+
+    /// The command line of every process alive now, its words joined by spaces.
+    static func commandLines() -> [String] {
+        ((try? Posix.listDirectory("/proc")) ?? []).compactMap { entry in
+            guard let pid = Int32(entry), let cmdline = try? Posix.readFile("/proc/\(pid)/cmdline") else { return nil }
+            return cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+        }
+    }
 }
