@@ -62,6 +62,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         // bin/release prints YAML; DokuenBuild parses it with a real YAML parser, not by hand.
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        // The dashboard's pages: logic-less templates that escape HTML (docs/DASHBOARD.md).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
     ],
     targets: [
         // System libraries and C.
@@ -102,6 +104,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // The web dashboard (docs/DASHBOARD.md): a TCP listener of its own, a client of dokuend's Unix-socket API.
+        .target(
+            name: "DokuenDashboard",
+            dependencies: [
+                "DokuenCore", "DokuenAPI", "DokuenPosix",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // Heroku classic buildpacks: detect, compile and release, run as the unprivileged user with streamed output.
         .target(
             name: "DokuenBuild",
@@ -132,6 +145,7 @@ let package = Package(
             name: "dokuend",
             dependencies: [
                 "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenSystemd", "DokuenDaemon", "DokuenRouting",
+                "DokuenDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -164,6 +178,9 @@ let package = Package(
             name: "DokuenBuildTests", dependencies: ["DokuenBuild", "DokuenCore", "DokuenPosix", "TestSupport"]),
         .testTarget(name: "DokuenAPITests", dependencies: ["DokuenAPI", "DokuenPosix", "TestSupport"]),
         .testTarget(
+            name: "DokuenDashboardTests", dependencies: ["DokuenDashboard", "DokuenAPI", "TestSupport"],
+            exclude: ["Golden"]),
+        .testTarget(
             name: "DokuenDaemonTests",
             dependencies: [
                 "DokuenDaemon", "DokuenAPI", "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenRouting",
@@ -191,7 +208,8 @@ let package = Package(
 // tried): each needs `public import` where its public API names another module's types.
 let memberImportVisibility: Set<String> = [
     "DokuenCore", "DokuenPosix", "DokuenSystemd", "DokuenStore", "DokuenSupervision", "DokuenAPI", "DokuenBuild",
-    "DokuenReconciliation", "DokuenRouting", "DokuenDaemon", "dokuen", "dokuend", "TestSupport", "DokuenCoreTests",
+    "DokuenReconciliation", "DokuenRouting", "DokuenDaemon", "DokuenDashboard", "dokuen", "dokuend", "TestSupport",
+    "DokuenCoreTests", "DokuenDashboardTests",
     "DokuenPosixTests", "DokuenDaemonTests", "DokuenAPITests", "IntegrationTests",
     "DokuenStoreTests", "DokuenSupervisionTests", "DokuenReconciliationTests", "DokuenRoutingTests", "DokuenBuildTests",
 ]

@@ -290,6 +290,7 @@ public enum APIServer {
             addAcmeRoutes(to: v1, layout: layout, store: store, routing: routing, renewer: renewer)
         }
         addEventRoutes(to: v1, store: store)
+        addDashboardRoutes(to: v1, store: store, tokens: DashboardTokens(layout: layout))
         addRunRoutes(to: v1, store: store, supervisor: supervisor)
         if let cron = settings.cron { addCronRoutes(to: v1, store: store, cron: cron) }
         if let backups = settings.backups {

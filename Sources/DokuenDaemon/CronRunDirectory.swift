@@ -1,3 +1,4 @@
+import DokuenAPI
 import DokuenBuild
 import DokuenCore
 import DokuenPosix

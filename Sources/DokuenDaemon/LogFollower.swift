@@ -1,3 +1,4 @@
+import DokuenAPI
 import DokuenCore
 import DokuenPosix
 import Foundation

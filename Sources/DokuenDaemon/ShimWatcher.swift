@@ -1,3 +1,4 @@
+import DokuenAPI
 import DokuenPosix
 import Foundation
 import ServiceLifecycle
