@@ -90,7 +90,15 @@ struct Site: Sendable {
         _ request: Request, _ body: (SessionStore.Session) async throws -> Response
     ) async throws -> Response {
         guard let session = await session(request) else { return DashboardServer.redirect("/signin") }
-        return try await body(session)
+        do { return try await body(session) } catch let error as DashboardError {
+            return refuse(request, Self.status(error), error.description, heading: "Not shown")
+        }
+    }
+
+    /// dokuend's status for a refusal it made (404 for an unknown app), else 502: dokuend failed the dashboard.
+    static func status(_ error: DashboardError) -> HTTPResponse.Status {
+        if case .refused(let status, _) = error { return .init(code: status) }
+        return .badGateway
     }
 
     /// A JSON read of the page's script: with a session only (401 without).
@@ -98,7 +106,9 @@ struct Site: Sendable {
         guard let session = await session(request) else {
             return DashboardServer.json(["message": "sign in first"], status: .unauthorized)
         }
-        return try await body(session)
+        do { return try await body(session) } catch let error as DashboardError {
+            return DashboardServer.json(["message": error.description], status: Self.status(error))
+        }
     }
 
     /// A state-changing request: a session (401 without), then the origin and the CSRF token (403), then `body`
@@ -121,11 +131,12 @@ struct Site: Sendable {
     }
 
     /// A refusal: JSON for the script, a short page otherwise.
-    func refuse(_ request: Request, _ status: HTTPResponse.Status, _ message: String) -> Response {
+    func refuse(
+        _ request: Request, _ status: HTTPResponse.Status, _ message: String, heading: String = "Refused"
+    ) -> Response {
         if Self.wantsJSON(request) { return DashboardServer.json(ActionAnswer(message: message), status: status) }
         return DashboardServer.html(
-            renderer.render(
-                "message", ["heading": "Refused", "kind": "refusal", "text": message, "back": "/"]),
+            renderer.render("message", ["heading": heading, "kind": "refusal", "text": message, "back": "/"]),
             status: status)
     }
 

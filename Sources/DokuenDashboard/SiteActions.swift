@@ -118,10 +118,7 @@ extension Site {
     {
         let answer: ActionAnswer
         do { answer = try await body() } catch let error as DashboardError {
-            if case .refused(let status, _) = error {
-                return refuse(request, .init(code: status), error.description)
-            }
-            return refuse(request, .badGateway, error.description)
+            return refuse(request, Self.status(error), error.description)
         }
         if Self.wantsJSON(request) { return DashboardServer.json(answer) }
         return DashboardServer.html(
