@@ -17,11 +17,13 @@ enum PageModels {
         statuses.sorted { ($0.app, $0.type, $0.index) < ($1.app, $1.type, $1.index) }.map { status in
             let target = "\(status.type).\(status.index)"
             var state = status.state
-            if let exit = status.exit, !exit.isEmpty { state += " (\(exit))" }
+            // How it last ended, beside a state that is not RUNNING (after a restart, RUNNING says enough).
+            if let exit = status.exit, !exit.isEmpty, status.state != "RUNNING" { state += " (\(exit))" }
             return InstanceRow(
                 key: "\(status.app):\(target)",
                 cells: [
-                    withApp ? "\(status.app) \(target)" : target, state, duration(now - status.since),
+                    withApp ? "\(status.app) \(target)" : target, state, status.pid.map(String.init) ?? "–",
+                    duration(now - status.since),
                     String(status.restarts), status.port.map(String.init) ?? "–", status.release,
                     status.cpuSeconds.map { cpu($0) } ?? "–", status.rssBytes.map { bytes(Int64($0)) } ?? "–",
                 ], target: target)

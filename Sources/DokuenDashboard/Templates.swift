@@ -46,13 +46,13 @@ enum Templates {
 
     static let instanceTable = """
         <table class="instances">
-        <thead><tr><th>Instance</th><th>State</th><th>Up</th><th>Restarts</th><th>Port</th><th>Release</th>\
+        <thead><tr><th>Instance</th><th>State</th><th>PID</th><th>Up</th><th>Restarts</th><th>Port</th><th>Release</th>\
         <th>CPU</th><th>RSS</th>{{#actions}}<th>Actions</th>{{/actions}}</tr></thead>
         <tbody data-refresh="/status.json{{#app}}?app={{app}}{{/app}}" data-actions="{{#actions}}1{{/actions}}">
         {{#instances}}<tr data-key="{{key}}">{{#cells}}<td>{{.}}</td>{{/cells}}\
         {{#actions}}<td>{{>instanceActions}}</td>{{/actions}}</tr>
         {{/instances}}
-        {{^instances}}<tr><td colspan="8">No instances.</td></tr>{{/instances}}
+        {{^instances}}<tr><td colspan="9">No instances.</td></tr>{{/instances}}
         </tbody>
         </table>
         """

@@ -91,7 +91,7 @@ import Testing
         try check("overview.html", html)
         let rows = PageModels.instanceRows(Self.statuses, now: Self.now, withApp: true)
         #expect(rows.map(\.key) == ["blog:web.1", "blog:worker.1"])
-        #expect(rows[0].cells == ["blog web.1", "RUNNING", "1h 2m", "2", "20001", "v3", "1.50 s", "12.0 MiB"])
+        #expect(rows[0].cells == ["blog web.1", "RUNNING", "100", "1h 2m", "2", "20001", "v3", "1.50 s", "12.0 MiB"])
         #expect(rows[1].cells[1] == "BACKOFF (code 1)")
     }
 
