@@ -5,6 +5,8 @@ public import DokuenAPI
 public enum DashboardError: Error, Equatable, CustomStringConvertible {
     /// `--dashboard` is not `HOST:PORT` with an IP address (or `localhost`) and a port from 1 to 65535.
     case invalidAddress(String, reason: String)
+    /// The listener could not be opened (the port is taken, the address is not this machine's).
+    case cannotListen(String, reason: String)
     /// dokuend answered an API call with an error: its status and its one-line message.
     case refused(status: Int, message: String)
     /// The API could not be reached or read.
@@ -15,6 +17,7 @@ public enum DashboardError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidAddress(let text, let reason): "invalid --dashboard \(quoted(text)): \(reason)"
+        case .cannotListen(let address, let reason): "unable to serve the dashboard on \(address): \(reason)"
         case .refused(_, let message): message
         case .unreachable(let error): error.description
         case .badAnswer(let path, let reason): "unable to read dokuend's answer to \(path): \(reason)"

@@ -457,6 +457,8 @@ struct Dokuend: AsyncParsableCommand {
             if dashboardOn == nil { dashboardListening.finish() }
             let startup: @Sendable () async throws -> Void = {
                 for await _ in dashboardUp {}
+                // The wait also ends when the group stops (the dashboard could not listen): nothing more to start.
+                try Task.checkCancellation()
                 // Add-ons first, awaited until they answer: the apps linked to them start after them.
                 await addons.boot()
                 try await Cutover(
@@ -494,7 +496,7 @@ struct Dokuend: AsyncParsableCommand {
             if let address = dashboardOn {
                 services.append(
                     .init(
-                        service: DashboardServer.application(address: address, layout: layout) {
+                        service: DashboardService(address: address, layout: layout) {
                             log("dashboard on http://\(address)/ (sign in with: dokuen dashboard token)")
                             dashboardListening.finish()
                         }))
@@ -502,6 +504,9 @@ struct Dokuend: AsyncParsableCommand {
             var configuration = ServiceGroupConfiguration(services: services, logger: Logger(label: "dokuend"))
             configuration.maximumGracefulShutdownDuration = .seconds(10)
             try await ServiceGroup(configuration: configuration).run()
+        } catch let error as DashboardError {
+            DaemonLog.fatal("\(error)")
+            throw ExitCode.failure
         } catch {
             DaemonLog.fatal("unable to serve the API on \(layout.socket): \(error)")
             throw ExitCode.failure

@@ -144,6 +144,21 @@ import Testing
         let rotated = try daemon.dokuen(["dashboard", "token", "--rotate"]).standardOutput
         #expect(rotated.count == 65 && rotated != printed.standardOutput)
         #expect(try Self.http("GET", base + "/", headers: ["Cookie": otherSession], in: temp).status == 303)
+
+        // A second dokuend (another root) cannot take the same address: one line that names the dashboard.
+        let second = try runProgram(
+            daemon.bin + "/dokuend",
+            [
+                "--root", daemon.temp("root2"), "--nginx", "off", "--ports", daemon.ports, "--dashboard",
+                "127.0.0.1:\(port)",
+            ],
+            environment: ["PATH": "/usr/bin:/bin", "HOME": temp], deadlineSeconds: 60)
+        #expect(second.status == .exited(1))
+        #expect(
+            second.standardError.hasSuffix(
+                "dokuend: error: unable to serve the dashboard on 127.0.0.1:\(port): "
+                    + "bind(descriptor:ptr:bytes:): Address already in use) (errno: 98)\n"),
+            "\(second.standardError)")
     }
 
     @Test func aBadDashboardAddressStopsDokuendWithOneLine() throws {
