@@ -1,5 +1,6 @@
 import DokuenAPI
 import DokuenCore
+import DokuenPosix
 import Hummingbird
 import NIOCore
 import Synchronization
@@ -103,48 +104,83 @@ extension Site {
 
     /// Server-sent events (text/event-stream) of the app's log: the last 100 lines, then every new one, each event's
     /// data one NDJSON object of `GET /v1/apps/NAME/logs?follow=1` (`{dyno, line, time}`), as dokuend sent it.
-    /// The API's stream is read on a thread of its own; the thread ends at the first line after the browser left.
+    /// The API's stream is read on a thread of its own; once the browser has gone (found at the latest by the next
+    /// heartbeat), its connection to dokuend is shut down, which ends the thread's read and dokuend's follower.
     func logStream(_ name: AppName, type: String?) async throws -> Response {
         let path = "/v1/apps/\(name)/logs?follow=1&lines=100" + (type.map { "&type=\($0)" } ?? "")
         // Errors (an unknown app or type) come before the stream starts: asked once without follow.
         _ = try await api.raw("GET", "/v1/apps/\(name)/logs?lines=0" + (type.map { "&type=\($0)" } ?? ""))
         let client = api.client
-        let left = LeftFlag()
-        let lines = BlockingThread.stream("dashboard-logs") { (yield: ([UInt8]) -> Void) in
+        let connection = StreamConnection()
+        // Lines from the thread that reads the API's stream, and a nil every `heartbeat`: a comment line then keeps
+        // a proxy from closing a quiet stream (nginx gives up after 60 s), and finds out when the browser has gone
+        // (the write fails), which nothing else says while the app writes nothing.
+        let (events, sink) = AsyncStream<[UInt8]?>.makeStream()
+        BlockingThread.start("dashboard-logs") {
             var pending: [UInt8] = []
-            _ = try? client.stream("GET", path, headers: DokuendClient.headers) { bytes in
-                if left.isSet { throw CancellationError() }
+            _ = try? client.stream("GET", path, headers: DokuendClient.headers, watch: connection) { bytes in
                 pending += bytes
                 while let newline = pending.firstIndex(of: 10) {
-                    yield(Array(pending[..<newline]))
+                    sink.yield(Array(pending[..<newline]))
                     pending.removeSubrange(...newline)
                 }
+            }
+            sink.finish()
+        }
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.heartbeat)
+                sink.yield(nil)
             }
         }
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
             body: ResponseBody { writer in
-                do {
+                defer {
+                    heartbeat.cancel()
+                    connection.end()
+                }
+                try await withTaskCancellationHandler {
                     try await writer.write(ByteBuffer(string: ": following\n\n"))
-                    for await line in lines {
+                    for await event in events {
+                        guard let line = event else {
+                            try await writer.write(ByteBuffer(string: ":\n\n"))
+                            continue
+                        }
                         var buffer = ByteBuffer(string: "data: ")
                         buffer.writeBytes(line.filter { $0 != 13 })
                         buffer.writeString("\n\n")
                         try await writer.write(buffer)
                     }
                     try await writer.finish(nil)
-                } catch {
-                    left.set()
-                    throw error
+                } onCancel: {
+                    connection.end()
                 }
             })
     }
+
+    /// How often a quiet log stream sends a comment line.
+    static let heartbeat = Duration.seconds(10)
 }
 
-/// Set once the browser of a log stream has gone, so that the thread reading the API's stream stops.
-final class LeftFlag: Sendable {
-    private let storage = Mutex(false)
-    var isSet: Bool { storage.withLock { $0 } }
-    func set() { storage.withLock { $0 = true } }
+/// The connection to dokuend of one log stream, which `end()` shuts down from any thread (the browser left): the read
+/// blocked on it returns, and the stream's thread ends. The lock keeps a shutdown away from an fd already closed.
+final class StreamConnection: ConnectionWatch {
+    private let state = Mutex<(fd: Int32?, ended: Bool)>((nil, false))
+
+    func opened(_ fd: Int32) {
+        state.withLock { state in
+            if state.ended { UnixSocket.shutdown(fd) } else { state.fd = fd }
+        }
+    }
+
+    func closing(_ fd: Int32) { state.withLock { $0.fd = nil } }
+
+    func end() {
+        state.withLock { state in
+            state.ended = true
+            if let fd = state.fd { UnixSocket.shutdown(fd) }
+        }
+    }
 }

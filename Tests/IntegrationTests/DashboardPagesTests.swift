@@ -126,12 +126,23 @@ import Testing
             return String(decoding: log, as: UTF8.self).contains("worker up")
         }
         // The stream follows for ever: curl reads what comes within 5 s (the history is sent at once), then leaves.
+        let pid = daemon.daemon.child.pid
+        func sockets() -> Int {
+            ((try? Posix.listDirectory("/proc/\(pid)/fd")) ?? []).filter {
+                (try? Posix.readlink("/proc/\(pid)/fd/\($0)"))?.hasPrefix("socket:") == true
+            }.count
+        }
+        let socketsBefore = sockets()
         let streamed = try runProgram(
             "/usr/bin/curl",
             ["-sS", "--max-time", "5", "-H", "Cookie: \(cookie)", base + "/apps/\(app)/logs/stream?type=worker"],
             deadlineSeconds: 30)
         #expect(streamed.standardOutput.contains("data: {"), "\(streamed.standardOutput)")
         #expect(streamed.standardOutput.contains("<script>alert(1)</script> worker up"), "\(streamed.standardOutput)")
+        // curl has gone: at the next heartbeat (10 s) the dashboard finds out and shuts its API connection down,
+        // though the worker writes nothing more: dokuend holds no more sockets than before (the browser's, the
+        // dashboard's to the API and the API's end of it are gone).
+        try daemon.waitFor("the log stream's sockets closed") { sockets() <= socketsBefore }
         #expect(try get("/apps/\(app)/logs/stream?type=w.b").status == 400)
         let missing = try get("/apps/nosuchapp")
         #expect(missing.status == 404 && missing.body.contains("nosuchapp"), "\(missing.body)")
