@@ -1,6 +1,7 @@
 import DokuenAPI
 import DokuenCore
 import DokuenPosix
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import Synchronization
@@ -135,7 +136,11 @@ extension Site {
         }
         return Response(
             status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+            // X-Accel-Buffering: nginx in front (docs/DASHBOARD.md) passes each event on instead of buffering it.
+            headers: [
+                .contentType: "text/event-stream", .cacheControl: "no-store",
+                HTTPField.Name("X-Accel-Buffering")!: "no",
+            ],
             body: ResponseBody { writer in
                 defer {
                     heartbeat.cancel()

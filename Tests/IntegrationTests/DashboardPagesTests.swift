@@ -135,9 +135,10 @@ import Testing
         let socketsBefore = sockets()
         let streamed = try runProgram(
             "/usr/bin/curl",
-            ["-sS", "--max-time", "5", "-H", "Cookie: \(cookie)", base + "/apps/\(app)/logs/stream?type=worker"],
+            ["-sS", "-i", "--max-time", "5", "-H", "Cookie: \(cookie)", base + "/apps/\(app)/logs/stream?type=worker"],
             deadlineSeconds: 30)
         #expect(streamed.standardOutput.contains("data: {"), "\(streamed.standardOutput)")
+        #expect(streamed.standardOutput.lowercased().contains("x-accel-buffering: no"))
         #expect(streamed.standardOutput.contains("<script>alert(1)</script> worker up"), "\(streamed.standardOutput)")
         // curl has gone: at the next heartbeat (10 s) the dashboard finds out and shuts its API connection down,
         // though the worker writes nothing more: dokuend holds no more sockets than before (the browser's, the
