@@ -89,6 +89,9 @@ let package = Package(
         // The same files (symlinks) built as Embedded Swift for dokuen-shim: an Embedded module and a normal one
         // cannot import each other (docs/STACK-NOTES.md §1.9), so tests use DokuenSupervision and the shim this twin.
         .target(name: "DokuenSupervisionEmbedded", swiftSettings: embedded),
+        // `BlockingThread`: a thread of its own for a blocking call, for the daemon and the dashboard (Foundation's
+        // Thread, kept out of DokuenAPI so that the CLI does not link Foundation and ICU).
+        .target(name: "DokuenThreads"),
         // Wire types of the HTTP/JSON API and the Unix-socket client the CLI uses.
         .target(name: "DokuenAPI", dependencies: ["DokuenCore", "DokuenPosix"]),
         // The daemon's services, run by dokuend as one ServiceGroup: the API server, the reconcile loop, the shim
@@ -97,6 +100,7 @@ let package = Package(
             name: "DokuenDaemon",
             dependencies: [
                 "CDokuenSpawn", "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenAPI", "DokuenSystemd",
+                "DokuenThreads",
                 "DokuenSupervision", "DokuenReconciliation", "DokuenBuild", "DokuenRouting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -108,7 +112,7 @@ let package = Package(
         .target(
             name: "DokuenDashboard",
             dependencies: [
-                "DokuenCore", "DokuenAPI", "DokuenPosix",
+                "DokuenCore", "DokuenAPI", "DokuenPosix", "DokuenThreads",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
@@ -208,7 +212,8 @@ let package = Package(
 // tried): each needs `public import` where its public API names another module's types.
 let memberImportVisibility: Set<String> = [
     "DokuenCore", "DokuenPosix", "DokuenSystemd", "DokuenStore", "DokuenSupervision", "DokuenAPI", "DokuenBuild",
-    "DokuenReconciliation", "DokuenRouting", "DokuenDaemon", "DokuenDashboard", "dokuen", "dokuend", "TestSupport",
+    "DokuenReconciliation", "DokuenRouting", "DokuenDaemon", "DokuenDashboard", "DokuenThreads", "dokuen", "dokuend",
+    "TestSupport",
     "DokuenCoreTests", "DokuenDashboardTests",
     "DokuenPosixTests", "DokuenDaemonTests", "DokuenAPITests", "IntegrationTests",
     "DokuenStoreTests", "DokuenSupervisionTests", "DokuenReconciliationTests", "DokuenRoutingTests", "DokuenBuildTests",

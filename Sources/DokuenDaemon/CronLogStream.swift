@@ -1,5 +1,5 @@
-import DokuenAPI
 import DokuenPosix
+import DokuenThreads
 import Synchronization
 
 /// Streams what one cron run writes to its log for `cron run` (docs/CRON.md), as `logs -f` follows an instance log:

@@ -1,8 +1,8 @@
-import DokuenAPI
 import DokuenCore
 import DokuenPosix
 import DokuenStore
 import DokuenSupervision
+import DokuenThreads
 import ServiceLifecycle
 
 /// Listens on `run/events.sock` for the datagrams shims send on every state change (docs/SHIM.md, Events): each

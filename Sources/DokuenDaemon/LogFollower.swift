@@ -1,6 +1,6 @@
-import DokuenAPI
 import DokuenCore
 import DokuenPosix
+import DokuenThreads
 import Foundation
 import Synchronization
 

@@ -1,5 +1,5 @@
-import DokuenAPI
 import DokuenPosix
+import DokuenThreads
 import Foundation
 import ServiceLifecycle
 

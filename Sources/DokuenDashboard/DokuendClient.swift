@@ -1,4 +1,5 @@
 import DokuenAPI
+import DokuenThreads
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials

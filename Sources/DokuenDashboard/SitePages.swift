@@ -1,6 +1,7 @@
 import DokuenAPI
 import DokuenCore
 import DokuenPosix
+import DokuenThreads
 import HTTPTypes
 import Hummingbird
 import NIOCore

@@ -1,7 +1,8 @@
 import Foundation
 
-/// The one place where dokuend gives a blocking system call a thread of its own (here, so that its API and its
-/// dashboard, which calls the API with the blocking `UnixHTTPClient`, share it). Swift's cooperative pool must never
+/// The one place where dokuend gives a blocking system call a thread of its own (in a module of its own, so that its
+/// API and its dashboard, which calls the API with the blocking `UnixHTTPClient`, share it, and so that `dokuen`,
+/// which links DokuenAPI, does not link Foundation's `Thread` and ICU with it). Swift's cooperative pool must never
 /// block (a pool thread parked in poll(2), recv(2) or read(2) is one fewer for every task), and Hummingbird offers no
 /// way to add an fd to NIO's event loops. So a loop that blocks runs here, on a dedicated thread, and hands what it
 /// finds to async code through a stream; the service that consumes the stream is what the service group runs and
