@@ -63,7 +63,10 @@ enum Templates {
         class="restart">Restart</button></form> \
         <form method="post" action="/apps/{{appName}}/stop" class="inline" data-confirm="Stop {{key}}?">\
         <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="target" value="{{target}}">\
-        <button class="stop">Stop</button></form>
+        <button class="stop">Stop</button></form> \
+        <form method="post" action="/apps/{{appName}}/start" class="inline"><input type="hidden" name="csrf" \
+        value="{{csrf}}"><input type="hidden" name="target" value="{{target}}"><button class="start">Start</button>\
+        </form>
         """
 
     static let overview = """
