@@ -66,6 +66,8 @@ let package = Package(
         // GET /v1/metrics (docs/METRICS.md); swift-metrics is already under Hummingbird.
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        // The dashboard's pages: logic-less templates that escape HTML (docs/DASHBOARD.md).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
     ],
     targets: [
         // System libraries and C.
@@ -91,6 +93,9 @@ let package = Package(
         // The same files (symlinks) built as Embedded Swift for dokuen-shim: an Embedded module and a normal one
         // cannot import each other (docs/STACK-NOTES.md §1.9), so tests use DokuenSupervision and the shim this twin.
         .target(name: "DokuenSupervisionEmbedded", swiftSettings: embedded),
+        // `BlockingThread`: a thread of its own for a blocking call, for the daemon and the dashboard (Foundation's
+        // Thread, kept out of DokuenAPI so that the CLI does not link Foundation and ICU).
+        .target(name: "DokuenThreads"),
         // Wire types of the HTTP/JSON API and the Unix-socket client the CLI uses.
         .target(name: "DokuenAPI", dependencies: ["DokuenCore", "DokuenPosix"]),
         // The daemon's services, run by dokuend as one ServiceGroup: the API server, the reconcile loop, the shim
@@ -99,6 +104,7 @@ let package = Package(
             name: "DokuenDaemon",
             dependencies: [
                 "CDokuenSpawn", "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenAPI", "DokuenSystemd",
+                "DokuenThreads",
                 "DokuenSupervision", "DokuenReconciliation", "DokuenBuild", "DokuenRouting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -107,6 +113,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
+        // The web dashboard (docs/DASHBOARD.md): a TCP listener of its own, a client of dokuend's Unix-socket API.
+        .target(
+            name: "DokuenDashboard",
+            dependencies: [
+                "DokuenCore", "DokuenAPI", "DokuenPosix", "DokuenThreads",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // Heroku classic buildpacks: detect, compile and release, run as the unprivileged user with streamed output.
         .target(
@@ -138,6 +155,7 @@ let package = Package(
             name: "dokuend",
             dependencies: [
                 "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenSystemd", "DokuenDaemon", "DokuenRouting",
+                "DokuenDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -176,6 +194,9 @@ let package = Package(
             name: "DokuenBuildTests", dependencies: ["DokuenBuild", "DokuenCore", "DokuenPosix", "TestSupport"]),
         .testTarget(name: "DokuenAPITests", dependencies: ["DokuenAPI", "DokuenPosix", "TestSupport"]),
         .testTarget(
+            name: "DokuenDashboardTests", dependencies: ["DokuenDashboard", "DokuenAPI", "TestSupport"],
+            exclude: ["Golden"]),
+        .testTarget(
             name: "DokuenDaemonTests",
             dependencies: [
                 "DokuenDaemon", "DokuenAPI", "DokuenCore", "DokuenPosix", "DokuenStore", "DokuenRouting",
@@ -203,7 +224,9 @@ let package = Package(
 // tried): each needs `public import` where its public API names another module's types.
 let memberImportVisibility: Set<String> = [
     "DokuenCore", "DokuenPosix", "DokuenSystemd", "DokuenStore", "DokuenSupervision", "DokuenAPI", "DokuenBuild",
-    "DokuenReconciliation", "DokuenRouting", "DokuenDaemon", "dokuen", "dokuend", "TestSupport", "DokuenCoreTests",
+    "DokuenReconciliation", "DokuenRouting", "DokuenDaemon", "DokuenDashboard", "DokuenThreads", "dokuen", "dokuend",
+    "TestSupport",
+    "DokuenCoreTests", "DokuenDashboardTests",
     "DokuenPosixTests", "DokuenDaemonTests", "DokuenAPITests", "IntegrationTests",
     "DokuenStoreTests", "DokuenSupervisionTests", "DokuenReconciliationTests", "DokuenRoutingTests", "DokuenBuildTests",
 ]

@@ -36,12 +36,14 @@ public struct UnixHTTPClient: Sendable {
     /// returned response has the status and headers, and an empty body. Any other status is not streamed: its
     /// whole body (the `{"error": …}` line) is in the returned response. Errors thrown by `onData` end the request
     /// and are rethrown as they are; the others are `APIClientError`s.
+    /// `watch`, when given, learns the connection's fd once connected and before it is closed: so that another thread
+    /// may end a stream that waits for data (`UnixSocket.shutdown`), as the dashboard does when its browser left.
     public func stream(
         _ method: String, _ path: String, body: [UInt8]? = nil, headers: [String: String] = [:],
-        onData: ([UInt8]) throws -> Void
+        watch: (any ConnectionWatch)? = nil, onData: ([UInt8]) throws -> Void
     ) throws -> Response {
         var collected: [UInt8] = []
-        let head = try exchange(method, path, body: body, headers: headers) { status, bytes in
+        let head = try exchange(method, path, body: body, headers: headers, watch: watch) { status, bytes in
             if (200..<300).contains(status) { try onData(bytes) } else { collected += bytes }
         }
         return Response(status: head.status, headers: head.headers, body: collected)
@@ -51,10 +53,14 @@ public struct UnixHTTPClient: Sendable {
     /// and the body in pieces, in order. The returned response has no body.
     private func exchange(
         _ method: String, _ path: String, body: [UInt8]?, headers: [String: String],
-        onData: (Int, [UInt8]) throws -> Void
+        watch: (any ConnectionWatch)? = nil, onData: (Int, [UInt8]) throws -> Void
     ) throws -> Response {
         let fd = try connect()
-        defer { Posix.close(fd) }
+        watch?.opened(fd)
+        defer {
+            watch?.closing(fd)
+            Posix.close(fd)
+        }
         var fields = ["Host": "dokuend", "Connection": "close", "Accept": "application/json"]
         if let body {
             fields["Content-Type"] = "application/json"
@@ -93,6 +99,13 @@ public struct UnixHTTPClient: Sendable {
     private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(APIClientError) {
         do { try UnixSocket.sendAll(fd, bytes) } catch { throw .connectionFailed(socketPath, errno: error.errno) }
     }
+}
+
+/// Told of a streaming request's connection (`UnixHTTPClient.stream`): `opened` once it is connected, `closing` just
+/// before it is closed, so that a shutdown from another thread never reaches an fd number that was reused since.
+public protocol ConnectionWatch: Sendable {
+    func opened(_ fd: Int32)
+    func closing(_ fd: Int32)
 }
 
 /// Reads one HTTP/1.1 response as its bytes arrive, in any pieces: the head, then the body by Content-Length, by

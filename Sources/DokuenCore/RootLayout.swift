@@ -32,6 +32,11 @@ public struct RootLayout: Equatable, Sendable {
     /// Automatic certificates (docs/CERTS.md): lego's accounts, keys and certificates under `lego/`, 0700, dokuend's
     /// user's alone; made when the first one is asked for.
     public var acmeDirectory: String { root + "/acme" }
+    /// The dashboard's secrets (docs/DASHBOARD.md): `dashboard/token` (sign-in) and `dashboard/metrics-token`
+    /// (`/metrics`), 0600 in a 0700 directory, dokuend's user's alone; made by the first `dokuen dashboard token`.
+    public var dashboardDirectory: String { root + "/dashboard" }
+    public var dashboardToken: String { dashboardDirectory + "/token" }
+    public var metricsToken: String { dashboardDirectory + "/metrics-token" }
     /// The base domain's wildcard certificate, kept as an app's is (`tls/server.crt`, `tls/server.key`).
     public var wildcard: AppPaths { AppPaths(directory: acmeDirectory + "/wildcard") }
 

@@ -50,6 +50,8 @@ struct APIError: Error, Equatable, CustomStringConvertible {
     static func code(for error: DaemonError) -> APIErrorCode {
         if case .noSuchProcess = error { return .notFound }
         if case .runFailed = error { return .conflict }
+        // No such release, or none to go back to: what the app holds refuses it, dokuend did not fail.
+        if case .rollbackRefused = error { return .conflict }
         return .internal
     }
 

@@ -298,6 +298,7 @@ public enum APIServer {
             addMetricsRoutes(
                 to: v1, store: store, supervisor: supervisor, addons: addons, renewer: settings.acme, metrics: metrics)
         }
+        addDashboardRoutes(to: v1, store: store, tokens: DashboardTokens(layout: layout))
         addRunRoutes(to: v1, store: store, supervisor: supervisor)
         if let cron = settings.cron { addCronRoutes(to: v1, store: store, cron: cron) }
         if let backups = settings.backups {

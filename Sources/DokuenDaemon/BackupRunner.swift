@@ -3,6 +3,7 @@ import DokuenBuild
 import DokuenCore
 import DokuenPosix
 import DokuenStore
+import DokuenThreads
 import Foundation
 import Synchronization
 

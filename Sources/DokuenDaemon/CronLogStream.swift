@@ -1,4 +1,5 @@
 import DokuenPosix
+import DokuenThreads
 import Synchronization
 
 /// Streams what one cron run writes to its log for `cron run` (docs/CRON.md), as `logs -f` follows an instance log:

@@ -2,6 +2,7 @@ import DokuenBuild
 import DokuenCore
 import DokuenPosix
 import DokuenSupervision
+import DokuenThreads
 
 /// Where a cron job's run lives while it runs (docs/CRON.md, How a job runs): the service directory of its
 /// dokuen-shim, `run/cron/APP/ID/`, beside `run/svc/` (instances) and `run/addons/`, so that neither the reconciler

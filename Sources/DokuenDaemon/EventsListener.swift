@@ -2,6 +2,7 @@ import DokuenCore
 import DokuenPosix
 import DokuenStore
 import DokuenSupervision
+import DokuenThreads
 import ServiceLifecycle
 
 /// Listens on `run/events.sock` for the datagrams shims send on every state change (docs/SHIM.md, Events): each

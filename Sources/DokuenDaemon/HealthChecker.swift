@@ -4,6 +4,7 @@ import DokuenCore
 import DokuenPosix
 import DokuenReconciliation
 import DokuenStore
+import DokuenThreads
 
 /// The checks a new release's `web` instances pass before nginx routes to them (a failed check
 /// never changes what serves):

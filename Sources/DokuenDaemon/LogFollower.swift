@@ -1,5 +1,6 @@
 import DokuenCore
 import DokuenPosix
+import DokuenThreads
 import Foundation
 import Synchronization
 

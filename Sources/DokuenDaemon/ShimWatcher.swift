@@ -1,4 +1,5 @@
 import DokuenPosix
+import DokuenThreads
 import Foundation
 import ServiceLifecycle
 

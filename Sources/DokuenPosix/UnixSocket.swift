@@ -24,6 +24,16 @@ public enum UnixSocket {
         }
     }
 
+    /// Ends both directions of the connected socket `fd` (shutdown(2), SHUT_RDWR), which stays open: a read blocked
+    /// on it in another thread returns 0. Errors are ignored: ENOTCONN says the peer is gone already.
+    public static func shutdown(_ fd: Int32) {
+        #if canImport(Glibc)
+            _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+        #else
+            _ = Darwin.shutdown(fd, SHUT_RDWR)
+        #endif
+    }
+
     /// A datagram socket bound at `path` (an old socket file there is replaced).
     public static func bindDatagram(_ path: String) throws(PosixError) -> Int32 {
         if try Posix.lstat(path) != nil { try Posix.unlink(path) }

@@ -7,9 +7,9 @@ import DokuenCore
 /// `domain.remove`, `deploy.start`, `deploy.succeed`, `deploy.fail`, `settings.change`, `checks.change`,
 /// `checks.enable`, `checks.disable`; and from the daemon with `Store.appendEvent`: `config.change` and
 /// `config.revert` (keys only), `certs.add` and `certs.remove` (subject and issuer, never the key), `instance.exit`
-/// (from a shim's report), `log.dropped` (a shim began dropping log output: its disk is full) and `shim.lost` (a
-/// shim found dead); `notify.add` and `notify.remove` (an alert channel, docs/ALERTS.md). A detail names objects and
-/// never holds an env value.
+/// (from a shim's report), `dashboard.rotate` (a dashboard token replaced), `log.dropped` (a shim began dropping log
+/// output: its disk is full) and `shim.lost` (a shim found dead); `notify.add` and `notify.remove` (an alert channel,
+/// docs/ALERTS.md). A detail names objects and never holds an env value.
 public struct EventRecord: Equatable, Sendable {
     /// Increasing with time: ids are never reused.
     public let id: Int64

@@ -30,7 +30,7 @@ struct Dokuen: AsyncParsableCommand {
             StatusCommand.self, StopCommand.self,
             StartCommand.self, RestartCommand.self, SignalCommand.self, PidCommand.self, ConfigCommand.self,
             RunCommand.self, CronCommand.self, BackupCommand.self, LogsCommand.self, TailCommand.self,
-            EventsCommand.self, NotifyCommand.self,
+            EventsCommand.self, NotifyCommand.self, DashboardCommand.self,
             ShutdownCommand.self,
             RestoreCommand.self,
             GitCommand.self, SetupCommand.self, HookCommand.self, KeysCommand.self, GitShellCommand.self,

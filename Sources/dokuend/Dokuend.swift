@@ -1,6 +1,7 @@
 import ArgumentParser
 import DokuenCore
 import DokuenDaemon
+import DokuenDashboard
 import DokuenPosix
 import DokuenRouting
 import DokuenStore
@@ -212,6 +213,19 @@ struct Dokuend: AsyncParsableCommand {
             valueName: "group"))
     var nginxGroup: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve the web dashboard on HOST:PORT, such as 127.0.0.1:8081 (off by default); sign in with the token "
+                + "of `dokuen dashboard token`. Reach it from afar through nginx with TLS (docs/DASHBOARD.md).",
+            valueName: "host:port"))
+    var dashboard: String?
+
+    /// Where the dashboard listens, nil when it is off.
+    func dashboardAddress() throws -> DashboardAddress? {
+        guard let dashboard else { return nil }
+        do { return try DashboardAddress(dashboard) } catch { throw ValidationError(error.description) }
+    }
+
     /// The gid that owns htpasswd files: `--nginx-group`, else www-data as root; nil otherwise.
     func workerGroup() throws -> UInt32? {
         if let nginxGroup {
@@ -287,6 +301,7 @@ struct Dokuend: AsyncParsableCommand {
             do { _ = try CIDR(text) } catch { throw ValidationError("invalid --trusted-proxy: \(error)") }
         }
         _ = try workerGroup()
+        _ = try dashboardAddress()
         _ = try routing()
         _ = try acmeSettings()
     }
@@ -465,7 +480,14 @@ struct Dokuend: AsyncParsableCommand {
             // finish or roll back what a restart cut short, then one pass, then nginx.
             let keepReleases = settings.keepReleases
             let drainMilliseconds = settings.drainMilliseconds
+            // dokuend is ready (READY=1, the pid file) once its dashboard listens too, when it has one.
+            let dashboardOn = try dashboardAddress()
+            let (dashboardUp, dashboardListening) = AsyncStream<Never>.makeStream()
+            if dashboardOn == nil { dashboardListening.finish() }
             let startup: @Sendable () async throws -> Void = {
+                for await _ in dashboardUp {}
+                // The wait also ends when the group stops (the dashboard could not listen): nothing more to start.
+                try Task.checkCancellation()
                 // Add-ons first, awaited until they answer: the apps linked to them start after them.
                 await addons.boot()
                 try await Cutover(
@@ -498,9 +520,22 @@ struct Dokuend: AsyncParsableCommand {
                 .init(service: APIService(server, startup: startup)),
                 .init(service: LivenessMonitor(layout: layout, store: store, supervisor: supervisor)),
             ]
+            // The dashboard (docs/DASHBOARD.md) is a client of the API: it stops before it, as the group stops
+            // services in reverse order.
+            if let address = dashboardOn {
+                services.append(
+                    .init(
+                        service: DashboardService(address: address, layout: layout) {
+                            log("dashboard on http://\(address)/ (sign in with: dokuen dashboard token)")
+                            dashboardListening.finish()
+                        }))
+            }
             var configuration = ServiceGroupConfiguration(services: services, logger: Logger(label: "dokuend"))
             configuration.maximumGracefulShutdownDuration = .seconds(10)
             try await ServiceGroup(configuration: configuration).run()
+        } catch let error as DashboardError {
+            DaemonLog.fatal("\(error)")
+            throw ExitCode.failure
         } catch {
             DaemonLog.fatal("unable to serve the API on \(layout.socket): \(error)")
             throw ExitCode.failure
