@@ -8,17 +8,8 @@ import Testing
 /// for an instance's restarts returns 1 after a kill; a token it does not know is refused (`up` 0).
 ///
 /// Prometheus speaks TCP only; dokuend serves `/metrics` on TCP through the dashboard's listener (`--dashboard`),
-/// which relays `GET /v1/metrics` behind a token of its own. Until dokuend has that listener the scrape test is
-/// skipped; a relay of our own in front of the Unix socket would test the relay, not dokuend.
+/// which relays `GET /v1/metrics` behind a bearer token of its own (`dokuen dashboard token --metrics`).
 @Suite(.serialized, .timeLimit(.minutes(4))) struct PrometheusScrapeTests {
-    /// Whether this dokuend has the dashboard's listener: its `--help` names `--dashboard`.
-    static let hasDashboard: Bool = {
-        guard
-            let help = try? runProgram(
-                builtProductsDirectory() + "/dokuend", ["--help"], environment: ["PATH": "/usr/bin:/bin"])
-        else { return false }
-        return help.standardOutput.contains("--dashboard")
-    }()
 
     /// The harness itself, today: Prometheus scrapes its own `/metrics` (which ignores the token) with the
     /// configuration the dokuend test uses, and answers the query API.
@@ -33,16 +24,12 @@ import Testing
         #expect(try prometheus.query(#"prometheus_build_info{job="self"}"#).first?.labels["version"] != nil)
     }
 
-    @Test(
-        .enabled(if: PrometheusHarness.binary != nil, "needs Debian's prometheus"),
-        .enabled(if: hasDashboard, "needs the dashboard listener (--dashboard) and its metrics token"))
+    @Test(.enabled(if: PrometheusHarness.binary != nil, "needs Debian's prometheus"))
     func prometheusScrapesTheInstancesRestarts() throws {
         let port = freeTCPPort()
-        // At merge: the dashboard's option and the command that prints the metrics token, as the dashboard's part
-        // names them (docs/DASHBOARD.md).
         let daemon = try DaemonHarness(label: "met-prom", options: ["--dashboard", "127.0.0.1:\(port)"])
         defer { daemon.stop() }
-        let token = try daemon.dokuen(["dashboard", "metrics-token"]).standardOutput
+        let token = try daemon.dokuen(["dashboard", "token", "--metrics"]).standardOutput
             .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(!token.isEmpty)
 
