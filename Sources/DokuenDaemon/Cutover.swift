@@ -40,7 +40,7 @@ public struct Cutover: Sendable {
         self.drainMilliseconds = drainMilliseconds
         readyDeadline = bootTimeoutSeconds * 1000
         checker = HealthChecker(store: store, supervisor: supervisor, portDeadline: bootTimeoutSeconds * 1000)
-        queue = DeployQueue(store: store, metrics: metrics)
+        queue = DeployQueue(store: store, layout: layout, metrics: metrics)
     }
 
     /// Cuts `app` over to a new release of what `source` gives; returns the release. `deploy` is the running
@@ -345,7 +345,8 @@ public struct Cutover: Sendable {
         // Behind a deploy in progress, like every verb that makes a release (docs/DESIGN.md §2, "Verbs during a
         // deploy"); the release it restarts is the one serving once it is its turn.
         guard try await store.latestRelease(app: app) != nil else { return nil }
-        let (deploy, _) = try await queue.start(app, source: source, actor: actor, progress: progress)
+        let (deploy, _, output) = try await queue.start(app, source: source, actor: actor, progress: progress)
+        let progress = output.keeping(progress)
         do {
             guard let current = try await store.latestRelease(app: app) else {
                 throw DaemonError.deployFailed(app: app.rawValue, reason: "its releases are gone (apps destroy?)")
