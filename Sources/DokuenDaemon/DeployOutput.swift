@@ -57,7 +57,8 @@ final class DeployOutput: Sendable {
             var bytes = Array(text.utf8)
             let cut = state.written + bytes.count > Self.cap
             if cut {
-                bytes = Array((BuildLog.header("Output cut at \(Self.cap >> 20) MiB: the rest was not kept") + "\n").utf8)
+                bytes = Array(
+                    (BuildLog.header("Output cut at \(Self.cap >> 20) MiB: the rest was not kept") + "\n").utf8)
             }
             do {
                 try Posix.writeAll(fd, bytes, path: path)
@@ -103,7 +104,7 @@ final class DeployOutput: Sendable {
         let path = layout.app(app).deployOutput(id)
         do {
             return try Posix.readFile(path)
-        } catch where error.code == .noEntry {
+        } catch  where error.code == .noEntry {
             return nil
         }
     }

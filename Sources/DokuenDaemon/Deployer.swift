@@ -41,7 +41,9 @@ public struct Deployer: Sendable {
         started(deploy.id)
         // From here every line is kept in the deploy's output file too.
         let kept = output.keeping(progress)
-        let keptStep: @Sendable (String) -> Void = { kept($0.hasPrefix(BuildLog.indentation) ? $0 : BuildLog.header($0)) }
+        let keptStep: @Sendable (String) -> Void = {
+            kept($0.hasPrefix(BuildLog.indentation) ? $0 : BuildLog.header($0))
+        }
         let clock = ContinuousClock()
         let began = clock.now
         do {
@@ -65,7 +67,8 @@ public struct Deployer: Sendable {
                 keptStep("Release \(release) is released, but \(app) is stopped: none of it runs (dokuen start \(app))")
             } else if !stopped.isEmpty {
                 let what = stopped.map { "\($0.type) \($0.runningCount)/\($0.count)" }.joined(separator: ", ")
-                keptStep("Release \(release) is up (\(Self.seconds(since: began, clock))), with stopped instances: \(what)")
+                keptStep(
+                    "Release \(release) is up (\(Self.seconds(since: began, clock))), with stopped instances: \(what)")
             } else {
                 keptStep("Release \(release) is up (\(Self.seconds(since: began, clock)))")
             }

@@ -48,7 +48,9 @@ extension Site {
                 let deploy = try await api.call("GET", path, as: DeployOutcome.self)
                 // Deploys from before output was kept, and those beyond the newest 50, have none: the page says so.
                 var output: String?
-                do { output = String(decoding: try await api.raw("GET", path + "/output"), as: UTF8.self) } catch {
+                do throws(DashboardError) {
+                    output = String(decoding: try await api.raw("GET", path + "/output"), as: UTF8.self)
+                } catch {
                     guard case .refused(status: 404, _) = error else { throw error }
                 }
                 let values = PageModels.deploy(deploy, output: output, csrf: session.csrf)
