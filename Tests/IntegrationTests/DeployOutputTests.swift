@@ -45,9 +45,11 @@ import Testing
         // The push: what `dokuen deploy` printed, step headers and the release command's indented output.
         let push = try output(ids[2])
         #expect(push.status == 200 && push.type?.hasPrefix("text/plain") == true)
-        for line in deployed.standardOutput.split(separator: "\n") where line.hasPrefix("-----> ") {
-            #expect(push.text.contains(line + "\n"), "\(line) not kept: \(push.text)")
+        let printed = (deployed.standardOutput + deployed.standardError).split(separator: "\n").filter {
+            $0.hasPrefix("-----> ")
         }
+        #expect(printed.count >= 3, "\(deployed.standardOutput)\(deployed.standardError)")
+        for line in printed { #expect(push.text.contains(line + "\n"), "\(line) not kept: \(push.text)") }
         #expect(push.text.contains("-----> Running the release command"), "\(push.text)")
         #expect(push.text.contains("       <script>alert(1)</script> release ran\n"), "\(push.text)")
         #expect(push.text.contains("-----> Release v1 is up"), "\(push.text)")
