@@ -54,6 +54,10 @@ public struct RootLayout: Equatable, Sendable {
         public var data: String { directory + "/data" }
         public var logs: String { directory + "/logs" }
         public func log(_ type: ProcessType, index: Int) -> String { logs + "/\(type).\(index).log" }
+        /// Each deploy's output as `dokuen deploy` printed it, `ID.log`, 0600 in this 0700 directory, dokuend's
+        /// user's alone; the newest 50 stay (docs/DASHBOARD.md, Deploy output).
+        public var deploys: String { directory + "/deploys" }
+        public func deployOutput(_ id: Int64) -> String { deploys + "/\(id).log" }
         /// The app's certificate and key (`dokuen certs add`), root-owned and closed to apps: nginx's master
         /// process reads them as root.
         public var tls: String { directory + "/tls" }

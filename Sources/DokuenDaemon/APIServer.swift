@@ -106,7 +106,7 @@ public enum APIServer {
             let paths = layout.app(name)
             for path in [
                 paths.releases, paths.env, paths.cache, paths.logs, paths.current, paths.previous, paths.repository,
-                paths.tls, layout.pagesDirectory + "/" + name.rawValue, paths.directory + "/htpasswd",
+                paths.tls, paths.deploys, layout.pagesDirectory + "/" + name.rawValue, paths.directory + "/htpasswd",
             ] {
                 try Posix.removeTree(path)
             }
@@ -183,6 +183,25 @@ public enum APIServer {
                     id: deploy.id, app: deploy.app.rawValue, state: deploy.state.rawValue,
                     release: deploy.release?.description, error: deploy.error, phase: deploy.phase,
                     source: deploy.source))
+        }
+        // A deploy's output as `dokuen deploy` printed it, kept by dokuend (`DeployOutput`): the dashboard's deploy
+        // page. Deploys older than the newest 50 of the app, and those from before it was kept, have none.
+        v1.get("apps/:app/deploys/:id/output") { _, context in
+            let name = try appName(context.parameters.get("app") ?? "")
+            let text = context.parameters.get("id") ?? ""
+            guard let id = Int64(text), id > 0 else {
+                throw APIError(.invalid, "invalid deploy id \(Quoting.quoted(text)): it is a positive whole number")
+            }
+            let deploy = try await store.deploy(id)
+            guard deploy.app == name else { throw StoreError.deployNotFound(id) }
+            guard let output = try DeployOutput.read(layout: layout, app: name, deploy: id) else {
+                throw APIError(.notFound, "unable to show the output of deploy \(id) of \(name): none was kept")
+            }
+            var buffer = ByteBuffer()
+            buffer.writeBytes(output)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: ResponseBody(byteBuffer: buffer))
         }
         v1.post("apps/:app/git") { request, context in
             let name = try appName(context.parameters.get("app") ?? "")

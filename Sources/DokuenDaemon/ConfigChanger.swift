@@ -66,7 +66,8 @@ struct ConfigChanger: Sendable {
 
         // A release: serialized with deploys (it waits behind one in progress, and then changes what that one
         // released: docs/DESIGN.md §2, "Verbs during a deploy"), and undone as a whole when it fails.
-        let (deploy, _) = try await cutover.queue.start(app, source: "config", actor: actor, progress: { _ in })
+        let (deploy, _, output) = try await cutover.queue.start(
+            app, source: "config", actor: actor, progress: { _ in })
         let directory = EnvDirectory(path: paths.env)
         let before: [EnvKey: String]
         do { before = try directory.dictionary() } catch {
@@ -91,7 +92,7 @@ struct ConfigChanger: Sendable {
                 followsStored: Set(stored.map(\.type)).subtracting(scale?.scales.map(\.type) ?? [])
                     .intersection(build.processes.keys))
             let release = try await cutover.run(
-                app, deploy: deploy.id, source: .existing(input), actor: actor, progress: { _ in })
+                app, deploy: deploy.id, source: .existing(input), actor: actor, progress: output.keeping { _ in })
             try await cutover.queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
             return ConfigChangeResult(keys: env.keys.map(\.rawValue).sorted(), release: release.description)
         } catch {

@@ -40,7 +40,7 @@ public struct Cutover: Sendable {
         self.drainMilliseconds = drainMilliseconds
         readyDeadline = bootTimeoutSeconds * 1000
         checker = HealthChecker(store: store, supervisor: supervisor, portDeadline: bootTimeoutSeconds * 1000)
-        queue = DeployQueue(store: store, metrics: metrics)
+        queue = DeployQueue(store: store, layout: layout, metrics: metrics)
     }
 
     /// Cuts `app` over to a new release of what `source` gives; returns the release. `deploy` is the running
@@ -340,12 +340,13 @@ public struct Cutover: Sendable {
     /// `source` names it in the deploy's record (`settings`, `restart`); `progress` gets the cutover's steps.
     public func roll(
         _ app: AppName, summary: String, actor: String, source: String = "settings",
-        progress: @Sendable (String) -> Void = { _ in }
+        progress: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws -> ReleaseID? {
         // Behind a deploy in progress, like every verb that makes a release (docs/DESIGN.md §2, "Verbs during a
         // deploy"); the release it restarts is the one serving once it is its turn.
         guard try await store.latestRelease(app: app) != nil else { return nil }
-        let (deploy, _) = try await queue.start(app, source: source, actor: actor, progress: progress)
+        let (deploy, _, output) = try await queue.start(app, source: source, actor: actor, progress: progress)
+        let kept = output.keeping(progress)
         do {
             guard let current = try await store.latestRelease(app: app) else {
                 throw DaemonError.deployFailed(app: app.rawValue, reason: "its releases are gone (apps destroy?)")
@@ -357,7 +358,7 @@ public struct Cutover: Sendable {
                 build: build, env: current.env, formation: formation,
                 summary: summary, followsStored: Set(formation.scales.map(\.type)).intersection(build.processes.keys))
             let release = try await run(
-                app, deploy: deploy.id, source: .existing(input), actor: actor, progress: progress)
+                app, deploy: deploy.id, source: .existing(input), actor: actor, progress: kept)
             try await queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
             return release
         } catch {

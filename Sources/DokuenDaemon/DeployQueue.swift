@@ -13,16 +13,20 @@ actor DeployQueue {
     private let metrics: DaemonMetrics?
     /// When each running deploy started, by id, for its duration.
     private var began: [Int64: ContinuousClock.Instant] = [:]
+    /// Where each deploy's output is kept (`DeployOutput`): every deploy starts here, so every kind keeps it.
+    private let layout: RootLayout
 
-    init(store: Store, metrics: DaemonMetrics? = nil) {
+    init(store: Store, layout: RootLayout, metrics: DaemonMetrics? = nil) {
         self.store = store
+        self.layout = layout
         self.metrics = metrics
     }
 
     /// Starts a deploy of `app`, waiting while another holds the app, and saying once which one it waits for.
-    /// Returns the deploy and the deploys it waited behind, oldest first.
+    /// Returns the deploy, the deploys it waited behind, oldest first, and the file that keeps its output: the
+    /// caller passes every line of the deploy through `output.keeping`.
     func start(_ app: AppName, source: String, actor: String, progress: @Sendable (String) -> Void) async throws
-        -> (deploy: DeployRecord, waitedFor: [Int64])
+        -> (deploy: DeployRecord, waitedFor: [Int64], output: DeployOutput)
     {
         var holders: [Int64] = []
         while true {
@@ -32,7 +36,7 @@ actor DeployQueue {
             do {
                 let deploy = try await store.startDeploy(app: app, source: source, actor: actor)
                 began[deploy.id] = ContinuousClock.now
-                return (deploy, holders)
+                return (deploy, holders, DeployOutput(layout: layout, app: app, deploy: deploy.id))
             } catch {
                 guard case .deployInProgress(_, let id) = error else { throw error }
                 holder = id

@@ -36,8 +36,14 @@ public struct Deployer: Sendable {
         let step: @Sendable (String) -> Void = {
             progress($0.hasPrefix(BuildLog.indentation) ? $0 : BuildLog.header($0))
         }
-        let (deploy, waitedFor) = try await cutover.queue.start(app, source: source, actor: actor, progress: step)
+        let (deploy, waitedFor, output) = try await cutover.queue.start(
+            app, source: source, actor: actor, progress: step)
         started(deploy.id)
+        // From here every line is kept in the deploy's output file too.
+        let kept = output.keeping(progress)
+        let keptStep: @Sendable (String) -> Void = {
+            kept($0.hasPrefix(BuildLog.indentation) ? $0 : BuildLog.header($0))
+        }
         let clock = ContinuousClock()
         let began = clock.now
         do {
@@ -46,30 +52,31 @@ public struct Deployer: Sendable {
                 app, deploy: deploy.id,
                 source: .make {
                     let (build, manifest) = try await self.build(
-                        app, deploy: deploy.id, tarball: tarball, commit: commit, actor: actor, line: progress)
+                        app, deploy: deploy.id, tarball: tarball, commit: commit, actor: actor, line: kept)
                     let (formation, follows) = try await formation(
-                        app, of: build, manifest: manifest, progress: progress)
+                        app, of: build, manifest: manifest, progress: kept)
                     return CutoverInput(
                         build: build, env: try EnvDirectory(path: layout.app(app).env).dictionary(),
                         formation: formation, summary: "Deploy \(build.stamp)", followsStored: follows)
-                }, actor: actor, progress: step)
+                }, actor: actor, progress: keptStep)
             // app.json's post-deploy scripts, under the deploy lock: a failure is reported, never rolled back.
-            await postdeploy(app, release: release, actor: actor, line: progress)
+            await postdeploy(app, release: release, actor: actor, line: kept)
             try await cutover.queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
             let stopped = try await store.formation(app: app).filter { $0.count > 0 && $0.runningCount < $0.count }
             if try await store.app(named: app)?.stopped == true {
-                step("Release \(release) is released, but \(app) is stopped: none of it runs (dokuen start \(app))")
+                keptStep("Release \(release) is released, but \(app) is stopped: none of it runs (dokuen start \(app))")
             } else if !stopped.isEmpty {
                 let what = stopped.map { "\($0.type) \($0.runningCount)/\($0.count)" }.joined(separator: ", ")
-                step("Release \(release) is up (\(Self.seconds(since: began, clock))), with stopped instances: \(what)")
+                keptStep(
+                    "Release \(release) is up (\(Self.seconds(since: began, clock))), with stopped instances: \(what)")
             } else {
-                step("Release \(release) is up (\(Self.seconds(since: began, clock)))")
+                keptStep("Release \(release) is up (\(Self.seconds(since: began, clock)))")
             }
             var isStatic = false
             if let latest = try? await store.latestRelease(app: app) {
                 isStatic = (try? await store.build(app: app, id: latest.buildID))?.staticRoot != nil
             }
-            if let url = try? await url(of: app, isStatic: isStatic) { step(url) }
+            if let url = try? await url(of: app, isStatic: isStatic) { keptStep(url) }
             return release
         } catch {
             // A cutover's own error names the release; the deploy's names the app too.

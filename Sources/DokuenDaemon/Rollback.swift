@@ -13,7 +13,7 @@ extension Cutover {
         // Checked at once for a quick answer, and again once it is its turn: behind a deploy in progress
         // (docs/DESIGN.md §2, "Verbs during a deploy"), "the release before" is the one before what that deploy made.
         _ = try await self.source(app, target)
-        let (deploy, _) = try await queue.start(
+        let (deploy, _, output) = try await queue.start(
             app, source: target.map { "rollback to \($0)" } ?? "rollback", actor: actor, progress: { _ in })
         let source: ReleaseRecord
         do {
@@ -52,7 +52,7 @@ extension Cutover {
                 summary: "\(Self.rollbackSummary)\(source.id)",
                 followsStored: Set(counts.keys).intersection(build.processes.keys))
             let release = try await run(
-                app, deploy: deploy.id, source: .existing(input), actor: actor, progress: { _ in })
+                app, deploy: deploy.id, source: .existing(input), actor: actor, progress: output.keeping { _ in })
             try await queue.finish(deploy.id, app: app, outcome: .succeeded(release: release), actor: actor)
             return (release, source.id)
         } catch {

@@ -180,6 +180,18 @@ enum PageModels {
         return values
     }
 
+    /// One deploy's page: how it ended, and its output as `dokuen deploy` printed it (nil: none was kept).
+    static func deploy(_ deploy: DeployOutcome, output: String?, csrf: String) -> [String: Any] {
+        var values: [String: Any] = [
+            "appName": deploy.app, "id": String(deploy.id), "state": deploy.state, "release": deploy.release ?? "–",
+            "source": deploy.source ?? "–", "csrf": csrf,
+        ]
+        if let error = deploy.error { values["error"] = error }
+        if let phase = deploy.phase, !phase.isEmpty { values["phase"] = phase }
+        if let output { values["output"] = output.isEmpty ? "(no output)" : output }
+        return values
+    }
+
     static func certificateLine(_ info: CertificateInfo?, now: Int64) -> String {
         guard let info else { return "Certificate unknown." }
         guard info.installed else { return "No certificate installed." }

@@ -37,6 +37,26 @@ extension Site {
                 return DashboardServer.html(renderer.render("app", values))
             }
         }
+        router.get("apps/:app/deploys/:id") { request, context in
+            try await page(request) { session in
+                let name = try Self.appName(context)
+                let text = context.parameters.get("id") ?? ""
+                guard let id = Int64(text), id > 0 else {
+                    throw HTTPError(.badRequest, message: "invalid deploy id: it is a positive whole number")
+                }
+                let path = "/v1/apps/\(name)/deploys/\(id)"
+                let deploy = try await api.call("GET", path, as: DeployOutcome.self)
+                // Deploys from before output was kept, and those beyond the newest 50, have none: the page says so.
+                var output: String?
+                do throws(DashboardError) {
+                    output = String(decoding: try await api.raw("GET", path + "/output"), as: UTF8.self)
+                } catch {
+                    guard case .refused(status: 404, _) = error else { throw error }
+                }
+                let values = PageModels.deploy(deploy, output: output, csrf: session.csrf)
+                return DashboardServer.html(renderer.render("deploy", values))
+            }
+        }
         router.get("apps/:app/logs") { request, context in
             try await page(request) { session in
                 let name = try Self.appName(context)

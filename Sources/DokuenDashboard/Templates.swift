@@ -5,7 +5,7 @@
 enum Templates {
     static let all: [String: String] = [
         "layout": layout, "signin": signin, "overview": overview, "app": app, "logs": logs, "events": events,
-        "message": message, "config": config,
+        "message": message, "config": config, "deploy": deploy,
     ]
 
     static let layout = """
@@ -131,7 +131,8 @@ enum Templates {
             <table>
             <thead><tr><th>#</th><th>State</th><th>Release</th><th>Source</th><th>Outcome</th></tr></thead>
             <tbody>
-            {{#deploys}}<tr><td>{{id}}</td><td>{{state}}</td><td>{{release}}</td><td>{{source}}</td>\
+            {{#deploys}}<tr><td><a href="/apps/{{appName}}/deploys/{{id}}">{{id}}</a></td><td>{{state}}</td>\
+            <td>{{release}}</td><td>{{source}}</td>\
             <td><pre>{{outcome}}</pre></td></tr>
             {{/deploys}}{{^deploys}}<tr><td colspan="5">No deploys yet.</td></tr>{{/deploys}}
             </tbody>
@@ -180,6 +181,17 @@ enum Templates {
         </tbody>
         </table>
         <p><a href="/apps/{{appName}}">Back to {{appName}}</a> (the values are not kept in that page)</p>
+        {{/body}}{{/layout}}
+        """
+
+    static let deploy = """
+        {{<layout}}{{$title}}{{appName}} deploy {{id}} · dokuen{{/title}}{{$body}}
+        <h1><a href="/apps/{{appName}}">{{appName}}</a>: deploy {{id}}</h1>
+        <p>{{state}} · release {{release}} · {{source}}</p>
+        {{#error}}<p class="refusal">{{#phase}}{{phase}}: {{/phase}}{{error}}</p>{{/error}}
+        <h2>Output</h2>
+        {{#output}}<pre class="log">{{output}}</pre>{{/output}}\
+        {{^output}}<p>No output was kept for this deploy (only the newest 50 of an app are).</p>{{/output}}
         {{/body}}{{/layout}}
         """
 

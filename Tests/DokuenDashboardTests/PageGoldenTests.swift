@@ -65,6 +65,25 @@ import Testing
         #expect(!html.contains("DATABASE_URL=") && html.contains("DATABASE_URL, SECRET"))
     }
 
+    @Test func deployPageShowsItsOutputEscaped() throws {
+        let deploy = DeployOutcome(
+            id: 4, app: "blog", state: "failed", release: nil, error: "build failed: " + Self.hostile,
+            phase: "compile", source: "git push 1a2b3c4")
+        let output = """
+            -----> Unpacking 2048 bytes into releases/20260921141320000000
+            -----> Python app detected
+                   echo \(Self.hostile)
+             !     Push rejected
+
+            """
+        let html = Renderer().render("deploy", PageModels.deploy(deploy, output: output, csrf: Self.csrf))
+        try check("deploy.html", html)
+        #expect(html.contains("<pre class=\"log\">-----&gt; Unpacking 2048 bytes"))
+        #expect(html.contains("echo &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;"))
+        let none = Renderer().render("deploy", PageModels.deploy(deploy, output: nil, csrf: Self.csrf))
+        #expect(none.contains("No output was kept") && !none.contains("<pre"))
+    }
+
     @Test func revealedConfigAndEvents() throws {
         let config = Renderer().render(
             "config", PageModels.config(app: "blog", values: ["SECRET": Self.hostile, "A": "1"], csrf: Self.csrf))
