@@ -25,6 +25,7 @@ struct AddonsCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create an add-on and wait until its server answers.",
             discussion: """
                 NAME follows the app-name rules (lowercase letters, digits and '-', up to 63). Data an add-on of \
@@ -51,7 +52,8 @@ struct AddonsCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the add-ons and their state.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the add-ons and their state.")
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
@@ -69,6 +71,7 @@ struct AddonsCommand: AsyncParsableCommand {
 
     struct Info: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "info",
             abstract: "Show an add-on: version, state, port, data size, linked apps.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The add-on.") var name: String
@@ -93,6 +96,7 @@ struct AddonsCommand: AsyncParsableCommand {
 
     struct Destroy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "destroy",
             abstract: "Stop and forget an add-on; its data is kept unless --purge.",
             discussion: """
                 Refused while apps are linked to it; --force unlinks them first (their config loses the URL, as \
@@ -120,6 +124,7 @@ struct AddonsCommand: AsyncParsableCommand {
 
     struct Link: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "link",
             abstract: "Link an app to an add-on: its URL goes in the app's config.",
             discussion: """
                 Sets DATABASE_URL (postgres) or REDIS_URL (redis), or ALIAS_URL with --as ALIAS, as a config \
@@ -152,6 +157,7 @@ struct AddonsCommand: AsyncParsableCommand {
 
     struct Unlink: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "unlink",
             abstract: "Unlink an app: its URL leaves its config; a PostgreSQL role can no longer log in.",
             discussion: "The app's database stays in the add-on unless --purge (which drops it and its role).")
         @OptionGroup var options: GlobalOptions
@@ -176,6 +182,7 @@ struct AddonsCommand: AsyncParsableCommand {
 
     struct Restart: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "restart",
             abstract: "Restart an add-on's server; the apps that follow it restart once it answers again.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The add-on.") var name: String
@@ -191,6 +198,7 @@ struct AddonsCommand: AsyncParsableCommand {
 
     struct Connect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "connect",
             abstract: "Open psql or redis-cli on an add-on as its superuser, with this terminal.",
             discussion:
                 "The password goes in the client's environment (PGPASSWORD, REDISCLI_AUTH), never on its command line.")
@@ -220,6 +228,7 @@ struct AddonsCommand: AsyncParsableCommand {
 
     struct Dump: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "dump",
             abstract: "Write a dump of an add-on to stdout: dokuen addons dump NAME > FILE.",
             discussion: """
                 PostgreSQL: pg_dump's custom format (-Fc) of one app's database: --database APP, which may be left \
@@ -251,6 +260,7 @@ struct AddonsCommand: AsyncParsableCommand {
 
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "restore",
             abstract: "Replace an add-on's data with a dump from stdin: dokuen addons restore NAME < FILE.",
             discussion: """
                 The dump is checked whole first (pg_restore reads all of it; redis-check-rdb); a dump that is \
@@ -291,6 +301,7 @@ struct AddonsCommand: AsyncParsableCommand {
 
     struct Logs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "logs",
             abstract: "Print the end of an add-on's server log.",
             discussion: """
                 The lines as the server wrote them, with the shim's time. -f keeps printing new lines as they are \

@@ -11,6 +11,7 @@ struct AppsCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create an app.",
             discussion: "App names are DNS labels: lowercase letters, digits and '-', 1 to 63 characters.")
 
@@ -56,7 +57,7 @@ struct AppsCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the apps.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the apps.")
 
         @OptionGroup var options: GlobalOptions
 
@@ -69,7 +70,7 @@ struct AppsCommand: AsyncParsableCommand {
     }
 
     struct Info: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one app.")
+        static let configuration = CommandConfiguration(commandName: "info", abstract: "Show one app.")
 
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The app.") var name: String
@@ -89,6 +90,7 @@ struct AppsCommand: AsyncParsableCommand {
 
     struct Destroy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "destroy",
             abstract: "Destroy an app: its processes, releases and config. data/ is kept.",
             discussion: "It does not wait for a deploy of the app in progress.")
 

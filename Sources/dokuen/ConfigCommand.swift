@@ -42,7 +42,7 @@ struct ConfigCommand: AsyncParsableCommand {
     }
 
     struct Get: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print one value.")
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "Print one value.")
 
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The app.") var app: String
@@ -62,6 +62,7 @@ struct ConfigCommand: AsyncParsableCommand {
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Set KEY=VALUE pairs.",
             discussion: """
                 Example: dokuen config set blog DATABASE_URL=postgres://…
@@ -87,6 +88,7 @@ struct ConfigCommand: AsyncParsableCommand {
 
     struct Unset: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "unset",
             abstract: "Remove keys.",
             discussion: "As config set: a new release, which waits for a deploy in progress to finish first.")
 
@@ -108,6 +110,7 @@ struct ConfigCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Set every variable of a .env file (foreman / python-dotenv style).",
             discussion: "As config set: a new release, which waits for a deploy in progress to finish first.")
 

@@ -32,6 +32,7 @@ struct NotifyCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a channel: webhook URL, email ADDRESS or ntfy URL.",
             discussion: """
                 URLs are http or https with a host, and no spaces, quotes or ';' (a query is fine); an address is \
@@ -64,6 +65,7 @@ struct NotifyCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the channels, and which are failing.",
             discussion: """
                 One line per channel: its id, kind, target and state (ok, or failing since when, with the last \
@@ -98,6 +100,7 @@ struct NotifyCommand: AsyncParsableCommand {
 
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Remove a channel; what waited for it is dropped.",
             discussion: "Example: dokuen notify remove 2")
         @OptionGroup var options: GlobalOptions
@@ -114,6 +117,7 @@ struct NotifyCommand: AsyncParsableCommand {
 
     struct Test: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "test",
             abstract: "Send a test message now, to one channel or to all.",
             discussion: """
                 Waits for each send (at most dokuend --notify-timeout) and prints one line per channel; exits 1 when \

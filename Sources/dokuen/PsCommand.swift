@@ -47,6 +47,7 @@ struct PsCommand: AsyncParsableCommand {
 
     struct Scale: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "scale",
             abstract: "Set how many instances of each type run.",
             discussion: """
                 Examples: dokuen ps scale blog web=3 worker=1, or web=3,worker=1. Counts run from 0 to 100.
@@ -173,6 +174,7 @@ struct PsCommand: AsyncParsableCommand {
     /// `dokuen ps settings blog [web]`: every key of each type, set or default.
     struct Settings: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "settings",
             abstract: "Show the settings of an app's process types (see dokuen ps set --help).")
 
         @OptionGroup var options: GlobalOptions

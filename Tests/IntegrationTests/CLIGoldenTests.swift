@@ -1,4 +1,5 @@
 import DokuenCore
+import DokuenPosix
 import TestSupport
 import Testing
 
@@ -50,6 +51,21 @@ import Testing
         }
         let mismatch = try GoldenText(directory: Self.directory, name: "help.txt").mismatch(text)
         #expect(mismatch == nil, "\(mismatch ?? "")")
+    }
+
+    /// Every command names itself (`commandName:`): without it, ArgumentParser derives the name with
+    /// `String(describing: Self.self)` for every command of the tree at each start, and each of those asks the Swift
+    /// runtime for conformances it must scan the whole binary to refuse: 2 ms of every `dokuen` command (issue 22,
+    /// docs/BENCHMARKS.md).
+    @Test func everyCommandNamesItself() throws {
+        let sources = GoldenText.directory(#filePath, "../../Sources/dokuen")
+        for file in try Posix.listDirectory(sources) where file.hasSuffix(".swift") {
+            let text = String(decoding: try Posix.readFile(sources + "/" + file), as: UTF8.self)
+            for call in text.components(separatedBy: "CommandConfiguration(").dropFirst() {
+                let arguments = call.drop { $0 == " " || $0 == "\n" }
+                #expect(arguments.hasPrefix("commandName:"), "\(file): CommandConfiguration(\(arguments.prefix(60))")
+            }
+        }
     }
 
     /// The bad-input table: every refusal is one `dokuen: error: invalid THING "X": REASON` line (then the usage),
