@@ -111,13 +111,7 @@ public struct AppManifest: Equatable, Sendable {
     }
 
     /// 64 hex digits (256 bits) from the system's random generator (getrandom(2)): `generator: "secret"`.
-    public static func secret() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<4).map { _ in
-            let digits = String(UInt64.random(in: 0...UInt64.max, using: &generator), radix: 16)
-            return String(repeating: "0", count: 16 - digits.count) + digits
-        }.joined()
-    }
+    public static func secret() -> String { RandomHex.digits(bytes: 32) }
 
     /// The largest app.json read.
     public static let maxSize = 1 << 20

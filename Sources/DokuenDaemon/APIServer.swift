@@ -171,13 +171,7 @@ public enum APIServer {
                 })
         }
         v1.get("apps/:app/deploys/:id") { _, context in
-            let name = try appName(context.parameters.get("app") ?? "")
-            let text = context.parameters.get("id") ?? ""
-            guard let id = Int64(text), id > 0 else {
-                throw APIError(.invalid, "invalid deploy id \(Quoting.quoted(text)): it is a positive whole number")
-            }
-            let deploy = try await store.deploy(id)
-            guard deploy.app == name else { throw StoreError.deployNotFound(id) }
+            let (_, deploy) = try await appDeploy(context, store)
             return try json(
                 DeployOutcome(
                     id: deploy.id, app: deploy.app.rawValue, state: deploy.state.rawValue,
@@ -187,15 +181,9 @@ public enum APIServer {
         // A deploy's output as `dokuen deploy` printed it, kept by dokuend (`DeployOutput`): the dashboard's deploy
         // page. Deploys older than the newest 50 of the app, and those from before it was kept, have none.
         v1.get("apps/:app/deploys/:id/output") { _, context in
-            let name = try appName(context.parameters.get("app") ?? "")
-            let text = context.parameters.get("id") ?? ""
-            guard let id = Int64(text), id > 0 else {
-                throw APIError(.invalid, "invalid deploy id \(Quoting.quoted(text)): it is a positive whole number")
-            }
-            let deploy = try await store.deploy(id)
-            guard deploy.app == name else { throw StoreError.deployNotFound(id) }
-            guard let output = try DeployOutput.read(layout: layout, app: name, deploy: id) else {
-                throw APIError(.notFound, "unable to show the output of deploy \(id) of \(name): none was kept")
+            let (name, deploy) = try await appDeploy(context, store)
+            guard let output = try DeployOutput.read(layout: layout, app: name, deploy: deploy.id) else {
+                throw APIError(.notFound, "unable to show the output of deploy \(deploy.id) of \(name): none was kept")
             }
             var buffer = ByteBuffer()
             buffer.writeBytes(output)
@@ -368,6 +356,18 @@ public enum APIServer {
 
     static func appName(_ text: String) throws -> AppName {
         do { return try AppName(text) } catch { throw APIError(.invalid, error.description) }
+    }
+
+    /// The `:app` and `:id` of a deploy's route: the app's name and its deploy (404 for another app's).
+    static func appDeploy(_ context: DokuenContext, _ store: Store) async throws -> (AppName, DeployRecord) {
+        let name = try appName(context.parameters.get("app") ?? "")
+        let text = context.parameters.get("id") ?? ""
+        guard let id = Int64(text), id > 0 else {
+            throw APIError(.invalid, "invalid deploy id \(Quoting.quoted(text)): it is a positive whole number")
+        }
+        let deploy = try await store.deploy(id)
+        guard deploy.app == name else { throw StoreError.deployNotFound(id) }
+        return (name, deploy)
     }
 
     static func info(_ record: AppRecord, _ store: Store) async throws -> AppInfo {

@@ -195,13 +195,7 @@ enum AddonServer {
     }
 
     /// 32 hex digits from the system's random generator (getrandom(2)).
-    static func password() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<4).map { _ in
-            let digits = String(UInt32.random(in: 0...UInt32.max, using: &generator), radix: 16)
-            return String(repeating: "0", count: 8 - digits.count) + digits
-        }.joined()
-    }
+    static func password() -> String { RandomHex.digits(bytes: 16) }
 }
 
 extension String {

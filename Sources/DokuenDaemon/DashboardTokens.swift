@@ -39,18 +39,8 @@ public actor DashboardTokens {
         return DashboardToken(kind: kind.rawValue, token: token, path: path(kind), created: true)
     }
 
-    /// 32 bytes of the system's random generator (getrandom(2) on Linux), as hex.
-    static func make() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef")
-        var text = ""
-        for _ in 0..<32 {
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 15)])
-        }
-        return text
-    }
+    /// 32 random bytes as 64 hex digits.
+    static func make() -> String { RandomHex.digits(bytes: 32) }
 
     static func isToken(_ text: String) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }

@@ -1,4 +1,5 @@
 import DokuenAPI
+import DokuenCore
 
 /// The values the templates show, made from dokuend's answers: plain functions of wire values and the time, so that
 /// a page can be rendered from fixed input in a test (its golden file). Every text that came from a user (a config
@@ -46,36 +47,14 @@ enum PageModels {
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction) s"
     }
 
-    /// `512 B`, `3.4 KiB`, `12.0 MiB`, `1.2 GiB`.
+    /// `512 B`, `3.4 KiB`, `12.0 MiB`, `1.2 GiB`: `ByteSize`'s units, with a table cell's short `B`.
     static func bytes(_ count: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        if unit == 0 { return "\(count) B" }
-        let tenths = Int64((value * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10) \(units[unit])"
+        count < 1024 ? "\(count) B" : ByteSize.text(count)
     }
 
-    /// `2026-11-22 05:36:13` (UTC) from Unix seconds.
+    /// `2026-11-22 05:36:13` (UTC) from Unix seconds: `UTCTime`'s text without its zone, to fit a table cell.
     static func time(_ seconds: Int64) -> String {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = seconds - days * 86_400
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(year)-\(two(month))-\(two(day)) \(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))"
+        String(UTCTime.text(seconds).dropLast(" UTC".count))
     }
 
     /// The instance table's part of a page's values.

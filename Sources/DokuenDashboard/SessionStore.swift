@@ -1,3 +1,5 @@
+import DokuenCore
+
 /// The dashboard's sessions, in memory only: a restart of dokuend signs everyone out (docs/DASHBOARD.md). A session
 /// has a random id (the `dokuen_session` cookie), its own CSRF token, and the sign-in token it was opened with: when
 /// `dokuen dashboard token --rotate` replaces that token, the session ends at its next request. One idle for longer
@@ -42,16 +44,6 @@ actor SessionStore {
 
     var count: Int { sessions.count }
 
-    /// 32 bytes from the system's generator (getrandom(2)), as 64 hex digits.
-    static func random() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef")
-        var text = ""
-        for _ in 0..<32 {
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 15)])
-        }
-        return text
-    }
+    /// 32 random bytes as 64 hex digits.
+    static func random() -> String { RandomHex.digits(bytes: 32) }
 }
