@@ -155,9 +155,8 @@ public struct Cutover: Sendable {
                         release: state.release, build: input.build, env: input.env, formation: none,
                         keepsServing: false))
                 // Out of nginx first (it answers 503 meanwhile), drained, then stopped.
-                if let routing, await routing.isOn {
-                    try await routing.pin(app, to: state.release)
-                    if drainMilliseconds > 0 { try await Task.sleep(for: .milliseconds(drainMilliseconds)) }
+                if let routing, try await routing.pin(app, to: state.release), drainMilliseconds > 0 {
+                    try await Task.sleep(for: .milliseconds(drainMilliseconds))
                 }
                 try await supervisor.reconcile()
                 try await supervisor.waitUntilGone(app: app, release: serving, deadline: 120_000)
@@ -204,7 +203,9 @@ public struct Cutover: Sendable {
             }
         case .route:
             guard let routing, await routing.isOn else { return }
-            try await routing.pin(app, to: state.release)
+            // Unchanged: the app has no web process and no static root, so nothing was or will be routed to it,
+            // nginx was not reloaded, and there is nothing to drain.
+            guard try await routing.pin(app, to: state.release) else { return }
             progress("Routing \(app) to \(state.release)")
             // Requests already sent to the old instances finish; and nginx, whose reload returns before its new
             // workers take over, is routing to the new ones by the time the cutover returns.

@@ -65,11 +65,14 @@ public actor Routing {
     }
 
     /// Routes `app` to `release`'s RUNNING web instances from now on (the cutover's switch), or back to its
-    /// latest release with nil.
-    public func pin(_ app: AppName, to release: ReleaseID?) async throws {
+    /// latest release with nil. Returns whether `app`'s nginx file changed: false when it routes the same as before
+    /// (an app with no web process and no static root, or routing off), and nginx was not reloaded.
+    @discardableResult
+    public func pin(_ app: AppName, to release: ReleaseID?) async throws -> Bool {
         try await exclusively {
             pinned[app] = release
-            try await render(app)
+            guard installer != nil else { return false }
+            return try await render(app, statuses: try await supervisor.statuses())
         }
     }
 

@@ -62,13 +62,14 @@ struct DaemonClient {
 
     /// dokuend learns the unix user from the socket itself; a client over ssh adds whom it acts for: the gitolite
     /// user (GL_USER, set by gitolite), else the authorized_keys key name (DOKUEN_ACTOR, set by `dokuen git-shell`).
-    static var actorHeaders: [String: String] {
-        let environment = ProcessInfo.processInfo.environment
+    /// Read once per process, with getenv(3): a copy of the whole environment for every request cost `status` 2 % of
+    /// its time (docs/BENCHMARKS.md).
+    static let actorHeaders: [String: String] = {
         for key in ["GL_USER", "DOKUEN_ACTOR"] {
-            if let user = environment[key], !user.isEmpty { return ["X-Dokuen-Actor": user] }
+            if let user = Posix.getenv(key), !user.isEmpty { return ["X-Dokuen-Actor": user] }
         }
         return [:]
-    }
+    }()
 }
 
 /// Prints `value` as JSON, sorted keys, one trailing newline.

@@ -182,5 +182,19 @@ import Testing
             #expect(counts.total > 20, "the load ran: \(counts)")
             #expect(counts.failed == 0 && counts.non2xx == 0, "no request failed: \(label) \(counts)")
         }
+
+        // An app with no web process routes the same before and after its deploy: the cutover leaves its file as
+        // it is, and neither says "Routing" nor waits the drain (docs/DESIGN.md §2, step 7).
+        #expect(try daemon.dokuen(["apps", "create", "jobs"]).status == .exited(0))
+        let jobs = daemon.temp("jobs")
+        try Posix.mkdir(jobs)
+        try AtomicFile.write(Array("worker: exec sleep 1000\n".utf8), to: jobs + "/Procfile")
+        for release in ["v1", "v2"] {
+            let worker = try daemon.dokuen(["deploy", "jobs", jobs])
+            #expect(worker.status == .exited(0), "\(worker.standardOutput)\(worker.standardError)")
+            #expect(worker.standardOutput.contains("Starting \(release)"), "\(worker.standardOutput)")
+            #expect(!worker.standardOutput.contains("Routing jobs"), "\(worker.standardOutput)")
+        }
+        #expect(try daemon.dokuen(["apps", "destroy", "jobs", "--confirm", "jobs"]).status == .exited(0))
     }
 }
