@@ -28,11 +28,16 @@ struct DaemonClient {
         client = UnixHTTPClient(socketPath: RootLayout(root: root).socket)
     }
 
-    /// Sends a request and decodes a `Response` from a 2xx answer; any other answer throws its error line.
+    /// Sends a request and decodes a `Response` from a 2xx answer; any other answer throws its error line. A list of
+    /// instance statuses, the one large body (`status`, `ps scale`'s waiting, the control verbs), is read by
+    /// `InstanceStatusJSON.decode`, JSONDecoder only when that declines.
     func call<Response: Decodable>(
         _ method: String, _ path: String, body: (some Encodable)? = nil as Int?, as type: Response.Type
     ) throws -> Response {
         let bytes = try request(method, path, body: body)
+        if Response.self == [InstanceStatus].self, let statuses = InstanceStatusJSON.decode(bytes) as? Response {
+            return statuses
+        }
         return try JSONDecoder().decode(Response.self, from: Data(bytes))
     }
 

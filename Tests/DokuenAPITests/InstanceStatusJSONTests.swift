@@ -33,4 +33,57 @@ import Testing
         let body = InstanceStatusJSON.array(Self.statuses)
         #expect(try JSONDecoder().decode([InstanceStatus].self, from: Data(body.utf8)) == Self.statuses)
     }
+
+    /// The CLI's reader gives what JSONDecoder gives, for the hand-written body and for JSONEncoder's own output in
+    /// any formatting (the control verbs' answers come from the generic encoder).
+    @Test(arguments: [[], Array(statuses.prefix(1)), statuses])
+    func theReaderReadsWhatJSONDecoderReads(_ statuses: [InstanceStatus]) throws {
+        #expect(InstanceStatusJSON.decode(Array(InstanceStatusJSON.array(statuses).utf8)) == statuses)
+        for formatting: JSONEncoder.OutputFormatting in [[], [.prettyPrinted], [.sortedKeys, .prettyPrinted]] {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = formatting
+            let body = Array(try encoder.encode(statuses))
+            #expect(InstanceStatusJSON.decode(body) == statuses, "\(String(decoding: body, as: UTF8.self))")
+            #expect(try JSONDecoder().decode([InstanceStatus].self, from: Data(body)) == statuses)
+        }
+    }
+
+    @Test func theReaderResolvesEveryEscapeAndIgnoresUnknownScalarKeys() throws {
+        let body = #"""
+            [ {"app":"a\u00e9\ud83d\ude00\/","type":"web","index":1,"release":"v1","state":"RUNNING","since":5,
+               "restarts":0,"exit":"\"\\\b\f\n\r\t","future":[],"pid":null} ]
+            """#
+        // An unknown key whose value is an array or an object: the reader declines, JSONDecoder reads it.
+        #expect(InstanceStatusJSON.decode(Array(body.utf8)) == nil)
+        let nested = body.replacingOccurrences(of: #""future":[]"#, with: #""future":{"x":1}"#)
+        #expect(InstanceStatusJSON.decode(Array(nested.utf8)) == nil)
+        let scalar = body.replacingOccurrences(of: #""future":[]"#, with: #""future":"soon","more":1.5e3"#)
+        let read = try #require(InstanceStatusJSON.decode(Array(scalar.utf8)))
+        #expect(read == (try JSONDecoder().decode([InstanceStatus].self, from: Data(scalar.utf8))))
+        #expect(read.first?.app == "aé😀/")
+        #expect(read.first?.exit == "\"\\\u{8}\u{c}\n\r\t")
+        #expect(read.first?.logDroppedBytes == 0 && read.first?.logDropping == false)
+    }
+
+    /// What the reader declines, JSONDecoder decides (it refuses each of these, or reads it): never read wrongly.
+    @Test(arguments: [
+        "", "[", "[{}]", "[1]", "{}", #"[{"app":"a"}]"#, "[] x",
+        #"[{"app":"a","type":"web","index":1.5,"release":"v1","state":"R","since":1,"restarts":0}]"#,
+        #"[{"app":"a","type":"web","index":"1","release":"v1","state":"R","since":1,"restarts":0}]"#,
+        #"[{"app":"a","type":"web","index":1,"release":"v1","state":"R","since":1,"restarts":0,"pid":4294967296}]"#,
+        #"[{"app":"a\x","type":"web","index":1,"release":"v1","state":"R","since":1,"restarts":0}]"#,
+        #"[{"app":"\ud800","type":"web","index":1,"release":"v1","state":"R","since":1,"restarts":0}]"#,
+        "[{\"app\":\"a\tb\",\"type\":\"web\",\"index\":1,\"release\":\"v1\",\"state\":\"R\",\"since\":1,\"restarts\":0}]",
+    ])
+    func theReaderDeclinesWhatItDoesNotAccept(_ body: String) {
+        #expect(InstanceStatusJSON.decode(Array(body.utf8)) == nil)
+    }
+
+    @Test func theReaderDeclinesInvalidUTF8() {
+        var body = Array(
+            #"[{"app":"a","type":"web","index":1,"release":"v1","state":"R","since":1,"restarts":0}]"#.utf8)
+        #expect(InstanceStatusJSON.decode(body) != nil)
+        body[9] = 0xFF
+        #expect(InstanceStatusJSON.decode(body) == nil)
+    }
 }
