@@ -144,11 +144,15 @@ let package = Package(
             // Every command is a process of its own, so its start counts (issue 22): with the Swift runtime and
             // FoundationEssentials linked in, ld.so maps 6 libraries instead of 18 and `dokuen --version` starts in
             // 4.2 ms instead of 6.4 (release builds, docs/BENCHMARKS.md). `-static-stdlib` alone does not pull in
-            // FoundationEssentials' own libraries, hence the three -l. Release only: test builds link as before.
+            // FoundationEssentials' own libraries, hence the three -l. Linked by lld, as dokuend is (below), with
+            // packed relative relocations and no dynamic symbol table: 0.3 ms less per command. Release only: test
+            // builds link as before.
             linkerSettings: [
                 .unsafeFlags(
                     [
                         "-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
+                        "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker",
+                        "--no-export-dynamic",
                     ], .when(platforms: [.linux], configuration: .release))
             ]),
         .executableTarget(
@@ -160,6 +164,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            // Its memory with 200 instances is an issue 22 target (docs/BENCHMARKS.md, "Where dokuend's memory goes"):
+            // the kernel maps the 64 KiB around each page a fault touches, so what counts is how much is mapped and
+            // touched at all. In release on Linux: the Swift runtime and Foundation linked in (no 14 MiB of shared
+            // libraries resident for dokuend alone; the binary no longer needs the toolchain's libraries), lld with
+            // packed relative relocations (2.5 MiB of `.rela.dyn` that ld.so read whole become 21 KiB of `.relr.dyn`),
+            // and no symbol table for dlsym (ld.so searched 2 MiB of it for every symbol of libstdc++ and libc).
+            // Static Foundation needs its own libraries named, as the CLI's FoundationEssentials does.
+            linkerSettings: [
+                .unsafeFlags(
+                    [
+                        "-static-stdlib", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections",
+                        "-l_FoundationCShims", "-lswiftSynchronization", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker",
+                        "pack-relative-relocs", "-Xlinker", "--no-export-dynamic",
+                    ], .when(platforms: [.linux], configuration: .release))
             ]),
         // The shim links no Foundation and no store: it must stay tiny and outlive the daemon.
         .executableTarget(
