@@ -201,16 +201,38 @@ int dokuen_count_descendants(void) {
     return found;
 }
 
+// The files themselves, read with fgetpwent(3) and fgetgrent(3), not getpwnam(3): the release shim links glibc
+// statically, and a static program cannot load the NSS modules that nsswitch.conf names (Debian's "systemd" one
+// crashed it). dokuend passes ids and looks nothing up here (docs/SHIM.md).
 int dokuen_lookup_user(const char *name, uid_t *uid, gid_t *gid, gid_t *groups, int *group_count) {
-    struct passwd *entry = getpwnam(name);
-    if (entry == NULL) return -1;
-    *uid = entry->pw_uid;
-    *gid = entry->pw_gid;
-    int count = *group_count;
-    if (getgrouplist(name, entry->pw_gid, groups, &count) < 0) {
-        // More groups than room: keep the primary group only.
-        groups[0] = entry->pw_gid;
-        count = 1;
+    FILE *users = fopen("/etc/passwd", "re");
+    if (users == NULL) return -1;
+    int found = 0;
+    struct passwd *entry;
+    while (!found && (entry = fgetpwent(users)) != NULL) {
+        if (strcmp(entry->pw_name, name) == 0) {
+            *uid = entry->pw_uid;
+            *gid = entry->pw_gid;
+            found = 1;
+        }
+    }
+    fclose(users);
+    if (!found || *group_count < 1) return -1;
+    int count = 0;
+    groups[count++] = *gid;
+    FILE *file = fopen("/etc/group", "re");
+    if (file != NULL) {
+        struct group *group;
+        while ((group = fgetgrent(file)) != NULL) {
+            if (group->gr_gid == *gid) continue;
+            for (char **member = group->gr_mem; member != NULL && *member != NULL; member++) {
+                if (strcmp(*member, name) != 0) continue;
+                // More groups than room: the rest are left out.
+                if (count < *group_count) groups[count++] = group->gr_gid;
+                break;
+            }
+        }
+        fclose(file);
     }
     *group_count = count;
     return 0;

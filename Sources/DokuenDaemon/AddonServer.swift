@@ -111,14 +111,14 @@ enum AddonServer {
 
     /// The shim's options for the server of `record`.
     static func shimOptions(
-        _ record: AddonRecord, _ paths: AddonPaths, user: String, eventsSocket: String
+        _ record: AddonRecord, _ paths: AddonPaths, credentials: ChildProcess.Credentials?, eventsSocket: String
     ) -> ShimOptions {
         var options = ShimOptions()
         options.directory = paths.serviceDirectory
         options.logPath = paths.log
         options.logTimestamps = true
         options.workingDirectory = paths.directory
-        options.user = user
+        options.run(as: credentials)
         options.eventsSocket = eventsSocket
         // RUNNING once the port accepts; dokuend then asks the server itself (`isReady`).
         options.machine.readiness = .port(Int32(record.port))

@@ -223,8 +223,7 @@ public actor AddonSupervisor {
         try Posix.mkdir(layout.runDirectory + "/addons", mode: 0o700, existingOK: true)
         try? Posix.removeTree(paths.serviceDirectory)
         let options = AddonServer.shimOptions(
-            record, paths, user: credentials == nil ? "" : AddonUser(record.name).name,
-            eventsSocket: layout.eventsSocket)
+            record, paths, credentials: credentials, eventsSocket: layout.eventsSocket)
         let starter = try ShimStarter(
             shimPath, options, environment: AddonServer.environment(paths), name: "addon:\(record.name)")
         try starter.wait()

@@ -176,7 +176,7 @@ public actor CronScheduler {
             throw DaemonError.runFailed(
                 app: app.rawValue, reason: "cron job \(job.id) is still running since \(UTCTime.text(since))")
         }
-        let spec = try await supervisor.runSpec(for: app)
+        let spec = try await supervisor.oneOff(for: app)
         // Checked again: the awaits above let another start of the job in.
         guard live[key] == nil else { return try await start(app, job, trigger: trigger) }
         let startedMilliseconds = Posix.realtimeMicroseconds() / 1000
@@ -224,13 +224,13 @@ public actor CronScheduler {
     /// build, as the app's user, its output appended to `log` (rotated as an instance's, without timestamps: the
     /// opening and closing lines date each run); never restarted, and a failed spawn is FATAL at once (no retry).
     static func shimOptions(
-        _ directory: CronRunDirectory, log: String, command: String, spec: RunSpec, layout: RootLayout
+        _ directory: CronRunDirectory, log: String, command: String, spec: OneOff, layout: RootLayout
     ) -> ShimOptions {
         var options = ShimOptions()
         options.directory = directory.path
         options.logPath = log
         options.workingDirectory = spec.directory
-        options.user = spec.user ?? ""
+        options.run(as: spec.credentials)
         options.eventsSocket = layout.eventsSocket
         options.command = ProcessCommand.procfile(command)
         options.machine.restart = .never

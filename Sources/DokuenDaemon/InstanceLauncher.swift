@@ -126,12 +126,7 @@ struct InstanceLauncher: Sendable {
         // `dokuen logs` merges an app's instances in time order by these stamps.
         options.logTimestamps = true
         options.workingDirectory = paths.build(build.stamp)
-        // By its ids (`:UID:GID`, docs/SHIM.md): the shim then loads no NSS module for a lookup.
-        options.user =
-            credentials.map { credentials in
-                ([credentials.uid, credentials.gid] + credentials.groups.filter { $0 != credentials.gid })
-                    .map { ":\($0)" }.joined()
-            } ?? ""
+        options.run(as: credentials)
         options.eventsSocket = layout.eventsSocket
         options.command = ProcessCommand.procfile(command)
         // app.json's `dokuen` section, then `ps set` over it key by key (docs/ISOLATION.md). The build is frozen
@@ -161,9 +156,9 @@ struct InstanceLauncher: Sendable {
         }
     }
 
-    /// Where a one-off `dokuen run` process of `app`'s current release runs, with which environment
+    /// Where a one-off process of `app`'s current release runs (`dokuen run`, a cron job), with which environment
     /// (`DYNO=run.1`, no port) and as whom (nil: as the caller).
-    func oneOff(for app: AppName) async throws -> (directory: String, environment: [String: String], user: String?) {
+    func oneOff(for app: AppName) async throws -> OneOff {
         guard let release = try await store.latestRelease(app: app) else {
             throw DaemonError.runFailed(app: app.rawValue, reason: "it has no release yet; deploy it first")
         }
@@ -176,7 +171,16 @@ struct InstanceLauncher: Sendable {
             appEnvironment: try EnvDirectory(path: paths.env).dictionary(),
             singleInstancePorts: [:],
             release: InstanceEnvironment.Release(id: release.id, createdAt: release.createdAt, commit: build.commit))
-        let credentials = try await accounts.credentials(app)
-        return (paths.build(build.stamp), environment, credentials == nil ? nil : AppUser(app).name)
+        return OneOff(
+            directory: paths.build(build.stamp), environment: environment,
+            credentials: try await accounts.credentials(app))
     }
+}
+
+/// Where and how a one-off process of an app's current release runs: `dokuen run` (`RunSpec`), a cron job.
+struct OneOff: Sendable {
+    let directory: String
+    let environment: [String: String]
+    /// The app's user; nil: not isolated, it runs as the caller (dokuend's user for a cron job).
+    let credentials: ChildProcess.Credentials?
 }

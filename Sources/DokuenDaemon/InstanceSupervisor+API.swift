@@ -34,7 +34,14 @@ extension InstanceSupervisor {
     /// (`DYNO=run.1`, no port).
     public func runSpec(for app: AppName) async throws -> RunSpec {
         let oneOff = try await launcher.oneOff(for: app)
-        return RunSpec(directory: oneOff.directory, environment: oneOff.environment, user: oneOff.user)
+        return RunSpec(
+            directory: oneOff.directory, environment: oneOff.environment,
+            user: oneOff.credentials == nil ? nil : AppUser(app).name)
+    }
+
+    /// `runSpec`'s directory and environment, and the credentials themselves (a cron job's shim takes ids).
+    func oneOff(for app: AppName) async throws -> OneOff {
+        try await launcher.oneOff(for: app)
     }
 
     /// The status rows of `observed` instances, plus one STOPPED row per slot that `dokuen stop` stopped and that

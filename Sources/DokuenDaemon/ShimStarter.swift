@@ -39,3 +39,16 @@ struct ShimStarter {
         }
     }
 }
+
+extension ShimOptions {
+    /// The command runs as `credentials` (nil: as dokuend's user), named to the shim by ids, `:UID:GID[:GID…]`
+    /// (docs/SHIM.md): the shim then looks nothing up. A name would make the release shim, which links glibc
+    /// statically, call getpwnam, whose NSS modules a static program cannot load: it crashed before its child started.
+    mutating func run(as credentials: ChildProcess.Credentials?) {
+        user =
+            credentials.map { credentials in
+                ([credentials.uid, credentials.gid] + credentials.groups.filter { $0 != credentials.gid })
+                    .map { ":\($0)" }.joined()
+            } ?? ""
+    }
+}

@@ -61,6 +61,33 @@ struct ShimLimitsTests {
         #expect(!maps.contains("libnss_"), "\(maps)")
     }
 
+    /// `--user NAME` is read from /etc/passwd and /etc/group themselves: the shim links glibc statically and cannot
+    /// load NSS modules. getpwnam(3) and getgrouplist(3) there loaded Debian's `systemd` module for an ordinary user
+    /// (not for `nobody`) and crashed the shim before its child ran: cron jobs and add-ons, which dokuend named so,
+    /// never started in release builds. The user's supplementary group counts, the others do not.
+    @Test func aNamedUserIsReadFromTheFiles() throws {
+        let name = "dkt-shimuser"
+        let group = "dkt-shimgroup"
+        _ = try runProgram("/usr/sbin/userdel", [name])
+        _ = try runProgram("/usr/sbin/groupdel", [group])
+        #expect(try runProgram("/usr/sbin/groupadd", ["--system", group]).status == .exited(0))
+        #expect(
+            try runProgram("/usr/sbin/useradd", ["--system", "--no-create-home", "--groups", group, name]).status
+                == .exited(0))
+        defer {
+            _ = try? runProgram("/usr/sbin/userdel", [name])
+            _ = try? runProgram("/usr/sbin/groupdel", [group])
+        }
+        let expected = try runProgram("/usr/bin/id", [name]).standardOutput
+        let shim = try ShimHarness(
+            ["--restart", "never", "--cwd", "/", "--user", name], command: ["/usr/bin/id"])
+        defer { shim.stop() }
+        let exited = try #require(try shim.waitFor(.exited), "\(shim.transcript)")
+        #expect(exited.lastExit == .code(0) && exited.error == "", "\(shim.transcript)")
+        #expect(try shim.log() == expected)
+        #expect(expected.contains(group), "\(expected)")
+    }
+
     /// A limit the kernel refuses (above /proc/sys/fs/nr_open) fails the start and names the step.
     @Test func aRefusedLimitFailsTheStart() throws {
         let shim = try ShimHarness(

@@ -62,7 +62,8 @@ int dokuen_signal_descendants(pid_t skip_pgid, int signal_number);
 /// How many live (not zombie) descendants the calling process has, or -1 when /proc cannot be read.
 int dokuen_count_descendants(void);
 
-/// Resolves a user name: uid, gid, supplementary groups (at most *group_count; updated). 0, or -1 when unknown.
+/// Resolves a user name from /etc/passwd and /etc/group (no NSS): uid, gid, then the gid and the supplementary groups
+/// (at most *group_count; updated). 0, or -1 when unknown.
 int dokuen_lookup_user(const char *name, uid_t *uid, gid_t *gid, gid_t *groups, int *group_count);
 
 /// A bound, non-blocking AF_UNIX datagram socket at path (an old file there is replaced). -1 with errno.
