@@ -203,8 +203,8 @@ public struct Cutover: Sendable {
             }
         case .route:
             guard let routing, await routing.isOn else { return }
-            // Unchanged: the app has no web process and no static root, so nothing was or will be routed to it,
-            // nginx was not reloaded, and there is nothing to drain.
+            // Nothing routed before or after (no web process, no static root): nothing to drain, and nginx answers
+            // the app's requests as it did.
             guard try await routing.pin(app, to: state.release) else { return }
             progress("Routing \(app) to \(state.release)")
             // Requests already sent to the old instances finish; and nginx, whose reload returns before its new

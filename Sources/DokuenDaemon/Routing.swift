@@ -24,6 +24,8 @@ public actor Routing {
     var draining: [AppName: Set<Int>] = [:]
     /// Per app, the `web` indexes in the upstream of its file as last rendered.
     var routed: [AppName: Set<Int>] = [:]
+    /// The apps whose file, as last rendered, serves a static root.
+    var servesFiles: Set<AppName> = []
     /// Held by each update from start to finish.
     private let gate = AsyncGate()
     /// The group nginx's workers run as (`dokuend --nginx-group`), which reads an app's htpasswd file; nil: the
@@ -65,15 +67,24 @@ public actor Routing {
     }
 
     /// Routes `app` to `release`'s RUNNING web instances from now on (the cutover's switch), or back to its
-    /// latest release with nil. Returns whether `app`'s nginx file changed: false when it routes the same as before
-    /// (an app with no web process and no static root, or routing off), and nginx was not reloaded.
+    /// latest release with nil. Returns whether `app`'s file routed anything (a web instance, a static root) before
+    /// this call or does after it: false for an app with no web process and no static root (or with routing off),
+    /// whose requests nginx answers alike before and after, so that a cutover has nothing to wait for. Whether the
+    /// file changed here says nothing: a pinned candidate's instances enter it as they start, before the switch.
     @discardableResult
     public func pin(_ app: AppName, to release: ReleaseID?) async throws -> Bool {
         try await exclusively {
             pinned[app] = release
             guard installer != nil else { return false }
-            return try await render(app, statuses: try await supervisor.statuses())
+            let before = routesAnything(app)
+            try await render(app, statuses: try await supervisor.statuses())
+            return before || routesAnything(app)
         }
+    }
+
+    /// Whether `app`'s file, as last rendered, sends requests anywhere: to a web instance or to a static root.
+    private func routesAnything(_ app: AppName) -> Bool {
+        !(routed[app] ?? []).isEmpty || servesFiles.contains(app)
     }
 
     /// Keeps `app`'s web instances at `indexes` out of its upstream from now on (they are about to stop, or
@@ -237,6 +248,7 @@ public actor Routing {
         let backend: RouteBackend
         if let build, let root = build.staticRoot {
             let directory = layout.app(app).build(build.stamp)
+            servesFiles.insert(app)
             backend = .staticFiles(
                 root: try ConfigPath(root.directory(in: directory)), trusted: try ConfigPath(directory))
         } else {
@@ -260,6 +272,7 @@ public actor Routing {
                 if isError { DaemonLog.error("routing \(app)", text) } else { DaemonLog.info("routing \(app)", text) }
             }
             routed[app] = indexes
+            servesFiles.remove(app)
             backend = .proxy(ports: upstreams)
         }
         var maintenance: MaintenancePage?
@@ -436,6 +449,7 @@ public actor Routing {
             pinned[app] = nil
             draining[app] = nil
             routed[app] = nil
+            servesFiles.remove(app)
             guard let installer else { return }
             try await installer.remove(app: app)
         }
