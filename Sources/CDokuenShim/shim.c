@@ -220,10 +220,10 @@ int dokuen_lookup_user(const char *name, uid_t *uid, gid_t *gid, gid_t *groups, 
     if (!found || *group_count < 1) return -1;
     int count = 0;
     groups[count++] = *gid;
-    FILE *file = fopen("/etc/group", "re");
-    if (file != NULL) {
+    FILE *group_file = fopen("/etc/group", "re");
+    if (group_file != NULL) {
         struct group *group;
-        while ((group = fgetgrent(file)) != NULL) {
+        while ((group = fgetgrent(group_file)) != NULL) {
             if (group->gr_gid == *gid) continue;
             for (char **member = group->gr_mem; member != NULL && *member != NULL; member++) {
                 if (strcmp(*member, name) != 0) continue;
@@ -232,7 +232,7 @@ int dokuen_lookup_user(const char *name, uid_t *uid, gid_t *gid, gid_t *groups, 
                 break;
             }
         }
-        fclose(file);
+        fclose(group_file);
     }
     *group_count = count;
     return 0;

@@ -216,69 +216,48 @@ struct FlatJSONReader {
     /// character, invalid UTF-8, no closing quote).
     mutating func string() -> String? {
         guard consume(UInt8(ascii: "\"")) else { return nil }
-        let start = offset
-        // The common case: no escape, the bytes as they are.
-        while offset < bytes.count, bytes[offset] != UInt8(ascii: "\""), bytes[offset] != UInt8(ascii: "\\"),
-            bytes[offset] >= 0x20
-        {
-            offset += 1
-        }
-        guard offset < bytes.count else { return nil }
-        var scalars = String.UnicodeScalarView()
-        guard let plain = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
-        else { return nil }
-        if bytes[offset] == UInt8(ascii: "\"") {
-            offset += 1
-            return plain
-        }
-        scalars.append(contentsOf: plain.unicodeScalars)
-        while offset < bytes.count {
+        var text = ""
+        while true {
+            // A run of bytes as they are (the whole string, commonly), up to a quote, a backslash or a control byte.
+            let start = offset
+            while offset < bytes.count, bytes[offset] != UInt8(ascii: "\""), bytes[offset] != UInt8(ascii: "\\"),
+                bytes[offset] >= 0x20
+            {
+                offset += 1
+            }
+            guard offset < bytes.count,
+                let run = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+            else { return nil }
+            text += run
             let byte = bytes[offset]
-            switch byte {
-            case UInt8(ascii: "\""):
-                offset += 1
-                return String(scalars)
-            case UInt8(ascii: "\\"):
-                offset += 1
-                guard offset < bytes.count else { return nil }
-                let escape = bytes[offset]
-                offset += 1
-                switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{8}")
-                case UInt8(ascii: "f"): scalars.append("\u{c}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "u"):
-                    guard let unit = hex4() else { return nil }
-                    if (0xD800..<0xDC00).contains(unit) {
-                        guard word("\\u"), let low = hex4(), (0xDC00..<0xE000).contains(low),
-                            let scalar = Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
-                        else { return nil }
-                        scalars.append(scalar)
-                    } else {
-                        guard let scalar = Unicode.Scalar(unit) else { return nil }
-                        scalars.append(scalar)
-                    }
-                default: return nil
+            offset += 1
+            if byte == UInt8(ascii: "\"") { return text }
+            guard byte == UInt8(ascii: "\\"), offset < bytes.count else { return nil }
+            let escape = bytes[offset]
+            offset += 1
+            switch escape {
+            case UInt8(ascii: "\""): text += "\""
+            case UInt8(ascii: "\\"): text += "\\"
+            case UInt8(ascii: "/"): text += "/"
+            case UInt8(ascii: "b"): text += "\u{8}"
+            case UInt8(ascii: "f"): text += "\u{c}"
+            case UInt8(ascii: "n"): text += "\n"
+            case UInt8(ascii: "r"): text += "\r"
+            case UInt8(ascii: "t"): text += "\t"
+            case UInt8(ascii: "u"):
+                guard let unit = hex4() else { return nil }
+                let scalar: Unicode.Scalar?
+                if (0xD800..<0xDC00).contains(unit) {
+                    guard word("\\u"), let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                    scalar = Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+                } else {
+                    scalar = Unicode.Scalar(unit)
                 }
-            default:
-                guard byte >= 0x20 else { return nil }
-                let start = offset
-                while offset < bytes.count, bytes[offset] != UInt8(ascii: "\""), bytes[offset] != UInt8(ascii: "\\"),
-                    bytes[offset] >= 0x20
-                {
-                    offset += 1
-                }
-                guard let run = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
-                else { return nil }
-                scalars.append(contentsOf: run.unicodeScalars)
+                guard let scalar else { return nil }
+                text.unicodeScalars.append(scalar)
+            default: return nil
             }
         }
-        return nil
     }
 
     private mutating func hex4() -> UInt32? {

@@ -202,10 +202,9 @@ public struct Cutover: Sendable {
                 throw error
             }
         case .route:
-            guard let routing, await routing.isOn else { return }
-            // Nothing routed before or after (no web process, no static root): nothing to drain, and nginx answers
-            // the app's requests as it did.
-            guard try await routing.pin(app, to: state.release) else { return }
+            // Routing off, or nothing routed before or after (no web process, no static root): nothing to drain,
+            // and nginx answers the app's requests as it did.
+            guard let routing, try await routing.pin(app, to: state.release) else { return }
             progress("Routing \(app) to \(state.release)")
             // Requests already sent to the old instances finish; and nginx, whose reload returns before its new
             // workers take over, is routing to the new ones by the time the cutover returns.

@@ -75,9 +75,8 @@ public actor Routing {
     public func pin(_ app: AppName, to release: ReleaseID?) async throws -> Bool {
         try await exclusively {
             pinned[app] = release
-            guard installer != nil else { return false }
             let before = routesAnything(app)
-            try await render(app, statuses: try await supervisor.statuses())
+            try await render(app)
             return before || routesAnything(app)
         }
     }
