@@ -41,8 +41,24 @@ public struct ChildProcess: Sendable {
             guard try Posix.waitReadable(pidfd, milliseconds: milliseconds) else { return nil }
             return try Posix.waitpid(pid)
         }
-        // No pidfd (not Linux): block, or check once.
-        return try Posix.waitpid(pid, options: milliseconds < 0 ? 0 : WNOHANG)
+        return try waitByChecking(milliseconds: milliseconds)
+    }
+
+    /// `wait` without a pidfd (not Linux, or a sandbox without pidfd_open such as valgrind 3.19): blocks, or checks
+    /// until the deadline, 1 ms apart at first and at most 50 ms apart. Checking only once would report a child
+    /// that needs a moment as still running after the whole timeout.
+    public func waitByChecking(milliseconds: Int32) throws(PosixError) -> ExitStatus? {
+        if milliseconds < 0 { return try Posix.waitpid(pid) }
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(milliseconds))
+        var pause: Int64 = 1
+        while true {
+            if let status = try Posix.waitpid(pid, options: WNOHANG) { return status }
+            let left = deadline - ContinuousClock.now
+            if left <= .zero { return nil }
+            let leftMilliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000
+            usleep(useconds_t(min(pause, max(leftMilliseconds, 1)) * 1000))
+            pause = min(pause * 2, 50)
+        }
     }
 
     /// Sends `signal` to the child's whole process group. False when the group is gone.

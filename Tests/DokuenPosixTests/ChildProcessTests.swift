@@ -53,6 +53,22 @@ import Testing
         #expect(result.standardOutput == "0\n")
     }
 
+    /// Without a pidfd, a timed wait checks until its deadline: nil while the child is held (it reads a pipe this
+    /// test keeps open), its status once it has exited, however late within the timeout.
+    @Test func aWaitWithoutAPidfdChecksUntilTheDeadline() throws {
+        let pipe = try Posix.pipe()
+        let null = try Posix.open("/dev/null", .readWrite)
+        defer { Posix.close(null) }
+        let child = try ChildProcess.spawn(
+            "/bin/sh", arguments: ["-c", "read line; exit 3"], environment: [:], stdin: pipe.read, stdout: null,
+            stderr: null)
+        Posix.close(pipe.read)
+        #expect(try child.waitByChecking(milliseconds: 30) == nil)
+        try Posix.writeAll(pipe.write, Array("go\n".utf8))
+        Posix.close(pipe.write)
+        #expect(try child.waitByChecking(milliseconds: 60_000) == .exited(3))
+    }
+
     @Test func aMissingProgramIsAnErrorNotACrash() {
         #expect(throws: PosixError("start", path: "/nonexistent/program", errno: ENOENT)) {
             try ChildProcess.spawn(
