@@ -39,10 +39,25 @@ struct Dokuen: AsyncParsableCommand {
             LegacyInstallBuildpack.self, LegacyRemoveBuildpack.self,
         ])
 
+    /// `dokuen VERB ARGS…` for a verb with no subcommands of its own, parsed by that verb alone: the same command
+    /// and values as `parseAsRoot`, without building and searching the whole tree's argument sets first (a third
+    /// of `dokuen status`'s time; docs/BENCHMARKS.md). Nil when anything in it is not plain arguments (help, a
+    /// usage error, a completion request): the root then parses it, so every message and exit is the usual one.
+    private static func parseLeafDirectly() -> sending ParsableCommand? {
+        let arguments = CommandLine.arguments.dropFirst()
+        guard let verb = arguments.first,
+            let leaf = configuration.subcommands.first(where: {
+                $0.configuration.commandName == verb && $0.configuration.subcommands.isEmpty
+            })
+        else { return nil }
+        return try? leaf.parse(Array(arguments.dropFirst()))
+    }
+
     /// Errors print once, on one line: `dokuen: error: …`, plus the usage for a usage error (exit 64).
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command: ParsableCommand
+            if let leaf = parseLeafDirectly() { command = leaf } else { command = try parseAsRoot() }
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
